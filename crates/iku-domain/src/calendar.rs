@@ -1,0 +1,188 @@
+//! Dates (valid time) and timestamps (recorded time), parsed strictly and written in one
+//! canonical form so that an export is byte-identical after a round trip.
+
+use std::fmt;
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Month, OffsetDateTime, UtcOffset};
+
+/// Parses `YYYY-MM-DD` exactly (no other widths, no time part).
+pub fn parse_date(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(digits(0..4)?).ok()?;
+    let month = Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
+    let day = u8::try_from(digits(8..10)?).ok()?;
+    Date::from_calendar_date(year, month, day).ok()
+}
+
+/// Writes a date as `YYYY-MM-DD`.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// 1 July of `year`: the birth date assumed when only the birth year is known.
+pub fn mid_year(year: i32) -> Option<Date> {
+    Date::from_calendar_date(year, Month::July, 1).ok()
+}
+
+/// Whole years from `birth` to `on` (a person's age on a date).
+pub fn age_on(birth: Date, on: Date) -> i32 {
+    let mut age = on.year() - birth.year();
+    if (u8::from(on.month()), on.day()) < (u8::from(birth.month()), birth.day()) {
+        age -= 1;
+    }
+    age
+}
+
+/// A moment in recorded time, in whole microseconds since 1970-01-01T00:00:00Z (the precision
+/// both databases keep).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+/// Why a string is not a timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimestampError {
+    #[error("expected an RFC 3339 timestamp such as 2021-01-15T12:00:00Z")]
+    Format,
+    #[error("timestamps are kept to the microsecond; this one has a finer fraction")]
+    TooPrecise,
+    #[error("timestamp out of range")]
+    Range,
+}
+
+impl Timestamp {
+    pub fn from_micros(micros: i64) -> Self {
+        Self(micros)
+    }
+
+    pub fn micros(self) -> i64 {
+        self.0
+    }
+
+    pub fn parse(s: &str) -> Result<Self, TimestampError> {
+        let t = OffsetDateTime::parse(s, &Rfc3339).map_err(|_| TimestampError::Format)?;
+        let nanos = t.unix_timestamp_nanos();
+        if nanos % 1000 != 0 {
+            return Err(TimestampError::TooPrecise);
+        }
+        i64::try_from(nanos / 1000)
+            .map(Self)
+            .map_err(|_| TimestampError::Range)
+    }
+
+    pub fn from_offset_date_time(t: OffsetDateTime) -> Self {
+        // Whole microseconds; an i64 of microseconds spans ±292,000 years.
+        Self((t.unix_timestamp_nanos() / 1000) as i64)
+    }
+
+    pub fn to_offset_date_time(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    /// The UTC calendar date of this moment.
+    pub fn date(self) -> Date {
+        self.to_offset_date_time().to_offset(UtcOffset::UTC).date()
+    }
+}
+
+/// Canonical form: UTC, `Z`, a fraction only when there is one, always six digits then.
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.to_offset_date_time();
+        write!(
+            f,
+            "{}T{:02}:{:02}:{:02}",
+            format_date(t.date()),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )?;
+        let micros = t.microsecond();
+        if micros != 0 {
+            write!(f, ".{micros:06}")?;
+        }
+        f.write_str("Z")
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn dates_parse_strictly() {
+        assert_eq!(
+            parse_date("2020-02-29").map(format_date),
+            Some("2020-02-29".into())
+        );
+        for bad in [
+            "2019-02-29",
+            "2020-13-01",
+            "2020-1-01",
+            "20-01-01",
+            "2020-01-01T00",
+            "２０２０-01-01",
+            "2020/01/01",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn age_counts_whole_years() {
+        let d = |s| parse_date(s).unwrap_or(Date::MIN);
+        assert_eq!(age_on(d("2002-07-01"), d("2020-06-30")), 17);
+        assert_eq!(age_on(d("2002-07-01"), d("2020-07-01")), 18);
+        assert_eq!(age_on(d("2004-02-29"), d("2022-02-28")), 17);
+        assert_eq!(age_on(d("2004-02-29"), d("2022-03-01")), 18);
+    }
+
+    #[test]
+    fn timestamps_are_written_in_utc() {
+        let t = Timestamp::parse("2021-01-15T14:00:00+02:00");
+        assert_eq!(t.map(|t| t.to_string()), Ok("2021-01-15T12:00:00Z".into()));
+        let t = Timestamp::parse("2021-01-15T12:00:00.25Z");
+        assert_eq!(
+            t.map(|t| t.to_string()),
+            Ok("2021-01-15T12:00:00.250000Z".into())
+        );
+        assert_eq!(
+            Timestamp::parse("2021-01-15T12:00:00.0000001Z"),
+            Err(TimestampError::TooPrecise)
+        );
+        assert_eq!(
+            Timestamp::parse("2021-01-15 12:00"),
+            Err(TimestampError::Format)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn timestamp_round_trips(micros in -2_000_000_000_000_000i64..4_000_000_000_000_000i64) {
+            let t = Timestamp::from_micros(micros);
+            prop_assert_eq!(Timestamp::parse(&t.to_string()), Ok(t));
+        }
+
+        #[test]
+        fn date_round_trips(days in 0i32..3_000_000) {
+            let d = Date::from_julian_day(1_721_426 + days).unwrap_or(Date::MIN);
+            prop_assert_eq!(parse_date(&format_date(d)), Some(d));
+        }
+    }
+}

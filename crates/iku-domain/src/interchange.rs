@@ -1,0 +1,703 @@
+//! The register interchange format, version 1 (`interchange.md`): one JSON object per line.
+//!
+//! `parse_line` turns a line into an `Event`, checking everything that concerns the event
+//! alone; `write_line` writes the canonical form (fixed field order, UTC timestamps), so an
+//! export is byte-identical after a round trip. Error messages name the field and what was
+//! expected, never the value found: a value might be personal data typed into the wrong field.
+
+use serde_json::{Map, Value};
+use time::Date;
+
+use crate::calendar::{Timestamp, format_date, parse_date};
+use crate::codes::{Code, CodeList};
+use crate::event::*;
+use crate::ids::{ApplicationId, ChildId, EventId, IdError, PersonId};
+use crate::personal::{PERSONAL_FIELD_NAMES, Personal, PersonalFields};
+use crate::rules::Rule;
+
+/// What a line of the file is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct ParseContext {
+    /// No event may be dated after this day.
+    pub today: Date,
+    /// No event may be recorded after this moment; events without `recorded_at` get it.
+    pub now: Timestamp,
+}
+
+/// A parsed line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedLine {
+    pub event: Event,
+    /// Whether the line gave `recorded_at` (otherwise it is the time of import).
+    pub recorded_at_given: bool,
+}
+
+/// Why a line is not an event.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ParseError {
+    /// The field at fault (`forms[1].place`), if one is.
+    pub field: Option<String>,
+    /// What was expected, or what is wrong.
+    pub expected: String,
+    /// The rule broken, if the line is well-formed but breaks one.
+    pub rule: Option<Rule>,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(field) = &self.field {
+            write!(f, "field `{field}`: ")?;
+        }
+        f.write_str(&self.expected)?;
+        if let Some(rule) = self.rule {
+            write!(f, " (rule: {rule})")?;
+        }
+        Ok(())
+    }
+}
+
+fn err(field: &str, expected: impl Into<String>) -> ParseError {
+    ParseError {
+        field: Some(field.to_owned()),
+        expected: expected.into(),
+        rule: None,
+    }
+}
+
+fn rule_err(field: &str, rule: Rule, detail: impl Into<String>) -> ParseError {
+    ParseError {
+        field: Some(field.to_owned()),
+        expected: detail.into(),
+        rule: Some(rule),
+    }
+}
+
+/// Describes a JSON value by its kind only (never its content).
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true or false",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The fields of one JSON object, taken one by one so that any left over is reported.
+struct Fields<'a> {
+    map: Map<String, Value>,
+    prefix: &'a str,
+}
+
+impl Fields<'_> {
+    fn path(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    fn take(&mut self, key: &str) -> Option<Value> {
+        self.map.remove(key)
+    }
+
+    fn required(&mut self, key: &str) -> Result<Value, ParseError> {
+        self.take(key)
+            .ok_or_else(|| err(&self.path(key), "required field is missing"))
+    }
+
+    fn string(&mut self, key: &str) -> Result<Option<String>, ParseError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(err(
+                &self.path(key),
+                format!("expected a string, found {}", kind_of(&v)),
+            )),
+        }
+    }
+
+    fn required_string(&mut self, key: &str) -> Result<String, ParseError> {
+        let path = self.path(key);
+        self.string(key)?
+            .ok_or_else(|| err(&path, "required field is missing"))
+    }
+
+    fn bool(&mut self, key: &str) -> Result<Option<bool>, ParseError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(b)),
+            Some(v) => Err(err(
+                &self.path(key),
+                format!("expected true or false, found {}", kind_of(&v)),
+            )),
+        }
+    }
+
+    fn id<T>(&mut self, key: &str, parse: fn(&str) -> Result<T, IdError>) -> Result<T, ParseError> {
+        let s = self.required_string(key)?;
+        parse(&s).map_err(|e| err(&self.path(key), format!("expected an identifier: {e}")))
+    }
+
+    fn code<L: CodeList>(&mut self, key: &str, on: Date) -> Result<Option<Code<L>>, ParseError> {
+        let Some(s) = self.string(key)? else {
+            return Ok(None);
+        };
+        let path = self.path(key);
+        let code = Code::<L>::parse(&s).ok_or_else(|| {
+            err(
+                &path,
+                format!("expected {}, found an unknown code", Code::<L>::expected()),
+            )
+        })?;
+        if !code.entry().valid_on(on) {
+            return Err(rule_err(
+                &path,
+                Rule::CodeInForce,
+                format!(
+                    "code {} is not in force on {}",
+                    code.code(),
+                    format_date(on)
+                ),
+            ));
+        }
+        Ok(Some(code))
+    }
+
+    fn required_code<L: CodeList>(&mut self, key: &str, on: Date) -> Result<Code<L>, ParseError> {
+        let path = self.path(key);
+        self.code(key, on)?
+            .ok_or_else(|| err(&path, "required field is missing"))
+    }
+
+    fn date(&mut self, key: &str) -> Result<Option<Date>, ParseError> {
+        let path = self.path(key);
+        self.string(key)?
+            .map(|s| {
+                parse_date(&s)
+                    .ok_or_else(|| err(&path, "expected a real calendar date as YYYY-MM-DD"))
+            })
+            .transpose()
+    }
+
+    fn integer(&mut self, key: &str) -> Result<Option<i64>, ParseError> {
+        match self.take(key) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| err(&self.path(key), "expected a whole number")),
+            Some(v) => Err(err(
+                &self.path(key),
+                format!("expected a whole number, found {}", kind_of(&v)),
+            )),
+        }
+    }
+
+    /// Fails on the first field nobody took: a misspelt field would otherwise be lost.
+    fn finish(self) -> Result<(), ParseError> {
+        match self.map.keys().next() {
+            None => Ok(()),
+            Some(k) => Err(err(&format!("{}{k}", self.prefix), "unknown field")),
+        }
+    }
+}
+
+fn object<'a>(v: Value, field: &str, prefix: &'a str) -> Result<Fields<'a>, ParseError> {
+    match v {
+        Value::Object(map) => Ok(Fields { map, prefix }),
+        other => Err(err(
+            field,
+            format!("expected an object, found {}", kind_of(&other)),
+        )),
+    }
+}
+
+/// Parses one line of an interchange file.
+pub fn parse_line(line: &str, ctx: &ParseContext) -> Result<ParsedLine, ParseError> {
+    let value: Value = serde_json::from_str(line).map_err(|e| ParseError {
+        field: None,
+        // serde_json's syntax errors name a position and a kind, never the content.
+        expected: format!("expected one JSON object: {e}"),
+        rule: None,
+    })?;
+    let mut fields = object(value, "(line)", "")?;
+    let given = fields.take("recorded_at");
+    let recorded_at = match &given {
+        None => ctx.now,
+        Some(Value::String(s)) => {
+            Timestamp::parse(s).map_err(|e| err("recorded_at", e.to_string()))?
+        }
+        Some(v) => {
+            return Err(err(
+                "recorded_at",
+                format!("expected an RFC 3339 timestamp, found {}", kind_of(v)),
+            ));
+        }
+    };
+    if recorded_at > ctx.now {
+        return Err(rule_err(
+            "recorded_at",
+            Rule::NoFutureDate,
+            "recorded in the future",
+        ));
+    }
+    let event = parse_fields(fields, recorded_at, Mode::Interchange)?;
+    if event.date > ctx.today {
+        return Err(rule_err(
+            "date",
+            Rule::NoFutureDate,
+            "the date is after today",
+        ));
+    }
+    // A day's slack: the date is local time, `recorded_at` is UTC.
+    if event.date > recorded_at.date().next_day().unwrap_or(Date::MAX) {
+        return Err(rule_err(
+            "date",
+            Rule::NoFutureDate,
+            "the date is after the day the event was recorded",
+        ));
+    }
+    Ok(ParsedLine {
+        event,
+        recorded_at_given: given.is_some(),
+    })
+}
+
+/// Parses an event as stored (`write_line` without personal fields), adding the personal
+/// fields kept apart.
+pub fn parse_stored(
+    payload: &str,
+    recorded_at: Timestamp,
+    personal: PersonalFields,
+) -> Result<Event, ParseError> {
+    let value: Value = serde_json::from_str(payload).map_err(|e| ParseError {
+        field: None,
+        expected: format!("stored event is not JSON: {e}"),
+        rule: None,
+    })?;
+    let mut fields = object(value, "(stored)", "")?;
+    fields.take("recorded_at");
+    let mut event = parse_fields(fields, recorded_at, Mode::Stored)?;
+    if let EventBody::PersonDetails(d) = &mut event.body {
+        d.details.personal = personal;
+    }
+    Ok(event)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Interchange,
+    /// Personal fields come separately, so a details event may look empty.
+    Stored,
+}
+
+fn parse_fields(
+    mut f: Fields<'_>,
+    recorded_at: Timestamp,
+    mode: Mode,
+) -> Result<Event, ParseError> {
+    let id = f.id("id", EventId::parse)?;
+    let kind_name = f.required_string("event")?;
+    let kind = EventKind::from_name(&kind_name).ok_or_else(|| {
+        let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.name()).collect();
+        err(
+            "event",
+            format!(
+                "expected one of {}, found an unknown event type",
+                names.join(", ")
+            ),
+        )
+    })?;
+    let date = f
+        .date("date")?
+        .ok_or_else(|| err("date", "required field is missing"))?;
+    let corrects = match f.string("corrects")? {
+        None => None,
+        Some(s) => Some(
+            EventId::parse(&s)
+                .map_err(|e| err("corrects", format!("expected an event id: {e}")))?,
+        ),
+    };
+    if kind.is_official_identification() && date >= identification_abolished() {
+        return Err(rule_err(
+            "date",
+            Rule::IdentificationBefore2023,
+            "official identification ended on 2022-12-31",
+        ));
+    }
+    let body = match kind {
+        EventKind::ApplicationReceived => {
+            let application = f.id("application", ApplicationId::parse)?;
+            let person = f.id("person", PersonId::parse)?;
+            let referrer = f.required_code("referrer", date)?;
+            match f.bool("consent")? {
+                Some(true) => {}
+                Some(false) => {
+                    return Err(rule_err(
+                        "consent",
+                        Rule::ConsentRequired,
+                        "an application needs the person's consent",
+                    ));
+                }
+                None => {
+                    return Err(err(
+                        "consent",
+                        "required field is missing (it must be true)",
+                    ));
+                }
+            }
+            let basis = match f.string("basis")?.as_deref() {
+                None | Some("victim") => Basis::Victim,
+                Some("witness") => Basis::Witness,
+                Some(_) => return Err(err("basis", "expected victim or witness")),
+            };
+            EventBody::ApplicationReceived(ApplicationReceived {
+                application,
+                person,
+                referrer,
+                basis,
+            })
+        }
+        EventKind::PersonDetails => {
+            let person = f.id("person", PersonId::parse)?;
+            let details = parse_details(&mut f, date, mode)?;
+            EventBody::PersonDetails(PersonDetails { person, details })
+        }
+        EventKind::ApplicationDecided => {
+            let application = f.id("application", ApplicationId::parse)?;
+            let outcome = f.required_string("outcome")?;
+            let reason = f.code("reason", date)?;
+            let decision = match (outcome.as_str(), reason) {
+                ("admitted", None) => Decision::Admitted,
+                ("withdrawn", None) => Decision::Withdrawn,
+                ("rejected", Some(reason)) => Decision::Rejected { reason },
+                ("rejected", None) => {
+                    return Err(err("reason", "a rejection needs a rejection reason code"));
+                }
+                ("admitted" | "withdrawn", Some(_)) => {
+                    return Err(err("reason", "only a rejection has a reason"));
+                }
+                _ => return Err(err("outcome", "expected admitted, rejected or withdrawn")),
+            };
+            EventBody::ApplicationDecided(ApplicationDecided {
+                application,
+                decision,
+            })
+        }
+        EventKind::ExploitationAssessed => {
+            let person = f.id("person", PersonId::parse)?;
+            let assessment = parse_forms(f.required("forms")?, date)?;
+            EventBody::ExploitationAssessed(ExploitationAssessed { person, assessment })
+        }
+        EventKind::ChildAdmitted => EventBody::ChildAdmitted {
+            child: f.id("child", ChildId::parse)?,
+            parent: f.id("parent", PersonId::parse)?,
+        },
+        EventKind::ChildLeft => EventBody::ChildLeft {
+            child: f.id("child", ChildId::parse)?,
+        },
+        EventKind::ReflectionPeriodGranted => {
+            let person = f.id("person", PersonId::parse)?;
+            let days = reflection_days(&mut f, REFLECTION_MIN_DAYS)?;
+            let granted_by = f.required_code("granted_by", date)?;
+            EventBody::ReflectionPeriodGranted(ReflectionPeriodGranted {
+                person,
+                days,
+                granted_by,
+            })
+        }
+        EventKind::ReflectionPeriodExtended => EventBody::ReflectionPeriodExtended {
+            person: f.id("person", PersonId::parse)?,
+            days: reflection_days(&mut f, 1)?,
+        },
+        EventKind::ReflectionPeriodInterrupted => EventBody::ReflectionPeriodInterrupted {
+            person: f.id("person", PersonId::parse)?,
+        },
+        EventKind::IdentificationStarted => EventBody::IdentificationStarted {
+            person: f.id("person", PersonId::parse)?,
+        },
+        EventKind::ExpertGroupHeard => EventBody::ExpertGroupHeard {
+            person: f.id("person", PersonId::parse)?,
+        },
+        EventKind::IdentificationDecided => {
+            let person = f.id("person", PersonId::parse)?;
+            let outcome = match f.required_string("outcome")?.as_str() {
+                "identified" => IdentificationOutcome::Identified,
+                "not_identified" => IdentificationOutcome::NotIdentified,
+                _ => return Err(err("outcome", "expected identified or not_identified")),
+            };
+            EventBody::IdentificationDecided { person, outcome }
+        }
+        EventKind::AssistanceMeasure => EventBody::AssistanceMeasure(AssistanceMeasureGiven {
+            person: f.id("person", PersonId::parse)?,
+            measure: f.required_code("measure", date)?,
+            provider: f.code("provider", date)?,
+        }),
+        EventKind::AssistanceTerminated => EventBody::AssistanceTerminated {
+            person: f.id("person", PersonId::parse)?,
+            reason: f.required_code("reason", date)?,
+        },
+        EventKind::Retraction => {
+            if corrects.is_some() {
+                return Err(err("corrects", "a retraction cannot correct; it retracts"));
+            }
+            EventBody::Retraction {
+                retracts: f.id("retracts", EventId::parse)?,
+            }
+        }
+    };
+    f.finish()?;
+    Ok(Event {
+        id,
+        date,
+        recorded_at,
+        corrects,
+        body,
+    })
+}
+
+fn reflection_days(f: &mut Fields<'_>, min: u16) -> Result<u16, ParseError> {
+    let days = f
+        .integer("days")?
+        .ok_or_else(|| err("days", "required field is missing"))?;
+    u16::try_from(days)
+        .ok()
+        .filter(|d| (min..=REFLECTION_MAX_DAYS).contains(d))
+        .ok_or_else(|| {
+            rule_err(
+                "days",
+                Rule::ReflectionPeriodLength,
+                format!("expected {min} to {REFLECTION_MAX_DAYS} days"),
+            )
+        })
+}
+
+fn parse_details(f: &mut Fields<'_>, date: Date, mode: Mode) -> Result<Details, ParseError> {
+    let birth_date = f.date("birth_date")?;
+    if birth_date.is_some_and(|b| b > date) {
+        return Err(err("birth_date", "a birth date after the event's date"));
+    }
+    let birth_year = match f.integer("birth_year")? {
+        None => None,
+        Some(y) => Some(
+            i32::try_from(y)
+                .ok()
+                .filter(|y| (1900..=date.year()).contains(y))
+                .ok_or_else(|| {
+                    err(
+                        "birth_year",
+                        "expected a year from 1900 to the event's year",
+                    )
+                })?,
+        ),
+    };
+    if let (Some(d), Some(y)) = (birth_date, birth_year)
+        && d.year() != y
+    {
+        return Err(err("birth_year", "it disagrees with birth_date"));
+    }
+    let mut details = Details {
+        birth_date,
+        birth_year,
+        gender: f.code("gender", date)?,
+        nationality: f.code("nationality", date)?,
+        residence_status: f.code("residence_status", date)?,
+        municipality_of_residence: f.bool("municipality_of_residence")?,
+        personal: PersonalFields::default(),
+    };
+    for name in PERSONAL_FIELD_NAMES {
+        if let Some(value) = f.string(name)? {
+            if let Some(slot) = details.personal.slot_mut(name) {
+                *slot = Some(Personal::new(&value));
+            }
+        }
+    }
+    if mode == Mode::Interchange && details == Details::default() {
+        return Err(err(
+            "person",
+            "a person_details event must carry at least one detail",
+        ));
+    }
+    Ok(details)
+}
+
+fn parse_forms(value: Value, date: Date) -> Result<Assessment, ParseError> {
+    let Value::Array(items) = value else {
+        return Err(err(
+            "forms",
+            format!("expected a list of forms, found {}", kind_of(&value)),
+        ));
+    };
+    if items.is_empty() {
+        return Err(err("forms", "expected at least one form"));
+    }
+    let mut forms = Vec::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let prefix = format!("forms[{i}].");
+        let mut g = object(item, &format!("forms[{i}]"), &prefix)?;
+        let form = g.required_code("form", date)?;
+        let primary = g
+            .bool("primary")?
+            .ok_or_else(|| err(&format!("{prefix}primary"), "required field is missing"))?;
+        let place = g.required_code("place", date)?;
+        let minor_at_time = g.bool("minor_at_time")?;
+        g.finish()?;
+        forms.push(Exploitation {
+            form,
+            primary,
+            place,
+            minor_at_time,
+        });
+    }
+    Assessment::new(forms).map_err(|e| match e {
+        AssessmentError::PrimaryCount(_) => rule_err("forms", Rule::OnePrimaryForm, e.to_string()),
+        AssessmentError::DuplicateForm(_) => err("forms", e.to_string()),
+    })
+}
+
+/// Writes fields of one JSON object in the order they are added.
+struct LineWriter(String);
+
+impl LineWriter {
+    fn key(&mut self, key: &str) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+        self.0.push('"');
+        self.0.push_str(key);
+        self.0.push_str("\":");
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        // Serialising a &str cannot fail.
+        self.0
+            .push_str(&serde_json::to_string(value).unwrap_or_default());
+    }
+
+    fn raw(&mut self, key: &str, value: impl std::fmt::Display) {
+        self.key(key);
+        self.0.push_str(&value.to_string());
+    }
+
+    fn finish(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Whether `write_line` includes the personal fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Personals {
+    Include,
+    /// For storage: the personal fields are encrypted and kept apart.
+    Omit,
+}
+
+/// Writes an event as one canonical line (no newline).
+pub fn write_line(e: &Event, personals: Personals) -> String {
+    let mut w = LineWriter(String::with_capacity(160));
+    w.str("id", e.id.as_str());
+    w.str("event", e.body.kind().name());
+    w.str("date", &format_date(e.date));
+    w.str("recorded_at", &e.recorded_at.to_string());
+    if let Some(c) = &e.corrects {
+        w.str("corrects", c.as_str());
+    }
+    match &e.body {
+        EventBody::ApplicationReceived(a) => {
+            w.str("application", a.application.as_str());
+            w.str("person", a.person.as_str());
+            w.str("referrer", a.referrer.code());
+            w.raw("consent", true);
+            w.str("basis", a.basis.name());
+        }
+        EventBody::PersonDetails(d) => {
+            w.str("person", d.person.as_str());
+            let x = &d.details;
+            if let Some(b) = x.birth_date {
+                w.str("birth_date", &format_date(b));
+            }
+            if let Some(y) = x.birth_year {
+                w.raw("birth_year", y);
+            }
+            if let Some(c) = x.gender {
+                w.str("gender", c.code());
+            }
+            if let Some(c) = x.nationality {
+                w.str("nationality", c.code());
+            }
+            if let Some(c) = x.residence_status {
+                w.str("residence_status", c.code());
+            }
+            if let Some(m) = x.municipality_of_residence {
+                w.raw("municipality_of_residence", m);
+            }
+            if personals == Personals::Include {
+                for (name, value) in x.personal.iter() {
+                    w.str(name, value.expose());
+                }
+            }
+        }
+        EventBody::ApplicationDecided(d) => {
+            w.str("application", d.application.as_str());
+            w.str("outcome", d.decision.outcome());
+            if let Decision::Rejected { reason } = d.decision {
+                w.str("reason", reason.code());
+            }
+        }
+        EventBody::ExploitationAssessed(a) => {
+            w.str("person", a.person.as_str());
+            let mut forms = String::from("[");
+            for (i, f) in a.assessment.forms().iter().enumerate() {
+                if i > 0 {
+                    forms.push(',');
+                }
+                let mut o = LineWriter(String::new());
+                o.str("form", f.form.code());
+                o.raw("primary", f.primary);
+                o.str("place", f.place.code());
+                if let Some(m) = f.minor_at_time {
+                    o.raw("minor_at_time", m);
+                }
+                forms.push_str(&o.finish());
+            }
+            forms.push(']');
+            w.raw("forms", forms);
+        }
+        EventBody::ChildAdmitted { child, parent } => {
+            w.str("child", child.as_str());
+            w.str("parent", parent.as_str());
+        }
+        EventBody::ChildLeft { child } => w.str("child", child.as_str()),
+        EventBody::ReflectionPeriodGranted(g) => {
+            w.str("person", g.person.as_str());
+            w.raw("days", g.days);
+            w.str("granted_by", g.granted_by.code());
+        }
+        EventBody::ReflectionPeriodExtended { person, days } => {
+            w.str("person", person.as_str());
+            w.raw("days", days);
+        }
+        EventBody::ReflectionPeriodInterrupted { person }
+        | EventBody::IdentificationStarted { person }
+        | EventBody::ExpertGroupHeard { person } => w.str("person", person.as_str()),
+        EventBody::IdentificationDecided { person, outcome } => {
+            w.str("person", person.as_str());
+            w.str("outcome", outcome.name());
+        }
+        EventBody::AssistanceMeasure(m) => {
+            w.str("person", m.person.as_str());
+            w.str("measure", m.measure.code());
+            if let Some(p) = m.provider {
+                w.str("provider", p.code());
+            }
+        }
+        EventBody::AssistanceTerminated { person, reason } => {
+            w.str("person", person.as_str());
+            w.str("reason", reason.code());
+        }
+        EventBody::Retraction { retracts } => w.str("retracts", retracts.as_str()),
+    }
+    w.finish()
+}
+
+#[cfg(test)]
+mod tests;

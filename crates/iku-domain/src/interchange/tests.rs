@@ -1,0 +1,144 @@
+use super::*;
+
+fn ctx() -> ParseContext {
+    ParseContext {
+        today: parse_date("2024-06-30").unwrap_or(Date::MIN),
+        now: Timestamp::parse("2024-06-30T12:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+    }
+}
+
+fn parse(line: &str) -> Result<ParsedLine, ParseError> {
+    parse_line(line, &ctx())
+}
+
+fn field_of(line: &str) -> (Option<String>, Option<Rule>) {
+    match parse(line) {
+        Ok(_) => panic!("accepted: {line}"),
+        Err(e) => (e.field, e.rule),
+    }
+}
+
+const APP: &str = r#"{"id":"e1","event":"application_received","date":"2020-03-01","application":"a1","person":"p1","referrer":"police","consent":true}"#;
+
+#[test]
+fn a_minimal_application_parses_with_defaults() {
+    let parsed = parse(APP).map_err(|e| e.to_string());
+    let Ok(ParsedLine {
+        event,
+        recorded_at_given,
+    }) = parsed
+    else {
+        panic!("{parsed:?}");
+    };
+    assert!(!recorded_at_given);
+    assert_eq!(event.recorded_at, ctx().now);
+    let EventBody::ApplicationReceived(a) = &event.body else {
+        panic!("wrong body");
+    };
+    assert_eq!(a.basis, Basis::Victim);
+    assert_eq!(a.referrer.code(), "police");
+}
+
+#[test]
+fn every_event_type_round_trips_through_the_canonical_form() {
+    let lines = [
+        APP.replace(r#""consent":true"#, r#""consent":true,"basis":"witness","recorded_at":"2020-03-02T10:00:00+02:00""#),
+        r#"{"id":"e2","event":"person_details","date":"2020-03-01","person":"p1","birth_year":1990,"gender":"female","nationality":"NGA","residence_status":"asylum_seeker","municipality_of_residence":false,"name":"Ada \"Q\" Ö","note":"line\nbreak"}"#.into(),
+        r#"{"id":"e3","event":"application_decided","date":"2020-03-05","application":"a1","outcome":"rejected","reason":"not_trafficking"}"#.into(),
+        r#"{"id":"e4","event":"exploitation_assessed","date":"2020-03-05","person":"p1","forms":[{"form":"sexual_exploitation","primary":true,"place":"abroad","minor_at_time":true},{"form":"forced_labour","primary":false,"place":"finland"}]}"#.into(),
+        r#"{"id":"e5","event":"child_admitted","date":"2020-03-05","child":"c1","parent":"p1"}"#.into(),
+        r#"{"id":"e6","event":"child_left","date":"2020-03-06","child":"c1"}"#.into(),
+        r#"{"id":"e7","event":"reflection_period_granted","date":"2020-03-05","person":"p1","days":30,"granted_by":"police"}"#.into(),
+        r#"{"id":"e8","event":"reflection_period_extended","date":"2020-03-06","person":"p1","days":60}"#.into(),
+        r#"{"id":"e9","event":"reflection_period_interrupted","date":"2020-03-07","person":"p1"}"#.into(),
+        r#"{"id":"e10","event":"identification_started","date":"2020-03-05","person":"p1"}"#.into(),
+        r#"{"id":"e11","event":"expert_group_heard","date":"2020-03-05","person":"p1"}"#.into(),
+        r#"{"id":"e12","event":"identification_decided","date":"2020-03-05","person":"p1","outcome":"not_identified"}"#.into(),
+        r#"{"id":"e13","event":"assistance_measure","date":"2020-03-05","person":"p1","measure":"legal_aid","provider":"municipality"}"#.into(),
+        r#"{"id":"e14","event":"assistance_terminated","date":"2020-03-05","person":"p1","reason":"criminal_process_ended","corrects":"e9"}"#.into(),
+        r#"{"id":"e15","event":"retraction","date":"2020-03-05","retracts":"e14"}"#.into(),
+    ];
+    for line in &lines {
+        let first = parse(line).map_err(|e| format!("{line}: {e}"));
+        let Ok(first) = first else {
+            panic!("{first:?}")
+        };
+        let written = write_line(&first.event, Personals::Include);
+        let again = parse(&written).map(|p| p.event);
+        assert_eq!(again.as_ref(), Ok(&first.event), "{written}");
+        assert_eq!(
+            again.map(|e| write_line(&e, Personals::Include)),
+            Ok(written)
+        );
+    }
+}
+
+#[test]
+fn stored_form_keeps_personal_fields_apart() {
+    let line = r#"{"id":"e2","event":"person_details","date":"2020-03-01","person":"p1","name":"Secret Name"}"#;
+    let Ok(parsed) = parse(line) else {
+        panic!("rejected")
+    };
+    let stored = write_line(&parsed.event, Personals::Omit);
+    assert!(!stored.contains("Secret"));
+    let EventBody::PersonDetails(d) = &parsed.event.body else {
+        panic!()
+    };
+    let back = parse_stored(
+        &stored,
+        parsed.event.recorded_at,
+        d.details.personal.clone(),
+    );
+    assert_eq!(back, Ok(parsed.event));
+}
+
+#[test]
+fn errors_name_the_field_and_the_rule() {
+    let cases: Vec<(String, Option<&str>, Option<Rule>)> = vec![
+        ("{".into(), None, None),
+        ("[1]".into(), Some("(line)"), None),
+        (APP.replace("police", "polise"), Some("referrer"), None),
+        (APP.replace(r#""consent":true"#, r#""consent":false"#), Some("consent"), Some(Rule::ConsentRequired)),
+        (APP.replace(r#","consent":true"#, ""), Some("consent"), None),
+        (APP.replace("2020-03-01", "2020-02-30"), Some("date"), None),
+        (APP.replace("2020-03-01", "2024-07-01"), Some("date"), Some(Rule::NoFutureDate)),
+        (APP.replace(r#""id":"e1""#, r#""id":"e 1""#), Some("id"), None),
+        (APP.replace(r#""person":"p1""#, r#""person":"p1","persn":"x""#), Some("persn"), None),
+        (APP.replace("application_received", "application_recieved"), Some("event"), None),
+        (APP.replace(r#""consent":true"#, r#""consent":true,"recorded_at":"yesterday""#), Some("recorded_at"), None),
+        (APP.replace(r#""consent":true"#, r#""consent":true,"recorded_at":"2030-01-01T00:00:00Z""#), Some("recorded_at"), Some(Rule::NoFutureDate)),
+        (APP.replace(r#""consent":true"#, r#""consent":true,"recorded_at":"2020-01-01T00:00:00Z""#), Some("date"), Some(Rule::NoFutureDate)),
+        (r#"{"id":"x","event":"exploitation_assessed","date":"2020-01-01","person":"p","forms":[{"form":"other","primary":false,"place":"abroad"}]}"#.into(), Some("forms"), Some(Rule::OnePrimaryForm)),
+        (r#"{"id":"x","event":"exploitation_assessed","date":"2020-01-01","person":"p","forms":[{"form":"other","primary":true,"place":"moon"}]}"#.into(), Some("forms[0].place"), None),
+        (r#"{"id":"x","event":"reflection_period_granted","date":"2020-01-01","person":"p","days":184,"granted_by":"police"}"#.into(), Some("days"), Some(Rule::ReflectionPeriodLength)),
+        (r#"{"id":"x","event":"reflection_period_granted","date":"2020-01-01","person":"p","days":29,"granted_by":"police"}"#.into(), Some("days"), Some(Rule::ReflectionPeriodLength)),
+        (r#"{"id":"x","event":"identification_started","date":"2023-01-01","person":"p"}"#.into(), Some("date"), Some(Rule::IdentificationBefore2023)),
+        (r#"{"id":"x","event":"assistance_terminated","date":"2023-01-01","person":"p","reason":"not_identified"}"#.into(), Some("reason"), Some(Rule::CodeInForce)),
+        (r#"{"id":"x","event":"application_decided","date":"2021-01-01","application":"a","outcome":"rejected"}"#.into(), Some("reason"), None),
+        (r#"{"id":"x","event":"application_decided","date":"2021-01-01","application":"a","outcome":"admitted","reason":"other"}"#.into(), Some("reason"), None),
+        (r#"{"id":"x","event":"person_details","date":"2021-01-01","person":"p"}"#.into(), Some("person"), None),
+        (r#"{"id":"x","event":"person_details","date":"2021-01-01","person":"p","birth_date":"1990-01-01","birth_year":1991}"#.into(), Some("birth_year"), None),
+        (r#"{"id":"x","event":"retraction","date":"2021-01-01","retracts":"y","corrects":"z"}"#.into(), Some("corrects"), None),
+        (r#"{"id":"x","event":"child_left","date":"2021-01-01"}"#.into(), Some("child"), None),
+    ];
+    for (line, field, rule) in cases {
+        let (f, r) = field_of(&line);
+        assert_eq!((f.as_deref(), r), (field, rule), "{line}");
+    }
+}
+
+#[test]
+fn errors_never_repeat_the_value() {
+    let line = r#"{"id":"x","event":"person_details","date":"2021-01-01","person":"p","gender":"Maria Virtanen"}"#;
+    let message = parse(line).map(|_| ()).map_err(|e| e.to_string());
+    assert!(
+        matches!(&message, Err(m) if m.contains("gender") && !m.contains("Maria")),
+        "{message:?}"
+    );
+    let line = r#"{"id":"x","event":"person_details","date":"2021-01-01","person":"p","name":12}"#;
+    let message = parse(line).map(|_| ()).map_err(|e| e.to_string());
+    assert!(
+        matches!(&message, Err(m) if m.contains("name") && m.contains("a number")),
+        "{message:?}"
+    );
+}

@@ -1,0 +1,218 @@
+//! The register: an append-only history of events with valid time and recorded time, and its
+//! one query, "the state as of date D, as recorded at T".
+//!
+//! An event is visible as recorded at T when it was recorded at or before T and its
+//! successor (the correction or retraction that amends it, if any) was not. A voided event
+//! stays void: retracting a correction voids the correction and does not bring back what it
+//! replaced. Visible events apply in order of (date, recorded_at, seq), seq being the order in
+//! which events entered the register.
+
+use std::collections::{HashMap, HashSet};
+use time::Date;
+
+use crate::calendar::Timestamp;
+use crate::event::{Event, EventBody, Subject};
+use crate::ids::{EventId, PersonId};
+use crate::rules::{Rule, Violation};
+use crate::state::RegisterState;
+
+/// The whole history, in the order events entered it.
+#[derive(Debug, Clone, Default)]
+pub struct Register {
+    events: Vec<Event>,
+    index: HashMap<EventId, u32>,
+    /// For each event, the event that corrects or retracts it.
+    successor: Vec<Option<u32>>,
+}
+
+fn violation(e: &Event, rule: Rule, detail: impl Into<String>) -> Violation {
+    Violation {
+        event: e.id.clone(),
+        rule,
+        detail: detail.into(),
+    }
+}
+
+impl Register {
+    /// Builds the register from events in the order they entered it, checking that ids are
+    /// unique and that every correction and retraction amends one earlier event.
+    pub fn new(events: Vec<Event>) -> Result<Self, Violation> {
+        let mut register = Register::default();
+        register.events.reserve(events.len());
+        for e in events {
+            register.push(e)?;
+        }
+        Ok(register)
+    }
+
+    /// Appends one event (the next in seq order).
+    pub fn push(&mut self, e: Event) -> Result<(), Violation> {
+        let seq = u32::try_from(self.events.len())
+            .map_err(|_| violation(&e, Rule::AmendsEarlierEvent, "the register is full"))?;
+        if self.index.contains_key(&e.id) {
+            return Err(violation(
+                &e,
+                Rule::AmendsEarlierEvent,
+                format!("event id {} is used twice", e.id),
+            ));
+        }
+        let target = match (&e.corrects, &e.body) {
+            (Some(t), _) | (None, EventBody::Retraction { retracts: t }) => Some(t),
+            _ => None,
+        };
+        if let Some(t) = target {
+            let Some(&ti) = self.index.get(t) else {
+                return Err(violation(
+                    &e,
+                    Rule::AmendsEarlierEvent,
+                    format!("event {t} is not in the register before it"),
+                ));
+            };
+            let amended = &self.events[ti as usize];
+            if amended.recorded_at > e.recorded_at {
+                return Err(violation(
+                    &e,
+                    Rule::AmendsEarlierEvent,
+                    format!("event {t} was recorded after this one"),
+                ));
+            }
+            if matches!(amended.body, EventBody::Retraction { .. }) {
+                return Err(violation(
+                    &e,
+                    Rule::AmendsEarlierEvent,
+                    format!("event {t} is a retraction"),
+                ));
+            }
+            if let Some(other) = self.successor[ti as usize] {
+                return Err(violation(
+                    &e,
+                    Rule::AmendsEarlierEvent,
+                    format!(
+                        "event {t} is already amended by {}",
+                        self.events[other as usize].id
+                    ),
+                ));
+            }
+            self.successor[ti as usize] = Some(seq);
+        }
+        self.index.insert(e.id.clone(), seq);
+        self.successor.push(None);
+        self.events.push(e);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Every event, in the order they entered the register.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn get(&self, id: &EventId) -> Option<&Event> {
+        self.index.get(id).map(|&i| &self.events[i as usize])
+    }
+
+    /// The position of an event in the register (its seq).
+    pub fn seq_of(&self, id: &EventId) -> Option<usize> {
+        self.index.get(id).map(|&i| i as usize)
+    }
+
+    /// The events visible as recorded at `as_recorded_at` (everything if `None`), in the order
+    /// they apply. Retractions only void; they are not part of the view.
+    pub fn view(&self, as_recorded_at: Option<Timestamp>) -> View<'_> {
+        let seen = |i: u32| as_recorded_at.is_none_or(|t| self.events[i as usize].recorded_at <= t);
+        let mut order: Vec<u32> = (0..self.events.len() as u32)
+            .filter(|&i| {
+                seen(i)
+                    && !matches!(self.events[i as usize].body, EventBody::Retraction { .. })
+                    && !self.successor[i as usize].is_some_and(seen)
+            })
+            .collect();
+        order.sort_unstable_by_key(|&i| {
+            let e = &self.events[i as usize];
+            (e.date, e.recorded_at, i)
+        });
+        View {
+            events: order
+                .into_iter()
+                .map(|i| &self.events[i as usize])
+                .collect(),
+        }
+    }
+}
+
+/// The register as recorded at one moment: the visible events in the order they apply.
+#[derive(Debug, Clone)]
+pub struct View<'a> {
+    events: Vec<&'a Event>,
+}
+
+impl<'a> View<'a> {
+    pub fn events(&self) -> &[&'a Event] {
+        &self.events
+    }
+
+    /// The state as of `as_of`: the fold of the visible events dated on or before it.
+    pub fn state_as_of(&self, as_of: Date) -> RegisterState {
+        let mut state = RegisterState::default();
+        for e in self.events.iter().take_while(|e| e.date <= as_of) {
+            // An event that breaks a rule in this view is left out (see `state::apply`).
+            let _ = state.apply(e);
+        }
+        state
+    }
+
+    /// Checks the history's rules: every event of the view must apply. Returns the
+    /// violations, at most `limit`, in the order the events apply.
+    pub fn validate(&self, limit: usize) -> Vec<Violation> {
+        let with_application: HashSet<&PersonId> = self
+            .events
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::ApplicationReceived(a) => Some(&a.person),
+                _ => None,
+            })
+            .collect();
+        let received: HashSet<_> = self
+            .events
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::ApplicationReceived(a) => Some(&a.application),
+                _ => None,
+            })
+            .collect();
+        let mut state = RegisterState::default();
+        let mut found = Vec::new();
+        for e in &self.events {
+            if found.len() >= limit {
+                break;
+            }
+            if let Err(skipped) = state.apply(e) {
+                // Say "too early" rather than "unknown" when the person or application is
+                // there, only dated later.
+                let rule = match (skipped.rule, e.body.subject()) {
+                    (Rule::UnknownPerson, Subject::Person(p) | Subject::Child(_, Some(p)))
+                        if with_application.contains(p) =>
+                    {
+                        Rule::NotBeforeApplication
+                    }
+                    (Rule::UnknownApplication, Subject::Application(a)) if received.contains(a) => {
+                        Rule::DecisionAfterApplication
+                    }
+                    (rule, _) => rule,
+                };
+                found.push(violation(e, rule, skipped.detail));
+            }
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests;

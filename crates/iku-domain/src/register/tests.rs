@@ -1,0 +1,236 @@
+use super::*;
+use crate::calendar::parse_date;
+use crate::interchange::{ParseContext, parse_line};
+
+/// Builds a register from interchange lines; each line's `recorded_at` is given as `@T` after
+/// the JSON, in minutes after 2021-01-01T00:00Z, so the tests read as time lines.
+fn register(lines: &[(&str, i64)]) -> Result<Register, Violation> {
+    let ctx = ParseContext {
+        today: parse_date("2026-01-01").unwrap_or(Date::MIN),
+        now: at(1_000_000),
+    };
+    let events = lines
+        .iter()
+        .map(|(l, minutes)| {
+            let mut e = match parse_line(l, &ctx) {
+                Ok(p) => p.event,
+                Err(err) => panic!("{l}: {err}"),
+            };
+            e.recorded_at = at(*minutes);
+            e
+        })
+        .collect();
+    Register::new(events)
+}
+
+fn at(minutes: i64) -> Timestamp {
+    Timestamp::from_micros(1_609_459_200_000_000 + minutes * 60_000_000)
+}
+
+fn d(s: &str) -> Date {
+    parse_date(s).unwrap_or(Date::MIN)
+}
+
+const APP: &str = r#"{"id":"app","event":"application_received","date":"2020-01-10","application":"a1","person":"p1","referrer":"police","consent":true}"#;
+const ADMIT: &str = r#"{"id":"adm","event":"application_decided","date":"2020-02-01","application":"a1","outcome":"admitted"}"#;
+const GENDER_F: &str =
+    r#"{"id":"g1","event":"person_details","date":"2020-01-10","person":"p1","gender":"female"}"#;
+const GENDER_M: &str = r#"{"id":"g2","event":"person_details","date":"2020-01-10","person":"p1","gender":"male","corrects":"g1"}"#;
+const RETRACT_G2: &str = r#"{"id":"r1","event":"retraction","date":"2020-01-10","retracts":"g2"}"#;
+
+fn gender(r: &Register, t: Option<i64>) -> Option<&'static str> {
+    let state = r.view(t.map(at)).state_as_of(d("2020-12-31"));
+    state
+        .persons
+        .values()
+        .next()?
+        .details
+        .gender
+        .map(|g| g.code())
+}
+
+#[test]
+fn a_correction_replaces_from_its_recorded_time_and_a_retraction_voids_without_restoring() {
+    let r = register(&[(APP, 0), (GENDER_F, 1), (GENDER_M, 10), (RETRACT_G2, 20)]);
+    let Ok(r) = r else { panic!("{r:?}") };
+    assert_eq!(gender(&r, Some(0)), None);
+    assert_eq!(gender(&r, Some(5)), Some("female"));
+    assert_eq!(gender(&r, Some(10)), Some("male"));
+    // Retracting the correction voids it and does not bring back g1.
+    assert_eq!(gender(&r, Some(20)), None);
+    assert_eq!(gender(&r, None), None);
+}
+
+#[test]
+fn valid_time_decides_what_state_as_of_sees() {
+    let Ok(r) = register(&[(APP, 0), (ADMIT, 1)]) else {
+        panic!()
+    };
+    let view = r.view(None);
+    assert!(
+        !view
+            .state_as_of(d("2020-01-31"))
+            .persons
+            .values()
+            .any(|p| p.is_client())
+    );
+    assert!(
+        view.state_as_of(d("2020-02-01"))
+            .persons
+            .values()
+            .all(|p| p.is_client())
+    );
+    assert!(view.state_as_of(d("2020-01-09")).persons.is_empty());
+}
+
+#[test]
+fn amendments_must_point_at_one_earlier_event() {
+    let unknown = r#"{"id":"x","event":"retraction","date":"2020-01-10","retracts":"nope"}"#;
+    let twice = r#"{"id":"r2","event":"retraction","date":"2020-01-10","retracts":"g1"}"#;
+    let retract_retraction =
+        r#"{"id":"r3","event":"retraction","date":"2020-01-10","retracts":"r2"}"#;
+    for lines in [
+        vec![(APP, 0), (unknown, 1)],
+        vec![(APP, 0), (GENDER_F, 1), (GENDER_M, 2), (twice, 3)],
+        vec![(APP, 0), (GENDER_F, 1), (twice, 2), (retract_retraction, 3)],
+        vec![(APP, 0), (GENDER_F, 5), (GENDER_M, 4)],
+        vec![(APP, 0), (APP, 1)],
+    ] {
+        let result = register(&lines).map(|_| ());
+        assert!(
+            matches!(&result, Err(v) if v.rule == Rule::AmendsEarlierEvent),
+            "{result:?}"
+        );
+    }
+}
+
+fn rules_broken(lines: &[&str]) -> Vec<Rule> {
+    let timed: Vec<(&str, i64)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (*l, i as i64))
+        .collect();
+    match register(&timed) {
+        Ok(r) => r
+            .view(None)
+            .validate(10)
+            .into_iter()
+            .map(|v| v.rule)
+            .collect(),
+        Err(v) => vec![v.rule],
+    }
+}
+
+#[test]
+fn each_history_rule_is_named() {
+    let ev = |id: &str, rest: &str| format!(r#"{{"id":"{id}",{rest}}}"#);
+    let measure = ev(
+        "m",
+        r#""event":"assistance_measure","date":"2020-01-20","person":"p1","measure":"legal_aid""#,
+    );
+    let terminate = ev(
+        "t",
+        r#""event":"assistance_terminated","date":"2020-03-01","person":"p1","reason":"own_request""#,
+    );
+    let child = ev(
+        "c",
+        r#""event":"child_admitted","date":"2020-01-20","child":"c1","parent":"p1""#,
+    );
+    let early = ev(
+        "e",
+        r#""event":"person_details","date":"2020-01-01","person":"p1","gender":"male""#,
+    );
+    let stranger = ev(
+        "s",
+        r#""event":"person_details","date":"2020-01-20","person":"p9","gender":"male""#,
+    );
+    let decide_again = ev(
+        "d2",
+        r#""event":"application_decided","date":"2020-03-01","application":"a1","outcome":"withdrawn""#,
+    );
+    let decide_early = ev(
+        "d0",
+        r#""event":"application_decided","date":"2020-01-05","application":"a1","outcome":"withdrawn""#,
+    );
+    let decide_unknown = ev(
+        "d9",
+        r#""event":"application_decided","date":"2020-03-01","application":"a9","outcome":"withdrawn""#,
+    );
+    let grant = ev(
+        "rg",
+        r#""event":"reflection_period_granted","date":"2020-02-01","person":"p1","days":150,"granted_by":"police""#,
+    );
+    let extend = ev(
+        "rx",
+        r#""event":"reflection_period_extended","date":"2020-02-10","person":"p1","days":40"#,
+    );
+    let extend_late = ev(
+        "ry",
+        r#""event":"reflection_period_extended","date":"2020-12-10","person":"p1","days":10"#,
+    );
+    let heard = ev(
+        "h",
+        r#""event":"expert_group_heard","date":"2020-03-01","person":"p1""#,
+    );
+    let left = ev(
+        "cl",
+        r#""event":"child_left","date":"2020-03-01","child":"c9""#,
+    );
+
+    assert_eq!(rules_broken(&[APP, ADMIT]), vec![]);
+    assert_eq!(rules_broken(&[APP, &measure]), vec![Rule::OnlyClient]);
+    assert_eq!(rules_broken(&[APP, &terminate]), vec![Rule::OnlyClient]);
+    assert_eq!(rules_broken(&[APP, ADMIT, &terminate]), vec![]);
+    assert_eq!(rules_broken(&[APP, &child]), vec![Rule::ParentIsClient]);
+    assert_eq!(
+        rules_broken(&[APP, &early]),
+        vec![Rule::NotBeforeApplication]
+    );
+    assert_eq!(rules_broken(&[APP, &stranger]), vec![Rule::UnknownPerson]);
+    assert_eq!(
+        rules_broken(&[APP, ADMIT, &decide_again]),
+        vec![Rule::DecidedOnce]
+    );
+    assert_eq!(
+        rules_broken(&[APP, &decide_early]),
+        vec![Rule::DecisionAfterApplication]
+    );
+    assert_eq!(
+        rules_broken(&[APP, &decide_unknown]),
+        vec![Rule::UnknownApplication]
+    );
+    assert_eq!(
+        rules_broken(&[APP, &grant, &extend]),
+        vec![Rule::ReflectionPeriodLength]
+    );
+    assert_eq!(
+        rules_broken(&[APP, &grant, &extend_late]),
+        vec![Rule::ReflectionPeriodRunning]
+    );
+    assert_eq!(
+        rules_broken(&[APP, &heard]),
+        vec![Rule::IdentificationOrder]
+    );
+    assert_eq!(rules_broken(&[APP, &left]), vec![Rule::ChildOnce]);
+}
+
+#[test]
+fn a_terminated_parents_children_do_not_count() {
+    let child =
+        r#"{"id":"c","event":"child_admitted","date":"2020-02-02","child":"c1","parent":"p1"}"#;
+    let term = r#"{"id":"t","event":"assistance_terminated","date":"2020-06-01","person":"p1","reason":"own_request"}"#;
+    let Ok(r) = register(&[(APP, 0), (ADMIT, 1), (child, 2), (term, 3)]) else {
+        panic!()
+    };
+    let view = r.view(None);
+    let counted = |on: &str| -> usize {
+        view.state_as_of(d(on))
+            .persons
+            .values()
+            .filter(|p| p.is_client())
+            .map(|p| p.children_present().count())
+            .sum()
+    };
+    assert_eq!(counted("2020-03-01"), 1);
+    assert_eq!(counted("2020-06-01"), 0);
+}
