@@ -1,1 +1,90 @@
+//! The register's storage: the `Store` trait and one implementation per backend, chosen from
+//! the database URL. Personal fields are sealed (`crypto`) before they reach a backend.
+//!
+//! Both backends keep the same tables (`migrations/<backend>/`, same version numbers) and
+//! pass the same contract tests (`tests/contract.rs`).
 
+pub mod crypto;
+pub mod import;
+mod migrations;
+pub mod postgres;
+pub mod sqlite;
+
+use iku_domain::Register;
+
+pub use crate::crypto::{KeyError, Keyring};
+pub use crate::import::{ImportError, ImportReport, LineError, NumberedLine, Progress};
+
+/// Why the store failed. Messages name events by id, never a personal value.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL must be sqlite:PATH or postgres://...; got a URL with another scheme")]
+    UnknownScheme,
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {}", postgres_message(.0))]
+    Postgres(#[from] ::postgres::Error),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("stored event {seq} cannot be read: {message}")]
+    Corrupt { seq: i64, message: String },
+    #[error("the database has schema version {found}; this iku knows up to {known}")]
+    SchemaTooNew { found: i64, known: i64 },
+}
+
+/// The server's own message where there is one (the driver's Display says only "db error").
+fn postgres_message(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// Which database a store uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Whether `load` opens personal fields.
+#[derive(Clone, Copy)]
+pub enum Personals<'a> {
+    /// Decrypt them with these keys.
+    Open(&'a Keyring),
+    /// Leave them out (statistics need none).
+    Leave,
+}
+
+/// The register's storage.
+pub trait Store {
+    fn backend(&self) -> Backend;
+
+    /// The whole register, in seq order.
+    fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError>;
+
+    /// Imports a batch atomically: everything is written or nothing (see `import`).
+    fn import(
+        &mut self,
+        lines: Vec<NumberedLine>,
+        keys: &Keyring,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport, ImportError>;
+
+    /// How many events are stored.
+    fn count(&mut self) -> Result<u64, StoreError>;
+}
+
+/// Opens (and migrates) the store a URL names: `sqlite:PATH` or `postgres://...`.
+pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(
+            path,
+        ))?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Box::new(postgres::PostgresStore::open(url)?))
+    } else {
+        Err(StoreError::UnknownScheme)
+    }
+}

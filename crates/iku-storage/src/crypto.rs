@@ -1,0 +1,340 @@
+//! Encryption of personal fields at rest: XChaCha20-Poly1305 with a random 24-byte nonce per
+//! value and the row's identity as associated data, so a ciphertext copied to another row does
+//! not decrypt. Keys have ids so they can rotate: every ciphertext names the key that sealed it.
+
+use std::fmt;
+use std::path::Path;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use iku_domain::ids::EventId;
+use iku_domain::personal::{Personal, PersonalFields};
+
+/// Why keys could not be read or a value not sealed or opened. Never carries key material or
+/// plaintext.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the key file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write the key file {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("key file {path} already exists; iku will not overwrite a key")]
+    Exists { path: String },
+    #[error("{origin}, line {line}: expected `KEY_ID HEX` with 64 hex digits")]
+    Malformed { origin: String, line: usize },
+    #[error("{origin} has no key")]
+    Empty { origin: String },
+    #[error("the system random number generator failed")]
+    Random,
+    #[error(
+        "no key with id {key_id} is loaded; the personal fields of event {event} cannot be opened"
+    )]
+    UnknownKey { key_id: String, event: EventId },
+    #[error("the personal fields of event {event} do not decrypt: wrong key or altered data")]
+    Tampered { event: EventId },
+    #[error("the personal fields of event {event} are not in the expected format")]
+    Format { event: EventId },
+}
+
+/// One 256-bit key with its id.
+struct Key {
+    id: String,
+    cipher: XChaCha20Poly1305,
+}
+
+/// The keys this process may use; the last one seals new values.
+pub struct Keyring {
+    keys: Vec<Key>,
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|k| k.id.as_str()).collect();
+        write!(f, "Keyring({ids:?})")
+    }
+}
+
+/// A sealed value as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub key_id: String,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+fn random<const N: usize>() -> Result<[u8; N], KeyError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|_| KeyError::Random)?;
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+        let pair = std::str::from_utf8(chunk).ok()?;
+        out[i] = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// The associated data binding a sealed value to its row.
+fn associated_data(event: &EventId) -> Vec<u8> {
+    format!("iku/sealed_fields/{event}").into_bytes()
+}
+
+impl Keyring {
+    /// A new keyring with one fresh key; returns it with its key-file text.
+    pub fn generate() -> Result<(Self, String), KeyError> {
+        let id = format!("k{}", hex(&random::<4>()?));
+        let secret = random::<32>()?;
+        let text = format!("{id} {}\n", hex(&secret));
+        let ring = Self::parse(&text, "new key")?;
+        Ok((ring, text))
+    }
+
+    /// Parses key-file text: one `KEY_ID HEX` a line, `#` comments; the last key is active.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, KeyError> {
+        let mut keys = Vec::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let malformed = || KeyError::Malformed {
+                origin: origin.to_owned(),
+                line: n + 1,
+            };
+            let (id, secret) = line
+                .split_once(|c: char| c == ' ' || c == ':')
+                .ok_or_else(malformed)?;
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                return Err(malformed());
+            }
+            let secret = unhex(secret.trim()).ok_or_else(malformed)?;
+            keys.push(Key {
+                id: id.to_owned(),
+                cipher: XChaCha20Poly1305::new(&secret.into()),
+            });
+        }
+        if keys.is_empty() {
+            return Err(KeyError::Empty {
+                origin: origin.to_owned(),
+            });
+        }
+        Ok(Self { keys })
+    }
+
+    /// Reads a key file.
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Writes a new key file readable by its owner only; refuses to overwrite one.
+    pub fn create_file(path: &Path) -> Result<Self, KeyError> {
+        use std::io::Write;
+        let write_err = |source| KeyError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let (ring, text) = Self::generate()?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyError::Exists {
+                    path: path.display().to_string(),
+                }
+            } else {
+                write_err(e)
+            }
+        })?;
+        file.write_all(text.as_bytes()).map_err(write_err)?;
+        file.sync_all().map_err(write_err)?;
+        Ok(ring)
+    }
+
+    pub fn active_key_id(&self) -> &str {
+        self.keys.last().map_or("", |k| k.id.as_str())
+    }
+
+    /// Seals the personal fields of one event under the active key.
+    pub fn seal(&self, event: &EventId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
+        let key = self.keys.last().ok_or(KeyError::Empty {
+            origin: "keyring".into(),
+        })?;
+        let mut plain = serde_json::Map::new();
+        for (name, value) in fields.iter() {
+            plain.insert(
+                name.to_owned(),
+                serde_json::Value::String(value.expose().to_owned()),
+            );
+        }
+        let plaintext = serde_json::Value::Object(plain).to_string();
+        let nonce = random::<24>()?;
+        let aad = associated_data(event);
+        let ciphertext = key
+            .cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| KeyError::Random)?;
+        Ok(Sealed {
+            key_id: key.id.clone(),
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
+    }
+
+    /// Opens the personal fields of one event.
+    pub fn open(&self, event: &EventId, sealed: &Sealed) -> Result<PersonalFields, KeyError> {
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.id == sealed.key_id)
+            .ok_or_else(|| KeyError::UnknownKey {
+                key_id: sealed.key_id.clone(),
+                event: event.clone(),
+            })?;
+        let nonce: [u8; 24] =
+            sealed
+                .nonce
+                .as_slice()
+                .try_into()
+                .map_err(|_| KeyError::Tampered {
+                    event: event.clone(),
+                })?;
+        let aad = associated_data(event);
+        let plaintext = key
+            .cipher
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| KeyError::Tampered {
+                event: event.clone(),
+            })?;
+        let format = || KeyError::Format {
+            event: event.clone(),
+        };
+        let value: serde_json::Value = serde_json::from_slice(&plaintext).map_err(|_| format())?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(format());
+        };
+        let mut fields = PersonalFields::default();
+        for (name, value) in map {
+            let (Some(slot), serde_json::Value::String(s)) = (fields.slot_mut(&name), value) else {
+                return Err(format());
+            };
+            *slot = Some(Personal::new(&s));
+        }
+        Ok(fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(s: &str) -> EventId {
+        EventId::parse(s).unwrap_or_else(|_| panic!("id"))
+    }
+
+    fn fields() -> PersonalFields {
+        PersonalFields {
+            name: Some(Personal::new("Ada Ö \"Lovelace\"")),
+            note: Some(Personal::new("two\nlines")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn sealed_fields_open_only_for_their_row_and_key() -> Result<(), KeyError> {
+        let (ring, _) = Keyring::generate()?;
+        let sealed = ring.seal(&id("e1"), &fields())?;
+        assert!(!String::from_utf8_lossy(&sealed.ciphertext).contains("Ada"));
+        assert_eq!(ring.open(&id("e1"), &sealed)?, fields());
+        assert!(matches!(
+            ring.open(&id("e2"), &sealed),
+            Err(KeyError::Tampered { .. })
+        ));
+        let mut flipped = sealed.clone();
+        flipped.ciphertext[0] ^= 1;
+        assert!(matches!(
+            ring.open(&id("e1"), &flipped),
+            Err(KeyError::Tampered { .. })
+        ));
+        let (other, _) = Keyring::generate()?;
+        assert!(matches!(
+            other.open(&id("e1"), &sealed),
+            Err(KeyError::UnknownKey { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn nonces_differ_between_seals() -> Result<(), KeyError> {
+        let (ring, _) = Keyring::generate()?;
+        let a = ring.seal(&id("e1"), &fields())?;
+        let b = ring.seal(&id("e1"), &fields())?;
+        assert_ne!(a.nonce, b.nonce);
+        assert_ne!(a.ciphertext, b.ciphertext);
+        Ok(())
+    }
+
+    #[test]
+    fn key_files_parse_with_older_keys_kept() -> Result<(), KeyError> {
+        let (old, old_text) = Keyring::generate()?;
+        let (_, new_text) = Keyring::generate()?;
+        let ring = Keyring::parse(&format!("# keys\n{old_text}{new_text}"), "test")?;
+        assert_ne!(ring.active_key_id(), old.active_key_id());
+        let sealed = old.seal(&id("e1"), &fields())?;
+        assert_eq!(ring.open(&id("e1"), &sealed)?, fields());
+        assert!(matches!(
+            Keyring::parse("k1 abc", "x"),
+            Err(KeyError::Malformed { line: 1, .. })
+        ));
+        assert!(matches!(
+            Keyring::parse("# nothing", "x"),
+            Err(KeyError::Empty { .. })
+        ));
+        Ok(())
+    }
+
+    #[test]
+    fn debug_shows_ids_only() -> Result<(), KeyError> {
+        let (ring, text) = Keyring::generate()?;
+        let secret = text.split_whitespace().nth(1).unwrap_or_default();
+        assert!(!format!("{ring:?}").contains(secret));
+        Ok(())
+    }
+}

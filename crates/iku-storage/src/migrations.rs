@@ -1,0 +1,56 @@
+//! The migrations of each backend, embedded. Version numbers match across backends (tested),
+//! so a database moved from SQLite to PostgreSQL has the same schema version.
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "register",
+    sql: include_str!("../migrations/sqlite/0001_register.sql"),
+}];
+
+pub const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "register",
+    sql: include_str!("../migrations/postgres/0001_register.sql"),
+}];
+
+pub fn latest(set: &[Migration]) -> i64 {
+    set.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions(set: &[Migration]) -> Vec<(i64, &str)> {
+        set.iter().map(|m| (m.version, m.name)).collect()
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        assert_eq!(versions(SQLITE), versions(POSTGRES));
+        let files = |dir: &str| -> Vec<String> {
+            let mut names: Vec<String> =
+                std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                    .map(|d| {
+                        d.filter_map(|e| e.ok())
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            names.sort();
+            names
+        };
+        assert_eq!(files("sqlite"), files("postgres"));
+        assert_eq!(
+            files("sqlite").len(),
+            SQLITE.len(),
+            "every migration file is embedded"
+        );
+    }
+}

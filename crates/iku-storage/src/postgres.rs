@@ -1,0 +1,243 @@
+//! The PostgreSQL backend. An import runs in one transaction that first takes an exclusive
+//! lock on `events` (one importer at a time, readers unaffected) and writes with binary COPY.
+
+use iku_domain::Register;
+use iku_domain::ids::EventId;
+use iku_domain::interchange::{Personals as LinePersonals, parse_stored, write_line};
+use iku_domain::personal::PersonalFields;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+use postgres::{Client, GenericClient, NoTls};
+
+use crate::crypto::Sealed;
+use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
+use crate::migrations::{self, Migration};
+use crate::{Backend, Keyring, Personals, Store, StoreError};
+
+pub struct PostgresStore {
+    client: Client,
+}
+
+impl PostgresStore {
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let mut client = Client::connect(url, NoTls)?;
+        migrate(&mut client, migrations::POSTGRES)?;
+        Ok(Self { client })
+    }
+
+    /// The connection, for tests that inspect or tamper with the database directly.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+fn migrate(client: &mut Client, set: &[Migration]) -> Result<(), StoreError> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+         LOCK TABLE schema_migrations IN EXCLUSIVE MODE",
+    )?;
+    let current: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+            &[],
+        )?
+        .get(0);
+    let known = migrations::latest(set);
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    for m in set.iter().filter(|m| m.version > current) {
+        tx.batch_execute(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
+            &[&m.version, &m.name],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn load_events(
+    client: &mut impl GenericClient,
+    personals: Personals<'_>,
+) -> Result<Vec<iku_domain::Event>, StoreError> {
+    let rows = client.query(
+        "SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce, s.ciphertext
+         FROM events e LEFT JOIN sealed_fields s ON s.event_seq = e.seq ORDER BY e.seq",
+        &[],
+    )?;
+    let mut events = Vec::with_capacity(rows.len());
+    for row in rows {
+        let seq: i64 = row.get(0);
+        let id: &str = row.get(1);
+        let sealed = match (personals, row.get::<_, Option<String>>(4)) {
+            (Personals::Open(keys), Some(key_id)) => {
+                let event = EventId::parse(id).map_err(|e| StoreError::Corrupt {
+                    seq,
+                    message: e.to_string(),
+                })?;
+                keys.open(
+                    &event,
+                    &Sealed {
+                        key_id,
+                        nonce: row.get(5),
+                        ciphertext: row.get(6),
+                    },
+                )?
+            }
+            _ => PersonalFields::default(),
+        };
+        let event = parse_stored(
+            row.get(3),
+            iku_domain::Timestamp::from_micros(row.get(2)),
+            sealed,
+        )
+        .map_err(|e| StoreError::Corrupt {
+            seq,
+            message: e.to_string(),
+        })?;
+        events.push(event);
+    }
+    Ok(events)
+}
+
+fn sealed_of(
+    client: &mut impl GenericClient,
+    keys: &Keyring,
+    id: &EventId,
+) -> Result<PersonalFields, StoreError> {
+    let row = client.query_opt(
+        "SELECT s.key_id, s.nonce, s.ciphertext FROM events e JOIN sealed_fields s ON s.event_seq = e.seq WHERE e.id = $1",
+        &[&id.as_str()],
+    )?;
+    match row {
+        Some(r) => Ok(keys.open(
+            id,
+            &Sealed {
+                key_id: r.get(0),
+                nonce: r.get(1),
+                ciphertext: r.get(2),
+            },
+        )?),
+        None => Ok(PersonalFields::default()),
+    }
+}
+
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()?;
+        let events = load_events(&mut tx, personals)?;
+        tx.commit()?;
+        Register::new(events).map_err(|v| StoreError::Corrupt {
+            seq: -1,
+            message: v.to_string(),
+        })
+    }
+
+    fn import(
+        &mut self,
+        lines: Vec<NumberedLine>,
+        keys: &Keyring,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport, ImportError> {
+        let mut tx = self.client.transaction().map_err(StoreError::from)?;
+        tx.batch_execute("LOCK TABLE events IN EXCLUSIVE MODE")
+            .map_err(StoreError::from)?;
+        progress.phase("checking", lines.len() as u64);
+        let stored = load_events(&mut tx, Personals::Leave)?;
+        let next_seq = stored.len() as i64 + 1;
+        let plan = {
+            let tx = &mut tx;
+            import::plan(stored, lines, |id| sealed_of(tx, keys, id))?
+        };
+        progress.phase("storing", plan.events.len() as u64);
+        let mut sealed_rows = Vec::new();
+        {
+            let sink = tx
+                .copy_in(
+                    "COPY events (seq, id, kind, date, recorded_at, payload) FROM STDIN BINARY",
+                )
+                .map_err(StoreError::from)?;
+            let mut writer = BinaryCopyInWriter::new(
+                sink,
+                &[
+                    Type::INT8,
+                    Type::TEXT,
+                    Type::TEXT,
+                    Type::DATE,
+                    Type::INT8,
+                    Type::TEXT,
+                ],
+            );
+            for (i, e) in plan.events.iter().enumerate() {
+                let seq = next_seq + i as i64;
+                let payload = write_line(e, LinePersonals::Omit);
+                writer
+                    .write(&[
+                        &seq,
+                        &e.id.as_str(),
+                        &e.body.kind().name(),
+                        &e.date,
+                        &e.recorded_at.micros(),
+                        &payload,
+                    ])
+                    .map_err(StoreError::from)?;
+                if let iku_domain::EventBody::PersonDetails(d) = &e.body
+                    && !d.details.personal.is_empty()
+                {
+                    sealed_rows.push((
+                        seq,
+                        keys.seal(&e.id, &d.details.personal)
+                            .map_err(StoreError::from)?,
+                    ));
+                }
+                if i % 10_000 == 9_999 {
+                    progress.advance(10_000);
+                }
+            }
+            writer.finish().map_err(StoreError::from)?;
+        }
+        {
+            let sink = tx
+                .copy_in(
+                    "COPY sealed_fields (event_seq, key_id, nonce, ciphertext) FROM STDIN BINARY",
+                )
+                .map_err(StoreError::from)?;
+            let mut writer =
+                BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::BYTEA]);
+            for (seq, s) in &sealed_rows {
+                writer
+                    .write(&[seq, &s.key_id, &s.nonce, &s.ciphertext])
+                    .map_err(StoreError::from)?;
+            }
+            writer.finish().map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(ImportReport {
+            added: plan.events.len(),
+            unchanged: plan.unchanged,
+        })
+    }
+
+    fn count(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .client
+            .query_one("SELECT COUNT(*) FROM events", &[])?
+            .get(0);
+        Ok(n.max(0) as u64)
+    }
+}

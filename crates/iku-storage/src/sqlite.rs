@@ -1,0 +1,210 @@
+//! The SQLite backend: the embedded default. WAL, `synchronous=FULL`, one writer; an import is
+//! one IMMEDIATE transaction, so a crash leaves the database as before it.
+
+use std::path::Path;
+
+use iku_domain::Register;
+use iku_domain::calendar::format_date;
+use iku_domain::ids::EventId;
+use iku_domain::interchange::{Personals as LinePersonals, parse_stored, write_line};
+use iku_domain::personal::PersonalFields;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::crypto::Sealed;
+use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
+use crate::migrations::{self, Migration};
+use crate::{Backend, Keyring, Personals, Store, StoreError};
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn, migrations::SQLITE)?;
+        Ok(Self { conn })
+    }
+
+    /// The connection, for tests that inspect or tamper with the database directly.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn migrate(conn: &mut Connection, set: &[Migration]) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT",
+    )?;
+    let current: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?;
+    let known = migrations::latest(set);
+    if current > known {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            known,
+        });
+    }
+    for m in set.iter().filter(|m| m.version > current) {
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, datetime('now'))",
+            params![m.version, m.name],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reads every event in seq order, opening personal fields if asked.
+fn load_events(
+    conn: &Connection,
+    personals: Personals<'_>,
+) -> Result<Vec<iku_domain::Event>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce, s.ciphertext
+         FROM events e LEFT JOIN sealed_fields s ON s.event_seq = e.seq ORDER BY e.seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut events = Vec::new();
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let id: String = row.get(1)?;
+        let recorded_at: i64 = row.get(2)?;
+        let payload: String = row.get(3)?;
+        let sealed = match (personals, row.get::<_, Option<String>>(4)?) {
+            (Personals::Open(keys), Some(key_id)) => {
+                let event = EventId::parse(&id).map_err(|e| StoreError::Corrupt {
+                    seq,
+                    message: e.to_string(),
+                })?;
+                keys.open(
+                    &event,
+                    &Sealed {
+                        key_id,
+                        nonce: row.get(5)?,
+                        ciphertext: row.get(6)?,
+                    },
+                )?
+            }
+            _ => PersonalFields::default(),
+        };
+        let event = parse_stored(
+            &payload,
+            iku_domain::Timestamp::from_micros(recorded_at),
+            sealed,
+        )
+        .map_err(|e| StoreError::Corrupt {
+            seq,
+            message: e.to_string(),
+        })?;
+        events.push(event);
+    }
+    Ok(events)
+}
+
+fn sealed_of(
+    conn: &Connection,
+    keys: &Keyring,
+    id: &EventId,
+) -> Result<PersonalFields, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT s.key_id, s.nonce, s.ciphertext FROM events e JOIN sealed_fields s ON s.event_seq = e.seq WHERE e.id = ?1",
+            [id.as_str()],
+            |r| Ok(Sealed { key_id: r.get(0)?, nonce: r.get(1)?, ciphertext: r.get(2)? }),
+        )
+        .optional()?;
+    match row {
+        Some(sealed) => Ok(keys.open(id, &sealed)?),
+        None => Ok(PersonalFields::default()),
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError> {
+        let tx = self.conn.transaction()?;
+        let events = load_events(&tx, personals)?;
+        tx.commit()?;
+        Register::new(events).map_err(|v| StoreError::Corrupt {
+            seq: -1,
+            message: v.to_string(),
+        })
+    }
+
+    fn import(
+        &mut self,
+        lines: Vec<NumberedLine>,
+        keys: &Keyring,
+        progress: &dyn Progress,
+    ) -> Result<ImportReport, ImportError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
+        progress.phase("checking", lines.len() as u64);
+        let stored = load_events(&tx, Personals::Leave)?;
+        let next_seq = stored.len() as i64 + 1;
+        let plan = import::plan(stored, lines, |id| sealed_of(&tx, keys, id))?;
+        progress.phase("storing", plan.events.len() as u64);
+        {
+            let mut insert_event = tx
+                .prepare("INSERT INTO events (seq, id, kind, date, recorded_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .map_err(StoreError::from)?;
+            let mut insert_sealed = tx
+                .prepare("INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)")
+                .map_err(StoreError::from)?;
+            for (i, e) in plan.events.iter().enumerate() {
+                let seq = next_seq + i as i64;
+                insert_event
+                    .execute(params![
+                        seq,
+                        e.id.as_str(),
+                        e.body.kind().name(),
+                        format_date(e.date),
+                        e.recorded_at.micros(),
+                        write_line(e, LinePersonals::Omit)
+                    ])
+                    .map_err(StoreError::from)?;
+                if let iku_domain::EventBody::PersonDetails(d) = &e.body
+                    && !d.details.personal.is_empty()
+                {
+                    let sealed = keys
+                        .seal(&e.id, &d.details.personal)
+                        .map_err(StoreError::from)?;
+                    insert_sealed
+                        .execute(params![seq, sealed.key_id, sealed.nonce, sealed.ciphertext])
+                        .map_err(StoreError::from)?;
+                }
+                if i % 10_000 == 9_999 {
+                    progress.advance(10_000);
+                }
+            }
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(ImportReport {
+            added: plan.events.len(),
+            unchanged: plan.unchanged,
+        })
+    }
+
+    fn count(&mut self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+        Ok(n.max(0) as u64)
+    }
+}

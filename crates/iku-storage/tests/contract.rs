@@ -1,0 +1,425 @@
+//! One contract, both backends: every test here runs on SQLite (a temporary file) and on
+//! PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards; `IKU_TEST_POSTGRES`
+//! names another server).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
+use iku_domain::{Event, Timestamp};
+use iku_generate::{Options, generate};
+use iku_storage::import::{Silent, read_lines};
+use iku_storage::{ImportError, Keyring, NumberedLine, Personals, Store};
+use time::{Date, Month};
+
+/// A database for one test; dropped with it.
+enum TestDb {
+    Sqlite { dir: tempfile::TempDir },
+    Postgres { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn postgres_admin_url() -> String {
+    std::env::var("IKU_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+impl TestDb {
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("temp dir: {e}"));
+        TestDb::Sqlite { dir }
+    }
+
+    fn postgres() -> Self {
+        let admin_url = postgres_admin_url();
+        let name = format!(
+            "iku_test_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin =
+            ::postgres::Client::connect(&admin_url, ::postgres::NoTls).unwrap_or_else(|e| {
+                panic!("PostgreSQL at {admin_url} is needed for the contract tests: {e}")
+            });
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin
+                .batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        }
+        TestDb::Postgres { admin_url, name }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            TestDb::Sqlite { dir } => format!("sqlite:{}", dir.path().join("iku.db").display()),
+            TestDb::Postgres { admin_url, name } => {
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    fn open(&self) -> Box<dyn Store> {
+        iku_storage::open(&self.url()).unwrap_or_else(|e| panic!("open {}: {e}", self.url()))
+    }
+
+    /// Runs raw SQL (for tests that tamper with the database); returns the error text.
+    fn raw(&self, sql: &str) -> Result<(), String> {
+        match self {
+            TestDb::Sqlite { dir } => {
+                let conn = rusqlite::Connection::open(dir.path().join("iku.db"))
+                    .map_err(|e| e.to_string())?;
+                conn.execute_batch(sql).map_err(|e| e.to_string())
+            }
+            TestDb::Postgres { .. } => {
+                let mut c = ::postgres::Client::connect(&self.url(), ::postgres::NoTls)
+                    .map_err(|e| e.to_string())?;
+                c.batch_execute(sql).map_err(|e| match e.as_db_error() {
+                    Some(db) => db.message().to_owned(),
+                    None => e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// Every stored byte of the events and sealed tables, as text, for leak checks.
+    fn dump(&self) -> String {
+        let sql = "SELECT payload FROM events";
+        match self {
+            TestDb::Sqlite { dir } => {
+                let conn = rusqlite::Connection::open(dir.path().join("iku.db"))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let mut out = String::new();
+                let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{e}"));
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for r in rows.flatten() {
+                    out.push_str(&r);
+                }
+                let mut stmt = conn
+                    .prepare("SELECT ciphertext FROM sealed_fields")
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, Vec<u8>>(0))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                for r in rows.flatten() {
+                    out.push_str(&String::from_utf8_lossy(&r));
+                }
+                out
+            }
+            TestDb::Postgres { .. } => {
+                let mut c = ::postgres::Client::connect(&self.url(), ::postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let mut out = String::new();
+                for r in c.query(sql, &[]).unwrap_or_default() {
+                    out.push_str(r.get::<_, &str>(0));
+                }
+                for r in c
+                    .query("SELECT ciphertext FROM sealed_fields", &[])
+                    .unwrap_or_default()
+                {
+                    out.push_str(&String::from_utf8_lossy(r.get::<_, &[u8]>(0)));
+                }
+                out
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self
+            && let Ok(mut admin) = ::postgres::Client::connect(admin_url, ::postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn keys() -> Keyring {
+    Keyring::generate()
+        .map(|(k, _)| k)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn ctx() -> ParseContext {
+    ParseContext {
+        today: Date::from_calendar_date(2026, Month::November, 1).unwrap_or(Date::MIN),
+        now: Timestamp::parse("2026-11-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+    }
+}
+
+fn parse(text: &str) -> Result<Vec<NumberedLine>, ImportError> {
+    read_lines(text.as_bytes(), &ctx(), &Silent)
+}
+
+fn file_of(events: &[Event]) -> String {
+    events
+        .iter()
+        .map(|e| write_line(e, LinePersonals::Include) + "\n")
+        .collect()
+}
+
+fn import(
+    store: &mut dyn Store,
+    keys: &Keyring,
+    text: &str,
+) -> Result<iku_storage::ImportReport, ImportError> {
+    store.import(parse(text)?, keys, &Silent)
+}
+
+/// The register as exported, the test's idea of "what the database holds".
+fn export(store: &mut dyn Store, keys: &Keyring) -> String {
+    let register = store
+        .load(Personals::Open(keys))
+        .unwrap_or_else(|e| panic!("load: {e}"));
+    file_of(register.events())
+}
+
+fn sample(persons: usize, seed: u64) -> Vec<Event> {
+    let mut o = Options::new(persons, seed);
+    o.end = Date::from_calendar_date(2025, Month::December, 31).unwrap_or(Date::MIN);
+    generate(&o)
+}
+
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(&super::TestDb::sqlite()); })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(&super::TestDb::postgres()); })*
+        }
+    };
+}
+
+contract!(
+    import_then_load_gives_the_same_events,
+    export_import_export_is_byte_identical,
+    an_identical_reimport_is_a_no_op,
+    a_conflicting_reimport_is_refused_and_changes_nothing,
+    bad_input_of_every_kind_changes_nothing,
+    personal_fields_are_encrypted_at_rest,
+    the_register_is_append_only,
+    a_later_import_appends_and_checks_against_what_is_stored,
+    events_without_recorded_at_get_the_import_time_and_reimport_cleanly,
+    personal_fields_need_the_key,
+);
+
+fn import_then_load_gives_the_same_events(db: &TestDb) {
+    let keys = keys();
+    let events = sample(200, 1);
+    let mut store = db.open();
+    let report = import(store.as_mut(), &keys, &file_of(&events)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.added, events.len());
+    let loaded = store
+        .load(Personals::Open(&keys))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.events(), &events[..]);
+    assert_eq!(store.count().ok(), Some(events.len() as u64));
+}
+
+fn export_import_export_is_byte_identical(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    import(store.as_mut(), &keys, &file_of(&sample(150, 2))).unwrap_or_else(|e| panic!("{e}"));
+    let first = export(store.as_mut(), &keys);
+    let other = TestDb::sqlite();
+    let mut second_store = other.open();
+    import(second_store.as_mut(), &keys, &first).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(export(second_store.as_mut(), &keys), first);
+}
+
+fn an_identical_reimport_is_a_no_op(db: &TestDb) {
+    let keys = keys();
+    let text = file_of(&sample(100, 3));
+    let mut store = db.open();
+    let first = import(store.as_mut(), &keys, &text).unwrap_or_else(|e| panic!("{e}"));
+    let before = export(store.as_mut(), &keys);
+    let again = import(store.as_mut(), &keys, &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((again.added, again.unchanged), (0, first.added));
+    assert_eq!(export(store.as_mut(), &keys), before);
+}
+
+fn a_conflicting_reimport_is_refused_and_changes_nothing(db: &TestDb) {
+    let keys = keys();
+    let events = sample(50, 4);
+    let mut store = db.open();
+    import(store.as_mut(), &keys, &file_of(&events)).unwrap_or_else(|e| panic!("{e}"));
+    let before = export(store.as_mut(), &keys);
+    // The same ids, one of them saying something else: a changed personal field.
+    let text = file_of(&events);
+    let changed = text.replacen("\"name\":\"", "\"name\":\"X", 1);
+    assert_ne!(changed, text);
+    let result = import(store.as_mut(), &keys, &changed);
+    let Err(ImportError::Invalid { errors, .. }) = result else {
+        panic!("accepted: {result:?}")
+    };
+    assert!(
+        errors[0]
+            .message
+            .contains("already stored with other content"),
+        "{errors:?}"
+    );
+    assert!(errors[0].line.is_some());
+    assert_eq!(export(store.as_mut(), &keys), before);
+}
+
+const APP: &str = r#"{"id":"x1","event":"application_received","date":"2020-03-01","application":"xa1","person":"xp1","referrer":"police","consent":true}"#;
+
+fn bad_input_of_every_kind_changes_nothing(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    let base = file_of(&sample(30, 5));
+    import(store.as_mut(), &keys, &base).unwrap_or_else(|e| panic!("{e}"));
+    let before = export(store.as_mut(), &keys);
+    let good_line = format!("{APP}\n");
+    let cases: Vec<(String, usize, &str)> = vec![
+        (
+            format!("{good_line}{{\"id\": \"x2\", \"event\"\n"),
+            2,
+            "JSON",
+        ),
+        (
+            format!(
+                "{good_line}{}\n",
+                APP.replace("x1", "x2").replace("police", "polis")
+            ),
+            2,
+            "referrer",
+        ),
+        (
+            format!(
+                "{good_line}{}\n",
+                r#"{"id":"x3","event":"person_details","date":"2020-03-02","person":"nobody","gender":"male"}"#
+            ),
+            2,
+            "rule: an event refers to a person with an application",
+        ),
+        (
+            format!(
+                "{good_line}{}\n",
+                APP.replace("x1", "x4").replace("2020-03-01", "2020-02-30")
+            ),
+            2,
+            "date",
+        ),
+        (
+            format!(
+                "{good_line}{}\n",
+                r#"{"id":"x5","event":"application_decided","date":"2020-02-01","application":"xa1","outcome":"admitted"}"#
+            ),
+            2,
+            "before its application",
+        ),
+        (
+            format!("{good_line}{}\n", APP.replace("police", "lawyer")),
+            2,
+            "same event id with other content",
+        ),
+        (format!("{good_line}{}", &APP[..60]), 2, "cut off"),
+        (
+            format!(
+                "{good_line}{}\n",
+                APP.replace("x1", "x6").replace("2020-03-01", "2099-01-01")
+            ),
+            2,
+            "future",
+        ),
+    ];
+    for (text, line, needle) in cases {
+        let result = import(store.as_mut(), &keys, &text);
+        let Err(ImportError::Invalid { errors, .. }) = &result else {
+            panic!("accepted: {text}")
+        };
+        assert_eq!(errors[0].line, Some(line), "{errors:?}");
+        assert!(
+            errors[0].to_string().contains(needle),
+            "{needle}: {}",
+            errors[0]
+        );
+        assert_eq!(export(store.as_mut(), &keys), before, "{text}");
+    }
+}
+
+fn personal_fields_are_encrypted_at_rest(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    let line = r#"{"id":"pd1","event":"person_details","date":"2020-03-01","person":"xp1","name":"Zyxwv Unique-Name","personal_identity_code":"010190-999Q","phone":"+358 40 7654321","email":"zyxwv@example.invalid","note":"met at Qwerty street"}"#;
+    import(store.as_mut(), &keys, &format!("{APP}\n{line}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let raw = db.dump();
+    for secret in ["Zyxwv", "999Q", "7654321", "example.invalid", "Qwerty"] {
+        assert!(!raw.contains(secret), "{secret} stored in the clear");
+    }
+    assert!(export(store.as_mut(), &keys).contains("Zyxwv Unique-Name"));
+}
+
+fn the_register_is_append_only(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    import(store.as_mut(), &keys, &format!("{APP}\n")).unwrap_or_else(|e| panic!("{e}"));
+    for sql in ["UPDATE events SET kind = 'x'", "DELETE FROM events"] {
+        let result = db.raw(sql);
+        assert!(
+            matches!(&result, Err(m) if m.contains("append-only")),
+            "{sql}: {result:?}"
+        );
+    }
+    assert_eq!(store.count().ok(), Some(1));
+}
+
+fn a_later_import_appends_and_checks_against_what_is_stored(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    import(store.as_mut(), &keys, &format!("{APP}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let decided = r#"{"id":"x7","event":"application_decided","date":"2020-03-05","application":"xa1","outcome":"admitted"}"#;
+    let report = import(store.as_mut(), &keys, &format!("{APP}\n{decided}\n"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.added, report.unchanged), (1, 1));
+    // A second decision on the same application breaks a rule against the stored history.
+    let again = r#"{"id":"x8","event":"application_decided","date":"2020-03-06","application":"xa1","outcome":"withdrawn"}"#;
+    let result = import(store.as_mut(), &keys, &format!("{again}\n"));
+    let Err(ImportError::Invalid { errors, .. }) = result else {
+        panic!("accepted")
+    };
+    assert_eq!(errors[0].rule, Some(iku_domain::Rule::DecidedOnce));
+    assert_eq!(errors[0].line, Some(1));
+    // A retraction of a stored event, and a correction of it, are fine.
+    let retract = r#"{"id":"x9","event":"retraction","date":"2020-03-06","retracts":"x7"}"#;
+    import(store.as_mut(), &keys, &format!("{retract}\n")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.count().ok(), Some(3));
+}
+
+fn events_without_recorded_at_get_the_import_time_and_reimport_cleanly(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    let text = format!("{APP}\n");
+    import(store.as_mut(), &keys, &text).unwrap_or_else(|e| panic!("{e}"));
+    let report = import(store.as_mut(), &keys, &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.added, report.unchanged), (0, 1));
+    let loaded = store
+        .load(Personals::Leave)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(loaded.events()[0].recorded_at, ctx().now);
+}
+
+fn personal_fields_need_the_key(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    import(store.as_mut(), &keys, &file_of(&sample(20, 6))).unwrap_or_else(|e| panic!("{e}"));
+    let stranger = self::keys();
+    let result = store.load(Personals::Open(&stranger));
+    let message = result.map(|_| ()).map_err(|e| e.to_string());
+    assert!(
+        matches!(&message, Err(m) if m.contains("no key with id")),
+        "{message:?}"
+    );
+    // Statistics need no key.
+    assert!(store.load(Personals::Leave).is_ok());
+}
