@@ -41,6 +41,35 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
     age
 }
 
+/// The date in Finland at moment `t` (UTC+2, and UTC+3 from the last Sunday of March to the
+/// last Sunday of October, changing at 01:00 UTC as everywhere in the EU): "today" for the
+/// rule that no event is dated in the future.
+pub fn finnish_date(t: Timestamp) -> Date {
+    let utc = t.to_offset_date_time();
+    let year = utc.year();
+    let last_sunday = |month: Month| -> Date {
+        let first_of_next = match month {
+            Month::March => Date::from_calendar_date(year, Month::April, 1),
+            _ => Date::from_calendar_date(year, Month::November, 1),
+        }
+        .unwrap_or(Date::MIN);
+        let mut d = first_of_next.previous_day().unwrap_or(Date::MIN);
+        while d.weekday() != time::Weekday::Sunday {
+            d = d.previous_day().unwrap_or(Date::MIN);
+        }
+        d
+    };
+    let summer_from = last_sunday(Month::March).midnight().assume_utc() + time::Duration::hours(1);
+    let summer_until =
+        last_sunday(Month::October).midnight().assume_utc() + time::Duration::hours(1);
+    let hours = if utc >= summer_from && utc < summer_until {
+        3
+    } else {
+        2
+    };
+    (utc + time::Duration::hours(hours)).date()
+}
+
 /// A moment in recorded time, in whole microseconds since 1970-01-01T00:00:00Z (the precision
 /// both databases keep).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -151,6 +180,19 @@ mod tests {
         assert_eq!(age_on(d("2002-07-01"), d("2020-07-01")), 18);
         assert_eq!(age_on(d("2004-02-29"), d("2022-02-28")), 17);
         assert_eq!(age_on(d("2004-02-29"), d("2022-03-01")), 18);
+    }
+
+    #[test]
+    fn finnish_dates_follow_summer_time() {
+        let on = |s: &str| Timestamp::parse(s).map(finnish_date).map(format_date);
+        assert_eq!(on("2026-01-15T21:59:59Z"), Ok("2026-01-15".into()));
+        assert_eq!(on("2026-01-15T22:00:00Z"), Ok("2026-01-16".into()));
+        assert_eq!(on("2026-07-15T20:59:59Z"), Ok("2026-07-15".into()));
+        assert_eq!(on("2026-07-15T21:00:00Z"), Ok("2026-07-16".into()));
+        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+        assert_eq!(on("2026-03-28T21:30:00Z"), Ok("2026-03-28".into()));
+        assert_eq!(on("2026-10-24T21:30:00Z"), Ok("2026-10-25".into()));
+        assert_eq!(on("2026-10-25T21:30:00Z"), Ok("2026-10-25".into()));
     }
 
     #[test]

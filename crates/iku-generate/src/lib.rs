@@ -28,6 +28,8 @@ pub struct Options {
     pub end: Date,
     /// Personal fields (names, phone numbers, notes) on details events.
     pub personal_fields: bool,
+    /// Put before every id, so that registers of different seeds can be imported together.
+    pub id_prefix: String,
 }
 
 impl Options {
@@ -38,6 +40,7 @@ impl Options {
             start: date(2018, Month::January, 1),
             end: date(2025, Month::December, 31),
             personal_fields: true,
+            id_prefix: String::new(),
         }
     }
 }
@@ -58,7 +61,10 @@ pub fn generate(options: &Options) -> Vec<Event> {
         clock: Timestamp::from_micros(0),
     };
     for p in 0..options.persons {
-        g.person(PersonId::parse(&format!("p{p}")).unwrap_or_else(|_| unreachable!()));
+        g.person(
+            PersonId::parse(&format!("{}p{p}", options.id_prefix))
+                .unwrap_or_else(|_| unreachable!()),
+        );
     }
     // Recorded order; generation order breaks ties, so an amendment follows what it amends.
     let mut events: Vec<(usize, Event)> = g.events.into_iter().enumerate().collect();
@@ -136,7 +142,8 @@ impl Generator {
 
     fn new_event_id(&mut self) -> EventId {
         self.next_event += 1;
-        EventId::parse(&format!("e{}", self.next_event)).unwrap_or_else(|_| unreachable!())
+        EventId::parse(&format!("{}e{}", self.options.id_prefix, self.next_event))
+            .unwrap_or_else(|_| unreachable!())
     }
 
     /// A moment on the day after `date` or within a week (office hours, whole seconds).
@@ -267,8 +274,11 @@ impl Generator {
 
     fn application(&mut self, person: &PersonId, on: Date) -> ApplicationId {
         self.next_application += 1;
-        let application = ApplicationId::parse(&format!("a{}", self.next_application))
-            .unwrap_or_else(|_| unreachable!());
+        let application = ApplicationId::parse(&format!(
+            "{}a{}",
+            self.options.id_prefix, self.next_application
+        ))
+        .unwrap_or_else(|_| unreachable!());
         let referrer = weighted(
             &mut self.rng,
             &[
@@ -436,8 +446,9 @@ impl Generator {
             for _ in 0..1 + self.rng.below(2) {
                 let Some(on) = within(self, 0) else { continue };
                 self.next_child += 1;
-                let child = ChildId::parse(&format!("c{}", self.next_child))
-                    .unwrap_or_else(|_| unreachable!());
+                let child =
+                    ChildId::parse(&format!("{}c{}", self.options.id_prefix, self.next_child))
+                        .unwrap_or_else(|_| unreachable!());
                 self.add(
                     on,
                     EventBody::ChildAdmitted {

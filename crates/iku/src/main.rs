@@ -1,1 +1,232 @@
-fn main() {}
+//! The `iku` command line: a thin layer over the domain and storage crates.
+
+mod config;
+mod progress;
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use iku_domain::Timestamp;
+use iku_domain::calendar::finnish_date;
+use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
+use iku_storage::import::read_lines;
+use iku_storage::{ImportError, KeyError, Personals, StoreError};
+
+use crate::config::Config;
+
+/// iku: the register and statistics of the assistance system for victims of human trafficking.
+#[derive(Parser)]
+#[command(name = "iku", version, about)]
+struct Cli {
+    /// The database: sqlite:PATH or postgres://USER@HOST/DB [default: sqlite:DATA_DIR/iku.db]
+    #[arg(long, global = true, env = "IKU_DATABASE_URL")]
+    database: Option<String>,
+    /// Where iku keeps its files [default: $XDG_DATA_HOME/iku or ~/.local/share/iku]
+    #[arg(long, global = true, env = "IKU_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The encryption key file [default: DATA_DIR/keys]; IKU_KEY=ID:HEX overrides it
+    #[arg(long, global = true, env = "IKU_KEY_FILE")]
+    key_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates the data directory, an encryption key and the database.
+    Init,
+    /// Imports a register file (JSON Lines, interchange format v1; `-` reads standard input).
+    /// Atomic: one bad line imports nothing.
+    Import { file: PathBuf },
+    /// Exports the whole register in the interchange format, personal fields included.
+    Export {
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Writes a random register, valid by construction, for tests and benchmarks.
+    Generate {
+        #[arg(long)]
+        persons: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Leave out names, phone numbers and other personal fields.
+        #[arg(long)]
+        no_personal_fields: bool,
+        /// Put before every id (to import registers of several seeds together).
+        #[arg(long, default_value = "")]
+        id_prefix: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// What can go wrong in a command; each says what to do about it.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("{path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Config(String),
+}
+
+fn file_error(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |source| CliError::File {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), CliError> {
+    let config = Config::resolve(cli.database, cli.data_dir, cli.key_file)?;
+    match cli.command {
+        Command::Init => init(&config),
+        Command::Import { file } => import(&config, &file),
+        Command::Export { out } => export(&config, out.as_deref()),
+        Command::Generate {
+            persons,
+            seed,
+            no_personal_fields,
+            id_prefix,
+            out,
+        } => {
+            // The longest id the generator makes from the prefix must still be an id.
+            let longest = format!("{id_prefix}e{}", u64::MAX);
+            if iku_domain::ids::EventId::parse(&longest).is_err() {
+                return Err(CliError::Config(
+                    "--id-prefix: at most 70 characters of ASCII letters, digits and . _ - :"
+                        .into(),
+                ));
+            }
+            let mut options = iku_generate::Options::new(persons, seed);
+            options.personal_fields = !no_personal_fields;
+            options.id_prefix = id_prefix;
+            let events = iku_generate::generate(&options);
+            write_output(out.as_deref(), |w| {
+                for e in &events {
+                    writeln!(w, "{}", write_line(e, LinePersonals::Include))?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+fn init(config: &Config) -> Result<(), CliError> {
+    config.create_data_dir()?;
+    let key = config.create_key_file()?;
+    let mut store = iku_storage::open(&config.database)?;
+    let events = store.count()?;
+    println!("data directory: {}", config.data_dir.display());
+    match key {
+        Some(id) => println!(
+            "encryption key: {} (new key {id}; back it up: without it personal fields cannot be read)",
+            config.key_file.display()
+        ),
+        None => println!("encryption key: {} (kept)", config.key_file.display()),
+    }
+    println!(
+        "database: {} ({events} events)",
+        config.database_for_display()
+    );
+    Ok(())
+}
+
+fn import(config: &Config, file: &Path) -> Result<(), CliError> {
+    let keys = config.keys()?;
+    let mut store = iku_storage::open(&config.database)?;
+    let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+    let ctx = ParseContext {
+        today: finnish_date(now),
+        now,
+    };
+    let progress = progress::for_stderr(file_size(file));
+    let lines = if file == Path::new("-") {
+        read_lines(std::io::stdin().lock(), &ctx, progress.as_ref())?
+    } else {
+        let input = File::open(file).map_err(file_error(file))?;
+        read_lines(
+            BufReader::with_capacity(1 << 20, input),
+            &ctx,
+            progress.as_ref(),
+        )?
+    };
+    let report = store.import(lines, &keys, progress.as_ref())?;
+    drop(progress);
+    println!(
+        "imported {} events ({} already stored)",
+        report.added, report.unchanged
+    );
+    Ok(())
+}
+
+fn file_size(file: &Path) -> u64 {
+    std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)
+}
+
+fn export(config: &Config, out: Option<&Path>) -> Result<(), CliError> {
+    let keys = config.keys()?;
+    let mut store = iku_storage::open(&config.database)?;
+    let register = store.load(Personals::Open(&keys))?;
+    write_output(out, |w| {
+        for e in register.events() {
+            writeln!(w, "{}", write_line(e, LinePersonals::Include))?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes to a file (all or nothing: a temporary file renamed into place) or to stdout.
+fn write_output(
+    out: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    match out {
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = BufWriter::with_capacity(1 << 20, stdout.lock());
+            write(&mut w)
+                .and_then(|()| w.flush())
+                .map_err(file_error(Path::new("standard output")))
+        }
+        Some(path) => {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            // Dropped (and removed) unless persisted: a failed write leaves no half file.
+            let tmp = tempfile::NamedTempFile::new_in(dir).map_err(file_error(path))?;
+            let mut w = BufWriter::with_capacity(1 << 20, tmp);
+            write(&mut w).map_err(file_error(path))?;
+            let tmp = w
+                .into_inner()
+                .map_err(|e| file_error(path)(e.into_error()))?;
+            tmp.as_file().sync_all().map_err(file_error(path))?;
+            tmp.persist(path).map_err(|e| file_error(path)(e.error))?;
+            Ok(())
+        }
+    }
+}
