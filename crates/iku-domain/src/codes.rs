@@ -5,7 +5,7 @@
 //! code has labels in Finnish, Swedish and English and, where the law changed, the dates
 //! between which new events may use it. A `Code<L>` is a code known to be in list `L`.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
@@ -98,8 +98,8 @@ fn table() -> &'static Table {
                 labels: [fi, sv, en],
             });
         }
-        let mut by_list: HashMap<&'static str, Vec<usize>> = HashMap::new();
-        let mut by_code = HashMap::new();
+        let mut by_list: HashMap<&'static str, Vec<usize>> = HashMap::default();
+        let mut by_code = HashMap::default();
         for (i, e) in entries.iter().enumerate() {
             by_list.entry(e.list).or_default().push(i);
             by_code.insert((e.list, e.code), i);

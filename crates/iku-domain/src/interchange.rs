@@ -505,10 +505,10 @@ fn parse_details(f: &mut Fields<'_>, date: Date, mode: Mode) -> Result<Details, 
         personal: PersonalFields::default(),
     };
     for name in PERSONAL_FIELD_NAMES {
-        if let Some(value) = f.string(name)? {
-            if let Some(slot) = details.personal.slot_mut(name) {
-                *slot = Some(Personal::new(&value));
-            }
+        if let Some(value) = f.string(name)?
+            && let Some(slot) = details.personal.slot_mut(name)
+        {
+            *slot = Some(Personal::new(&value));
         }
     }
     if mode == Mode::Interchange && details == Details::default() {

@@ -7,7 +7,7 @@
 //! replaced. Visible events apply in order of (date, recorded_at, seq), seq being the order in
 //! which events entered the register.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use time::Date;
 
 use crate::calendar::Timestamp;
@@ -112,6 +112,11 @@ impl Register {
     /// Every event, in the order they entered the register.
     pub fn events(&self) -> &[Event] {
         &self.events
+    }
+
+    /// Takes the events out, in seq order.
+    pub fn into_events(self) -> Vec<Event> {
+        self.events
     }
 
     pub fn get(&self, id: &EventId) -> Option<&Event> {

@@ -3,7 +3,7 @@
 //! left out, and `apply` says which rule it broke, so the same code is the state's meaning
 //! (`View::state_as_of`) and the history's validation (`validate`).
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap as HashMap;
 use time::Date;
 
 use crate::codes::{
@@ -16,7 +16,7 @@ use crate::rules::Rule;
 /// The register on one date.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegisterState {
-    pub persons: BTreeMap<PersonId, PersonState>,
+    pub persons: HashMap<PersonId, PersonState>,
     /// Which person each application is for.
     pub applications: HashMap<ApplicationId, PersonId>,
     /// Whose child each child is.

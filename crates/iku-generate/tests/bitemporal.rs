@@ -11,11 +11,15 @@ use iku_generate::{Options, Rng, generate};
 use proptest::prelude::*;
 use time::{Date, Duration};
 
+/// (application, received, referrer, basis, decision date and outcome)
+type ApplicationSummary = (String, Date, String, String, Option<(Date, String)>);
+/// (started, expert group heard, decision)
+type IdentificationSummary = (Date, Option<Date>, Option<(Date, &'static str)>);
+
 /// What both folds are compared on, per person.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Summary {
-    /// (application, received, referrer, basis, decision date and outcome)
-    applications: Vec<(String, Date, String, String, Option<(Date, String)>)>,
+    applications: Vec<ApplicationSummary>,
     gender: Option<String>,
     nationality: Option<String>,
     residence: Option<String>,
@@ -27,7 +31,7 @@ struct Summary {
     client_periods: Vec<(Date, Option<(Date, String)>)>,
     children_present: Vec<String>,
     reflection: Vec<(Date, u16, Option<Date>)>,
-    identification: Option<(Date, Option<Date>, Option<(Date, &'static str)>)>,
+    identification: Option<IdentificationSummary>,
     measures: usize,
 }
 
@@ -219,7 +223,8 @@ fn reference(events: &[Event], t: Option<Timestamp>, as_of: Date) -> BTreeMap<St
                 let Some(p) = persons.get_mut(parent.as_str()) else {
                     continue;
                 };
-                if !p.client_periods.last().is_some_and(|c| c.1.is_none()) {
+                let parent_is_client = p.client_periods.last().is_some_and(|c| c.1.is_none());
+                if !parent_is_client {
                     continue;
                 }
                 p.children_present.push(child.to_string());

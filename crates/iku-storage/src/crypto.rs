@@ -117,9 +117,7 @@ impl Keyring {
                 origin: origin.to_owned(),
                 line: n + 1,
             };
-            let (id, secret) = line
-                .split_once(|c: char| c == ' ' || c == ':')
-                .ok_or_else(malformed)?;
+            let (id, secret) = line.split_once([' ', ':']).ok_or_else(malformed)?;
             if id.is_empty()
                 || !id
                     .bytes()

@@ -3,7 +3,7 @@
 
 use iku_domain::Register;
 use iku_domain::ids::EventId;
-use iku_domain::interchange::{Personals as LinePersonals, parse_stored, write_line};
+use iku_domain::interchange::parse_stored;
 use iku_domain::personal::PersonalFields;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
@@ -164,52 +164,38 @@ impl Store for PostgresStore {
             let tx = &mut tx;
             import::plan(stored, lines, |id| sealed_of(tx, keys, id))?
         };
-        progress.phase("storing", plan.events.len() as u64);
+        let added = plan.new_events().len();
+        progress.phase("storing", added as u64);
         let mut sealed_rows = Vec::new();
         {
-            let sink = tx
-                .copy_in(
-                    "COPY events (seq, id, kind, date, recorded_at, payload) FROM STDIN BINARY",
-                )
-                .map_err(StoreError::from)?;
-            let mut writer = BinaryCopyInWriter::new(
-                sink,
-                &[
-                    Type::INT8,
-                    Type::TEXT,
-                    Type::TEXT,
-                    Type::DATE,
-                    Type::INT8,
-                    Type::TEXT,
-                ],
-            );
-            for (i, e) in plan.events.iter().enumerate() {
-                let seq = next_seq + i as i64;
-                let payload = write_line(e, LinePersonals::Omit);
-                writer
-                    .write(&[
-                        &seq,
-                        &e.id.as_str(),
-                        &e.body.kind().name(),
-                        &e.date,
-                        &e.recorded_at.micros(),
-                        &payload,
-                    ])
-                    .map_err(StoreError::from)?;
-                if let iku_domain::EventBody::PersonDetails(d) = &e.body
-                    && !d.details.personal.is_empty()
-                {
-                    sealed_rows.push((
-                        seq,
-                        keys.seal(&e.id, &d.details.personal)
-                            .map_err(StoreError::from)?,
-                    ));
+            let sink = tx.copy_in(
+                "COPY events (seq, id, kind, date, recorded_at, payload) FROM STDIN BINARY",
+            )?;
+            let types = [
+                Type::INT8,
+                Type::TEXT,
+                Type::TEXT,
+                Type::DATE,
+                Type::INT8,
+                Type::TEXT,
+            ];
+            let mut writer = BinaryCopyInWriter::new(sink, &types);
+            import::write_rows(plan.new_events(), next_seq, keys, progress, |row| {
+                let e = row.event;
+                writer.write(&[
+                    &row.seq,
+                    &e.id.as_str(),
+                    &e.body.kind().name(),
+                    &e.date,
+                    &e.recorded_at.micros(),
+                    &row.payload,
+                ])?;
+                if let Some(s) = row.sealed {
+                    sealed_rows.push((row.seq, s));
                 }
-                if i % 10_000 == 9_999 {
-                    progress.advance(10_000);
-                }
-            }
-            writer.finish().map_err(StoreError::from)?;
+                Ok(())
+            })?;
+            writer.finish()?;
         }
         {
             let sink = tx
@@ -228,7 +214,7 @@ impl Store for PostgresStore {
         }
         tx.commit().map_err(StoreError::from)?;
         Ok(ImportReport {
-            added: plan.events.len(),
+            added,
             unchanged: plan.unchanged,
         })
     }

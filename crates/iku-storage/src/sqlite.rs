@@ -6,7 +6,7 @@ use std::path::Path;
 use iku_domain::Register;
 use iku_domain::calendar::format_date;
 use iku_domain::ids::EventId;
-use iku_domain::interchange::{Personals as LinePersonals, parse_stored, write_line};
+use iku_domain::interchange::parse_stored;
 use iku_domain::personal::PersonalFields;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -26,6 +26,9 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A large import is one transaction; with SQLite's default 2 MiB cache its pages
+        // would spill to the WAL again and again before the commit.
+        conn.pragma_update(None, "cache_size", -262_144)?;
         migrate(&mut conn, migrations::SQLITE)?;
         Ok(Self { conn })
     }
@@ -159,44 +162,34 @@ impl Store for SqliteStore {
         let stored = load_events(&tx, Personals::Leave)?;
         let next_seq = stored.len() as i64 + 1;
         let plan = import::plan(stored, lines, |id| sealed_of(&tx, keys, id))?;
-        progress.phase("storing", plan.events.len() as u64);
+        let added = plan.new_events().len();
+        progress.phase("storing", added as u64);
         {
-            let mut insert_event = tx
-                .prepare("INSERT INTO events (seq, id, kind, date, recorded_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .map_err(StoreError::from)?;
-            let mut insert_sealed = tx
-                .prepare("INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)")
-                .map_err(StoreError::from)?;
-            for (i, e) in plan.events.iter().enumerate() {
-                let seq = next_seq + i as i64;
-                insert_event
-                    .execute(params![
-                        seq,
-                        e.id.as_str(),
-                        e.body.kind().name(),
-                        format_date(e.date),
-                        e.recorded_at.micros(),
-                        write_line(e, LinePersonals::Omit)
-                    ])
-                    .map_err(StoreError::from)?;
-                if let iku_domain::EventBody::PersonDetails(d) = &e.body
-                    && !d.details.personal.is_empty()
-                {
-                    let sealed = keys
-                        .seal(&e.id, &d.details.personal)
-                        .map_err(StoreError::from)?;
-                    insert_sealed
-                        .execute(params![seq, sealed.key_id, sealed.nonce, sealed.ciphertext])
-                        .map_err(StoreError::from)?;
+            let mut insert_event = tx.prepare(
+                "INSERT INTO events (seq, id, kind, date, recorded_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            let mut insert_sealed = tx.prepare(
+                "INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            import::write_rows(plan.new_events(), next_seq, keys, progress, |row| {
+                let e = row.event;
+                insert_event.execute(params![
+                    row.seq,
+                    e.id.as_str(),
+                    e.body.kind().name(),
+                    format_date(e.date),
+                    e.recorded_at.micros(),
+                    row.payload
+                ])?;
+                if let Some(s) = row.sealed {
+                    insert_sealed.execute(params![row.seq, s.key_id, s.nonce, s.ciphertext])?;
                 }
-                if i % 10_000 == 9_999 {
-                    progress.advance(10_000);
-                }
-            }
+                Ok(())
+            })?;
         }
         tx.commit().map_err(StoreError::from)?;
         Ok(ImportReport {
-            added: plan.events.len(),
+            added,
             unchanged: plan.unchanged,
         })
     }

@@ -16,7 +16,7 @@ pub fn for_stderr(file_size: u64) -> Box<dyn Progress> {
             ProgressDrawTarget::stderr(),
         )))
     } else {
-        Box::new(Lines)
+        Box::new(Lines(std::time::Instant::now()))
     }
 }
 
@@ -48,12 +48,16 @@ impl Drop for Bar {
     }
 }
 
-struct Lines;
+/// Phase lines, with the time since the start.
+struct Lines(std::time::Instant);
 
 impl Progress for Lines {
     fn phase(&self, name: &str, total: u64) {
+        let secs = self.0.elapsed().as_secs_f64();
         if total > 0 {
-            eprintln!("{name}: {total} events");
+            eprintln!("{name}: {total} events (at {secs:.1} s)");
+        } else {
+            eprintln!("{name} (at {secs:.1} s)");
         }
     }
 

@@ -8,7 +8,6 @@ CREATE TABLE events (
     payload     TEXT   NOT NULL           -- the canonical line without personal fields
 );
 
-CREATE INDEX events_date ON events (date);
 
 CREATE FUNCTION iku_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -8,7 +8,6 @@ CREATE TABLE events (
     payload     TEXT    NOT NULL          -- the canonical line without personal fields
 ) STRICT;
 
-CREATE INDEX events_date ON events (date);
 
 CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'the register is append-only'); END;
