@@ -7,7 +7,6 @@
 //! (stable, so file order breaks ties) and appended; then the history's rules run over
 //! stored + new events.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::io::Read;
 
@@ -236,73 +235,85 @@ pub(crate) fn plan(
     mut stored_personal: impl FnMut(&EventId) -> Result<PersonalFields, StoreError>,
 ) -> Result<Plan, ImportError> {
     let mut errors = Errors::default();
-    let stored_index: HashMap<EventId, usize> = stored
-        .iter()
-        .enumerate()
-        .map(|(i, e)| (e.id.clone(), i))
-        .collect();
-    let mut batch: HashMap<EventId, (usize, usize)> = HashMap::default();
-    let mut fresh: Vec<NumberedLine> = Vec::with_capacity(lines.len());
-    let mut unchanged = 0;
-    for line in lines {
-        let id = line.parsed.event.id.clone();
-        if let Some(&i) = stored_index.get(&id) {
-            let mut existing = stored[i].clone();
-            if let EventBody::PersonDetails(d) = &mut existing.body {
-                d.details.personal = stored_personal(&id)?;
-            }
-            if same(&existing, &line.parsed) {
-                unchanged += 1;
-            } else {
-                errors.push(LineError {
-                    line: Some(line.line),
-                    event: Some(id),
-                    message: "this event id is already stored with other content".into(),
-                    rule: None,
-                });
-            }
-        } else if let Some(&(first_line, at)) = batch.get(&id) {
-            let first: &NumberedLine = &fresh[at];
-            if !same(&first.parsed.event, &line.parsed) {
-                errors.push(LineError {
-                    line: Some(line.line),
-                    event: Some(id),
-                    message: format!("line {first_line} has the same event id with other content"),
-                    rule: None,
-                });
-            }
-        } else {
-            batch.insert(id, (line.line, fresh.len()));
-            fresh.push(line);
-        }
-    }
-    errors.check()?;
-
-    // Recorded order; the stable sort keeps file order among events recorded at the same time.
-    fresh.sort_by_key(|l| l.parsed.event.recorded_at);
-    let line_of: HashMap<EventId, usize> = fresh
-        .iter()
-        .map(|l| (l.parsed.event.id.clone(), l.line))
-        .collect();
-    let located = |v: iku_domain::Violation| LineError {
-        line: line_of.get(&v.event).copied(),
-        message: format!("{} (rule: {})", v.detail, v.rule),
-        event: Some(v.event),
-        rule: Some(v.rule),
-    };
     let first_new = stored.len();
     let mut register = Register::new(stored).map_err(|v| ImportError::Invalid {
-        errors: vec![located(v)],
+        errors: vec![LineError {
+            line: None,
+            message: format!("{} (rule: {})", v.detail, v.rule),
+            event: Some(v.event),
+            rule: Some(v.rule),
+        }],
         more: 0,
     })?;
-    for line in fresh {
-        if let Err(v) = register.push(line.parsed.event) {
-            errors.push(located(v));
+
+    // Recorded order; the stable sort keeps file order among events recorded at the same
+    // time. Sorting positions, not the events, spares moving them all.
+    let mut order: Vec<u32> = (0..lines.len() as u32).collect();
+    order.sort_by_key(|&i| lines[i as usize].parsed.event.recorded_at);
+    let mut slots: Vec<Option<NumberedLine>> = lines.into_iter().map(Some).collect();
+    // The line of each new event, by its position after `first_new`.
+    let mut line_of_new: Vec<usize> = Vec::with_capacity(order.len());
+    let mut unchanged = 0;
+    for i in order {
+        let Some(line) = slots[i as usize].take() else { continue };
+        let id = &line.parsed.event.id;
+        match register.seq_of(id) {
+            Some(seq) if seq < first_new => {
+                let mut existing = register.events()[seq].clone();
+                if let EventBody::PersonDetails(d) = &mut existing.body {
+                    d.details.personal = stored_personal(id)?;
+                }
+                if same(&existing, &line.parsed) {
+                    unchanged += 1;
+                } else {
+                    errors.push(LineError {
+                        line: Some(line.line),
+                        event: Some(id.clone()),
+                        message: "this event id is already stored with other content".into(),
+                        rule: None,
+                    });
+                }
+            }
+            Some(seq) => {
+                // Twice in this file: fine if both lines say the same.
+                if !same(&register.events()[seq], &line.parsed) {
+                    errors.push(LineError {
+                        line: Some(line.line),
+                        event: Some(id.clone()),
+                        message: format!(
+                            "line {} has the same event id with other content",
+                            line_of_new[seq - first_new]
+                        ),
+                        rule: None,
+                    });
+                }
+            }
+            None => {
+                let number = line.line;
+                match register.push(line.parsed.event) {
+                    Ok(()) => line_of_new.push(number),
+                    Err(v) => errors.push(LineError {
+                        line: Some(number),
+                        message: format!("{} (rule: {})", v.detail, v.rule),
+                        event: Some(v.event),
+                        rule: Some(v.rule),
+                    }),
+                }
+            }
         }
     }
     errors.check()?;
     for v in register.view(None).validate(MAX_ERRORS) {
-        errors.push(located(v));
+        let line = register
+            .seq_of(&v.event)
+            .and_then(|seq| seq.checked_sub(first_new))
+            .map(|n| line_of_new[n]);
+        errors.push(LineError {
+            line,
+            message: format!("{} (rule: {})", v.detail, v.rule),
+            event: Some(v.event),
+            rule: Some(v.rule),
+        });
     }
     errors.check()?;
     Ok(Plan {

@@ -212,6 +212,7 @@ impl Store for PostgresStore {
             }
             writer.finish().map_err(StoreError::from)?;
         }
+        progress.phase("committing", 0);
         tx.commit().map_err(StoreError::from)?;
         Ok(ImportReport {
             added,

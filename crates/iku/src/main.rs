@@ -175,6 +175,9 @@ fn import(config: &Config, file: &Path) -> Result<(), CliError> {
         )?
     };
     let report = store.import(lines, &keys, progress.as_ref())?;
+    // Closing checkpoints SQLite's write-ahead log into the database file: part of the work.
+    drop(store);
+    progress.phase("done", 0);
     drop(progress);
     println!(
         "imported {} events ({} already stored)",
