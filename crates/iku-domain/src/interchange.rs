@@ -262,11 +262,20 @@ pub fn parse_line(line: &str, ctx: &ParseContext) -> Result<ParsedLine, ParseErr
     })
 }
 
-/// Parses an event as stored (`write_line` without personal fields), adding the personal
-/// fields kept apart.
+/// The fields of a stored event kept in columns of their own.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredEnvelope<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub date: Date,
+    pub recorded_at: Timestamp,
+}
+
+/// Parses an event as stored (`write_stored`), adding the envelope and the personal fields
+/// kept apart.
 pub fn parse_stored(
     payload: &str,
-    recorded_at: Timestamp,
+    envelope: StoredEnvelope<'_>,
     personal: PersonalFields,
 ) -> Result<Event, ParseError> {
     let value: Value = serde_json::from_str(payload).map_err(|e| ParseError {
@@ -275,7 +284,12 @@ pub fn parse_stored(
         rule: None,
     })?;
     let mut fields = object(value, "(stored)", "")?;
-    fields.take("recorded_at");
+    let recorded_at = envelope.recorded_at;
+    fields.map.insert("id".into(), Value::String(envelope.id.into()));
+    fields.map.insert("event".into(), Value::String(envelope.kind.into()));
+    fields
+        .map
+        .insert("date".into(), Value::String(format_date(envelope.date)));
     let mut event = parse_fields(fields, recorded_at, Mode::Stored)?;
     if let EventBody::PersonDetails(d) = &mut event.body {
         d.details.personal = personal;
@@ -554,7 +568,7 @@ fn parse_forms(value: Value, date: Date) -> Result<Assessment, ParseError> {
     })
 }
 
-/// Writes fields of one JSON object in the order they are added.
+/// Writes fields of one JSON object in the order they are added, straight into one buffer.
 struct LineWriter(String);
 
 impl LineWriter {
@@ -567,20 +581,64 @@ impl LineWriter {
 
     fn str(&mut self, key: &str, value: &str) {
         self.key(key);
-        // Serialising a &str cannot fail.
-        self.0
-            .push_str(&serde_json::to_string(value).unwrap_or_default());
+        escape_into(&mut self.0, value);
+    }
+
+    fn date(&mut self, key: &str, value: Date) {
+        use std::fmt::Write;
+        self.key(key);
+        // Writing to a String cannot fail.
+        let _ = write!(
+            self.0,
+            "\"{:04}-{:02}-{:02}\"",
+            value.year(),
+            u8::from(value.month()),
+            value.day()
+        );
     }
 
     fn raw(&mut self, key: &str, value: impl std::fmt::Display) {
+        use std::fmt::Write;
         self.key(key);
-        self.0.push_str(&value.to_string());
+        let _ = write!(self.0, "{value}");
     }
 
     fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
         self.0.push('}');
         self.0
     }
+}
+
+/// Writes `s` as a JSON string: quotes, backslashes and control characters escaped, all else
+/// (non-ASCII included) as it is, as serde_json writes it.
+fn escape_into(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let escaped = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{08}' => "\\b",
+            '\u{0c}' => "\\f",
+            c if (c as u32) < 0x20 => "",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        if escaped.is_empty() {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push_str(escaped);
+        }
+        start = i + c.len_utf8();
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
 }
 
 /// Whether `write_line` includes the personal fields.
@@ -593,14 +651,30 @@ pub enum Personals {
 
 /// Writes an event as one canonical line (no newline).
 pub fn write_line(e: &Event, personals: Personals) -> String {
-    let mut w = LineWriter(String::with_capacity(160));
+    let mut w = LineWriter(String::with_capacity(200));
     w.str("id", e.id.as_str());
     w.str("event", e.body.kind().name());
-    w.str("date", &format_date(e.date));
-    w.str("recorded_at", &e.recorded_at.to_string());
+    w.date("date", e.date);
+    w.raw("recorded_at", format_args!("\"{}\"", e.recorded_at));
     if let Some(c) = &e.corrects {
         w.str("corrects", c.as_str());
     }
+    write_body(&mut w, e, personals);
+    w.finish()
+}
+
+/// Writes an event as stored: without the fields kept in columns of their own (`id`, `event`,
+/// `date`, `recorded_at`) and without personal fields (sealed apart). `parse_stored` reads it.
+pub fn write_stored(e: &Event) -> String {
+    let mut w = LineWriter(String::with_capacity(120));
+    if let Some(c) = &e.corrects {
+        w.str("corrects", c.as_str());
+    }
+    write_body(&mut w, e, Personals::Omit);
+    w.finish()
+}
+
+fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
     match &e.body {
         EventBody::ApplicationReceived(a) => {
             w.str("application", a.application.as_str());
@@ -613,7 +687,7 @@ pub fn write_line(e: &Event, personals: Personals) -> String {
             w.str("person", d.person.as_str());
             let x = &d.details;
             if let Some(b) = x.birth_date {
-                w.str("birth_date", &format_date(b));
+                w.date("birth_date", b);
             }
             if let Some(y) = x.birth_year {
                 w.raw("birth_year", y);
@@ -696,7 +770,6 @@ pub fn write_line(e: &Event, personals: Personals) -> String {
         }
         EventBody::Retraction { retracts } => w.str("retracts", retracts.as_str()),
     }
-    w.finish()
 }
 
 #[cfg(test)]

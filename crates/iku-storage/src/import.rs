@@ -12,7 +12,7 @@ use std::io::Read;
 
 use iku_domain::ids::EventId;
 use iku_domain::interchange::{ParseContext, ParsedLine, parse_line};
-use iku_domain::interchange::{Personals, write_line};
+use iku_domain::interchange::write_stored;
 use iku_domain::personal::PersonalFields;
 use iku_domain::register::Register;
 use iku_domain::rules::Rule;
@@ -372,7 +372,7 @@ pub(crate) fn write_rows<'a>(
                         Ok(Row {
                             seq: first_seq + (b * BATCH + i) as i64,
                             event,
-                            payload: write_line(event, Personals::Omit),
+                            payload: write_stored(event),
                             sealed,
                         })
                     })

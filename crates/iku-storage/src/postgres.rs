@@ -3,7 +3,7 @@
 
 use iku_domain::Register;
 use iku_domain::ids::EventId;
-use iku_domain::interchange::parse_stored;
+use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
@@ -67,7 +67,7 @@ fn load_events(
     personals: Personals<'_>,
 ) -> Result<Vec<iku_domain::Event>, StoreError> {
     let rows = client.query(
-        "SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce, s.ciphertext
+        "SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce, s.ciphertext, e.kind, e.date
          FROM events e LEFT JOIN sealed_fields s ON s.event_seq = e.seq ORDER BY e.seq",
         &[],
     )?;
@@ -92,11 +92,13 @@ fn load_events(
             }
             _ => PersonalFields::default(),
         };
-        let event = parse_stored(
-            row.get(3),
-            iku_domain::Timestamp::from_micros(row.get(2)),
-            sealed,
-        )
+        let envelope = StoredEnvelope {
+            id,
+            kind: row.get(7),
+            date: row.get(8),
+            recorded_at: iku_domain::Timestamp::from_micros(row.get(2)),
+        };
+        let event = parse_stored(row.get(3), envelope, sealed)
         .map_err(|e| StoreError::Corrupt {
             seq,
             message: e.to_string(),

@@ -6,7 +6,8 @@ use std::path::Path;
 use iku_domain::Register;
 use iku_domain::calendar::format_date;
 use iku_domain::ids::EventId;
-use iku_domain::interchange::parse_stored;
+use iku_domain::calendar::parse_date;
+use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -77,7 +78,7 @@ fn load_events(
     personals: Personals<'_>,
 ) -> Result<Vec<iku_domain::Event>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce, s.ciphertext
+        "SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce, s.ciphertext, e.kind, e.date
          FROM events e LEFT JOIN sealed_fields s ON s.event_seq = e.seq ORDER BY e.seq",
     )?;
     let mut rows = stmt.query([])?;
@@ -104,11 +105,16 @@ fn load_events(
             }
             _ => PersonalFields::default(),
         };
-        let event = parse_stored(
-            &payload,
-            iku_domain::Timestamp::from_micros(recorded_at),
-            sealed,
-        )
+        let kind: String = row.get(7)?;
+        let date: String = row.get(8)?;
+        let corrupt = |message: String| StoreError::Corrupt { seq, message };
+        let envelope = StoredEnvelope {
+            id: &id,
+            kind: &kind,
+            date: parse_date(&date).ok_or_else(|| corrupt(format!("date {date}")))?,
+            recorded_at: iku_domain::Timestamp::from_micros(recorded_at),
+        };
+        let event = parse_stored(&payload, envelope, sealed)
         .map_err(|e| StoreError::Corrupt {
             seq,
             message: e.to_string(),

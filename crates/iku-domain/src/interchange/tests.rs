@@ -79,17 +79,20 @@ fn stored_form_keeps_personal_fields_apart() {
     let Ok(parsed) = parse(line) else {
         panic!("rejected")
     };
-    let stored = write_line(&parsed.event, Personals::Omit);
+    let stored = write_stored(&parsed.event);
     assert!(!stored.contains("Secret"));
     let EventBody::PersonDetails(d) = &parsed.event.body else {
         panic!()
     };
-    let back = parse_stored(
-        &stored,
-        parsed.event.recorded_at,
-        d.details.personal.clone(),
-    );
+    let envelope = StoredEnvelope {
+        id: "e2",
+        kind: "person_details",
+        date: parsed.event.date,
+        recorded_at: parsed.event.recorded_at,
+    };
+    let back = parse_stored(&stored, envelope, d.details.personal.clone());
     assert_eq!(back, Ok(parsed.event));
+    assert_eq!(stored, r#"{"person":"p1"}"#);
 }
 
 #[test]
@@ -141,4 +144,13 @@ fn errors_never_repeat_the_value() {
         matches!(&message, Err(m) if m.contains("name") && m.contains("a number")),
         "{message:?}"
     );
+}
+
+proptest::proptest! {
+    #[test]
+    fn strings_are_escaped_exactly_as_serde_json_does(s in "(\\PC|[\\x00-\\x1f\"\\\\\u{7f}])*") {
+        let mut ours = String::new();
+        escape_into(&mut ours, &s);
+        proptest::prop_assert_eq!(Some(ours), serde_json::to_string(&s).ok());
+    }
 }

@@ -5,7 +5,7 @@ CREATE TABLE events (
     kind        TEXT   NOT NULL,
     date        DATE   NOT NULL,          -- valid time
     recorded_at BIGINT NOT NULL,          -- recorded time, microseconds since 1970 UTC
-    payload     TEXT   NOT NULL           -- the canonical line without personal fields
+    payload     TEXT   NOT NULL           -- the canonical line without the columns above and without personal fields
 );
 
 

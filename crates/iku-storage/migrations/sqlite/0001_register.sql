@@ -5,7 +5,7 @@ CREATE TABLE events (
     kind        TEXT    NOT NULL,
     date        TEXT    NOT NULL,         -- valid time, YYYY-MM-DD
     recorded_at INTEGER NOT NULL,         -- recorded time, microseconds since 1970 UTC
-    payload     TEXT    NOT NULL          -- the canonical line without personal fields
+    payload     TEXT    NOT NULL          -- the canonical line without the columns above and without personal fields
 ) STRICT;
 
 
