@@ -218,10 +218,12 @@ pub(crate) struct Plan {
     pub register: Register,
     pub first_new: usize,
     pub unchanged: usize,
+    /// The line of each new event, by its position after `first_new`.
+    line_of_new: Vec<usize>,
 }
 
 impl Plan {
-    pub fn new_events(&self) -> &[Event] {
+    pub(crate) fn new_events(&self) -> &[Event] {
         &self.register.events()[self.first_new..]
     }
 }
@@ -251,7 +253,6 @@ pub(crate) fn plan(
     let mut order: Vec<u32> = (0..lines.len() as u32).collect();
     order.sort_by_key(|&i| lines[i as usize].parsed.event.recorded_at);
     let mut slots: Vec<Option<NumberedLine>> = lines.into_iter().map(Some).collect();
-    // The line of each new event, by its position after `first_new`.
     let mut line_of_new: Vec<usize> = Vec::with_capacity(order.len());
     let mut unchanged = 0;
     for i in order {
@@ -303,24 +304,53 @@ pub(crate) fn plan(
         }
     }
     errors.check()?;
-    for v in register.view(None).validate(MAX_ERRORS) {
-        let line = register
-            .seq_of(&v.event)
-            .and_then(|seq| seq.checked_sub(first_new))
-            .map(|n| line_of_new[n]);
-        errors.push(LineError {
-            line,
-            message: format!("{} (rule: {})", v.detail, v.rule),
-            event: Some(v.event),
-            rule: Some(v.rule),
-        });
-    }
-    errors.check()?;
     Ok(Plan {
         register,
         first_new,
         unchanged,
+        line_of_new,
     })
+}
+
+impl Plan {
+    /// Runs the history's rules over stored + new events.
+    fn check(&self) -> Result<(), ImportError> {
+        let mut errors = Errors::default();
+        for v in self.register.view(None).validate(MAX_ERRORS) {
+            let line = self
+                .register
+                .seq_of(&v.event)
+                .and_then(|seq| seq.checked_sub(self.first_new))
+                .map(|n| self.line_of_new[n]);
+            errors.push(LineError {
+                line,
+                message: format!("{} (rule: {})", v.detail, v.rule),
+                event: Some(v.event),
+                rule: Some(v.rule),
+            });
+        }
+        errors.check()
+    }
+
+    /// Checks the history's rules and, at the same time, feeds `sink` the new events' rows
+    /// (see `write_rows`). The caller writes inside its transaction and commits only if this
+    /// returns Ok: a broken rule rolls back what was written, so nothing is stored.
+    pub fn check_and_write<'a>(
+        &'a self,
+        first_seq: i64,
+        keys: &Keyring,
+        progress: &dyn Progress,
+        sink: impl FnMut(Row<'a>) -> Result<(), StoreError>,
+    ) -> Result<(), ImportError> {
+        std::thread::scope(|scope| {
+            let checked = scope.spawn(|| self.check());
+            let written = write_rows(self.new_events(), first_seq, keys, progress, sink);
+            checked
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            Ok(written?)
+        })
+    }
 }
 
 /// Whether a line says the same as a stored event. A line without `recorded_at` leaves the
@@ -347,7 +377,7 @@ pub(crate) struct Row<'a> {
 /// Feeds `sink` the rows of `events` (seq numbers from `first_seq`), in order. The rows are
 /// made (serialised, personal fields sealed) on another thread while `sink` writes: on two
 /// cores that halves the time of a large import.
-pub(crate) fn write_rows<'a>(
+fn write_rows<'a>(
     events: &'a [Event],
     first_seq: i64,
     keys: &Keyring,

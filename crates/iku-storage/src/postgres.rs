@@ -182,7 +182,7 @@ impl Store for PostgresStore {
                 Type::TEXT,
             ];
             let mut writer = BinaryCopyInWriter::new(sink, &types);
-            import::write_rows(plan.new_events(), next_seq, keys, progress, |row| {
+            plan.check_and_write(next_seq, keys, progress, |row| {
                 let e = row.event;
                 writer.write(&[
                     &row.seq,

@@ -180,7 +180,7 @@ impl Store for SqliteStore {
             let mut insert_sealed = tx.prepare(
                 "INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            import::write_rows(plan.new_events(), next_seq, keys, progress, |row| {
+            plan.check_and_write(next_seq, keys, progress, |row| {
                 let e = row.event;
                 insert_event.execute(params![
                     row.seq,
