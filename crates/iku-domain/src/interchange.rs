@@ -5,7 +5,10 @@
 //! export is byte-identical after a round trip. Error messages name the field and what was
 //! expected, never the value found: a value might be personal data typed into the wrong field.
 
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
 use time::Date;
 
 use crate::calendar::{Timestamp, format_date, parse_date};
@@ -73,65 +76,79 @@ fn rule_err(field: &str, rule: Rule, detail: impl Into<String>) -> ParseError {
 }
 
 /// Describes a JSON value by its kind only (never its content).
-fn kind_of(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "true or false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+fn kind_of(v: &RawValue) -> &'static str {
+    match v.get().as_bytes().first() {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "true or false",
+        Some(b'"') => "a string",
+        Some(b'[') => "a list",
+        Some(b'{') => "an object",
+        _ => "a number",
     }
 }
 
-/// The fields of one JSON object, taken one by one so that any left over is reported.
-struct Fields<'a> {
-    map: Map<String, Value>,
-    prefix: &'a str,
+/// A JSON string, borrowed from the line unless it has escapes.
+fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    if !text.starts_with('"') {
+        return None;
+    }
+    match serde_json::from_str::<&str>(text) {
+        Ok(s) => Some(Cow::Borrowed(s)),
+        Err(_) => serde_json::from_str::<String>(text).ok().map(Cow::Owned),
+    }
 }
 
-impl Fields<'_> {
+/// The fields of one JSON object, still unparsed (borrowed from the line, so reading a line
+/// allocates only what the event keeps), taken one by one so that any left over is reported.
+struct Fields<'j, 'p> {
+    map: BTreeMap<&'j str, &'j RawValue>,
+    prefix: &'p str,
+}
+
+impl<'j> Fields<'j, '_> {
     fn path(&self, key: &str) -> String {
         format!("{}{key}", self.prefix)
     }
 
-    fn take(&mut self, key: &str) -> Option<Value> {
+    fn take(&mut self, key: &str) -> Option<&'j RawValue> {
         self.map.remove(key)
     }
 
-    fn required(&mut self, key: &str) -> Result<Value, ParseError> {
+    fn required(&mut self, key: &str) -> Result<&'j RawValue, ParseError> {
         self.take(key)
             .ok_or_else(|| err(&self.path(key), "required field is missing"))
     }
 
-    fn string(&mut self, key: &str) -> Result<Option<String>, ParseError> {
+    fn string(&mut self, key: &str) -> Result<Option<Cow<'j, str>>, ParseError> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
-            Some(v) => Err(err(
-                &self.path(key),
-                format!("expected a string, found {}", kind_of(&v)),
-            )),
+            Some(v) => raw_str(v).map(Some).ok_or_else(|| {
+                err(
+                    &self.path(key),
+                    format!("expected a string, found {}", kind_of(v)),
+                )
+            }),
         }
     }
 
-    fn required_string(&mut self, key: &str) -> Result<String, ParseError> {
+    fn required_string(&mut self, key: &str) -> Result<Cow<'j, str>, ParseError> {
         let path = self.path(key);
         self.string(key)?
             .ok_or_else(|| err(&path, "required field is missing"))
     }
 
     fn bool(&mut self, key: &str) -> Result<Option<bool>, ParseError> {
-        match self.take(key) {
+        match self.take(key).map(|v| (v, v.get())) {
             None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(b)),
-            Some(v) => Err(err(
+            Some((_, "true")) => Ok(Some(true)),
+            Some((_, "false")) => Ok(Some(false)),
+            Some((v, _)) => Err(err(
                 &self.path(key),
-                format!("expected true or false, found {}", kind_of(&v)),
+                format!("expected true or false, found {}", kind_of(v)),
             )),
         }
     }
-
     fn id<T>(&mut self, key: &str, parse: fn(&str) -> Result<T, IdError>) -> Result<T, ParseError> {
         let s = self.required_string(key)?;
         parse(&s).map_err(|e| err(&self.path(key), format!("expected an identifier: {e}")))
@@ -181,13 +198,12 @@ impl Fields<'_> {
     fn integer(&mut self, key: &str) -> Result<Option<i64>, ParseError> {
         match self.take(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_i64()
+            Some(v) if kind_of(v) == "a number" => serde_json::from_str::<i64>(v.get())
                 .map(Some)
-                .ok_or_else(|| err(&self.path(key), "expected a whole number")),
+                .map_err(|_| err(&self.path(key), "expected a whole number")),
             Some(v) => Err(err(
                 &self.path(key),
-                format!("expected a whole number, found {}", kind_of(&v)),
+                format!("expected a whole number, found {}", kind_of(v)),
             )),
         }
     }
@@ -201,37 +217,44 @@ impl Fields<'_> {
     }
 }
 
-fn object<'a>(v: Value, field: &str, prefix: &'a str) -> Result<Fields<'a>, ParseError> {
-    match v {
-        Value::Object(map) => Ok(Fields { map, prefix }),
-        other => Err(err(
-            field,
-            format!("expected an object, found {}", kind_of(&other)),
-        )),
+/// Reads a JSON object's fields; `field` names it in errors.
+fn object<'j, 'p>(
+    text: &'j str,
+    field: &str,
+    prefix: &'p str,
+) -> Result<Fields<'j, 'p>, ParseError> {
+    match serde_json::from_str::<BTreeMap<&'j str, &'j RawValue>>(text) {
+        Ok(map) => Ok(Fields { map, prefix }),
+        Err(e) => Err(match serde_json::from_str::<&RawValue>(text) {
+            // Valid JSON, but not an object (or a field name with escapes).
+            Ok(v) if kind_of(v) != "an object" => {
+                err(field, format!("expected an object, found {}", kind_of(v)))
+            }
+            // serde_json's syntax errors name a position and a kind, never the content.
+            _ => ParseError {
+                field: (field != "(line)").then(|| field.to_owned()),
+                expected: format!("expected one JSON object: {e}"),
+                rule: None,
+            },
+        }),
     }
 }
 
 /// Parses one line of an interchange file.
 pub fn parse_line(line: &str, ctx: &ParseContext) -> Result<ParsedLine, ParseError> {
-    let value: Value = serde_json::from_str(line).map_err(|e| ParseError {
-        field: None,
-        // serde_json's syntax errors name a position and a kind, never the content.
-        expected: format!("expected one JSON object: {e}"),
-        rule: None,
-    })?;
-    let mut fields = object(value, "(line)", "")?;
+    let mut fields = object(line, "(line)", "")?;
     let given = fields.take("recorded_at");
-    let recorded_at = match &given {
+    let recorded_at = match given {
         None => ctx.now,
-        Some(Value::String(s)) => {
-            Timestamp::parse(s).map_err(|e| err("recorded_at", e.to_string()))?
-        }
-        Some(v) => {
-            return Err(err(
-                "recorded_at",
-                format!("expected an RFC 3339 timestamp, found {}", kind_of(v)),
-            ));
-        }
+        Some(v) => match raw_str(v) {
+            Some(s) => Timestamp::parse(&s).map_err(|e| err("recorded_at", e.to_string()))?,
+            None => {
+                return Err(err(
+                    "recorded_at",
+                    format!("expected an RFC 3339 timestamp, found {}", kind_of(v)),
+                ));
+            }
+        },
     };
     if recorded_at > ctx.now {
         return Err(rule_err(
@@ -278,19 +301,29 @@ pub fn parse_stored(
     envelope: StoredEnvelope<'_>,
     personal: PersonalFields,
 ) -> Result<Event, ParseError> {
-    let value: Value = serde_json::from_str(payload).map_err(|e| ParseError {
-        field: None,
-        expected: format!("stored event is not JSON: {e}"),
-        rule: None,
-    })?;
-    let mut fields = object(value, "(stored)", "")?;
-    let recorded_at = envelope.recorded_at;
-    fields.map.insert("id".into(), Value::String(envelope.id.into()));
-    fields.map.insert("event".into(), Value::String(envelope.kind.into()));
-    fields
-        .map
-        .insert("date".into(), Value::String(format_date(envelope.date)));
-    let mut event = parse_fields(fields, recorded_at, Mode::Stored)?;
+    // The envelope goes in front of the stored fields, making one object again.
+    let mut text = String::with_capacity(payload.len() + 80);
+    let mut w = LineWriter(String::new());
+    w.str("id", envelope.id);
+    w.str("event", envelope.kind);
+    w.date("date", envelope.date);
+    text.push_str(&w.0);
+    match payload.strip_prefix('{') {
+        Some(rest) if rest.trim_start().starts_with('}') => text.push_str(rest),
+        Some(rest) => {
+            text.push(',');
+            text.push_str(rest);
+        }
+        None => {
+            return Err(ParseError {
+                field: None,
+                expected: "stored event is not a JSON object".into(),
+                rule: None,
+            });
+        }
+    }
+    let fields = object(&text, "(stored)", "")?;
+    let mut event = parse_fields(fields, envelope.recorded_at, Mode::Stored)?;
     if let EventBody::PersonDetails(d) = &mut event.body {
         d.details.personal = personal;
     }
@@ -305,7 +338,7 @@ enum Mode {
 }
 
 fn parse_fields(
-    mut f: Fields<'_>,
+    mut f: Fields<'_, '_>,
     recorded_at: Timestamp,
     mode: Mode,
 ) -> Result<Event, ParseError> {
@@ -380,7 +413,7 @@ fn parse_fields(
             let application = f.id("application", ApplicationId::parse)?;
             let outcome = f.required_string("outcome")?;
             let reason = f.code("reason", date)?;
-            let decision = match (outcome.as_str(), reason) {
+            let decision = match (outcome.as_ref(), reason) {
                 ("admitted", None) => Decision::Admitted,
                 ("withdrawn", None) => Decision::Withdrawn,
                 ("rejected", Some(reason)) => Decision::Rejected { reason },
@@ -434,7 +467,7 @@ fn parse_fields(
         },
         EventKind::IdentificationDecided => {
             let person = f.id("person", PersonId::parse)?;
-            let outcome = match f.required_string("outcome")?.as_str() {
+            let outcome = match f.required_string("outcome")?.as_ref() {
                 "identified" => IdentificationOutcome::Identified,
                 "not_identified" => IdentificationOutcome::NotIdentified,
                 _ => return Err(err("outcome", "expected identified or not_identified")),
@@ -469,7 +502,7 @@ fn parse_fields(
     })
 }
 
-fn reflection_days(f: &mut Fields<'_>, min: u16) -> Result<u16, ParseError> {
+fn reflection_days(f: &mut Fields<'_, '_>, min: u16) -> Result<u16, ParseError> {
     let days = f
         .integer("days")?
         .ok_or_else(|| err("days", "required field is missing"))?;
@@ -485,7 +518,7 @@ fn reflection_days(f: &mut Fields<'_>, min: u16) -> Result<u16, ParseError> {
         })
 }
 
-fn parse_details(f: &mut Fields<'_>, date: Date, mode: Mode) -> Result<Details, ParseError> {
+fn parse_details(f: &mut Fields<'_, '_>, date: Date, mode: Mode) -> Result<Details, ParseError> {
     let birth_date = f.date("birth_date")?;
     if birth_date.is_some_and(|b| b > date) {
         return Err(err("birth_date", "a birth date after the event's date"));
@@ -534,11 +567,11 @@ fn parse_details(f: &mut Fields<'_>, date: Date, mode: Mode) -> Result<Details, 
     Ok(details)
 }
 
-fn parse_forms(value: Value, date: Date) -> Result<Assessment, ParseError> {
-    let Value::Array(items) = value else {
+fn parse_forms(value: &RawValue, date: Date) -> Result<Assessment, ParseError> {
+    let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(value.get()) else {
         return Err(err(
             "forms",
-            format!("expected a list of forms, found {}", kind_of(&value)),
+            format!("expected a list of forms, found {}", kind_of(value)),
         ));
     };
     if items.is_empty() {
@@ -547,7 +580,7 @@ fn parse_forms(value: Value, date: Date) -> Result<Assessment, ParseError> {
     let mut forms = Vec::with_capacity(items.len());
     for (i, item) in items.into_iter().enumerate() {
         let prefix = format!("forms[{i}].");
-        let mut g = object(item, &format!("forms[{i}]"), &prefix)?;
+        let mut g = object(item.get(), &format!("forms[{i}]"), &prefix)?;
         let form = g.required_code("form", date)?;
         let primary = g
             .bool("primary")?

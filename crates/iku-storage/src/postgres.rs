@@ -98,11 +98,11 @@ fn load_events(
             date: row.get(8),
             recorded_at: iku_domain::Timestamp::from_micros(row.get(2)),
         };
-        let event = parse_stored(row.get(3), envelope, sealed)
-        .map_err(|e| StoreError::Corrupt {
-            seq,
-            message: e.to_string(),
-        })?;
+        let event =
+            parse_stored(row.get(3), envelope, sealed).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
         events.push(event);
     }
     Ok(events)
@@ -182,18 +182,20 @@ impl Store for PostgresStore {
                 Type::TEXT,
             ];
             let mut writer = BinaryCopyInWriter::new(sink, &types);
-            plan.check_and_write(next_seq, keys, progress, |row| {
-                let e = row.event;
-                writer.write(&[
-                    &row.seq,
-                    &e.id.as_str(),
-                    &e.body.kind().name(),
-                    &e.date,
-                    &e.recorded_at.micros(),
-                    &row.payload,
-                ])?;
-                if let Some(s) = row.sealed {
-                    sealed_rows.push((row.seq, s));
+            plan.check_and_write(next_seq, keys, progress, |rows| {
+                for row in rows {
+                    let e = row.event;
+                    writer.write(&[
+                        &row.seq,
+                        &e.id.as_str(),
+                        &e.body.kind().name(),
+                        &e.date,
+                        &e.recorded_at.micros(),
+                        &row.payload,
+                    ])?;
+                    if let Some(s) = row.sealed {
+                        sealed_rows.push((row.seq, s));
+                    }
                 }
                 Ok(())
             })?;

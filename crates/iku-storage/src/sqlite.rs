@@ -4,9 +4,8 @@
 use std::path::Path;
 
 use iku_domain::Register;
-use iku_domain::calendar::format_date;
-use iku_domain::ids::EventId;
 use iku_domain::calendar::parse_date;
+use iku_domain::ids::EventId;
 use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -114,8 +113,7 @@ fn load_events(
             date: parse_date(&date).ok_or_else(|| corrupt(format!("date {date}")))?,
             recorded_at: iku_domain::Timestamp::from_micros(recorded_at),
         };
-        let event = parse_stored(&payload, envelope, sealed)
-        .map_err(|e| StoreError::Corrupt {
+        let event = parse_stored(&payload, envelope, sealed).map_err(|e| StoreError::Corrupt {
             seq,
             message: e.to_string(),
         })?;
@@ -180,18 +178,22 @@ impl Store for SqliteStore {
             let mut insert_sealed = tx.prepare(
                 "INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            plan.check_and_write(next_seq, keys, progress, |row| {
-                let e = row.event;
-                insert_event.execute(params![
-                    row.seq,
-                    e.id.as_str(),
-                    e.body.kind().name(),
-                    format_date(e.date),
-                    e.recorded_at.micros(),
-                    row.payload
-                ])?;
-                if let Some(s) = row.sealed {
-                    insert_sealed.execute(params![row.seq, s.key_id, s.nonce, s.ciphertext])?;
+            plan.check_and_write(next_seq, keys, progress, |rows| {
+                for row in &rows {
+                    let e = row.event;
+                    insert_event.execute(params![
+                        row.seq,
+                        e.id.as_str(),
+                        e.body.kind().name(),
+                        row.date,
+                        e.recorded_at.micros(),
+                        row.payload
+                    ])?;
+                }
+                for row in rows {
+                    if let Some(s) = row.sealed {
+                        insert_sealed.execute(params![row.seq, s.key_id, s.nonce, s.ciphertext])?;
+                    }
                 }
                 Ok(())
             })?;
