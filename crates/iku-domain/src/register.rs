@@ -12,7 +12,7 @@ use time::Date;
 
 use crate::calendar::Timestamp;
 use crate::event::{Event, EventBody, Subject};
-use crate::ids::{EventId, PersonId};
+use crate::ids::{ApplicationId, ChildId, EventId, PersonId};
 use crate::rules::{Rule, Violation};
 use crate::state::RegisterState;
 
@@ -161,6 +161,46 @@ pub struct View<'a> {
 impl<'a> View<'a> {
     pub fn events(&self) -> &[&'a Event] {
         &self.events
+    }
+
+    /// The view's events grouped by person, each group in apply order: a decision goes with
+    /// the person whose application it decides, a child's events with the parent. Events
+    /// that refer to no known person or application are left out (`state_as_of` would skip
+    /// them too). Persons come in the order of their first event; this is what the statistics
+    /// fold, one person at a time.
+    pub fn by_person(&self) -> Vec<(&'a PersonId, Vec<&'a Event>)> {
+        let mut owner_of_application: HashMap<&ApplicationId, &'a PersonId> = HashMap::default();
+        let mut parent_of_child: HashMap<&ChildId, &'a PersonId> = HashMap::default();
+        for e in &self.events {
+            match &e.body {
+                EventBody::ApplicationReceived(a) => {
+                    owner_of_application
+                        .entry(&a.application)
+                        .or_insert(&a.person);
+                }
+                EventBody::ChildAdmitted { child, parent } => {
+                    parent_of_child.entry(child).or_insert(parent);
+                }
+                _ => {}
+            }
+        }
+        let mut group_of: HashMap<&'a PersonId, usize> = HashMap::default();
+        let mut groups: Vec<(&'a PersonId, Vec<&'a Event>)> = Vec::new();
+        for &e in &self.events {
+            let person = match e.body.subject() {
+                Subject::Person(p) => Some(p),
+                Subject::Application(a) => owner_of_application.get(a).copied(),
+                Subject::Child(c, _) => parent_of_child.get(c).copied(),
+                Subject::Event(_) => None,
+            };
+            let Some(person) = person else { continue };
+            let group = *group_of.entry(person).or_insert_with(|| {
+                groups.push((person, Vec::new()));
+                groups.len() - 1
+            });
+            groups[group].1.push(e);
+        }
+        groups
     }
 
     /// The state as of `as_of`: the fold of the visible events dated on or before it.

@@ -1,0 +1,887 @@
+//! Every table of a review, computed in one pass over the register's persons.
+//!
+//! Each person's events (`View::by_person`) are folded once, up to the period's end, with
+//! checkpoints: the end of each admission day (new clients are described as they were on
+//! their admission date), each 31 December (the series), and the period's end (clients at the
+//! reference date). The meaning of every count is `interchange.md`, "Meaning used by the
+//! statistics"; the comments below quote it where a choice had to be made.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use iku_domain::calendar::{age_on, format_date};
+use iku_domain::codes::{
+    Code, CodeList, ExploitationForm, Referrer, ReflectionGrantedBy, RejectionReason,
+    ResidenceStatus, ServiceProvider, TerminationReason,
+};
+use iku_domain::event::{Assessment, Basis, Decision, Details, EventBody};
+use iku_domain::ids::{ApplicationId, PersonId};
+use iku_domain::state::{PersonState, RegisterState};
+use iku_domain::{Event, Register, Timestamp};
+use time::{Date, Month};
+
+use crate::period::Period;
+use crate::review::{Cell, Disclosure, PeriodDates, Review, Table};
+
+/// Counts keyed by the codes of a table's dimensions.
+type Counts = BTreeMap<Vec<String>, u64>;
+
+fn add(counts: &mut Counts, key: &[&str]) {
+    *counts
+        .entry(key.iter().map(|k| (*k).to_owned()).collect())
+        .or_default() += 1;
+}
+
+/// Adds `n` (for counts of children).
+fn add_n(counts: &mut Counts, key: &[&str], n: u64) {
+    if n > 0 {
+        *counts
+            .entry(key.iter().map(|k| (*k).to_owned()).collect())
+            .or_default() += n;
+    }
+}
+
+/// The default age groups of codes.md.
+const AGE_GROUPS: [(i32, &str); 7] = [
+    (0, "0-17"),
+    (18, "18-29"),
+    (30, "30-39"),
+    (40, "40-49"),
+    (50, "50-59"),
+    (60, "60-69"),
+    (70, "70+"),
+];
+
+fn age_group(age: Option<i32>) -> &'static str {
+    match age {
+        None => "unknown",
+        Some(a) => AGE_GROUPS
+            .iter()
+            .rev()
+            .find(|(from, _)| a >= *from)
+            .map_or("0-17", |(_, g)| g),
+    }
+}
+
+/// A minor is under 18 on the reference date. An unknown age is not known to be a minor, so
+/// it counts as an adult in the adult/minor splits (and as `unknown` in age groups).
+fn is_minor(age: Option<i32>) -> bool {
+    age.is_some_and(|a| a < 18)
+}
+
+fn age(details: &Details, on: Date) -> Option<i32> {
+    details.birth().map(|b| age_on(b, on))
+}
+
+/// women/girls (female), men/boys (male), other (gender other or unknown, any age).
+fn gender_age(details: &Details, on: Date) -> &'static str {
+    let minor = is_minor(age(details, on));
+    match details.gender.map(|g| g.code()) {
+        Some("female") if minor => "girls",
+        Some("female") => "women",
+        Some("male") if minor => "boys",
+        Some("male") => "men",
+        _ => "other",
+    }
+}
+
+fn sex(details: &Details) -> &'static str {
+    match details.gender.map(|g| g.code()) {
+        Some("female") => "female",
+        Some("male") => "male",
+        _ => "other",
+    }
+}
+
+fn nationality(details: &Details) -> &'static str {
+    details.nationality.map_or("XXX", |n| n.code())
+}
+
+fn residence(details: &Details) -> &'static str {
+    details.residence_status.map_or("unknown", |r| r.code())
+}
+
+/// The row of a person in exploitation tables: `witness` for a witness, else the primary form
+/// of the assessment, else `unknown`.
+fn exploitation_row(basis: Basis, assessment: Option<&Assessment>) -> &'static str {
+    match (basis, assessment) {
+        (Basis::Witness, _) => "witness",
+        (Basis::Victim, Some(a)) => a.primary().form.code(),
+        (Basis::Victim, None) => "unknown",
+    }
+}
+
+/// The coarse groups of the long series: sexual exploitation, forced labour, other.
+fn form_group(row: &str) -> &'static str {
+    match row {
+        "sexual_exploitation" => "sexual_exploitation",
+        "forced_labour" => "forced_labour",
+        _ => "other",
+    }
+}
+
+fn date(year: i32, month: Month, day: u8) -> Date {
+    Date::from_calendar_date(year, month, day).unwrap_or(Date::MIN)
+}
+
+/// A new client as on their admission date.
+struct Admission {
+    date: Date,
+    basis: Basis,
+    referrer: Code<Referrer>,
+    details: Details,
+    assessment: Option<Assessment>,
+}
+
+/// Everything the tables count, filled person by person.
+#[derive(Default)]
+struct Tally {
+    applications_by_referrer: Counts,
+    applications_persons: u64,
+    decisions: Counts,
+    pending_at_end: u64,
+    decided_from_earlier_periods: u64,
+    rejections: Counts,
+    new_composition: Counts,
+    new_gender_age: Counts,
+    new_age_group: Counts,
+    new_residence: Counts,
+    new_exploitation: Counts,
+    new_all_forms: Counts,
+    new_form_sex: Counts,
+    new_form_place: Counts,
+    new_nationality: Counts,
+    finland_exploitation: Counts,
+    finland_sex: Counts,
+    finland_residence: Counts,
+    finland_nationality: Counts,
+    finland_referrer: Counts,
+    finland_persons: u64,
+    finland_minor_at_time: u64,
+    finland_minor_at_admission: u64,
+    clients_composition: Counts,
+    clients_admitted_as_minor: u64,
+    clients_gender_age: Counts,
+    clients_exploitation: Counts,
+    clients_nationality: Counts,
+    clients_provider: Counts,
+    reflection: Counts,
+    reflection_months: Counts,
+    identifications: Counts,
+    identifications_in_process: u64,
+    identifications_awaiting: u64,
+    terminations: Counts,
+    series_new: Counts,
+    series_clients: Counts,
+    series_applications: Counts,
+}
+
+/// Computes every table of the review of `period`, from the register as recorded at
+/// `as_recorded_at` (everything if None), with exact counts (`internal` mode).
+pub fn compute(register: &Register, period: Period, as_recorded_at: Option<Timestamp>) -> Review {
+    let view = register.view(as_recorded_at);
+    let end = period.end();
+    // The series run over whole years, from the register's first year to the last year that
+    // ended by the reference date.
+    let first_year = view.events().first().map_or(period.year, |e| e.date.year());
+    let last_full_year = if end == date(period.year, Month::December, 31) {
+        period.year
+    } else {
+        period.year - 1
+    };
+    let year_ends: Vec<Date> = (first_year..=last_full_year)
+        .map(|y| date(y, Month::December, 31))
+        .collect();
+    let mut tally = Tally::default();
+    for (person, events) in view.by_person() {
+        fold_person(person, &events, period, &year_ends, &mut tally);
+    }
+    let years: Vec<String> = (first_year..=last_full_year)
+        .map(|y| y.to_string())
+        .collect();
+    tables(tally, period, as_recorded_at, &years)
+}
+
+/// One person's fold: the checkpoints still ahead and what was seen at those passed.
+struct Fold<'a> {
+    person: &'a PersonId,
+    end: Date,
+    /// 31 Decembers before the period's end, then the period's end.
+    checkpoints: Vec<Date>,
+    next_checkpoint: usize,
+    /// The first admission of a year, waiting for the end of its day.
+    pending: Option<(Date, ApplicationId)>,
+    /// The first admission of each year, as on its day.
+    admissions: BTreeMap<i32, Admission>,
+    at_end: Option<PersonState>,
+}
+
+impl Fold<'_> {
+    /// Takes the snapshots due before `upto` (all, if None): `state` holds every event dated
+    /// before it.
+    fn pass(&mut self, upto: Option<Date>, state: &RegisterState, tally: &mut Tally) {
+        let before = |d: Date| upto.is_none_or(|u| d < u);
+        let person = state.persons.get(self.person);
+        if let Some((d, application)) = self.pending.take_if(|(d, _)| before(*d))
+            && let Some(p) = person
+            && let Some(a) = p.applications.iter().find(|a| a.id == application)
+        {
+            self.admissions
+                .entry(d.year())
+                .or_insert_with(|| Admission {
+                    date: d,
+                    basis: a.basis,
+                    referrer: a.referrer,
+                    details: p.details.clone(),
+                    assessment: p.assessment.as_ref().map(|(_, a)| a.clone()),
+                });
+        }
+        // A person not yet in the register on a checkpoint has nothing to count there.
+        while let Some(&c) = self
+            .checkpoints
+            .get(self.next_checkpoint)
+            .filter(|c| before(**c))
+        {
+            if let Some(p) = person {
+                count_clients_at_year_end(p, c, tally);
+                if c == self.end {
+                    self.at_end = Some(p.clone());
+                }
+            }
+            self.next_checkpoint += 1;
+        }
+    }
+}
+
+/// Folds one person's events up to the period's end and counts them.
+fn fold_person(
+    person: &PersonId,
+    events: &[&Event],
+    period: Period,
+    year_ends: &[Date],
+    tally: &mut Tally,
+) {
+    let end = period.end();
+    let mut checkpoints: Vec<Date> = year_ends.iter().copied().filter(|d| *d < end).collect();
+    checkpoints.push(end);
+    let mut fold = Fold {
+        person,
+        end,
+        checkpoints,
+        next_checkpoint: 0,
+        pending: None,
+        admissions: BTreeMap::new(),
+        at_end: None,
+    };
+    let mut state = RegisterState::default();
+    for e in events.iter().take_while(|e| e.date <= end) {
+        fold.pass(Some(e.date), &state, tally);
+        let applied = state.apply(e).is_ok();
+        if let (true, EventBody::ApplicationDecided(d)) = (applied, &e.body)
+            && d.decision == Decision::Admitted
+            && fold.pending.is_none()
+            && !fold.admissions.contains_key(&e.date.year())
+        {
+            fold.pending = Some((e.date, d.application.clone()));
+        }
+    }
+    fold.pass(None, &state, tally);
+
+    let Some(p) = fold.at_end.as_ref() else {
+        return;
+    };
+    count_period_events(p, period, tally);
+    let last_series_year = year_ends.last().map_or(i32::MIN, |d| d.year());
+    for (year, a) in &fold.admissions {
+        if *year <= last_series_year {
+            let row = exploitation_row(a.basis, a.assessment.as_ref());
+            add(&mut tally.series_new, &[&year.to_string(), form_group(row)]);
+        }
+        if period.contains(a.date) {
+            count_new_client(a, tally);
+        }
+    }
+    count_clients_at_end(p, end, tally);
+}
+
+/// Applications, decisions, terminations, reflection periods, identifications: what happened
+/// in the period, read from the state at its end.
+fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
+    let start = period.start();
+    let mut applied_in_period = false;
+    for a in &p.applications {
+        if period.contains(a.received) {
+            applied_in_period = true;
+            add(&mut tally.applications_by_referrer, &[a.referrer.code()]);
+        }
+        add(
+            &mut tally.series_applications,
+            &[&a.received.year().to_string()],
+        );
+        match a.decided {
+            None => tally.pending_at_end += 1,
+            Some((d, decision)) if period.contains(d) => {
+                add(&mut tally.decisions, &[decision.outcome()]);
+                if let Decision::Rejected { reason } = decision {
+                    add(&mut tally.rejections, &[reason.code()]);
+                }
+                if a.received < start {
+                    tally.decided_from_earlier_periods += 1;
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    if applied_in_period {
+        tally.applications_persons += 1;
+    }
+    for c in &p.client_periods {
+        if let Some((d, reason)) = c.terminated
+            && period.contains(d)
+        {
+            add(&mut tally.decisions, &["terminated"]);
+            add(&mut tally.terminations, &[reason.code()]);
+        }
+    }
+    for child in &p.children {
+        if period.contains(child.admitted) {
+            add(&mut tally.new_composition, &["child_of_client"]);
+        }
+    }
+    for r in &p.reflection_periods {
+        if period.contains(r.granted) {
+            add(&mut tally.reflection, &[r.granted_by.code()]);
+            // Whole months, rounded up (30 days = 1 month; 183 days = 6 months).
+            let months = (u32::from(r.days) * 2).div_ceil(61).clamp(1, 6);
+            add(&mut tally.reflection_months, &[&format!("months_{months}")]);
+        }
+    }
+    if let Some(i) = &p.identification {
+        match (i.expert_group_heard, i.decided) {
+            (_, Some((d, outcome))) if period.contains(d) => {
+                add(&mut tally.identifications, &[outcome.name()])
+            }
+            (_, Some(_)) => {}
+            (Some(_), None) => tally.identifications_in_process += 1,
+            (None, None) => tally.identifications_awaiting += 1,
+        }
+    }
+}
+
+/// One new client, as on the admission date.
+fn count_new_client(a: &Admission, tally: &mut Tally) {
+    let age = age(&a.details, a.date);
+    let minor = is_minor(age);
+    add(
+        &mut tally.new_composition,
+        &[if minor { "minor" } else { "adult" }],
+    );
+    add(&mut tally.new_gender_age, &[gender_age(&a.details, a.date)]);
+    add(&mut tally.new_age_group, &[age_group(age)]);
+    add(&mut tally.new_residence, &[residence(&a.details)]);
+    let row = exploitation_row(a.basis, a.assessment.as_ref());
+    add(&mut tally.new_exploitation, &[row]);
+    match (a.basis, &a.assessment) {
+        (Basis::Victim, Some(assessment)) => {
+            for f in assessment.forms() {
+                add(&mut tally.new_all_forms, &[f.form.code()]);
+            }
+        }
+        _ => add(&mut tally.new_all_forms, &[row]),
+    }
+    add(&mut tally.new_form_sex, &[row, sex(&a.details)]);
+    let primary = a
+        .assessment
+        .as_ref()
+        .map(Assessment::primary)
+        .filter(|_| a.basis == Basis::Victim);
+    add(
+        &mut tally.new_form_place,
+        &[row, primary.map_or("unknown", |f| f.place.code())],
+    );
+    add(&mut tally.new_nationality, &[nationality(&a.details)]);
+    match (a.basis, primary) {
+        // "finland_by_exploitation also shows the witnesses admitted in the period as its
+        // witness row, as the published reviews do."
+        (Basis::Witness, _) => add(&mut tally.finland_exploitation, &["witness"]),
+        (Basis::Victim, Some(f)) if f.place.is("finland") => {
+            tally.finland_persons += 1;
+            add(&mut tally.finland_exploitation, &[row]);
+            add(&mut tally.finland_sex, &[sex(&a.details)]);
+            add(&mut tally.finland_residence, &[residence(&a.details)]);
+            add(&mut tally.finland_nationality, &[nationality(&a.details)]);
+            add(&mut tally.finland_referrer, &[a.referrer.code()]);
+            let forms = a.assessment.as_ref().map_or(&[][..], Assessment::forms);
+            if forms.iter().any(|f| f.minor_at_time == Some(true)) {
+                tally.finland_minor_at_time += 1;
+            }
+            if minor {
+                tally.finland_minor_at_admission += 1;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Clients at the reference date.
+fn count_clients_at_end(p: &PersonState, end: Date, tally: &mut Tally) {
+    let Some(period) = p.current_client_period() else {
+        return;
+    };
+    let d = &p.details;
+    let age_now = age(d, end);
+    add(
+        &mut tally.clients_composition,
+        &[if is_minor(age_now) { "minor" } else { "adult" }],
+    );
+    add_n(
+        &mut tally.clients_composition,
+        &["child_of_client"],
+        p.children_present().count() as u64,
+    );
+    if is_minor(age(d, period.admitted)) {
+        tally.clients_admitted_as_minor += 1;
+    }
+    add(&mut tally.clients_gender_age, &[gender_age(d, end)]);
+    let basis = p
+        .applications
+        .iter()
+        .find(|a| a.id == period.application)
+        .map_or(Basis::Victim, |a| a.basis);
+    add(
+        &mut tally.clients_exploitation,
+        &[exploitation_row(
+            basis,
+            p.assessment.as_ref().map(|(_, a)| a),
+        )],
+    );
+    add(&mut tally.clients_nationality, &[nationality(d)]);
+    add(&mut tally.clients_provider, &[d.service_provider().code()]);
+}
+
+/// Clients on a 31 December, for the series (the period's end counts too when it is one).
+fn count_clients_at_year_end(p: &PersonState, on: Date, tally: &mut Tally) {
+    if on.month() != Month::December || on.day() != 31 || !p.is_client() {
+        return;
+    }
+    let year = on.year().to_string();
+    let minor = is_minor(age(&p.details, on));
+    add(
+        &mut tally.series_clients,
+        &[&year, if minor { "minor" } else { "adult" }],
+    );
+    add_n(
+        &mut tally.series_clients,
+        &[&year, "child_of_client"],
+        p.children_present().count() as u64,
+    );
+}
+
+// ---- Building the tables -------------------------------------------------------------------
+
+fn codes<L: CodeList>() -> Vec<&'static str> {
+    Code::<L>::all().map(Code::code).collect()
+}
+
+fn forms_with(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut v = codes::<ExploitationForm>();
+    v.extend_from_slice(extra);
+    v
+}
+
+fn cell(dims: &[&'static str], key: &[String], value: u64) -> Cell {
+    Cell {
+        key: dims.iter().copied().zip(key.iter().cloned()).collect(),
+        value: Some(value),
+        suppressed: None,
+    }
+}
+
+/// A table over closed code lists: every combination of `rows` is listed, zeros included, in
+/// the lists' order; any other key that occurs follows.
+fn closed(
+    id: &'static str,
+    unit: &'static str,
+    dims: &[&'static str],
+    rows: &[Vec<&str>],
+    counts: &Counts,
+) -> Table {
+    let mut keys: Vec<Vec<String>> = vec![vec![]];
+    for list in rows {
+        keys = keys
+            .into_iter()
+            .flat_map(|k| {
+                list.iter().map(move |c| {
+                    let mut k = k.clone();
+                    k.push((*c).to_owned());
+                    k
+                })
+            })
+            .collect();
+    }
+    let listed: BTreeSet<&Vec<String>> = keys.iter().collect();
+    let mut cells: Vec<Cell> = keys
+        .iter()
+        .map(|k| cell(dims, k, counts.get(k).copied().unwrap_or(0)))
+        .collect();
+    cells.extend(
+        counts
+            .iter()
+            .filter(|(k, _)| !listed.contains(k))
+            .map(|(k, v)| cell(dims, k, *v)),
+    );
+    Table {
+        id,
+        unit,
+        dims: dims.to_vec(),
+        total: Some(counts.values().sum()),
+        cells,
+        extra: BTreeMap::new(),
+    }
+}
+
+/// A table listing only the keys that occur, largest first, then by code.
+fn open(id: &'static str, unit: &'static str, dims: &[&'static str], counts: &Counts) -> Table {
+    let mut entries: Vec<(&Vec<String>, &u64)> = counts.iter().collect();
+    entries.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    Table {
+        id,
+        unit,
+        dims: dims.to_vec(),
+        total: Some(counts.values().sum()),
+        cells: entries
+            .into_iter()
+            .map(|(k, v)| cell(dims, k, *v))
+            .collect(),
+        extra: BTreeMap::new(),
+    }
+}
+
+fn with_extra(mut t: Table, extra: &[(&'static str, u64)]) -> Table {
+    t.extra.extend(extra.iter().copied());
+    t
+}
+
+/// Nationalities other than `XXX` (unknown); `XXA` (stateless) counts.
+fn distinct_nationalities(counts: &Counts) -> u64 {
+    counts
+        .keys()
+        .filter(|k| k.first().is_some_and(|n| n != "XXX"))
+        .count() as u64
+}
+
+fn tables(t: Tally, period: Period, as_recorded_at: Option<Timestamp>, years: &[String]) -> Review {
+    let outcome = vec!["admitted", "rejected", "terminated", "withdrawn"];
+    let group = vec!["adult", "minor", "child_of_client"];
+    let gender_age = vec!["women", "girls", "men", "boys", "other"];
+    let mut age_groups: Vec<&'static str> = AGE_GROUPS.iter().map(|(_, g)| *g).collect();
+    age_groups.push("unknown");
+    let sexes = vec!["female", "male", "other"];
+    let places = vec!["finland", "abroad"];
+    let rows = forms_with(&["witness", "unknown"]);
+    let years: Vec<&str> = years.iter().map(String::as_str).collect();
+    let form_groups = vec!["sexual_exploitation", "forced_labour", "other"];
+
+    let mut applications_persons =
+        closed("applications_persons", "persons", &[], &[], &Counts::new());
+    applications_persons.total = Some(t.applications_persons);
+    applications_persons.cells.clear();
+
+    let mut finland_minor = closed("finland_minor_at_time", "persons", &[], &[], &Counts::new());
+    finland_minor.cells.clear();
+    finland_minor.total = Some(t.finland_minor_at_time);
+    finland_minor
+        .extra
+        .insert("minor_at_admission", t.finland_minor_at_admission);
+
+    let mut finland_by_gender = closed(
+        "finland_by_gender",
+        "persons",
+        &["sex"],
+        std::slice::from_ref(&sexes),
+        &t.finland_sex,
+    );
+    finland_by_gender.total = Some(t.finland_persons);
+
+    let series_applications = closed(
+        "series_applications",
+        "applications",
+        &["year"],
+        std::slice::from_ref(&years),
+        &t.series_applications,
+    );
+
+    let tables = vec![
+        closed(
+            "applications_by_referrer",
+            "applications",
+            &["referrer"],
+            &[codes::<Referrer>()],
+            &t.applications_by_referrer,
+        ),
+        applications_persons,
+        with_extra(
+            closed(
+                "decisions_by_outcome",
+                "decisions",
+                &["outcome"],
+                &[outcome],
+                &t.decisions,
+            ),
+            &[
+                ("pending_at_end", t.pending_at_end),
+                (
+                    "decided_from_earlier_periods",
+                    t.decided_from_earlier_periods,
+                ),
+            ],
+        ),
+        closed(
+            "rejections_by_reason",
+            "decisions",
+            &["reason"],
+            &[codes::<RejectionReason>()],
+            &t.rejections,
+        ),
+        closed(
+            "new_clients_composition",
+            "persons",
+            &["group"],
+            std::slice::from_ref(&group),
+            &t.new_composition,
+        ),
+        closed(
+            "new_clients_by_gender_age",
+            "persons",
+            &["gender_age"],
+            std::slice::from_ref(&gender_age),
+            &t.new_gender_age,
+        ),
+        closed(
+            "new_clients_by_age_group",
+            "persons",
+            &["age_group"],
+            &[age_groups],
+            &t.new_age_group,
+        ),
+        closed(
+            "new_clients_by_residence_status",
+            "persons",
+            &["residence_status"],
+            &[codes::<ResidenceStatus>()],
+            &t.new_residence,
+        ),
+        closed(
+            "new_clients_by_exploitation",
+            "persons",
+            &["form"],
+            std::slice::from_ref(&rows),
+            &t.new_exploitation,
+        ),
+        with_extra(
+            closed(
+                "new_clients_exploitation_all_forms",
+                "cases",
+                &["form"],
+                std::slice::from_ref(&rows),
+                &t.new_all_forms,
+            ),
+            &[("persons", t.new_exploitation.values().sum())],
+        ),
+        closed(
+            "new_clients_by_exploitation_and_gender",
+            "persons",
+            &["form", "sex"],
+            &[rows.clone(), sexes.clone()],
+            &t.new_form_sex,
+        ),
+        closed(
+            "new_clients_by_exploitation_and_place",
+            "persons",
+            &["form", "place"],
+            &[forms_with(&[]), places],
+            &t.new_form_place,
+        ),
+        with_extra(
+            open(
+                "new_clients_by_nationality",
+                "persons",
+                &["nationality"],
+                &t.new_nationality,
+            ),
+            &[(
+                "distinct_nationalities",
+                distinct_nationalities(&t.new_nationality),
+            )],
+        ),
+        closed(
+            "finland_by_exploitation",
+            "persons",
+            &["form"],
+            &[forms_with(&["witness"])],
+            &t.finland_exploitation,
+        ),
+        finland_by_gender,
+        closed(
+            "finland_by_residence_status",
+            "persons",
+            &["residence_status"],
+            &[codes::<ResidenceStatus>()],
+            &t.finland_residence,
+        ),
+        with_extra(
+            open(
+                "finland_by_nationality",
+                "persons",
+                &["nationality"],
+                &t.finland_nationality,
+            ),
+            &[(
+                "distinct_nationalities",
+                distinct_nationalities(&t.finland_nationality),
+            )],
+        ),
+        closed(
+            "finland_by_referrer",
+            "persons",
+            &["referrer"],
+            &[codes::<Referrer>()],
+            &t.finland_referrer,
+        ),
+        finland_minor,
+        with_extra(
+            closed(
+                "clients_composition",
+                "persons",
+                &["group"],
+                std::slice::from_ref(&group),
+                &t.clients_composition,
+            ),
+            &[
+                ("admitted_as_minor", t.clients_admitted_as_minor),
+                (
+                    "still_minor",
+                    t.clients_composition
+                        .get(&vec!["minor".to_owned()])
+                        .copied()
+                        .unwrap_or(0),
+                ),
+            ],
+        ),
+        closed(
+            "clients_by_gender_age",
+            "persons",
+            &["gender_age"],
+            &[gender_age],
+            &t.clients_gender_age,
+        ),
+        closed(
+            "clients_by_exploitation",
+            "persons",
+            &["form"],
+            &[rows],
+            &t.clients_exploitation,
+        ),
+        with_extra(
+            open(
+                "clients_by_nationality",
+                "persons",
+                &["nationality"],
+                &t.clients_nationality,
+            ),
+            &[
+                (
+                    "distinct_nationalities",
+                    distinct_nationalities(&t.clients_nationality),
+                ),
+                (
+                    "unknown_or_stateless",
+                    ["XXX", "XXA"]
+                        .iter()
+                        .map(|n| {
+                            t.clients_nationality
+                                .get(&vec![(*n).to_owned()])
+                                .copied()
+                                .unwrap_or(0)
+                        })
+                        .sum(),
+                ),
+            ],
+        ),
+        closed(
+            "clients_by_provider",
+            "persons",
+            &["provider"],
+            &[codes::<ServiceProvider>()],
+            &t.clients_provider,
+        ),
+        {
+            let mut r = closed(
+                "reflection_periods",
+                "grants",
+                &["granted_by"],
+                &[codes::<ReflectionGrantedBy>()],
+                &t.reflection,
+            );
+            for m in 1..=6 {
+                let key = format!("months_{m}");
+                let label: &'static str = [
+                    "months_1", "months_2", "months_3", "months_4", "months_5", "months_6",
+                ][m - 1];
+                r.extra.insert(
+                    label,
+                    t.reflection_months.get(&vec![key]).copied().unwrap_or(0),
+                );
+            }
+            r
+        },
+        with_extra(
+            closed(
+                "identifications",
+                "decisions",
+                &["outcome"],
+                &[vec!["identified", "not_identified"]],
+                &t.identifications,
+            ),
+            &[
+                ("in_process_at_end", t.identifications_in_process),
+                ("awaiting_at_end", t.identifications_awaiting),
+            ],
+        ),
+        closed(
+            "terminations_by_reason",
+            "decisions",
+            &["reason"],
+            &[codes::<TerminationReason>()],
+            &t.terminations,
+        ),
+        closed(
+            "series_new_clients",
+            "persons",
+            &["year", "form_group"],
+            &[years.clone(), form_groups],
+            &t.series_new,
+        ),
+        closed(
+            "series_clients_at_year_end",
+            "persons",
+            &["year", "group"],
+            &[years.clone(), group],
+            &t.series_clients,
+        ),
+        series_applications,
+    ];
+    Review {
+        report: period.kind.name(),
+        period: PeriodDates {
+            start: format_date(period.start()),
+            end: format_date(period.end()),
+        },
+        as_recorded_at: as_recorded_at.map(|t| t.to_string()),
+        disclosure: Disclosure {
+            mode: "internal",
+            threshold: crate::THRESHOLD,
+            note: None,
+        },
+        tables,
+    }
+}

@@ -1,0 +1,63 @@
+//! CSV output: one row per cell, with the codes and their labels in the chosen language.
+//! Cells that a spreadsheet would read as a formula are neutralised.
+
+use iku_domain::codes::Lang;
+
+use crate::labels::label;
+use crate::review::Review;
+
+/// A field as CSV: quoted when needed; a leading `= + - @` gets a `'` so no spreadsheet runs
+/// it as a formula.
+fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// The review as CSV: `table,key,label,value` rows; totals and extras as rows of their own.
+pub fn to_csv(review: &Review, lang: Lang) -> String {
+    let mut out = String::from("table,key,label,value\n");
+    let mut row = |table: &str, key: &str, label: &str, value: &str| {
+        out.push_str(&[field(table), field(key), field(label), field(value)].join(","));
+        out.push('\n');
+    };
+    for t in &review.tables {
+        for c in &t.cells {
+            let codes: Vec<&str> = t
+                .dims
+                .iter()
+                .filter_map(|d| c.key.get(d).map(String::as_str))
+                .collect();
+            let labels: Vec<String> = t
+                .dims
+                .iter()
+                .zip(&codes)
+                .map(|(d, code)| label(d, code, lang))
+                .collect();
+            let value = c.value.map_or("–".to_owned(), |v| v.to_string());
+            row(t.id, &codes.join("/"), &labels.join(" / "), &value);
+        }
+        if let Some(total) = t.total {
+            row(t.id, "total", total_label(lang), &total.to_string());
+        }
+        for (k, v) in &t.extra {
+            row(t.id, k, k, &v.to_string());
+        }
+    }
+    out
+}
+
+fn total_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fi => "Yhteensä",
+        Lang::Sv => "Totalt",
+        Lang::En => "Total",
+    }
+}
