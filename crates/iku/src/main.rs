@@ -47,6 +47,27 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Computes the annual or semiannual review of a year.
+    Report {
+        #[arg(value_enum)]
+        kind: ReportKind,
+        year: i32,
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Language of the labels (CSV).
+        #[arg(long, value_enum, default_value_t = Language::Fi)]
+        lang: Language,
+        /// `published` (the default for anything that leaves the system) or `internal` (exact
+        /// counts, for statisticians).
+        #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
+        disclosure: DisclosureMode,
+        /// Read the register as it was recorded at this moment (RFC 3339), e.g. to reproduce a
+        /// published review.
+        #[arg(long)]
+        as_recorded_at: Option<String>,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Writes a random register, valid by construction, for tests and benchmarks.
     Generate {
         #[arg(long)]
@@ -62,6 +83,31 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ReportKind {
+    Annual,
+    Semiannual,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Language {
+    Fi,
+    Sv,
+    En,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DisclosureMode {
+    Published,
+    Internal,
 }
 
 /// What can go wrong in a command; each says what to do about it.
@@ -106,6 +152,42 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Init => init(&config),
         Command::Import { file } => import(&config, &file),
         Command::Export { out } => export(&config, out.as_deref()),
+        Command::Report {
+            kind,
+            year,
+            format,
+            lang,
+            disclosure,
+            as_recorded_at,
+            out,
+        } => {
+            let period = match kind {
+                ReportKind::Annual => iku_stats::Period::annual(year),
+                ReportKind::Semiannual => iku_stats::Period::semiannual(year),
+            };
+            let as_recorded_at = as_recorded_at
+                .map(|t| {
+                    Timestamp::parse(&t)
+                        .map_err(|e| CliError::Config(format!("--as-recorded-at: {e}")))
+                })
+                .transpose()?;
+            // Statistics need no personal field, so no key is loaded.
+            let register = iku_storage::open(&config.database)?.load(Personals::Leave)?;
+            let mut review = iku_stats::compute(&register, period, as_recorded_at);
+            if let DisclosureMode::Published = disclosure {
+                review = iku_stats::publish_simple(review);
+            }
+            let lang = match lang {
+                Language::Fi => iku_domain::codes::Lang::Fi,
+                Language::Sv => iku_domain::codes::Lang::Sv,
+                Language::En => iku_domain::codes::Lang::En,
+            };
+            let text = match format {
+                Format::Json => review.to_json(),
+                Format::Csv => iku_stats::csv::to_csv(&review, lang),
+            };
+            write_output(out.as_deref(), |w| w.write_all(text.as_bytes()))
+        }
         Command::Generate {
             persons,
             seed,

@@ -274,3 +274,48 @@ fn kill_9_during_a_large_import_leaves_the_database_as_before() {
     // And the same import, run to the end, works.
     iku.ok(&["import", path_str(&large)]);
 }
+
+#[test]
+fn report_writes_the_review_as_json_and_csv_without_a_key() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 400, 31);
+    iku.ok(&["import", path_str(&file)]);
+    // Statistics need no key: remove it.
+    std::fs::remove_file(iku.path("data/keys")).unwrap_or_else(|e| panic!("{e}"));
+    let json = iku.ok(&["report", "annual", "2020", "--disclosure", "internal"]);
+    let review: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(review["report"], "annual");
+    assert_eq!(review["period"]["end"], "2020-12-31");
+    assert_eq!(review["disclosure"]["mode"], "internal");
+    assert_eq!(review["tables"].as_array().map(Vec::len), Some(30));
+    // Published: no nationality cell below 5 but the folded "other".
+    let published = iku.ok(&["report", "annual", "2020"]);
+    let review: serde_json::Value =
+        serde_json::from_str(&published).unwrap_or_else(|e| panic!("{e}"));
+    let tables = review["tables"].as_array().cloned().unwrap_or_default();
+    let nationality = tables
+        .iter()
+        .find(|t| t["id"] == "clients_by_nationality")
+        .cloned()
+        .unwrap_or_default();
+    for cell in nationality["cells"].as_array().cloned().unwrap_or_default() {
+        let small = cell["value"].as_u64().is_some_and(|v| v < 5);
+        assert!(!small || cell["key"]["nationality"] == "other", "{cell}");
+    }
+    let csv = iku.ok(&[
+        "report",
+        "semiannual",
+        "2021",
+        "--format",
+        "csv",
+        "--lang",
+        "sv",
+    ]);
+    assert!(csv.starts_with("table,key,label,value\n"));
+    assert!(
+        csv.contains("applications_by_referrer,police,Polisen,"),
+        "{csv}"
+    );
+    let stderr = iku.fails(&["report", "annual", "2020", "--as-recorded-at", "yesterday"]);
+    assert!(stderr.contains("--as-recorded-at"), "{stderr}");
+}
