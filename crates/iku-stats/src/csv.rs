@@ -48,7 +48,7 @@ pub fn to_csv(review: &Review, lang: Lang) -> String {
             row(t.id, "total", total_label(lang), &total.to_string());
         }
         for (k, v) in &t.extra {
-            row(t.id, k, k, &v.to_string());
+            row(t.id, k, &label("extra", k, lang), &v.to_string());
         }
     }
     out

@@ -36,6 +36,11 @@ fn from_list<L: CodeList>(code: &str, lang: Lang) -> Option<&'static str> {
 
 /// The label of `code` in dimension `dim`; the code itself if there is none (a year).
 pub fn label(dim: &str, code: &str, lang: Lang) -> String {
+    find(dim, code, lang).map_or_else(|| code.to_owned(), str::to_owned)
+}
+
+/// The label of `code` in dimension `dim`, if there is one.
+pub fn find(dim: &str, code: &str, lang: Lang) -> Option<&'static str> {
     let listed = match dim {
         "referrer" => from_list::<Referrer>(code, lang),
         "reason" => from_list::<RejectionReason>(code, lang)
@@ -50,16 +55,9 @@ pub fn label(dim: &str, code: &str, lang: Lang) -> String {
         _ => None,
     };
     let own = own();
-    listed
-        .or_else(|| {
-            own.get(&(dim, code))
-                .or_else(|| own.get(&("any", code)))
-                .map(|l| l[lang as usize])
-        })
-        .map_or_else(|| code.to_owned(), str::to_owned)
-}
-
-/// Every (dimension, code) of the review's own categories, for the completeness test.
-pub fn own_categories() -> impl Iterator<Item = (&'static str, &'static str)> {
-    own().keys().copied()
+    listed.or_else(|| {
+        own.get(&(dim, code))
+            .or_else(|| own.get(&("any", code)))
+            .map(|l| l[lang as usize])
+    })
 }
