@@ -5,6 +5,7 @@
 //! Pure: no I/O. The caller loads the register (without personal fields: statistics need
 //! none) and writes the output.
 
+pub mod compare;
 mod compute;
 pub mod csv;
 pub mod labels;

@@ -56,6 +56,33 @@ pub enum Personals<'a> {
     Leave,
 }
 
+/// A review to freeze.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPublication {
+    /// `annual` or `semiannual`.
+    pub report: String,
+    pub year: i32,
+    pub as_recorded_at: iku_domain::Timestamp,
+    /// `published` or `internal`.
+    pub disclosure: String,
+    /// The review's JSON, stored and returned byte for byte.
+    pub document: String,
+}
+
+/// A frozen review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    pub id: i64,
+    pub report: String,
+    pub year: i32,
+    /// 1 for the first release of a review, 2 for the next, ...
+    pub version: i32,
+    pub as_recorded_at: iku_domain::Timestamp,
+    pub disclosure: String,
+    pub published_at: iku_domain::Timestamp,
+    pub document: String,
+}
+
 /// The register's storage.
 pub trait Store {
     fn backend(&self) -> Backend;
@@ -73,6 +100,16 @@ pub trait Store {
 
     /// How many events are stored.
     fn count(&mut self) -> Result<u64, StoreError>;
+
+    /// Freezes a review as the next version of its report and year.
+    fn publish(
+        &mut self,
+        p: NewPublication,
+        at: iku_domain::Timestamp,
+    ) -> Result<Publication, StoreError>;
+
+    /// Every frozen review, oldest first (documents included).
+    fn publications(&mut self) -> Result<Vec<Publication>, StoreError>;
 }
 
 /// Opens (and migrates) the store a URL names: `sqlite:PATH` or `postgres://...`.

@@ -7,17 +7,31 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "register",
-    sql: include_str!("../migrations/sqlite/0001_register.sql"),
-}];
+pub const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "register",
+        sql: include_str!("../migrations/sqlite/0001_register.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "publications",
+        sql: include_str!("../migrations/sqlite/0002_publications.sql"),
+    },
+];
 
-pub const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "register",
-    sql: include_str!("../migrations/postgres/0001_register.sql"),
-}];
+pub const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "register",
+        sql: include_str!("../migrations/postgres/0001_register.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "publications",
+        sql: include_str!("../migrations/postgres/0002_publications.sql"),
+    },
+];
 
 pub fn latest(set: &[Migration]) -> i64 {
     set.iter().map(|m| m.version).max().unwrap_or(0)

@@ -12,7 +12,8 @@ use postgres::{Client, GenericClient, NoTls};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
-use crate::{Backend, Keyring, Personals, Store, StoreError};
+use crate::{Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError};
+use iku_domain::Timestamp;
 
 pub struct PostgresStore {
     client: Client,
@@ -222,6 +223,54 @@ impl Store for PostgresStore {
             added,
             unchanged: plan.unchanged,
         })
+    }
+
+    fn publish(&mut self, p: NewPublication, at: Timestamp) -> Result<Publication, StoreError> {
+        let mut tx = self.client.transaction()?;
+        tx.batch_execute("LOCK TABLE publications IN EXCLUSIVE MODE")?;
+        let row = tx.query_one(
+            "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM publications),
+                    (SELECT COALESCE(MAX(version), 0) + 1 FROM publications WHERE report = $1 AND year = $2)",
+            &[&p.report, &p.year],
+        )?;
+        let (id, version): (i64, i32) = (row.get(0), row.get(1));
+        tx.execute(
+            "INSERT INTO publications (id, report, year, version, as_recorded_at, disclosure, published_at, document)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&id, &p.report, &p.year, &version, &p.as_recorded_at.micros(), &p.disclosure, &at.micros(), &p.document],
+        )?;
+        tx.commit()?;
+        Ok(Publication {
+            id,
+            report: p.report,
+            year: p.year,
+            version,
+            as_recorded_at: p.as_recorded_at,
+            disclosure: p.disclosure,
+            published_at: at,
+            document: p.document,
+        })
+    }
+
+    fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
+        let rows = self.client.query(
+            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document
+             FROM publications ORDER BY id",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| Publication {
+                id: r.get(0),
+                report: r.get(1),
+                year: r.get(2),
+                version: r.get(3),
+                as_recorded_at: Timestamp::from_micros(r.get(4)),
+                disclosure: r.get(5),
+                published_at: Timestamp::from_micros(r.get(6)),
+                document: r.get(7),
+            })
+            .collect())
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {

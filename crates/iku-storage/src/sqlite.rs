@@ -13,7 +13,8 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
-use crate::{Backend, Keyring, Personals, Store, StoreError};
+use crate::{Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError};
+use iku_domain::Timestamp;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -204,6 +205,54 @@ impl Store for SqliteStore {
             added,
             unchanged: plan.unchanged,
         })
+    }
+
+    fn publish(&mut self, p: NewPublication, at: Timestamp) -> Result<Publication, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (id, version): (i64, i32) = tx.query_row(
+            "SELECT (SELECT COALESCE(MAX(id), 0) + 1 FROM publications),
+                    (SELECT COALESCE(MAX(version), 0) + 1 FROM publications WHERE report = ?1 AND year = ?2)",
+            params![p.report, p.year],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.execute(
+            "INSERT INTO publications (id, report, year, version, as_recorded_at, disclosure, published_at, document)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![id, p.report, p.year, version, p.as_recorded_at.micros(), p.disclosure, at.micros(), p.document],
+        )?;
+        tx.commit()?;
+        Ok(Publication {
+            id,
+            report: p.report,
+            year: p.year,
+            version,
+            as_recorded_at: p.as_recorded_at,
+            disclosure: p.disclosure,
+            published_at: at,
+            document: p.document,
+        })
+    }
+
+    fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document
+             FROM publications ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Publication {
+                id: r.get(0)?,
+                report: r.get(1)?,
+                year: r.get(2)?,
+                version: r.get(3)?,
+                as_recorded_at: Timestamp::from_micros(r.get(4)?),
+                disclosure: r.get(5)?,
+                published_at: Timestamp::from_micros(r.get(6)?),
+                document: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {

@@ -210,6 +210,7 @@ contract!(
     a_later_import_appends_and_checks_against_what_is_stored,
     events_without_recorded_at_get_the_import_time_and_reimport_cleanly,
     personal_fields_need_the_key,
+    publications_are_frozen_and_come_back_byte_for_byte,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -422,4 +423,45 @@ fn personal_fields_need_the_key(db: &TestDb) {
     );
     // Statistics need no key.
     assert!(store.load(Personals::Leave).is_ok());
+}
+
+fn publications_are_frozen_and_come_back_byte_for_byte(db: &TestDb) {
+    use iku_storage::NewPublication;
+    let mut store = db.open();
+    let at = Timestamp::parse("2021-01-15T12:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let document = "{\n  \"report\": \"annual\",\n  \"ä\": \"ö\"\n}\n".to_owned();
+    let new = |year, doc: &str| NewPublication {
+        report: "annual".into(),
+        year,
+        as_recorded_at: at,
+        disclosure: "published".into(),
+        document: doc.to_owned(),
+    };
+    let first = store
+        .publish(new(2020, &document), at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let second = store
+        .publish(new(2020, "{}"), at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = store
+        .publish(new(2019, "[]"), at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((first.version, second.version, other.version), (1, 2, 1));
+    let all = store.publications().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all, vec![first.clone(), second, other]);
+    assert_eq!(all[0].document, document);
+    for sql in [
+        "UPDATE publications SET document = 'x'",
+        "DELETE FROM publications",
+    ] {
+        let result = db.raw(sql);
+        assert!(
+            matches!(&result, Err(m) if m.contains("frozen")),
+            "{sql}: {result:?}"
+        );
+    }
+    assert_eq!(
+        db.open().publications().ok().map(|p| p[0].document.clone()),
+        Some(document)
+    );
 }

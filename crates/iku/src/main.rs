@@ -65,6 +65,27 @@ enum Command {
         /// published review.
         #[arg(long)]
         as_recorded_at: Option<String>,
+        /// Instead of the review, list the cells that changed since its latest publication
+        /// (CSV: table, key, published, current).
+        #[arg(long)]
+        compare_published: bool,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Freezes a review: its JSON, the moment it was computed as recorded at, and the
+    /// disclosure settings are stored, never to change.
+    Publish {
+        #[arg(value_enum)]
+        kind: ReportKind,
+        year: i32,
+        #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
+        disclosure: DisclosureMode,
+    },
+    /// Lists the frozen reviews.
+    Publications,
+    /// Writes a frozen review's JSON, byte for byte as it was published.
+    Publication {
+        id: i64,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -159,24 +180,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
             lang,
             disclosure,
             as_recorded_at,
+            compare_published,
             out,
         } => {
-            let period = match kind {
-                ReportKind::Annual => iku_stats::Period::annual(year),
-                ReportKind::Semiannual => iku_stats::Period::semiannual(year),
-            };
             let as_recorded_at = as_recorded_at
                 .map(|t| {
                     Timestamp::parse(&t)
                         .map_err(|e| CliError::Config(format!("--as-recorded-at: {e}")))
                 })
                 .transpose()?;
-            // Statistics need no personal field, so no key is loaded.
-            let register = iku_storage::open(&config.database)?.load(Personals::Leave)?;
-            let mut review = iku_stats::compute(&register, period, as_recorded_at);
-            if let DisclosureMode::Published = disclosure {
-                review = iku_stats::publish_simple(review);
+            let mut store = iku_storage::open(&config.database)?;
+            if compare_published {
+                return compare_published_review(store.as_mut(), kind, year, out.as_deref());
             }
+            let review = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
             let lang = match lang {
                 Language::Fi => iku_domain::codes::Lang::Fi,
                 Language::Sv => iku_domain::codes::Lang::Sv,
@@ -187,6 +204,54 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 Format::Csv => iku_stats::csv::to_csv(&review, lang),
             };
             write_output(out.as_deref(), |w| w.write_all(text.as_bytes()))
+        }
+        Command::Publish {
+            kind,
+            year,
+            disclosure,
+        } => {
+            let mut store = iku_storage::open(&config.database)?;
+            let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+            let review = review_of(store.as_mut(), kind, year, Some(now), disclosure)?;
+            let publication = store.publish(
+                iku_storage::NewPublication {
+                    report: review.report.to_owned(),
+                    year,
+                    as_recorded_at: now,
+                    disclosure: review.disclosure.mode.to_owned(),
+                    document: review.to_json(),
+                },
+                now,
+            )?;
+            println!(
+                "published {} {} version {} (publication {}), as recorded at {}",
+                publication.report, publication.year, publication.version, publication.id, now
+            );
+            Ok(())
+        }
+        Command::Publications => {
+            let mut store = iku_storage::open(&config.database)?;
+            println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");
+            for p in store.publications()? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    p.id, p.report, p.year, p.version, p.disclosure, p.as_recorded_at
+                );
+            }
+            Ok(())
+        }
+        Command::Publication { id, out } => {
+            let mut store = iku_storage::open(&config.database)?;
+            let publication = store
+                .publications()?
+                .into_iter()
+                .find(|p| p.id == id)
+                .ok_or_else(|| {
+                    CliError::Config(format!("no publication {id}: see `iku publications`"))
+                })?;
+            write_output(out.as_deref(), |w| {
+                w.write_all(publication.document.as_bytes())
+            })
         }
         Command::Generate {
             persons,
@@ -215,6 +280,78 @@ fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
     }
+}
+
+fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
+    match kind {
+        ReportKind::Annual => iku_stats::Period::annual(year),
+        ReportKind::Semiannual => iku_stats::Period::semiannual(year),
+    }
+}
+
+/// Computes a review from the register (statistics need no personal field, so no key is
+/// loaded).
+fn review_of(
+    store: &mut dyn iku_storage::Store,
+    kind: ReportKind,
+    year: i32,
+    as_recorded_at: Option<Timestamp>,
+    disclosure: DisclosureMode,
+) -> Result<iku_stats::Review, CliError> {
+    let register = store.load(Personals::Leave)?;
+    let review = iku_stats::compute(&register, period_of(kind, year), as_recorded_at);
+    Ok(match disclosure {
+        DisclosureMode::Published => iku_stats::publish_simple(review),
+        DisclosureMode::Internal => review,
+    })
+}
+
+/// The cells that changed since the latest publication of a review, with the same disclosure
+/// settings, as CSV.
+fn compare_published_review(
+    store: &mut dyn iku_storage::Store,
+    kind: ReportKind,
+    year: i32,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
+    let period = period_of(kind, year);
+    let report = match kind {
+        ReportKind::Annual => "annual",
+        ReportKind::Semiannual => "semiannual",
+    };
+    let published = store
+        .publications()?
+        .into_iter()
+        .rfind(|p| p.report == report && p.year == year)
+        .ok_or_else(|| {
+            CliError::Config(format!(
+                "the {report} review of {year} has not been published"
+            ))
+        })?;
+    let disclosure = if published.disclosure == "internal" {
+        DisclosureMode::Internal
+    } else {
+        DisclosureMode::Published
+    };
+    let current = review_of(store, kind, period.year, None, disclosure)?;
+    let changes = iku_stats::compare::compare(&published.document, &current).map_err(|e| {
+        CliError::Config(format!("publication {} is not a review: {e}", published.id))
+    })?;
+    let show = |v: Option<u64>| v.map_or("–".to_owned(), |v| v.to_string());
+    write_output(out, |w| {
+        writeln!(w, "table,key,published,current")?;
+        for c in &changes {
+            writeln!(
+                w,
+                "{},{},{},{}",
+                c.table,
+                c.key,
+                show(c.published),
+                show(c.current)
+            )?;
+        }
+        Ok(())
+    })
 }
 
 fn init(config: &Config) -> Result<(), CliError> {

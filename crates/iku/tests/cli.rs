@@ -319,3 +319,67 @@ fn report_writes_the_review_as_json_and_csv_without_a_key() {
     let stderr = iku.fails(&["report", "annual", "2020", "--as-recorded-at", "yesterday"]);
     assert!(stderr.contains("--as-recorded-at"), "{stderr}");
 }
+
+#[test]
+fn a_published_review_stays_frozen_while_corrections_change_the_rerun() {
+    let iku = Iku::new();
+    let lines = [
+        r#"{"id":"e1","event":"application_received","date":"2020-03-01","recorded_at":"2020-03-02T08:00:00Z","application":"a1","person":"p1","referrer":"police","consent":true}"#,
+        r#"{"id":"e2","event":"person_details","date":"2020-03-01","recorded_at":"2020-03-02T08:01:00Z","person":"p1","gender":"female","birth_date":"1990-05-05"}"#,
+        r#"{"id":"e3","event":"application_decided","date":"2020-03-10","recorded_at":"2020-03-10T08:00:00Z","application":"a1","outcome":"admitted"}"#,
+    ];
+    let file = iku.path("reg.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    iku.ok(&["import", path_str(&file)]);
+    let said = iku.ok(&["publish", "annual", "2020"]);
+    assert!(
+        said.starts_with("published annual 2020 version 1 (publication 1)"),
+        "{said}"
+    );
+    let frozen = iku.ok(&["publication", "1"]);
+    let listed = iku.ok(&["publications"]);
+    assert!(
+        listed
+            .lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("1\tannual\t2020\t1\tpublished\t")),
+        "{listed}"
+    );
+    assert_eq!(
+        iku.ok(&["report", "annual", "2020", "--compare-published"]),
+        "table,key,published,current\n"
+    );
+
+    // A correction recorded after publication: p1 is a man.
+    let correction = r#"{"id":"e4","event":"person_details","date":"2020-03-01","corrects":"e2","person":"p1","gender":"male","birth_date":"1990-05-05"}"#;
+    std::fs::write(&file, format!("{correction}\n")).unwrap_or_else(|e| panic!("{e}"));
+    iku.ok(&["import", path_str(&file)]);
+    assert_eq!(
+        iku.ok(&["publication", "1"]),
+        frozen,
+        "the frozen review never changes"
+    );
+    let changes = iku.ok(&["report", "annual", "2020", "--compare-published"]);
+    for expected in [
+        "new_clients_by_gender_age,men,0,1",
+        "new_clients_by_gender_age,women,1,0",
+        "clients_by_gender_age,women,1,0",
+    ] {
+        assert!(changes.contains(expected), "{expected}: {changes}");
+    }
+    assert!(!changes.contains("applications_by_referrer"), "{changes}");
+    // The re-run as recorded at the publication's moment is the frozen review, byte for byte.
+    let review: serde_json::Value = serde_json::from_str(&frozen).unwrap_or_else(|e| panic!("{e}"));
+    let at = review["as_recorded_at"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        iku.ok(&["report", "annual", "2020", "--as-recorded-at", &at]),
+        frozen
+    );
+    assert!(
+        iku.fails(&["publication", "7"])
+            .contains("no publication 7")
+    );
+}
