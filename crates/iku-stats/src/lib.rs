@@ -8,6 +8,7 @@
 pub mod compare;
 mod compute;
 pub mod csv;
+pub mod html;
 pub mod labels;
 pub mod period;
 pub mod review;

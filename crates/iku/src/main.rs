@@ -54,7 +54,7 @@ enum Command {
         year: i32,
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
-        /// Language of the labels (CSV).
+        /// Language of the labels (CSV, HTML).
         #[arg(long, value_enum, default_value_t = Language::Fi)]
         lang: Language,
         /// `published` (the default for anything that leaves the system) or `internal` (exact
@@ -116,6 +116,7 @@ enum ReportKind {
 enum Format {
     Json,
     Csv,
+    Html,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -202,6 +203,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             let text = match format {
                 Format::Json => review.to_json(),
                 Format::Csv => iku_stats::csv::to_csv(&review, lang),
+                Format::Html => iku_stats::html::to_html(&review, lang),
             };
             write_output(out.as_deref(), |w| w.write_all(text.as_bytes()))
         }

@@ -1,0 +1,350 @@
+//! The review as one accessible HTML document: a section per table with an SVG bar chart
+//! (`role="img"`, a title and a description), the data table behind it (real `<th>` headers),
+//! and a text alternative; no scripts, no external resources; print styles.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+use iku_domain::codes::Lang;
+
+use crate::labels::label;
+use crate::review::{Review, Table};
+
+const TITLES_TSV: &str = include_str!("../data/titles.tsv");
+
+/// The title of a table in a language (the id if none).
+pub fn title(id: &str, lang: Lang) -> &str {
+    static TITLES: OnceLock<BTreeMap<&'static str, [&'static str; 3]>> = OnceLock::new();
+    let titles = TITLES.get_or_init(|| {
+        TITLES_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .skip(1)
+            .filter_map(|l| match l.split('\t').collect::<Vec<_>>()[..] {
+                [id, fi, sv, en] => Some((id, [fi, sv, en])),
+                _ => None,
+            })
+            .collect()
+    });
+    titles.get(id).map_or(id, |t| t[lang as usize])
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+struct Words {
+    review: &'static str,
+    period: &'static str,
+    total: &'static str,
+    value: &'static str,
+    largest: &'static str,
+    no_cases: &'static str,
+    contents: &'static str,
+    internal: &'static str,
+    published: &'static str,
+    as_recorded: &'static str,
+}
+
+fn words(lang: Lang) -> Words {
+    match lang {
+        Lang::Fi => Words {
+            review: "Ihmiskaupan uhrien auttamisjärjestelmän tilastot",
+            period: "Ajanjakso",
+            total: "Yhteensä",
+            value: "Lukumäärä",
+            largest: "Suurimmat",
+            no_cases: "Ei tapauksia.",
+            contents: "Sisältö",
+            internal: "Sisäiseen käyttöön: tarkat luvut, ei tietosuojakäsittelyä.",
+            published: "Kansalaisuudet, joita on alle viidellä henkilöllä, on yhdistetty ryhmään \"muut\", jotta ketään ei voi tunnistaa.",
+            as_recorded: "Tiedot sellaisina kuin ne oli kirjattu",
+        },
+        Lang::Sv => Words {
+            review: "Statistik från hjälpsystemet för offer för människohandel",
+            period: "Period",
+            total: "Totalt",
+            value: "Antal",
+            largest: "Störst",
+            no_cases: "Inga fall.",
+            contents: "Innehåll",
+            internal: "För internt bruk: exakta tal, ingen röjandekontroll.",
+            published: "Medborgarskap som färre än fem personer har är sammanförda till \"övriga\" så att ingen kan identifieras.",
+            as_recorded: "Uppgifterna såsom de var registrerade",
+        },
+        Lang::En => Words {
+            review: "Statistics of the Assistance System for Victims of Human Trafficking",
+            period: "Period",
+            total: "Total",
+            value: "Number",
+            largest: "Largest",
+            no_cases: "No cases.",
+            contents: "Contents",
+            internal: "For internal use: exact counts, no disclosure control.",
+            published: "Nationalities of fewer than five persons are grouped as \"other\" so that no one can be identified.",
+            as_recorded: "Data as recorded at",
+        },
+    }
+}
+
+/// Dates as the user's language writes them (31.12.2020; 2020-12-31 in English).
+fn show_date(iso: &str, lang: Lang) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match (lang, &parts[..]) {
+        (Lang::Fi | Lang::Sv, [y, m, d]) => format!(
+            "{}.{}.{y}",
+            d.trim_start_matches('0'),
+            m.trim_start_matches('0')
+        ),
+        _ => iso.to_owned(),
+    }
+}
+
+/// Rows of a table for the chart and the text alternative: label and value, the cells of a
+/// two-dimensional table summed over the second dimension.
+fn rows(t: &Table, lang: Lang) -> Vec<(String, Option<u64>)> {
+    let Some(first) = t.dims.first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Option<u64>)> = Vec::new();
+    for c in &t.cells {
+        let code = c.key.get(first).map_or("", String::as_str);
+        let l = label(first, code, lang);
+        match out.iter_mut().find(|(x, _)| *x == l) {
+            Some((_, v)) => *v = v.zip(c.value).map(|(a, b)| a + b),
+            None => out.push((l, c.value)),
+        }
+    }
+    out
+}
+
+fn chart(t: &Table, lang: Lang, out: &mut String) {
+    let rows = rows(t, lang);
+    if rows.is_empty() {
+        return;
+    }
+    let max = rows
+        .iter()
+        .filter_map(|(_, v)| *v)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let (label_w, bar_w, row_h) = (300.0, 300.0, 22.0);
+    let height = row_h * rows.len() as f64 + 8.0;
+    let id = t.id;
+    let _ = write!(
+        out,
+        r#"<svg class="chart" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" viewBox="0 0 {w} {height}" width="{w}" height="{height}"><title id="{id}-chart-title">{title}</title><desc id="{id}-chart-desc">{desc}</desc>"#,
+        w = label_w + bar_w + 60.0,
+        title = escape(title(id, lang)),
+        desc = escape(&summary(t, lang)),
+    );
+    for (i, (l, v)) in rows.iter().enumerate() {
+        let y = 4.0 + row_h * i as f64;
+        let len = v.map_or(0.0, |v| bar_w * v as f64 / max as f64);
+        let shown = v.map_or("–".to_owned(), |v| v.to_string());
+        // The table beside the chart has the full label.
+        let l = if l.chars().count() > 40 {
+            format!("{}…", l.chars().take(39).collect::<String>())
+        } else {
+            l.clone()
+        };
+        let _ = write!(
+            out,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end">{l}</text><rect x="{label_w}" y="{y}" width="{len:.1}" height="{bh}"/><text x="{vx:.1}" y="{ty}">{shown}</text>"#,
+            lx = label_w - 6.0,
+            ty = y + 15.0,
+            l = escape(&l),
+            bh = row_h - 6.0,
+            vx = label_w + len + 4.0,
+        );
+    }
+    out.push_str("</svg>");
+}
+
+/// The text alternative: the total and the largest rows, in words.
+fn summary(t: &Table, lang: Lang) -> String {
+    let w = words(lang);
+    let mut rows = rows(t, lang);
+    rows.retain(|(_, v)| v.is_some_and(|v| v > 0));
+    let total = t
+        .total
+        .map(|n| format!("{} {n}. ", w.total))
+        .unwrap_or_default();
+    if t.dims.is_empty() {
+        return total.trim_end().to_owned();
+    }
+    if rows.is_empty() {
+        return format!("{total}{}", w.no_cases);
+    }
+    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    let largest: Vec<String> = rows
+        .iter()
+        .take(3)
+        .map(|(l, v)| format!("{l} {}", v.unwrap_or(0)))
+        .collect();
+    format!("{total}{}: {}.", w.largest, largest.join(", "))
+}
+
+fn data_table(t: &Table, lang: Lang, out: &mut String) {
+    let w = words(lang);
+    let _ = write!(
+        out,
+        "<table><caption>{}</caption>",
+        escape(title(t.id, lang))
+    );
+    let value = |v: Option<u64>| v.map_or("–".to_owned(), |v| v.to_string());
+    match t.dims[..] {
+        [] => {}
+        [dim] => {
+            let _ = write!(
+                out,
+                r#"<thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+                escape(&label("dim", dim, lang)),
+                w.value
+            );
+            for c in &t.cells {
+                let code = c.key.get(dim).map_or("", String::as_str);
+                let _ = write!(
+                    out,
+                    r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+                    escape(&label(dim, code, lang)),
+                    value(c.value)
+                );
+            }
+            out.push_str("</tbody>");
+        }
+        [rows_dim, cols_dim, ..] => {
+            let mut cols: Vec<&str> = Vec::new();
+            let mut rows: Vec<&str> = Vec::new();
+            for c in &t.cells {
+                let (r, k) = (c.key.get(rows_dim), c.key.get(cols_dim));
+                if let (Some(r), Some(k)) = (r, k) {
+                    if !rows.contains(&r.as_str()) {
+                        rows.push(r);
+                    }
+                    if !cols.contains(&k.as_str()) {
+                        cols.push(k);
+                    }
+                }
+            }
+            out.push_str(r#"<thead><tr><td></td>"#);
+            for k in &cols {
+                let _ = write!(
+                    out,
+                    r#"<th scope="col">{}</th>"#,
+                    escape(&label(cols_dim, k, lang))
+                );
+            }
+            out.push_str("</tr></thead><tbody>");
+            for r in &rows {
+                let _ = write!(
+                    out,
+                    r#"<tr><th scope="row">{}</th>"#,
+                    escape(&label(rows_dim, r, lang))
+                );
+                for k in &cols {
+                    let v = t
+                        .cells
+                        .iter()
+                        .find(|c| {
+                            c.key.get(rows_dim).map(String::as_str) == Some(*r)
+                                && c.key.get(cols_dim).map(String::as_str) == Some(*k)
+                        })
+                        .and_then(|c| c.value);
+                    let _ = write!(out, "<td>{}</td>", value(v));
+                }
+                out.push_str("</tr>");
+            }
+            out.push_str("</tbody>");
+        }
+    }
+    out.push_str("<tfoot>");
+    if let Some(total) = t.total {
+        let _ = write!(
+            out,
+            r#"<tr><th scope="row">{}</th><td>{total}</td></tr>"#,
+            w.total
+        );
+    }
+    for (k, v) in &t.extra {
+        let _ = write!(
+            out,
+            r#"<tr><th scope="row">{}</th><td>{v}</td></tr>"#,
+            escape(&label("extra", k, lang))
+        );
+    }
+    out.push_str("</tfoot></table>");
+}
+
+const STYLE: &str = "\
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2rem auto;max-width:72rem;padding:0 1rem;color:#1a1a1a;line-height:1.5}\
+h1{font-size:1.8rem}h2{font-size:1.25rem;margin-top:2.5rem;border-top:1px solid #999;padding-top:1rem}\
+.review-section{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.5rem;align-items:start}\
+.chart{max-width:100%;height:auto}.chart rect{fill:#1f5f99}.chart text{font-size:13px;fill:#1a1a1a}\
+table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;padding-bottom:.25rem}\
+th,td{border-bottom:1px solid #ccc;padding:.2rem .5rem;text-align:left}td{text-align:right;font-variant-numeric:tabular-nums}\
+tfoot th,tfoot td{font-weight:600;border-top:2px solid #1a1a1a}.note{background:#f3f3f3;padding:.5rem 1rem;border-left:4px solid #1f5f99}\
+a{color:#0b4a82}a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
+@media (max-width:50rem){.review-section{grid-template-columns:1fr}}\
+@media print{nav{display:none}body{margin:0;max-width:none}section{break-inside:avoid}h2{break-after:avoid}.chart rect{fill:#555}}";
+
+/// The whole review as an HTML document in `lang`.
+pub fn to_html(review: &Review, lang: Lang) -> String {
+    let w = words(lang);
+    let period = format!(
+        "{}–{}",
+        show_date(&review.period.start, lang),
+        show_date(&review.period.end, lang)
+    );
+    let mut out = String::with_capacity(200_000);
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} {period}</title><style>{STYLE}</style></head><body><header><h1>{title}</h1><p>{p}: {period}</p>"#,
+        lang = lang.code(),
+        title = w.review,
+        p = w.period,
+    );
+    if let Some(t) = &review.as_recorded_at {
+        let _ = write!(out, "<p>{} {}</p>", w.as_recorded, escape(t));
+    }
+    let note = if review.disclosure.mode == "internal" {
+        w.internal
+    } else {
+        w.published
+    };
+    let _ = write!(out, r#"<p class="note">{note}</p>"#);
+    let _ = write!(
+        out,
+        r#"</header><nav aria-label="{0}"><h2>{0}</h2><ol>"#,
+        w.contents
+    );
+    for t in &review.tables {
+        let _ = write!(
+            out,
+            r##"<li><a href="#{}">{}</a></li>"##,
+            t.id,
+            escape(title(t.id, lang))
+        );
+    }
+    out.push_str("</ol></nav><main>");
+    for t in &review.tables {
+        let _ = write!(
+            out,
+            r#"<section aria-labelledby="{id}"><h2 id="{id}">{title}</h2><p>{summary}</p><div class="review-section"><figure>"#,
+            id = t.id,
+            title = escape(title(t.id, lang)),
+            summary = escape(&summary(t, lang)),
+        );
+        chart(t, lang, &mut out);
+        out.push_str("</figure><div>");
+        data_table(t, lang, &mut out);
+        out.push_str("</div></div></section>");
+    }
+    out.push_str("</main></body></html>\n");
+    out
+}
