@@ -181,7 +181,7 @@ fn summary(t: &Table, lang: Lang) -> String {
     if rows.is_empty() {
         return format!("{total}{}", w.no_cases);
     }
-    rows.sort_by(|a, b| b.1.cmp(&a.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1));
     let largest: Vec<String> = rows
         .iter()
         .take(3)
