@@ -6,6 +6,7 @@
 //! official identification (before 2023), termination and sometimes re-admission. Events are
 //! returned in the order they were recorded, as a legacy system would export them.
 
+pub mod demo;
 mod rng;
 
 use iku_domain::Timestamp;

@@ -394,10 +394,13 @@ fn count_new_client(a: &Admission, tally: &mut Tally) {
         .as_ref()
         .map(Assessment::primary)
         .filter(|_| a.basis == Basis::Victim);
-    add(
-        &mut tally.new_form_place,
-        &[row, primary.map_or("unknown", |f| f.place.code())],
-    );
+    // A witness's place is that of their assessment too (witnesses assist in a Finnish
+    // investigation, and the published reviews show them as exploited in Finland).
+    let place = a
+        .assessment
+        .as_ref()
+        .map_or("unknown", |x| x.primary().place.code());
+    add(&mut tally.new_form_place, &[row, place]);
     add(&mut tally.new_nationality, &[nationality(&a.details)]);
     match (a.basis, primary) {
         // "finland_by_exploitation also shows the witnesses admitted in the period as its

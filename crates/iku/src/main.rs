@@ -89,6 +89,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Imports the synthetic demo register (2018-2025, invented persons) whose 2020 annual
+    /// review reproduces the authority's published 2020 figures; `--out` writes it instead.
+    DemoData {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Writes a random register, valid by construction, for tests and benchmarks.
     Generate {
         #[arg(long)]
@@ -254,6 +260,36 @@ fn run(cli: Cli) -> Result<(), CliError> {
             write_output(out.as_deref(), |w| {
                 w.write_all(publication.document.as_bytes())
             })
+        }
+        Command::DemoData { out } => {
+            let events = iku_generate::demo::calibrated_register();
+            if out.is_some() {
+                return write_output(out.as_deref(), |w| {
+                    for e in &events {
+                        writeln!(w, "{}", write_line(e, LinePersonals::Include))?;
+                    }
+                    Ok(())
+                });
+            }
+            let keys = config.keys()?;
+            let mut store = iku_storage::open(&config.database)?;
+            let lines = events
+                .into_iter()
+                .enumerate()
+                .map(|(i, event)| iku_storage::NumberedLine {
+                    line: i + 1,
+                    parsed: iku_domain::interchange::ParsedLine {
+                        event,
+                        recorded_at_given: true,
+                    },
+                })
+                .collect();
+            let report = store.import(lines, &keys, &iku_storage::import::Silent)?;
+            println!(
+                "demo register: {} events imported ({} already stored); synthetic persons, invented names",
+                report.added, report.unchanged
+            );
+            Ok(())
         }
         Command::Generate {
             persons,
