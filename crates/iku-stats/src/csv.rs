@@ -45,19 +45,16 @@ pub fn to_csv(review: &Review, lang: Lang) -> String {
             row(t.id, &codes.join("/"), &labels.join(" / "), &value);
         }
         if let Some(total) = t.total {
-            row(t.id, "total", total_label(lang), &total.to_string());
+            row(
+                t.id,
+                "total",
+                &label("any", "total", lang),
+                &total.to_string(),
+            );
         }
         for (k, v) in &t.extra {
             row(t.id, k, &label("extra", k, lang), &v.to_string());
         }
     }
     out
-}
-
-fn total_label(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Fi => "Yhteensä",
-        Lang::Sv => "Totalt",
-        Lang::En => "Total",
-    }
 }

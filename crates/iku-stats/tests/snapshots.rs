@@ -54,3 +54,42 @@ fn every_cell_and_extra_has_a_label_in_fi_sv_and_en() {
     }
     assert!(missing.is_empty(), "{missing:#?}");
 }
+
+/// The workbook read back (calamine): a sheet per table, labels in the language, the numbers.
+#[test]
+fn the_xlsx_workbook_has_a_sheet_per_table_with_labels_and_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    let review = compute(&fixed(), Period::annual(2020), None);
+    let bytes = iku_stats::xlsx::to_xlsx(&review, Lang::Sv).unwrap_or_else(|e| panic!("{e}"));
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+    let names = book.sheet_names();
+    assert_eq!(names.len(), 31);
+    assert!(names.iter().all(|n| n.chars().count() <= 31));
+    assert_eq!(names[1], "01 applications_by_referrer");
+    let sheet = book
+        .worksheet_range(&names[1])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        sheet.get_value((0, 0)),
+        Some(&Data::String("Ansökningar enligt sökande".into()))
+    );
+    assert_eq!(
+        sheet.get_value((3, 0)),
+        Some(&Data::String("Förläggning".into()))
+    );
+    let table = review
+        .table("applications_by_referrer")
+        .unwrap_or_else(|| panic!("table"));
+    let first = table.value(&["reception_centre"]).unwrap_or(0) as f64;
+    assert_eq!(sheet.get_value((3, 1)), Some(&Data::Float(first)));
+    let total_row = 3 + table.cells.len() as u32;
+    assert_eq!(
+        sheet.get_value((total_row, 0)),
+        Some(&Data::String("Totalt".into()))
+    );
+    assert_eq!(
+        sheet.get_value((total_row, 1)),
+        Some(&Data::Float(table.total.unwrap_or(0) as f64))
+    );
+}

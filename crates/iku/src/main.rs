@@ -54,7 +54,7 @@ enum Command {
         year: i32,
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
-        /// Language of the labels (CSV, HTML).
+        /// Language of the labels (CSV, HTML, XLSX).
         #[arg(long, value_enum, default_value_t = Language::Fi)]
         lang: Language,
         /// `published` (the default for anything that leaves the system) or `internal` (exact
@@ -123,6 +123,7 @@ enum Format {
     Json,
     Csv,
     Html,
+    Xlsx,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -206,12 +207,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 Language::Sv => iku_domain::codes::Lang::Sv,
                 Language::En => iku_domain::codes::Lang::En,
             };
-            let text = match format {
-                Format::Json => review.to_json(),
-                Format::Csv => iku_stats::csv::to_csv(&review, lang),
-                Format::Html => iku_stats::html::to_html(&review, lang),
+            let bytes = match format {
+                Format::Json => review.to_json().into_bytes(),
+                Format::Csv => iku_stats::csv::to_csv(&review, lang).into_bytes(),
+                Format::Html => iku_stats::html::to_html(&review, lang).into_bytes(),
+                Format::Xlsx => iku_stats::xlsx::to_xlsx(&review, lang)
+                    .map_err(|e| CliError::Config(format!("cannot make the workbook: {e}")))?,
             };
-            write_output(out.as_deref(), |w| w.write_all(text.as_bytes()))
+            write_output(out.as_deref(), |w| w.write_all(&bytes))
         }
         Command::Publish {
             kind,
