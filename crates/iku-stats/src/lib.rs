@@ -12,6 +12,7 @@ pub mod html;
 pub mod labels;
 pub mod period;
 pub mod review;
+pub mod series;
 pub mod xlsx;
 
 pub use compute::compute;

@@ -492,3 +492,54 @@ fn corrections_recorded_after_publication_change_the_rerun_exactly_there() {
         Some("2021-01-15T12:00:00Z")
     );
 }
+
+#[test]
+fn published_aggregates_extend_the_series_before_the_register_and_never_override_it() {
+    let mut l = Lines::default();
+    l.apply("2019-03-01", "a1", "p1", "police");
+    l.assess(
+        "2019-03-05",
+        "p1",
+        &form("sexual_exploitation", true, "abroad"),
+    );
+    l.decide("2019-03-05", "a1", "admitted");
+    l.apply("2020-03-01", "a2", "p2", "police");
+    let mut r = l.review(Period::annual(2020));
+    let aggregates = iku_stats::series::SeriesAggregates::parse(
+        r#"{"series_applications": {"2017": 30, "2018": 40, "2019": 999},
+            "series_new_clients": {"2018": {"sexual_exploitation": 7, "other": 2}},
+            "series_clients_at_year_end": {"2018": {"adult": 50, "child_of_client": 9}}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    aggregates.apply(&mut r);
+    let apps = r
+        .table("series_applications")
+        .unwrap_or_else(|| panic!("table"));
+    let years: Vec<(&str, Option<u64>)> = apps
+        .cells
+        .iter()
+        .map(|c| (c.key["year"].as_str(), c.value))
+        .collect();
+    // 2019 comes from the register (1 application), not from the aggregates (999).
+    assert_eq!(
+        years,
+        vec![
+            ("2017", Some(30)),
+            ("2018", Some(40)),
+            ("2019", Some(1)),
+            ("2020", Some(1))
+        ]
+    );
+    assert_eq!(apps.total, Some(72));
+    let new = r
+        .table("series_new_clients")
+        .unwrap_or_else(|| panic!("table"));
+    assert_eq!(new.value(&["2018", "sexual_exploitation"]), Some(7));
+    assert_eq!(new.value(&["2018", "forced_labour"]), Some(0));
+    assert_eq!(new.value(&["2019", "sexual_exploitation"]), Some(1));
+    let stock = r
+        .table("series_clients_at_year_end")
+        .unwrap_or_else(|| panic!("table"));
+    assert_eq!(stock.value(&["2018", "child_of_client"]), Some(9));
+    assert_eq!(stock.value(&["2019", "adult"]), Some(1));
+}

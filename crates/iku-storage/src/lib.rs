@@ -110,6 +110,16 @@ pub trait Store {
 
     /// Every frozen review, oldest first (documents included).
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError>;
+
+    /// Stores a document of published aggregates for the years before the register.
+    fn load_series_aggregates(
+        &mut self,
+        document: &str,
+        at: iku_domain::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The newest document of published aggregates, if any was loaded.
+    fn series_aggregates(&mut self) -> Result<Option<String>, StoreError>;
 }
 
 /// Opens (and migrates) the store a URL names: `sqlite:PATH` or `postgres://...`.

@@ -18,6 +18,11 @@ pub const SQLITE: &[Migration] = &[
         name: "publications",
         sql: include_str!("../migrations/sqlite/0002_publications.sql"),
     },
+    Migration {
+        version: 3,
+        name: "series_aggregates",
+        sql: include_str!("../migrations/sqlite/0003_series_aggregates.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -30,6 +35,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 2,
         name: "publications",
         sql: include_str!("../migrations/postgres/0002_publications.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "series_aggregates",
+        sql: include_str!("../migrations/postgres/0003_series_aggregates.sql"),
     },
 ];
 

@@ -273,6 +273,26 @@ impl Store for PostgresStore {
             .collect())
     }
 
+    fn load_series_aggregates(&mut self, document: &str, at: Timestamp) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction()?;
+        tx.batch_execute("LOCK TABLE series_aggregates IN EXCLUSIVE MODE")?;
+        tx.execute(
+            "INSERT INTO series_aggregates (id, loaded_at, document)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM series_aggregates), $1, $2)",
+            &[&at.micros(), &document],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn series_aggregates(&mut self) -> Result<Option<String>, StoreError> {
+        let row = self.client.query_opt(
+            "SELECT document FROM series_aggregates ORDER BY id DESC LIMIT 1",
+            &[],
+        )?;
+        Ok(row.map(|r| r.get(0)))
+    }
+
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .client

@@ -255,6 +255,26 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn load_series_aggregates(&mut self, document: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO series_aggregates (id, loaded_at, document)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM series_aggregates), ?1, ?2)",
+            params![at.micros(), document],
+        )?;
+        Ok(())
+    }
+
+    fn series_aggregates(&mut self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT document FROM series_aggregates ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn

@@ -211,6 +211,7 @@ contract!(
     events_without_recorded_at_get_the_import_time_and_reimport_cleanly,
     personal_fields_need_the_key,
     publications_are_frozen_and_come_back_byte_for_byte,
+    the_newest_series_aggregates_are_in_force,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -463,5 +464,21 @@ fn publications_are_frozen_and_come_back_byte_for_byte(db: &TestDb) {
     assert_eq!(
         db.open().publications().ok().map(|p| p[0].document.clone()),
         Some(document)
+    );
+}
+
+fn the_newest_series_aggregates_are_in_force(db: &TestDb) {
+    let mut store = db.open();
+    assert_eq!(store.series_aggregates().ok(), Some(None));
+    let at = Timestamp::parse("2021-01-15T12:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    store
+        .load_series_aggregates(r#"{"series_applications": {"2006": 1}}"#, at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .load_series_aggregates(r#"{"series_applications": {"2006": 2}}"#, at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        db.open().series_aggregates().ok().flatten().as_deref(),
+        Some(r#"{"series_applications": {"2006": 2}}"#)
     );
 }

@@ -81,6 +81,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
         disclosure: DisclosureMode,
     },
+    /// Loads published figures of the years before the register (JSON; see
+    /// `iku_stats::series`) for the long series tables.
+    SeriesAggregates { file: PathBuf },
     /// Lists the frozen reviews.
     Publications,
     /// Writes a frozen review's JSON, byte for byte as it was published.
@@ -240,6 +243,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::SeriesAggregates { file } => {
+            let document = std::fs::read_to_string(&file).map_err(file_error(&file))?;
+            iku_stats::series::SeriesAggregates::parse(&document)
+                .map_err(|e| CliError::Config(format!("{}: {e}", file.display())))?;
+            let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+            iku_storage::open(&config.database)?.load_series_aggregates(&document, now)?;
+            println!("loaded the series aggregates of {}", file.display());
+            Ok(())
+        }
         Command::Publications => {
             let mut store = iku_storage::open(&config.database)?;
             println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");
@@ -340,7 +352,13 @@ fn review_of(
     disclosure: DisclosureMode,
 ) -> Result<iku_stats::Review, CliError> {
     let register = store.load(Personals::Leave)?;
-    let review = iku_stats::compute(&register, period_of(kind, year), as_recorded_at);
+    let mut review = iku_stats::compute(&register, period_of(kind, year), as_recorded_at);
+    if let Some(document) = store.series_aggregates()? {
+        // Checked when loaded; a document that no longer parses is reported, not skipped.
+        iku_stats::series::SeriesAggregates::parse(&document)
+            .map_err(|e| CliError::Config(format!("stored series aggregates: {e}")))?
+            .apply(&mut review);
+    }
     Ok(match disclosure {
         DisclosureMode::Published => iku_stats::publish_simple(review),
         DisclosureMode::Internal => review,

@@ -383,3 +383,28 @@ fn a_published_review_stays_frozen_while_corrections_change_the_rerun() {
             .contains("no publication 7")
     );
 }
+
+#[test]
+fn series_aggregates_load_from_a_file_and_show_in_the_review() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 100, 41);
+    iku.ok(&["import", path_str(&file)]);
+    let bad = iku.path("bad.json");
+    std::fs::write(&bad, r#"{"series_applications": {"2006": "many"}}"#)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = iku.fails(&["series-aggregates", path_str(&bad)]);
+    assert!(stderr.contains("series_applications 2006"), "{stderr}");
+    let good = iku.path("series.json");
+    std::fs::write(
+        &good,
+        r#"{"series_applications": {"2006": 12, "2007": 15}}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    iku.ok(&["series-aggregates", path_str(&good)]);
+    let csv = iku.ok(&["report", "annual", "2020", "--format", "csv"]);
+    assert!(
+        csv.contains("series_applications,2006,2006,12\n")
+            && csv.contains("series_applications,2007,2007,15\n"),
+        "{csv}"
+    );
+}
