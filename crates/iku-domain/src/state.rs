@@ -136,6 +136,17 @@ impl PersonState {
         self.children.iter().filter(|c| c.left.is_none())
     }
 
+    /// The reflection period running on `on`, to extend or interrupt.
+    fn running_reflection_period(&mut self, on: Date) -> Result<&mut ReflectionPeriod, Skipped> {
+        match self.reflection_periods.last_mut().filter(|r| r.runs_on(on)) {
+            Some(period) => Ok(period),
+            None => Err(Skipped {
+                rule: Rule::ReflectionPeriodRunning,
+                detail: "no reflection period runs on this date".into(),
+            }),
+        }
+    }
+
     fn application_mut(&mut self, id: &ApplicationId) -> Option<&mut ApplicationState> {
         self.applications.iter_mut().find(|a| &a.id == id)
     }
@@ -285,17 +296,7 @@ impl RegisterState {
                 });
             }
             EventBody::ReflectionPeriodExtended { person, days } => {
-                let person = self.person_mut(person)?;
-                let Some(period) = person
-                    .reflection_periods
-                    .last_mut()
-                    .filter(|r| r.runs_on(date))
-                else {
-                    return skip(
-                        Rule::ReflectionPeriodRunning,
-                        "no reflection period runs on this date",
-                    );
-                };
+                let period = self.person_mut(person)?.running_reflection_period(date)?;
                 let total = period.days + days;
                 if total > REFLECTION_MAX_DAYS {
                     return skip(
@@ -306,17 +307,7 @@ impl RegisterState {
                 period.days = total;
             }
             EventBody::ReflectionPeriodInterrupted { person } => {
-                let person = self.person_mut(person)?;
-                let Some(period) = person
-                    .reflection_periods
-                    .last_mut()
-                    .filter(|r| r.runs_on(date))
-                else {
-                    return skip(
-                        Rule::ReflectionPeriodRunning,
-                        "no reflection period runs on this date",
-                    );
-                };
+                let period = self.person_mut(person)?.running_reflection_period(date)?;
                 period.interrupted = Some(date);
             }
             EventBody::IdentificationStarted { person } => {

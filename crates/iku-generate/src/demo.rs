@@ -244,6 +244,39 @@ impl Builder {
         );
     }
 
+    /// The official identification: started, and perhaps heard and decided.
+    fn identification(
+        &mut self,
+        person: &PersonId,
+        started: Date,
+        heard: Option<Date>,
+        decided: Option<(Date, IdentificationOutcome)>,
+    ) {
+        self.add(
+            started,
+            EventBody::IdentificationStarted {
+                person: person.clone(),
+            },
+        );
+        if let Some(on) = heard {
+            self.add(
+                on,
+                EventBody::ExpertGroupHeard {
+                    person: person.clone(),
+                },
+            );
+        }
+        if let Some((on, outcome)) = decided {
+            self.add(
+                on,
+                EventBody::IdentificationDecided {
+                    person: person.clone(),
+                    outcome,
+                },
+            );
+        }
+    }
+
     fn between(&mut self, from: Date, to: Date) -> Date {
         let span = (to - from).whole_days().max(0) as u64;
         from + Duration::days(self.rng.below(span + 1) as i64)
@@ -742,47 +775,16 @@ fn write_earlier_clients(b: &mut Builder, new: &[NewClient]) {
             mothers.push((person.clone(), admitted));
         }
         match identification.pop() {
-            Some("identified") => {
-                b.add(
-                    day(2019, 12, 20).max(admitted),
-                    EventBody::IdentificationStarted {
-                        person: person.clone(),
-                    },
-                );
-                b.add(
-                    day(2020, 2, 10),
-                    EventBody::ExpertGroupHeard {
-                        person: person.clone(),
-                    },
-                );
-                b.add(
-                    day(2020, 5, 5),
-                    EventBody::IdentificationDecided {
-                        person: person.clone(),
-                        outcome: IdentificationOutcome::Identified,
-                    },
-                );
-            }
-            Some("in_process") => {
-                b.add(
-                    day(2020, 3, 2),
-                    EventBody::IdentificationStarted {
-                        person: person.clone(),
-                    },
-                );
-                b.add(
-                    day(2020, 9, 14),
-                    EventBody::ExpertGroupHeard {
-                        person: person.clone(),
-                    },
-                );
-            }
-            Some(_) => b.add(
-                day(2020, 1, 2).max(admitted),
-                EventBody::IdentificationStarted {
-                    person: person.clone(),
-                },
+            Some("identified") => b.identification(
+                &person,
+                day(2019, 12, 20).max(admitted),
+                Some(day(2020, 2, 10)),
+                Some((day(2020, 5, 5), IdentificationOutcome::Identified)),
             ),
+            Some("in_process") => {
+                b.identification(&person, day(2020, 3, 2), Some(day(2020, 9, 14)), None)
+            }
+            Some(_) => b.identification(&person, day(2020, 1, 2).max(admitted), None, None),
             None => {}
         }
     }
@@ -819,24 +821,11 @@ fn write_earlier_clients(b: &mut Builder, new: &[NewClient]) {
         b.decide(&application, admitted, Decision::Admitted);
         let left = b.between(day(2020, 2, 1), day(2020, 11, 30));
         if i == 0 {
-            b.add(
+            b.identification(
+                &person,
                 day(2020, 1, 2).max(admitted),
-                EventBody::IdentificationStarted {
-                    person: person.clone(),
-                },
-            );
-            b.add(
-                day(2020, 3, 3),
-                EventBody::ExpertGroupHeard {
-                    person: person.clone(),
-                },
-            );
-            b.add(
-                day(2020, 4, 14),
-                EventBody::IdentificationDecided {
-                    person: person.clone(),
-                    outcome: IdentificationOutcome::NotIdentified,
-                },
+                Some(day(2020, 3, 3)),
+                Some((day(2020, 4, 14), IdentificationOutcome::NotIdentified)),
             );
             b.terminate(&person, day(2020, 5, 4), "not_identified");
         } else {
