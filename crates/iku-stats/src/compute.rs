@@ -559,6 +559,18 @@ fn open(id: &'static str, unit: &'static str, dims: &[&'static str], counts: &Co
     }
 }
 
+/// A table with no dimensions: only its total.
+fn total_only(id: &'static str, unit: &'static str, total: u64) -> Table {
+    Table {
+        id,
+        unit,
+        dims: Vec::new(),
+        cells: Vec::new(),
+        total: Some(total),
+        extra: BTreeMap::new(),
+    }
+}
+
 fn with_extra(mut t: Table, extra: &[(&'static str, u64)]) -> Table {
     t.extra.extend(extra.iter().copied());
     t
@@ -584,17 +596,12 @@ fn tables(t: Tally, period: Period, as_recorded_at: Option<Timestamp>, years: &[
     let years: Vec<&str> = years.iter().map(String::as_str).collect();
     let form_groups = vec!["sexual_exploitation", "forced_labour", "other"];
 
-    let mut applications_persons =
-        closed("applications_persons", "persons", &[], &[], &Counts::new());
-    applications_persons.total = Some(t.applications_persons);
-    applications_persons.cells.clear();
-
-    let mut finland_minor = closed("finland_minor_at_time", "persons", &[], &[], &Counts::new());
-    finland_minor.cells.clear();
-    finland_minor.total = Some(t.finland_minor_at_time);
-    finland_minor
-        .extra
-        .insert("minor_at_admission", t.finland_minor_at_admission);
+    let applications_persons =
+        total_only("applications_persons", "persons", t.applications_persons);
+    let finland_minor = with_extra(
+        total_only("finland_minor_at_time", "persons", t.finland_minor_at_time),
+        &[("minor_at_admission", t.finland_minor_at_admission)],
+    );
 
     let mut finland_by_gender = closed(
         "finland_by_gender",
