@@ -174,6 +174,59 @@ impl Keyring {
         Ok(ring)
     }
 
+    /// Adds a new key to a key file; it becomes the active key. The file is flushed to disk
+    /// before anything is sealed with the new key, so no value can outlive its key.
+    pub fn add_key_to_file(path: &Path) -> Result<String, KeyError> {
+        use std::io::Write;
+        let write_err = |source| KeyError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let (ring, text) = Self::generate()?;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(write_err)?;
+        file.write_all(text.as_bytes()).map_err(write_err)?;
+        file.sync_all().map_err(write_err)?;
+        Ok(ring.active_key_id().to_owned())
+    }
+
+    /// Rewrites a key file keeping only the keys in `keep` (in their order), atomically.
+    pub fn retire_keys_in_file(path: &Path, keep: &[&str]) -> Result<(), KeyError> {
+        use std::io::Write;
+        let write_err = |source| KeyError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        let kept: String = text
+            .lines()
+            .filter(|l| {
+                let id = l.trim().split([' ', ':']).next().unwrap_or("");
+                l.trim().starts_with('#') || keep.contains(&id)
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let tmp = path.with_extension("rotating");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(write_err)?;
+        file.write_all(kept.as_bytes()).map_err(write_err)?;
+        file.sync_all().map_err(write_err)?;
+        std::fs::rename(&tmp, path).map_err(write_err)
+    }
+
+    /// The ids of the keys, oldest first.
+    pub fn key_ids(&self) -> Vec<&str> {
+        self.keys.iter().map(|k| k.id.as_str()).collect()
+    }
+
     pub fn active_key_id(&self) -> &str {
         self.keys.last().map_or("", |k| k.id.as_str())
     }

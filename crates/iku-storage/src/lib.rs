@@ -30,6 +30,8 @@ pub enum StoreError {
     Corrupt { seq: i64, message: String },
     #[error("the database has schema version {found}; this iku knows up to {known}")]
     SchemaTooNew { found: i64, known: i64 },
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 /// The server's own message where there is one (the driver's Display says only "db error").
@@ -120,6 +122,18 @@ pub trait Store {
 
     /// The newest document of published aggregates, if any was loaded.
     fn series_aggregates(&mut self) -> Result<Option<String>, StoreError>;
+
+    /// Writes a consistent copy of the whole database to a new file, while others may keep
+    /// working (SQLite; PostgreSQL is backed up with pg_dump).
+    fn backup_to(&mut self, path: &std::path::Path) -> Result<(), StoreError>;
+
+    /// How many sealed values each key id seals.
+    fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Re-seals up to `limit` values not sealed by the active key, in one transaction;
+    /// returns how many it re-sealed (0: none is left). Interrupted, it loses nothing: each
+    /// batch commits whole or not at all, so running it again resumes.
+    fn reseal_batch(&mut self, keys: &Keyring, limit: usize) -> Result<usize, StoreError>;
 }
 
 /// Opens (and migrates) the store a URL names: `sqlite:PATH` or `postgres://...`.

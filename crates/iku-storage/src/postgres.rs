@@ -293,6 +293,53 @@ impl Store for PostgresStore {
         Ok(row.map(|r| r.get(0)))
     }
 
+    fn backup_to(&mut self, _: &std::path::Path) -> Result<(), StoreError> {
+        Err(StoreError::Unsupported(
+            "on PostgreSQL, back up with pg_dump --format=custom DATABASE > FILE and restore with \
+             pg_restore --dbname DATABASE FILE (see README); keep the key file with the backup",
+        ))
+    }
+
+    fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = self.client.query(
+            "SELECT key_id, COUNT(*) FROM sealed_fields GROUP BY key_id ORDER BY key_id",
+            &[],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get(0), r.get::<_, i64>(1).max(0) as u64))
+            .collect())
+    }
+
+    fn reseal_batch(&mut self, keys: &Keyring, limit: usize) -> Result<usize, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let rows = tx.query(
+            "SELECT s.event_seq, e.id, s.key_id, s.nonce, s.ciphertext
+             FROM sealed_fields s JOIN events e ON e.seq = s.event_seq
+             WHERE s.key_id <> $1 ORDER BY s.event_seq LIMIT $2 FOR UPDATE OF s",
+            &[&keys.active_key_id(), &(limit as i64)],
+        )?;
+        for r in &rows {
+            let seq: i64 = r.get(0);
+            let event = EventId::parse(r.get(1)).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            let sealed = Sealed {
+                key_id: r.get(2),
+                nonce: r.get(3),
+                ciphertext: r.get(4),
+            };
+            let fresh = keys.seal(&event, &keys.open(&event, &sealed)?)?;
+            tx.execute(
+                "UPDATE sealed_fields SET key_id = $1, nonce = $2, ciphertext = $3 WHERE event_seq = $4",
+                &[&fresh.key_id, &fresh.nonce, &fresh.ciphertext, &seq],
+            )?;
+        }
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .client

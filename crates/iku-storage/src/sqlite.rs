@@ -275,6 +275,61 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
+    fn backup_to(&mut self, path: &Path) -> Result<(), StoreError> {
+        // VACUUM INTO reads one consistent snapshot and writes a compact copy.
+        self.conn
+            .execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
+        Ok(())
+    }
+
+    fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT key_id, COUNT(*) FROM sealed_fields GROUP BY key_id ORDER BY key_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn reseal_batch(&mut self, keys: &Keyring, limit: usize) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let rows: Vec<(i64, String, Sealed)> = {
+            let mut stmt = tx.prepare(
+                "SELECT s.event_seq, e.id, s.key_id, s.nonce, s.ciphertext
+                 FROM sealed_fields s JOIN events e ON e.seq = s.event_seq
+                 WHERE s.key_id <> ?1 ORDER BY s.event_seq LIMIT ?2",
+            )?;
+            let mapped = stmt.query_map(params![keys.active_key_id(), limit as i64], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    Sealed {
+                        key_id: r.get(2)?,
+                        nonce: r.get(3)?,
+                        ciphertext: r.get(4)?,
+                    },
+                ))
+            })?;
+            mapped.collect::<Result<_, _>>()?
+        };
+        for (seq, id, sealed) in &rows {
+            let event = EventId::parse(id).map_err(|e| StoreError::Corrupt {
+                seq: *seq,
+                message: e.to_string(),
+            })?;
+            let fresh = keys.seal(&event, &keys.open(&event, sealed)?)?;
+            tx.execute(
+                "UPDATE sealed_fields SET key_id = ?1, nonce = ?2, ciphertext = ?3 WHERE event_seq = ?4",
+                params![fresh.key_id, fresh.nonce, fresh.ciphertext, seq],
+            )?;
+        }
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn

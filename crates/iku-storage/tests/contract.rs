@@ -212,6 +212,7 @@ contract!(
     personal_fields_need_the_key,
     publications_are_frozen_and_come_back_byte_for_byte,
     the_newest_series_aggregates_are_in_force,
+    resealing_moves_every_value_to_the_active_key,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -481,4 +482,35 @@ fn the_newest_series_aggregates_are_in_force(db: &TestDb) {
         db.open().series_aggregates().ok().flatten().as_deref(),
         Some(r#"{"series_applications": {"2006": 2}}"#)
     );
+}
+
+fn resealing_moves_every_value_to_the_active_key(db: &TestDb) {
+    let (old, old_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+    let mut store = db.open();
+    import(store.as_mut(), &old, &file_of(&sample(120, 8))).unwrap_or_else(|e| panic!("{e}"));
+    let before = export(store.as_mut(), &old);
+    let (new, new_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+    let both =
+        Keyring::parse(&format!("{old_text}{new_text}"), "test").unwrap_or_else(|e| panic!("{e}"));
+    let sealed = store.sealed_by_key().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sealed.len(), 1);
+    let total = sealed[0].1 as usize;
+    let mut done = 0;
+    loop {
+        let n = store
+            .reseal_batch(&both, 7)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(n <= 7);
+        if n == 0 {
+            break;
+        }
+        done += n;
+    }
+    assert_eq!(done, total);
+    assert_eq!(
+        store.sealed_by_key().ok(),
+        Some(vec![(new.active_key_id().to_owned(), total as u64)])
+    );
+    // The new key alone now opens everything, and nothing changed.
+    assert_eq!(export(store.as_mut(), &new), before);
 }

@@ -1,6 +1,7 @@
 //! The `iku` command line: a thin layer over the domain and storage crates.
 
 mod config;
+mod lifecycle;
 mod progress;
 
 use std::fs::File;
@@ -84,6 +85,17 @@ enum Command {
     /// Loads published figures of the years before the register (JSON; see
     /// `iku_stats::series`) for the long series tables.
     SeriesAggregates { file: PathBuf },
+    /// Writes a consistent copy of the database (SQLite) to a new file.
+    Backup { file: PathBuf },
+    /// Restores a backup into an empty SQLite database, verified before it takes its place.
+    Restore { file: PathBuf },
+    /// Checks the register's integrity: history, rules, decryptability, frozen reviews.
+    Verify,
+    /// Encryption keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Lists the frozen reviews.
     Publications,
     /// Writes a frozen review's JSON, byte for byte as it was published.
@@ -113,6 +125,13 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// A new key; every personal field re-encrypted with it in batches (resumable: run it
+    /// again after an interruption); then the old keys are retired.
+    Rotate,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -252,6 +271,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             println!("loaded the series aggregates of {}", file.display());
             Ok(())
         }
+        Command::Backup { file } => lifecycle::backup(&config, &file),
+        Command::Restore { file } => lifecycle::restore(&config, &file),
+        Command::Verify => lifecycle::verify(&config),
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => lifecycle::rotate(&config),
         Command::Publications => {
             let mut store = iku_storage::open(&config.database)?;
             println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");

@@ -408,3 +408,100 @@ fn series_aggregates_load_from_a_file_and_show_in_the_review() {
         "{csv}"
     );
 }
+
+#[test]
+fn backup_restore_export_is_identical_and_verify_catches_tampering() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 300, 51);
+    iku.ok(&["import", path_str(&file)]);
+    iku.ok(&["publish", "annual", "2020"]);
+    let before = iku.export();
+    assert!(iku.ok(&["verify"]).starts_with("ok: "));
+    let backup = iku.path("backup.db");
+    iku.ok(&["backup", path_str(&backup)]);
+    assert!(
+        iku.fails(&["backup", path_str(&backup)])
+            .contains("never overwrites")
+    );
+    // Restore into another installation that has the same key file.
+    let other = Iku::new();
+    std::fs::copy(iku.path("data/keys"), other.path("data/keys")).unwrap_or_else(|e| panic!("{e}"));
+    other.ok(&["restore", path_str(&backup)]);
+    assert_eq!(other.export(), before);
+    assert_eq!(
+        other.ok(&["publication", "1"]),
+        iku.ok(&["publication", "1"])
+    );
+    // Not into a database that holds something.
+    assert!(
+        other
+            .fails(&["restore", path_str(&backup)])
+            .contains("not empty")
+    );
+    // A changed ciphertext is found, and named by its event.
+    let conn =
+        rusqlite::Connection::open(other.path("data/iku.db")).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch("UPDATE sealed_fields SET ciphertext = zeroblob(40) WHERE event_seq = (SELECT MIN(event_seq) FROM sealed_fields)")
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(conn);
+    let stderr = other.fails(&["verify"]);
+    assert!(
+        stderr.contains("do not decrypt") && stderr.contains("event "),
+        "{stderr}"
+    );
+}
+
+/// kill -9 in the middle of a key rotation; running it again completes it, and every
+/// personal field is still readable.
+#[test]
+fn an_interrupted_key_rotation_resumes_and_completes() {
+    let iku = Iku::new();
+    let file = iku.path("reg.jsonl");
+    iku.ok(&[
+        "generate",
+        "--persons",
+        "12000",
+        "--seed",
+        "61",
+        "--out",
+        path_str(&file),
+    ]);
+    iku.ok(&["import", path_str(&file)]);
+    let before = iku.export();
+    let first_key = read(&iku.path("data/keys"));
+    let mut child = iku
+        .command(&["keys", "rotate"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut reader = BufReader::new(child.stderr.take().unwrap_or_else(|| panic!("no stderr")));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.starts_with("resealed") {
+            break;
+        }
+    }
+    assert!(
+        line.starts_with("resealed"),
+        "the rotation never got going: {line}"
+    );
+    let still_running = child.try_wait().map(|s| s.is_none()).unwrap_or(false);
+    child.kill().unwrap_or_else(|e| panic!("{e}"));
+    let _ = child.wait();
+    assert!(
+        still_running,
+        "the rotation finished before the kill; make the register larger"
+    );
+    // Half done: both keys in the file, the register readable.
+    assert_eq!(read(&iku.path("data/keys")).lines().count(), 2);
+    assert_eq!(iku.export(), before);
+    let resumed = iku.ok(&["keys", "rotate"]);
+    assert!(resumed.starts_with("key rotated"), "{resumed}");
+    let keys = read(&iku.path("data/keys"));
+    assert_eq!(keys.lines().count(), 1, "the old key is retired");
+    assert!(!first_key.lines().any(|k| keys.contains(k)));
+    assert_eq!(iku.export(), before);
+    assert!(iku.ok(&["verify"]).starts_with("ok: "));
+}

@@ -1,0 +1,149 @@
+//! The data's lifecycle: backup and restore (SQLite), verification, key rotation.
+
+use std::path::{Path, PathBuf};
+
+use iku_storage::{Keyring, Personals, Store};
+
+use crate::config::Config;
+use crate::{CliError, file_error};
+
+/// Re-sealed values per transaction during a key rotation.
+const RESEAL_BATCH: usize = 1000;
+
+fn sqlite_path(config: &Config) -> Result<PathBuf, CliError> {
+    match config.database.strip_prefix("sqlite:") {
+        Some(path) => Ok(PathBuf::from(path.strip_prefix("//").unwrap_or(path))),
+        None => Err(CliError::Config(
+            "restore works on SQLite; on PostgreSQL use pg_restore (see README)".into(),
+        )),
+    }
+}
+
+/// `iku backup FILE`: a consistent copy, made while the database is in use.
+pub fn backup(config: &Config, file: &Path) -> Result<(), CliError> {
+    if file.exists() {
+        return Err(CliError::Config(format!(
+            "{} exists; a backup never overwrites a file",
+            file.display()
+        )));
+    }
+    iku_storage::open(&config.database)?.backup_to(file)?;
+    println!(
+        "backup written to {} (personal fields stay encrypted: keep a copy of the key file {} with it)",
+        file.display(),
+        config.key_file.display()
+    );
+    Ok(())
+}
+
+/// `iku restore FILE`: into an empty SQLite database. The backup is copied beside the target,
+/// brought to the current schema and verified there, and only then renamed into place.
+pub fn restore(config: &Config, file: &Path) -> Result<(), CliError> {
+    let target = sqlite_path(config)?;
+    if target.exists() {
+        let mut store = iku_storage::open(&config.database)?;
+        if store.count()? > 0 || !store.publications()?.is_empty() {
+            return Err(CliError::Config(format!(
+                "{} is not empty; restore only into an empty database",
+                target.display()
+            )));
+        }
+    }
+    let staging = target.with_extension("restoring");
+    let _ = std::fs::remove_file(&staging);
+    std::fs::copy(file, &staging).map_err(file_error(file))?;
+    let checked = (|| {
+        let mut store = iku_storage::open(&format!("sqlite:{}", staging.display()))?;
+        verify_store(store.as_mut(), &config.keys()?)
+    })();
+    let summary = match checked {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_file(&staging);
+            return Err(e);
+        }
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
+    }
+    std::fs::rename(&staging, &target).map_err(file_error(&target))?;
+    println!("restored {}: {summary}", target.display());
+    Ok(())
+}
+
+/// `iku verify`: the history's structure and rules, every sealed value decrypts with the
+/// keys at hand, every frozen review is JSON.
+pub fn verify(config: &Config) -> Result<(), CliError> {
+    let mut store = iku_storage::open(&config.database)?;
+    let summary = verify_store(store.as_mut(), &config.keys()?)?;
+    println!("ok: {summary}");
+    Ok(())
+}
+
+fn verify_store(store: &mut dyn Store, keys: &Keyring) -> Result<String, CliError> {
+    // Loading checks ids and amendments (Register::new) and opens every sealed value.
+    let register = store.load(Personals::Open(keys))?;
+    let violations = register.view(None).validate(20);
+    if !violations.is_empty() {
+        let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        return Err(CliError::Config(format!(
+            "the register breaks its rules:\n  {}",
+            list.join("\n  ")
+        )));
+    }
+    let publications = store.publications()?;
+    for p in &publications {
+        serde_json::from_str::<serde_json::Value>(&p.document)
+            .map_err(|e| CliError::Config(format!("publication {} is not JSON: {e}", p.id)))?;
+    }
+    let sealed: u64 = store.sealed_by_key()?.iter().map(|(_, n)| n).sum();
+    Ok(format!(
+        "{} events, {sealed} sealed values readable, {} publications",
+        register.len(),
+        publications.len()
+    ))
+}
+
+/// `iku keys rotate`: a new key, every sealed value re-sealed with it in batches, then the
+/// old keys retired. Interrupted, it is resumed by running it again: values not yet under
+/// the newest key are re-sealed first, and no new key is made until none is left.
+pub fn rotate(config: &Config) -> Result<(), CliError> {
+    if std::env::var_os("IKU_KEY").is_some() {
+        return Err(CliError::Config(
+            "IKU_KEY is set: rotate keys in the key file (unset IKU_KEY) or by hand".into(),
+        ));
+    }
+    let mut store = iku_storage::open(&config.database)?;
+    let mut keys = config.keys()?;
+    let behind = |store: &mut dyn Store, keys: &Keyring| -> Result<u64, CliError> {
+        Ok(store
+            .sealed_by_key()?
+            .iter()
+            .filter(|(id, _)| id != keys.active_key_id())
+            .map(|(_, n)| n)
+            .sum())
+    };
+    if behind(store.as_mut(), &keys)? == 0 {
+        let id = Keyring::add_key_to_file(&config.key_file)?;
+        eprintln!("new key {id}");
+        keys = config.keys()?;
+    } else {
+        eprintln!("resuming: re-sealing with key {}", keys.active_key_id());
+    }
+    let mut done = 0;
+    loop {
+        let n = store.reseal_batch(&keys, RESEAL_BATCH)?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        eprintln!("resealed {done}");
+    }
+    let active = keys.active_key_id().to_owned();
+    Keyring::retire_keys_in_file(&config.key_file, &[active.as_str()])?;
+    println!(
+        "key rotated: {done} values re-sealed with {active}; older keys retired from {}",
+        config.key_file.display()
+    );
+    Ok(())
+}
