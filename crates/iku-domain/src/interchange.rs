@@ -551,12 +551,22 @@ fn parse_details(f: &mut Fields<'_, '_>, date: Date, mode: Mode) -> Result<Detai
         municipality_of_residence: f.bool("municipality_of_residence")?,
         personal: PersonalFields::default(),
     };
+    let erased = f.bool("personal_erased")? == Some(true);
     for name in PERSONAL_FIELD_NAMES {
         if let Some(value) = f.string(name)?
             && let Some(slot) = details.personal.slot_mut(name)
         {
             *slot = Some(Personal::new(&value));
         }
+    }
+    if erased {
+        if !details.personal.is_empty() {
+            return Err(err(
+                "personal_erased",
+                "erased personal fields cannot be given too",
+            ));
+        }
+        details.personal = PersonalFields::erased();
     }
     if mode == Mode::Interchange && details == Details::default() {
         return Err(err(
@@ -740,6 +750,9 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
             if personals == Personals::Include {
                 for (name, value) in x.personal.iter() {
                     w.str(name, value.expose());
+                }
+                if x.personal.erased {
+                    w.raw("personal_erased", true);
                 }
             }
         }

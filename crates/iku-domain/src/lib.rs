@@ -10,6 +10,7 @@ pub mod ids;
 pub mod interchange;
 pub mod personal;
 pub mod register;
+pub mod retention;
 pub mod rules;
 pub mod state;
 

@@ -38,6 +38,9 @@ pub struct PersonalFields {
     pub phone: Option<Personal>,
     pub email: Option<Personal>,
     pub note: Option<Personal>,
+    /// The fields this event carried were erased by the retention purge (the event's other
+    /// facts stay for the statistics).
+    pub erased: bool,
 }
 
 impl PersonalFields {
@@ -64,6 +67,14 @@ impl PersonalFields {
             "email" => Some(&mut self.email),
             "note" => Some(&mut self.note),
             _ => None,
+        }
+    }
+
+    /// The fields after the retention purge: none, and the mark that there were some.
+    pub fn erased() -> Self {
+        Self {
+            erased: true,
+            ..Self::default()
         }
     }
 

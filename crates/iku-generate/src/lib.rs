@@ -230,6 +230,7 @@ impl Generator {
                     Personal::new("Synthetic test person; \"invented\" data.\nSecond line.")
                 }),
                 personal_identity_code: None,
+                erased: false,
             };
         }
         d

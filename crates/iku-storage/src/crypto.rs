@@ -42,6 +42,9 @@ pub enum KeyError {
     Format { event: EventId },
 }
 
+/// The key id of a value erased by the retention purge: nothing is sealed, nothing to open.
+pub const ERASED: &str = "erased";
+
 /// One 256-bit key with its id.
 struct Key {
     id: String,
@@ -119,6 +122,7 @@ impl Keyring {
             };
             let (id, secret) = line.split_once([' ', ':']).ok_or_else(malformed)?;
             if id.is_empty()
+                || id == ERASED
                 || !id
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -233,6 +237,13 @@ impl Keyring {
 
     /// Seals the personal fields of one event under the active key.
     pub fn seal(&self, event: &EventId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
+        if fields.erased {
+            return Ok(Sealed {
+                key_id: ERASED.to_owned(),
+                nonce: Vec::new(),
+                ciphertext: Vec::new(),
+            });
+        }
         let key = self.keys.last().ok_or(KeyError::Empty {
             origin: "keyring".into(),
         })?;
@@ -265,6 +276,9 @@ impl Keyring {
 
     /// Opens the personal fields of one event.
     pub fn open(&self, event: &EventId, sealed: &Sealed) -> Result<PersonalFields, KeyError> {
+        if sealed.key_id == ERASED {
+            return Ok(PersonalFields::erased());
+        }
         let key = self
             .keys
             .iter()

@@ -400,7 +400,9 @@ fn write_rows<'a>(
                     .enumerate()
                     .map(|(i, event)| {
                         let sealed = match &event.body {
-                            EventBody::PersonDetails(d) if !d.details.personal.is_empty() => {
+                            EventBody::PersonDetails(d)
+                                if !d.details.personal.is_empty() || d.details.personal.erased =>
+                            {
                                 Some(keys.seal(&event.id, &d.details.personal)?)
                             }
                             _ => None,

@@ -123,11 +123,23 @@ pub trait Store {
     /// The newest document of published aggregates, if any was loaded.
     fn series_aggregates(&mut self) -> Result<Option<String>, StoreError>;
 
+    /// Erases the personal fields of these events (the retention purge) and logs the run;
+    /// the events themselves stay. Returns how many sealed values were erased. The erased
+    /// bytes do not stay behind in the database files (SQLite: secure delete, WAL truncated;
+    /// PostgreSQL: the table rewritten).
+    fn erase_personal(
+        &mut self,
+        events: &[iku_domain::ids::EventId],
+        persons: usize,
+        cutoff: time::Date,
+        at: iku_domain::Timestamp,
+    ) -> Result<usize, StoreError>;
+
     /// Writes a consistent copy of the whole database to a new file, while others may keep
     /// working (SQLite; PostgreSQL is backed up with pg_dump).
     fn backup_to(&mut self, path: &std::path::Path) -> Result<(), StoreError>;
 
-    /// How many sealed values each key id seals.
+    /// How many sealed values each key id seals (erased values are sealed by none).
     fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError>;
 
     /// Re-seals up to `limit` values not sealed by the active key, in one transaction;

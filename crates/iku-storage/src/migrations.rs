@@ -23,6 +23,11 @@ pub const SQLITE: &[Migration] = &[
         name: "series_aggregates",
         sql: include_str!("../migrations/sqlite/0003_series_aggregates.sql"),
     },
+    Migration {
+        version: 4,
+        name: "retention_purges",
+        sql: include_str!("../migrations/sqlite/0004_retention_purges.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -40,6 +45,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 3,
         name: "series_aggregates",
         sql: include_str!("../migrations/postgres/0003_series_aggregates.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "retention_purges",
+        sql: include_str!("../migrations/postgres/0004_retention_purges.sql"),
     },
 ];
 

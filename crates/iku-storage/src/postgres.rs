@@ -293,6 +293,32 @@ impl Store for PostgresStore {
         Ok(row.map(|r| r.get(0)))
     }
 
+    fn erase_personal(
+        &mut self,
+        events: &[EventId],
+        persons: usize,
+        cutoff: time::Date,
+        at: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let mut tx = self.client.transaction()?;
+        let ids: Vec<&str> = events.iter().map(EventId::as_str).collect();
+        let erased = tx.execute(
+            "UPDATE sealed_fields SET key_id = 'erased', nonce = '', ciphertext = ''
+             WHERE key_id <> 'erased' AND event_seq IN (SELECT seq FROM events WHERE id = ANY($1))",
+            &[&ids],
+        )?;
+        tx.batch_execute("LOCK TABLE retention_purges IN EXCLUSIVE MODE")?;
+        tx.execute(
+            "INSERT INTO retention_purges (id, at, cutoff, persons, erased)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM retention_purges), $1, $2, $3, $4)",
+            &[&at.micros(), &cutoff, &(persons as i64), &(erased as i64)],
+        )?;
+        tx.commit()?;
+        // Rewrite the table so the old row versions leave the data files.
+        self.client.batch_execute("VACUUM FULL sealed_fields")?;
+        Ok(erased as usize)
+    }
+
     fn backup_to(&mut self, _: &std::path::Path) -> Result<(), StoreError> {
         Err(StoreError::Unsupported(
             "on PostgreSQL, back up with pg_dump --format=custom DATABASE > FILE and restore with \
@@ -302,7 +328,7 @@ impl Store for PostgresStore {
 
     fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
         let rows = self.client.query(
-            "SELECT key_id, COUNT(*) FROM sealed_fields GROUP BY key_id ORDER BY key_id",
+            "SELECT key_id, COUNT(*) FROM sealed_fields WHERE key_id <> 'erased' GROUP BY key_id ORDER BY key_id",
             &[],
         )?;
         Ok(rows
@@ -316,7 +342,7 @@ impl Store for PostgresStore {
         let rows = tx.query(
             "SELECT s.event_seq, e.id, s.key_id, s.nonce, s.ciphertext
              FROM sealed_fields s JOIN events e ON e.seq = s.event_seq
-             WHERE s.key_id <> $1 ORDER BY s.event_seq LIMIT $2 FOR UPDATE OF s",
+             WHERE s.key_id <> $1 AND s.key_id <> 'erased' ORDER BY s.event_seq LIMIT $2 FOR UPDATE OF s",
             &[&keys.active_key_id(), &(limit as i64)],
         )?;
         for r in &rows {

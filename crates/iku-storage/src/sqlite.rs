@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use iku_domain::Register;
-use iku_domain::calendar::parse_date;
+use iku_domain::calendar::{format_date, parse_date};
 use iku_domain::ids::EventId;
 use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
@@ -30,6 +30,8 @@ impl SqliteStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Erased personal data must not linger in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         // A large import is one transaction; with SQLite's default 2 MiB cache its pages
         // would spill to the WAL again and again before the commit.
         conn.pragma_update(None, "cache_size", -262_144)?;
@@ -275,6 +277,43 @@ impl Store for SqliteStore {
             .optional()?)
     }
 
+    fn erase_personal(
+        &mut self,
+        events: &[EventId],
+        persons: usize,
+        cutoff: time::Date,
+        at: Timestamp,
+    ) -> Result<usize, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut erased = 0;
+        {
+            let mut erase = tx.prepare(
+                "UPDATE sealed_fields SET key_id = 'erased', nonce = x'', ciphertext = x''
+                 WHERE key_id <> 'erased' AND event_seq = (SELECT seq FROM events WHERE id = ?1)",
+            )?;
+            for id in events {
+                erased += erase.execute([id.as_str()])?;
+            }
+        }
+        tx.execute(
+            "INSERT INTO retention_purges (id, at, cutoff, persons, erased)
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM retention_purges), ?1, ?2, ?3, ?4)",
+            params![
+                at.micros(),
+                format_date(cutoff),
+                persons as i64,
+                erased as i64
+            ],
+        )?;
+        tx.commit()?;
+        // The old pages are still in the write-ahead log: copy the new ones over and empty it.
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(erased)
+    }
+
     fn backup_to(&mut self, path: &Path) -> Result<(), StoreError> {
         // VACUUM INTO reads one consistent snapshot and writes a compact copy.
         self.conn
@@ -284,7 +323,7 @@ impl Store for SqliteStore {
 
     fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT key_id, COUNT(*) FROM sealed_fields GROUP BY key_id ORDER BY key_id",
+            "SELECT key_id, COUNT(*) FROM sealed_fields WHERE key_id <> 'erased' GROUP BY key_id ORDER BY key_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
@@ -300,7 +339,7 @@ impl Store for SqliteStore {
             let mut stmt = tx.prepare(
                 "SELECT s.event_seq, e.id, s.key_id, s.nonce, s.ciphertext
                  FROM sealed_fields s JOIN events e ON e.seq = s.event_seq
-                 WHERE s.key_id <> ?1 ORDER BY s.event_seq LIMIT ?2",
+                 WHERE s.key_id <> ?1 AND s.key_id <> 'erased' ORDER BY s.event_seq LIMIT ?2",
             )?;
             let mapped = stmt.query_map(params![keys.active_key_id(), limit as i64], |r| {
                 Ok((

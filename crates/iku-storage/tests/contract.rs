@@ -213,6 +213,7 @@ contract!(
     publications_are_frozen_and_come_back_byte_for_byte,
     the_newest_series_aggregates_are_in_force,
     resealing_moves_every_value_to_the_active_key,
+    erasure_keeps_the_events_and_removes_only_their_personal_fields,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -513,4 +514,77 @@ fn resealing_moves_every_value_to_the_active_key(db: &TestDb) {
     );
     // The new key alone now opens everything, and nothing changed.
     assert_eq!(export(store.as_mut(), &new), before);
+}
+
+/// SQLite keeps no erased bytes even while the connection stays open (as in a server): the
+/// erasure checkpoints and truncates the write-ahead log itself.
+#[test]
+fn sqlite_erasure_leaves_no_bytes_behind_while_open() {
+    let db = TestDb::sqlite();
+    let keys = keys();
+    let mut store = db.open();
+    let line = r#"{"id":"pd1","event":"person_details","date":"2020-03-01","person":"xp1","name":"Zyxwv Unique-Name","note":"a note long enough to make a long ciphertext"}"#;
+    import(store.as_mut(), &keys, &format!("{APP}\n{line}\n")).unwrap_or_else(|e| panic!("{e}"));
+    let TestDb::Sqlite { dir } = &db else {
+        unreachable!()
+    };
+    let path = dir.path().join("iku.db");
+    let ciphertext: Vec<u8> = rusqlite::Connection::open(&path)
+        .and_then(|c| c.query_row("SELECT ciphertext FROM sealed_fields", [], |r| r.get(0)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = iku_domain::ids::EventId::parse("pd1").unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let cutoff = Date::from_calendar_date(2021, Month::January, 1).unwrap_or(Date::MIN);
+    assert_eq!(store.erase_personal(&[id], 1, cutoff, at).ok(), Some(1));
+    let mut raw = std::fs::read(&path).unwrap_or_default();
+    raw.extend(std::fs::read(dir.path().join("iku.db-wal")).unwrap_or_default());
+    assert!(
+        !raw.windows(ciphertext.len())
+            .any(|w| w == ciphertext.as_slice())
+    );
+    drop(store);
+}
+
+fn erasure_keeps_the_events_and_removes_only_their_personal_fields(db: &TestDb) {
+    use iku_domain::EventBody;
+    let keys = keys();
+    let mut store = db.open();
+    let lines = [
+        r#"{"id":"pd1","event":"person_details","date":"2020-03-01","person":"xp1","name":"Erase Me","gender":"female"}"#,
+        r#"{"id":"pd2","event":"person_details","date":"2020-03-02","person":"xp1","phone":"+358 1"}"#,
+    ];
+    import(
+        store.as_mut(),
+        &keys,
+        &format!("{APP}\n{}\n{}\n", lines[0], lines[1]),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let id = iku_domain::ids::EventId::parse("pd1").unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let cutoff = Date::from_calendar_date(2021, Month::January, 1).unwrap_or(Date::MIN);
+    assert_eq!(
+        store
+            .erase_personal(std::slice::from_ref(&id), 1, cutoff, at)
+            .ok(),
+        Some(1)
+    );
+    assert_eq!(store.erase_personal(&[id], 1, cutoff, at).ok(), Some(0));
+    let register = store
+        .load(Personals::Open(&keys))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let details: Vec<_> = register
+        .events()
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::PersonDetails(d) => Some(d.details.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(details[0].personal.erased && details[0].personal.is_empty());
+    assert_eq!(details[0].gender.map(|g| g.code()), Some("female"));
+    assert_eq!(
+        details[1].personal.phone.as_ref().map(|p| p.expose()),
+        Some("+358 1")
+    );
+    assert_eq!(store.count().ok(), Some(3));
 }

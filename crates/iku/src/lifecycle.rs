@@ -147,3 +147,74 @@ pub fn rotate(config: &Config) -> Result<(), CliError> {
     );
     Ok(())
 }
+
+/// The retention schedule's reading: who is due on `as_of` (default today in Finland).
+fn due(
+    store: &mut dyn Store,
+    config: &Config,
+    years: u16,
+    as_of: Option<&str>,
+) -> Result<(time::Date, Vec<iku_domain::retention::Due>), CliError> {
+    let as_of = match as_of {
+        Some(s) => iku_domain::calendar::parse_date(s)
+            .ok_or_else(|| CliError::Config("--as-of: expected a date as YYYY-MM-DD".into()))?,
+        None => iku_domain::calendar::finnish_date(iku_domain::Timestamp::from_offset_date_time(
+            time::OffsetDateTime::now_utc(),
+        )),
+    };
+    // Opening the personal fields tells which events still have any.
+    let register = store.load(Personals::Open(&config.keys()?))?;
+    Ok((as_of, iku_domain::retention::due(&register, as_of, years)))
+}
+
+/// `iku retention plan`: counts only, by how the cases ended.
+pub fn retention_plan(config: &Config, years: u16, as_of: Option<&str>) -> Result<(), CliError> {
+    let mut store = iku_storage::open(&config.database)?;
+    let (as_of, due) = due(store.as_mut(), config, years, as_of)?;
+    let cutoff = iku_domain::retention::cutoff(as_of, years);
+    println!(
+        "on {}, cases that ended before {} ({years} years) are due: {} persons, {} details events",
+        iku_domain::calendar::format_date(as_of),
+        iku_domain::calendar::format_date(cutoff),
+        due.len(),
+        due.iter().map(|d| d.events.len()).sum::<usize>()
+    );
+    let mut by_how: std::collections::BTreeMap<
+        iku_domain::retention::CaseEnd,
+        (usize, time::Date, time::Date),
+    > = std::collections::BTreeMap::new();
+    for d in &due {
+        let e = by_how
+            .entry(d.how)
+            .or_insert((0, d.case_ended, d.case_ended));
+        e.0 += 1;
+        e.1 = e.1.min(d.case_ended);
+        e.2 = e.2.max(d.case_ended);
+    }
+    for (how, (n, first, last)) in by_how {
+        println!(
+            "  {}: {n} persons, cases ended {} to {}",
+            how.name(),
+            iku_domain::calendar::format_date(first),
+            iku_domain::calendar::format_date(last)
+        );
+    }
+    Ok(())
+}
+
+/// `iku retention purge`: erases what the plan lists; running it again erases nothing more.
+pub fn retention_purge(config: &Config, years: u16, as_of: Option<&str>) -> Result<(), CliError> {
+    let mut store = iku_storage::open(&config.database)?;
+    let (as_of, due) = due(store.as_mut(), config, years, as_of)?;
+    let cutoff = iku_domain::retention::cutoff(as_of, years);
+    let events: Vec<iku_domain::ids::EventId> =
+        due.iter().flat_map(|d| d.events.iter().cloned()).collect();
+    let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+    let erased = store.erase_personal(&events, due.len(), cutoff, now)?;
+    println!(
+        "erased the personal fields of {} persons ({erased} values); cases that ended before {}",
+        due.len(),
+        iku_domain::calendar::format_date(cutoff)
+    );
+    Ok(())
+}

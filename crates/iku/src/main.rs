@@ -91,6 +91,17 @@ enum Command {
     Restore { file: PathBuf },
     /// Checks the register's integrity: history, rules, decryptability, frozen reviews.
     Verify,
+    /// The retention schedule (Act 615/2020, 15 §): what is due, and erasing it.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+        /// Case data is kept this many years after the case ended.
+        #[arg(long, global = true, default_value_t = 5)]
+        years: u16,
+        /// Read the schedule as on this date (YYYY-MM-DD) instead of today.
+        #[arg(long, global = true)]
+        as_of: Option<String>,
+    },
     /// Encryption keys.
     Keys {
         #[command(subcommand)]
@@ -125,6 +136,15 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Lists what is due for erasure: counts, dates and how the cases ended, no names.
+    Plan,
+    /// Erases the personal fields of the persons due; their codes and dates stay for the
+    /// statistics. Logged; running it again erases nothing more.
+    Purge,
 }
 
 #[derive(Subcommand)]
@@ -277,6 +297,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Keys {
             command: KeysCommand::Rotate,
         } => lifecycle::rotate(&config),
+        Command::Retention {
+            command,
+            years,
+            as_of,
+        } => match command {
+            RetentionCommand::Plan => lifecycle::retention_plan(&config, years, as_of.as_deref()),
+            RetentionCommand::Purge => lifecycle::retention_purge(&config, years, as_of.as_deref()),
+        },
         Command::Publications => {
             let mut store = iku_storage::open(&config.database)?;
             println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");

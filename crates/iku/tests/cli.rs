@@ -505,3 +505,77 @@ fn an_interrupted_key_rotation_resumes_and_completes() {
     assert_eq!(iku.export(), before);
     assert!(iku.ok(&["verify"]).starts_with("ok: "));
 }
+
+/// The retention purge: personal fields of cases ended before the cut-off are erased and
+/// leave no trace in the database file or its WAL; frozen reviews and re-runs are unchanged;
+/// a second purge erases nothing.
+#[test]
+fn the_retention_purge_erases_without_trace_and_changes_no_figure() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 1500, 71);
+    iku.ok(&["import", path_str(&file)]);
+    iku.ok(&["publish", "annual", "2019"]);
+    let frozen = iku.ok(&["publication", "1"]);
+    let rerun = iku.ok(&["report", "annual", "2019", "--disclosure", "internal"]);
+    let db = iku.path("data/iku.db");
+    let sealed = |sql: &str| -> Vec<(i64, Vec<u8>)> {
+        let conn = rusqlite::Connection::open(&db).unwrap_or_else(|e| panic!("{e}"));
+        let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{e}"));
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let before = sealed("SELECT event_seq, ciphertext FROM sealed_fields");
+    let plan = iku.ok(&["retention", "plan", "--as-of", "2024-06-30"]);
+    assert!(
+        plan.contains("(5 years) are due") && !plan.contains(" 0 persons"),
+        "{plan}"
+    );
+    let purged = iku.ok(&["retention", "purge", "--as-of", "2024-06-30"]);
+    assert!(
+        purged.starts_with("erased the personal fields of "),
+        "{purged}"
+    );
+
+    let erased: Vec<i64> =
+        sealed("SELECT event_seq, nonce FROM sealed_fields WHERE key_id = 'erased'")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+    assert!(!erased.is_empty());
+    let mut raw = std::fs::read(&db).unwrap_or_default();
+    raw.extend(std::fs::read(iku.path("data/iku.db-wal")).unwrap_or_default());
+    for (seq, ciphertext) in before.iter().filter(|(s, _)| erased.contains(s)) {
+        assert!(ciphertext.len() >= 32);
+        assert!(
+            !raw.windows(ciphertext.len())
+                .any(|w| w == ciphertext.as_slice()),
+            "event {seq}: ciphertext still in the file"
+        );
+    }
+    // What was not due is intact.
+    let kept = sealed("SELECT event_seq, ciphertext FROM sealed_fields WHERE key_id <> 'erased'");
+    assert!(!kept.is_empty() && kept.iter().all(|k| before.contains(k)));
+
+    assert_eq!(iku.ok(&["publication", "1"]), frozen);
+    assert_eq!(
+        iku.ok(&["report", "annual", "2019", "--disclosure", "internal"]),
+        rerun
+    );
+    assert!(iku.ok(&["verify"]).starts_with("ok: "));
+    let again = iku.ok(&["retention", "purge", "--as-of", "2024-06-30"]);
+    assert!(
+        again.starts_with("erased the personal fields of 0 persons (0 values)"),
+        "{again}"
+    );
+    // The erasure survives an export and import.
+    let exported = iku.export();
+    assert!(exported.contains("\"personal_erased\":true"));
+    let other = Iku::new();
+    std::fs::copy(iku.path("data/keys"), other.path("data/keys")).unwrap_or_else(|e| panic!("{e}"));
+    let path = other.path("copy.jsonl");
+    std::fs::write(&path, &exported).unwrap_or_else(|e| panic!("{e}"));
+    other.ok(&["import", path_str(&path)]);
+    assert_eq!(other.export(), exported);
+}
