@@ -4,6 +4,7 @@
 //! Both backends keep the same tables (`migrations/<backend>/`, same version numbers) and
 //! pass the same contract tests (`tests/contract.rs`).
 
+pub mod audit;
 pub mod crypto;
 pub mod import;
 mod migrations;
@@ -122,6 +123,18 @@ pub trait Store {
 
     /// The newest document of published aggregates, if any was loaded.
     fn series_aggregates(&mut self) -> Result<Option<String>, StoreError>;
+
+    /// Appends an entry to the audit chain (serialised with other writers, so the chain never
+    /// forks); returns its seq.
+    fn append_audit(
+        &mut self,
+        key: &audit::AuditKey,
+        entry: audit::NewAuditEntry,
+        at: iku_domain::Timestamp,
+    ) -> Result<i64, StoreError>;
+
+    /// The whole audit chain in seq order, and its head (last seq and hash).
+    fn audit_chain(&mut self) -> Result<audit::AuditChain, StoreError>;
 
     /// Erases the personal fields of these events (the retention purge) and logs the run;
     /// the events themselves stay. Returns how many sealed values were erased. The erased

@@ -28,6 +28,11 @@ pub const SQLITE: &[Migration] = &[
         name: "retention_purges",
         sql: include_str!("../migrations/sqlite/0004_retention_purges.sql"),
     },
+    Migration {
+        version: 5,
+        name: "audit",
+        sql: include_str!("../migrations/sqlite/0005_audit.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -50,6 +55,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 4,
         name: "retention_purges",
         sql: include_str!("../migrations/postgres/0004_retention_purges.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "audit",
+        sql: include_str!("../migrations/postgres/0005_audit.sql"),
     },
 ];
 

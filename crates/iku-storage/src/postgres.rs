@@ -9,6 +9,7 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::{Client, GenericClient, NoTls};
 
+use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
@@ -317,6 +318,65 @@ impl Store for PostgresStore {
         // Rewrite the table so the old row versions leave the data files.
         self.client.batch_execute("VACUUM FULL sealed_fields")?;
         Ok(erased as usize)
+    }
+
+    fn append_audit(
+        &mut self,
+        key: &AuditKey,
+        entry: NewAuditEntry,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.client.transaction()?;
+        // One writer at a time on the chain, or it forks.
+        tx.batch_execute("LOCK TABLE audit_head IN EXCLUSIVE MODE")?;
+        let (last, previous): (i64, Vec<u8>) = tx
+            .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
+            .map_or((0, Vec::new()), |r| (r.get(0), r.get(1)));
+        let seq = last + 1;
+        let hash = audit::chain_hash(key, &previous, seq, at, &entry);
+        tx.execute(
+            "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[&seq, &at.micros(), &entry.actor, &entry.action, &entry.record, &entry.reason, &hash],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            &[&seq, &hash],
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    fn audit_chain(&mut self) -> Result<AuditChain, StoreError> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()?;
+        let entries = tx
+            .query(
+                "SELECT seq, at, actor, action, record, reason, hash FROM audit_log ORDER BY seq",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: r.get(0),
+                at: Timestamp::from_micros(r.get(1)),
+                entry: NewAuditEntry {
+                    actor: r.get(2),
+                    action: r.get(3),
+                    record: r.get(4),
+                    reason: r.get(5),
+                },
+                hash: r.get(6),
+            })
+            .collect();
+        let head = tx
+            .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
+            .map(|r| (r.get(0), r.get(1)));
+        tx.commit()?;
+        Ok(AuditChain { entries, head })
     }
 
     fn backup_to(&mut self, _: &std::path::Path) -> Result<(), StoreError> {

@@ -10,6 +10,7 @@ use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
@@ -312,6 +313,66 @@ impl Store for SqliteStore {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
         Ok(erased)
+    }
+
+    fn append_audit(
+        &mut self,
+        key: &AuditKey,
+        entry: NewAuditEntry,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (last, previous): (i64, Vec<u8>) = tx
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?
+            .unwrap_or((0, Vec::new()));
+        let seq = last + 1;
+        let hash = audit::chain_hash(key, &previous, seq, at, &entry);
+        tx.execute(
+            "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![seq, at.micros(), entry.actor, entry.action, entry.record, entry.reason, hash],
+        )?;
+        tx.execute(
+            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+            params![seq, hash],
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    fn audit_chain(&mut self) -> Result<AuditChain, StoreError> {
+        let tx = self.conn.transaction()?;
+        let entries = {
+            let mut stmt = tx.prepare(
+                "SELECT seq, at, actor, action, record, reason, hash FROM audit_log ORDER BY seq",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: Timestamp::from_micros(r.get(1)?),
+                    entry: NewAuditEntry {
+                        actor: r.get(2)?,
+                        action: r.get(3)?,
+                        record: r.get(4)?,
+                        reason: r.get(5)?,
+                    },
+                    hash: r.get(6)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        let head = tx
+            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        tx.commit()?;
+        Ok(AuditChain { entries, head })
     }
 
     fn backup_to(&mut self, path: &Path) -> Result<(), StoreError> {

@@ -214,6 +214,7 @@ contract!(
     the_newest_series_aggregates_are_in_force,
     resealing_moves_every_value_to_the_active_key,
     erasure_keeps_the_events_and_removes_only_their_personal_fields,
+    the_audit_chain_catches_a_changed_removed_or_reordered_entry,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -587,4 +588,72 @@ fn erasure_keeps_the_events_and_removes_only_their_personal_fields(db: &TestDb) 
         Some("+358 1")
     );
     assert_eq!(store.count().ok(), Some(3));
+}
+
+fn the_audit_chain_catches_a_changed_removed_or_reordered_entry(db: &TestDb) {
+    use iku_storage::audit::{AuditError, AuditKey, NewAuditEntry, verify};
+    let key = AuditKey::parse(&"ab".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    // Who may change the table can also lift its triggers: the chain must still tell.
+    let unprotect = match db {
+        TestDb::Sqlite { .. } => {
+            "DROP TRIGGER audit_log_append_only_update; DROP TRIGGER audit_log_append_only_delete;"
+        }
+        TestDb::Postgres { .. } => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only;",
+    };
+    let cases: [(&str, AuditError); 5] = [
+        ("", AuditError::Broken { seq: 0 }),
+        (
+            "UPDATE audit_log SET record = 'other' WHERE seq = 3",
+            AuditError::Broken { seq: 3 },
+        ),
+        (
+            "DELETE FROM audit_log WHERE seq = 3",
+            AuditError::Missing { seq: 3, before: 2 },
+        ),
+        (
+            "UPDATE audit_log SET record = CASE seq WHEN 2 THEN 'event e3' ELSE 'event e2' END WHERE seq IN (2, 3)",
+            AuditError::Broken { seq: 2 },
+        ),
+        (
+            "DELETE FROM audit_log WHERE seq = 5",
+            AuditError::Truncated { last: 4, head: 5 },
+        ),
+    ];
+    for (tamper, expected) in cases {
+        let fresh = match db {
+            TestDb::Sqlite { .. } => TestDb::sqlite(),
+            TestDb::Postgres { .. } => TestDb::postgres(),
+        };
+        let mut store = fresh.open();
+        for i in 1..=5 {
+            let entry = NewAuditEntry {
+                actor: "cli:test".into(),
+                action: "read.person".into(),
+                record: format!("event e{i}"),
+                reason: String::new(),
+            };
+            assert_eq!(store.append_audit(&key, entry, at).ok(), Some(i));
+        }
+        let iku_storage::audit::AuditChain { entries, head } =
+            store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(verify(&key, &entries, head.clone()), Ok(()));
+        if tamper.is_empty() {
+            // The wrong key does not verify.
+            let other = AuditKey::parse(&"cd".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                verify(&other, &entries, head),
+                Err(AuditError::Broken { seq: 1 })
+            );
+            // And the triggers refuse changes.
+            assert!(fresh.raw("UPDATE audit_log SET record = 'x'").is_err());
+            continue;
+        }
+        fresh
+            .raw(&format!("{unprotect} {tamper}"))
+            .unwrap_or_else(|e| panic!("{tamper}: {e}"));
+        let iku_storage::audit::AuditChain { entries, head } =
+            store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(verify(&key, &entries, head), Err(expected), "{tamper}");
+    }
 }

@@ -4,7 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use iku_storage::{KeyError, Keyring};
+use iku_storage::audit::{AuditKey, NewAuditEntry};
+use iku_storage::{KeyError, Keyring, Store};
 
 use crate::CliError;
 
@@ -12,6 +13,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database: String,
     pub key_file: PathBuf,
+    pub audit_key_file: PathBuf,
 }
 
 impl Config {
@@ -27,10 +29,12 @@ impl Config {
         let database =
             database.unwrap_or_else(|| format!("sqlite:{}", data_dir.join("iku.db").display()));
         let key_file = key_file.unwrap_or_else(|| data_dir.join("keys"));
+        let audit_key_file = data_dir.join("audit-key");
         Ok(Self {
             data_dir,
             database,
             key_file,
+            audit_key_file,
         })
     }
 
@@ -66,6 +70,51 @@ impl Config {
         }
         let ring = Keyring::create_file(&self.key_file)?;
         Ok(Some(ring.active_key_id().to_owned()))
+    }
+
+    /// Creates the audit key file unless it exists; says whether it made one.
+    pub fn create_audit_key_file(&self) -> Result<bool, CliError> {
+        if self.audit_key_file.exists() {
+            return Ok(false);
+        }
+        AuditKey::create_file(&self.audit_key_file)?;
+        Ok(true)
+    }
+
+    /// Writes an audit entry for what this command did: `cli:USER` did `action` to `record`.
+    pub fn audit(
+        &self,
+        store: &mut dyn Store,
+        action: &str,
+        record: String,
+    ) -> Result<(), CliError> {
+        let key = self.audit_key()?;
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+        let entry = NewAuditEntry {
+            actor: format!("cli:{user}"),
+            action: action.to_owned(),
+            record,
+            reason: String::new(),
+        };
+        let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+        store.append_audit(&key, entry, now)?;
+        Ok(())
+    }
+
+    /// The audit chain's key: `IKU_AUDIT_KEY=HEX` if set, else the audit key file.
+    pub fn audit_key(&self) -> Result<AuditKey, CliError> {
+        if let Ok(hex) = std::env::var("IKU_AUDIT_KEY") {
+            return Ok(AuditKey::parse(&hex, "IKU_AUDIT_KEY")?);
+        }
+        AuditKey::load(&self.audit_key_file).map_err(|e| match e {
+            KeyError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                CliError::Config(format!(
+                    "no audit key at {}: run `iku init` (or set IKU_AUDIT_KEY)",
+                    self.audit_key_file.display()
+                ))
+            }
+            other => other.into(),
+        })
     }
 
     /// The keys: `IKU_KEY=ID:HEX` if set, else the key file.

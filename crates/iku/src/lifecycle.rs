@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use iku_storage::audit::AuditChain;
 use iku_storage::{Keyring, Personals, Store};
 
 use crate::config::Config;
@@ -27,7 +28,9 @@ pub fn backup(config: &Config, file: &Path) -> Result<(), CliError> {
             file.display()
         )));
     }
-    iku_storage::open(&config.database)?.backup_to(file)?;
+    let mut store = iku_storage::open(&config.database)?;
+    store.backup_to(file)?;
+    config.audit(store.as_mut(), "backup", file.display().to_string())?;
     println!(
         "backup written to {} (personal fields stay encrypted: keep a copy of the key file {} with it)",
         file.display(),
@@ -54,7 +57,7 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), CliError> {
     std::fs::copy(file, &staging).map_err(file_error(file))?;
     let checked = (|| {
         let mut store = iku_storage::open(&format!("sqlite:{}", staging.display()))?;
-        verify_store(store.as_mut(), &config.keys()?)
+        verify_store(store.as_mut(), config)
     })();
     let summary = match checked {
         Ok(summary) => summary,
@@ -67,22 +70,28 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), CliError> {
         let _ = std::fs::remove_file(format!("{}{suffix}", target.display()));
     }
     std::fs::rename(&staging, &target).map_err(file_error(&target))?;
+    config.audit(
+        iku_storage::open(&config.database)?.as_mut(),
+        "restore",
+        file.display().to_string(),
+    )?;
     println!("restored {}: {summary}", target.display());
     Ok(())
 }
 
 /// `iku verify`: the history's structure and rules, every sealed value decrypts with the
-/// keys at hand, every frozen review is JSON.
+/// keys at hand, every frozen review is JSON, the audit chain is whole.
 pub fn verify(config: &Config) -> Result<(), CliError> {
     let mut store = iku_storage::open(&config.database)?;
-    let summary = verify_store(store.as_mut(), &config.keys()?)?;
+    let summary = verify_store(store.as_mut(), config)?;
+    config.audit(store.as_mut(), "verify", "register".into())?;
     println!("ok: {summary}");
     Ok(())
 }
 
-fn verify_store(store: &mut dyn Store, keys: &Keyring) -> Result<String, CliError> {
+fn verify_store(store: &mut dyn Store, config: &Config) -> Result<String, CliError> {
     // Loading checks ids and amendments (Register::new) and opens every sealed value.
-    let register = store.load(Personals::Open(keys))?;
+    let register = store.load(Personals::Open(&config.keys()?))?;
     let violations = register.view(None).validate(20);
     if !violations.is_empty() {
         let list: Vec<String> = violations.iter().map(ToString::to_string).collect();
@@ -97,10 +106,14 @@ fn verify_store(store: &mut dyn Store, keys: &Keyring) -> Result<String, CliErro
             .map_err(|e| CliError::Config(format!("publication {} is not JSON: {e}", p.id)))?;
     }
     let sealed: u64 = store.sealed_by_key()?.iter().map(|(_, n)| n).sum();
+    let AuditChain { entries, head } = store.audit_chain()?;
+    iku_storage::audit::verify(&config.audit_key()?, &entries, head)
+        .map_err(|e| CliError::Config(format!("{e} (a different audit key, or tampering)")))?;
     Ok(format!(
-        "{} events, {sealed} sealed values readable, {} publications",
+        "{} events, {sealed} sealed values readable, {} publications, {} audit entries",
         register.len(),
-        publications.len()
+        publications.len(),
+        entries.len()
     ))
 }
 
@@ -141,6 +154,11 @@ pub fn rotate(config: &Config) -> Result<(), CliError> {
     }
     let active = keys.active_key_id().to_owned();
     Keyring::retire_keys_in_file(&config.key_file, &[active.as_str()])?;
+    config.audit(
+        store.as_mut(),
+        "keys.rotate",
+        format!("{done} values re-sealed with {active}"),
+    )?;
     println!(
         "key rotated: {done} values re-sealed with {active}; older keys retired from {}",
         config.key_file.display()
@@ -211,6 +229,15 @@ pub fn retention_purge(config: &Config, years: u16, as_of: Option<&str>) -> Resu
         due.iter().flat_map(|d| d.events.iter().cloned()).collect();
     let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
     let erased = store.erase_personal(&events, due.len(), cutoff, now)?;
+    config.audit(
+        store.as_mut(),
+        "retention.purge",
+        format!(
+            "{} persons, {erased} values; cases ended before {}",
+            due.len(),
+            iku_domain::calendar::format_date(cutoff)
+        ),
+    )?;
     println!(
         "erased the personal fields of {} persons ({erased} values); cases that ended before {}",
         due.len(),

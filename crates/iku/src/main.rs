@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 use iku_domain::Timestamp;
 use iku_domain::calendar::finnish_date;
 use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
+use iku_storage::audit::AuditChain;
 use iku_storage::import::read_lines;
 use iku_storage::{ImportError, KeyError, Personals, StoreError};
 
@@ -102,6 +103,11 @@ enum Command {
         #[arg(long, global = true)]
         as_of: Option<String>,
     },
+    /// The audit chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Encryption keys.
     Keys {
         #[command(subcommand)]
@@ -145,6 +151,12 @@ enum RetentionCommand {
     /// Erases the personal fields of the persons due; their codes and dates stay for the
     /// statistics. Logged; running it again erases nothing more.
     Purge,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Checks every entry against the chain of keyed hashes; names the first bad entry.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -244,6 +256,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 return compare_published_review(store.as_mut(), kind, year, out.as_deref());
             }
             let review = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
+            // Exact counts are for statisticians only, and every such run is on record.
+            if let DisclosureMode::Internal = disclosure {
+                config.audit(
+                    store.as_mut(),
+                    "report.internal",
+                    format!("{} {year}", review.report),
+                )?;
+            }
             let lang = match lang {
                 Language::Fi => iku_domain::codes::Lang::Fi,
                 Language::Sv => iku_domain::codes::Lang::Sv,
@@ -276,6 +296,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 },
                 now,
             )?;
+            config.audit(
+                store.as_mut(),
+                "publish",
+                format!(
+                    "{} {} version {}",
+                    publication.report, publication.year, publication.version
+                ),
+            )?;
             println!(
                 "published {} {} version {} (publication {}), as recorded at {}",
                 publication.report, publication.year, publication.version, publication.id, now
@@ -287,7 +315,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
             iku_stats::series::SeriesAggregates::parse(&document)
                 .map_err(|e| CliError::Config(format!("{}: {e}", file.display())))?;
             let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-            iku_storage::open(&config.database)?.load_series_aggregates(&document, now)?;
+            let mut store = iku_storage::open(&config.database)?;
+            store.load_series_aggregates(&document, now)?;
+            config.audit(store.as_mut(), "series.load", file.display().to_string())?;
             println!("loaded the series aggregates of {}", file.display());
             Ok(())
         }
@@ -305,6 +335,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
             RetentionCommand::Plan => lifecycle::retention_plan(&config, years, as_of.as_deref()),
             RetentionCommand::Purge => lifecycle::retention_purge(&config, years, as_of.as_deref()),
         },
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let mut store = iku_storage::open(&config.database)?;
+            let AuditChain { entries, head } = store.audit_chain()?;
+            iku_storage::audit::verify(&config.audit_key()?, &entries, head.clone())
+                .map_err(|e| CliError::Config(e.to_string()))?;
+            let head = head.map_or("none".to_owned(), |(seq, hash)| {
+                format!(
+                    "{seq} {}",
+                    hash.iter().map(|b| format!("{b:02x}")).collect::<String>()
+                )
+            });
+            println!(
+                "ok: {} audit entries; head {head} (keep this line outside the database to catch removal of the newest entries)",
+                entries.len()
+            );
+            Ok(())
+        }
         Command::Publications => {
             let mut store = iku_storage::open(&config.database)?;
             println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");
@@ -353,6 +402,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
                 })
                 .collect();
             let report = store.import(lines, &keys, &iku_storage::import::Silent)?;
+            config.audit(
+                store.as_mut(),
+                "import.demo",
+                format!("{} events added", report.added),
+            )?;
             println!(
                 "demo register: {} events imported ({} already stored); synthetic persons, invented names",
                 report.added, report.unchanged
@@ -469,6 +523,7 @@ fn compare_published_review(
 fn init(config: &Config) -> Result<(), CliError> {
     config.create_data_dir()?;
     let key = config.create_key_file()?;
+    let audit_key = config.create_audit_key_file()?;
     let mut store = iku_storage::open(&config.database)?;
     let events = store.count()?;
     println!("data directory: {}", config.data_dir.display());
@@ -479,6 +534,15 @@ fn init(config: &Config) -> Result<(), CliError> {
         ),
         None => println!("encryption key: {} (kept)", config.key_file.display()),
     }
+    println!(
+        "audit key: {} ({})",
+        config.audit_key_file.display(),
+        if audit_key {
+            "new; back it up with the encryption key"
+        } else {
+            "kept"
+        }
+    );
     println!(
         "database: {} ({events} events)",
         config.database_for_display()
@@ -506,6 +570,14 @@ fn import(config: &Config, file: &Path) -> Result<(), CliError> {
         )?
     };
     let report = store.import(lines, &keys, progress.as_ref())?;
+    config.audit(
+        store.as_mut(),
+        "import",
+        format!(
+            "{} events added, {} already stored",
+            report.added, report.unchanged
+        ),
+    )?;
     // Closing checkpoints SQLite's write-ahead log into the database file: part of the work.
     drop(store);
     progress.phase("done", 0);
@@ -525,6 +597,11 @@ fn export(config: &Config, out: Option<&Path>) -> Result<(), CliError> {
     let keys = config.keys()?;
     let mut store = iku_storage::open(&config.database)?;
     let register = store.load(Personals::Open(&keys))?;
+    config.audit(
+        store.as_mut(),
+        "export",
+        format!("{} events with personal fields", register.len()),
+    )?;
     write_output(out, |w| {
         for e in register.events() {
             writeln!(w, "{}", write_line(e, LinePersonals::Include))?;

@@ -423,9 +423,11 @@ fn backup_restore_export_is_identical_and_verify_catches_tampering() {
         iku.fails(&["backup", path_str(&backup)])
             .contains("never overwrites")
     );
-    // Restore into another installation that has the same key file.
+    // Restore into another installation that has the same key files.
     let other = Iku::new();
-    std::fs::copy(iku.path("data/keys"), other.path("data/keys")).unwrap_or_else(|e| panic!("{e}"));
+    for key in ["data/keys", "data/audit-key"] {
+        std::fs::copy(iku.path(key), other.path(key)).unwrap_or_else(|e| panic!("{e}"));
+    }
     other.ok(&["restore", path_str(&backup)]);
     assert_eq!(other.export(), before);
     assert_eq!(
@@ -578,4 +580,29 @@ fn the_retention_purge_erases_without_trace_and_changes_no_figure() {
     std::fs::write(&path, &exported).unwrap_or_else(|e| panic!("{e}"));
     other.ok(&["import", path_str(&path)]);
     assert_eq!(other.export(), exported);
+}
+
+#[test]
+fn commands_leave_an_audit_trail_that_verifies_and_names_a_changed_entry() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 50, 81);
+    iku.ok(&["import", path_str(&file)]);
+    iku.export();
+    iku.ok(&["report", "annual", "2020", "--disclosure", "internal"]);
+    iku.ok(&["report", "annual", "2020"]);
+    let said = iku.ok(&["audit", "verify"]);
+    assert!(said.starts_with("ok: 3 audit entries; head 3 "), "{said}");
+    let conn =
+        rusqlite::Connection::open(iku.path("data/iku.db")).unwrap_or_else(|e| panic!("{e}"));
+    let actions: Vec<String> = conn
+        .prepare("SELECT action FROM audit_log ORDER BY seq")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(actions, ["import", "export", "report.internal"]);
+    conn.execute_batch("DROP TRIGGER audit_log_append_only_update; UPDATE audit_log SET action = 'nothing' WHERE seq = 2")
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(conn);
+    let stderr = iku.fails(&["audit", "verify"]);
+    assert!(stderr.contains("audit entry 2"), "{stderr}");
+    assert!(iku.fails(&["verify"]).contains("audit entry 2"));
 }

@@ -1,0 +1,204 @@
+//! The audit chain: every entry (who, what, which record, when, why) is chained to the one
+//! before it with a keyed hash, `hash_n = HMAC-SHA256(key, hash_{n-1} || entry_n)`, so a
+//! changed, removed or reordered entry breaks the chain from there on, and without the key
+//! nobody can forge a consistent one. The chain's head (last seq and hash) is kept apart and
+//! checked too, so cutting entries off the end is caught unless the head is rolled back as
+//! well; anchor the head outside the database (`iku audit verify` prints it) to catch that.
+//! Entries never hold personal values: records are named by id.
+
+use std::fmt;
+use std::path::Path;
+
+use hmac::{Hmac, KeyInit, Mac};
+use iku_domain::Timestamp;
+use sha2::Sha256;
+
+use crate::crypto::KeyError;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The key of the audit chain. Separate from the encryption keys, which rotate.
+pub struct AuditKey([u8; 32]);
+
+impl fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuditKey(<secret>)")
+    }
+}
+
+fn unhex(s: &str) -> Option<[u8; 32]> {
+    let s = s.trim();
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+impl AuditKey {
+    pub fn parse(text: &str, origin: &str) -> Result<Self, KeyError> {
+        text.lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .and_then(unhex)
+            .map(Self)
+            .ok_or_else(|| KeyError::Malformed {
+                origin: origin.to_owned(),
+                line: 1,
+            })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, KeyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Writes a new key file readable by its owner only; refuses to overwrite one.
+    pub fn create_file(path: &Path) -> Result<(), KeyError> {
+        use std::io::Write;
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|_| KeyError::Random)?;
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let write_err = |source| KeyError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let mut file = options.open(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                KeyError::Exists {
+                    path: path.display().to_string(),
+                }
+            } else {
+                write_err(e)
+            }
+        })?;
+        file.write_all(format!("{hex}\n").as_bytes())
+            .map_err(write_err)?;
+        file.sync_all().map_err(write_err)
+    }
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// Who: an account, or `cli:USER` for the command line.
+    pub actor: String,
+    /// What: `import`, `export`, `report.internal`, `read.person`, ...
+    pub action: String,
+    /// Which record: an id or a description without personal values.
+    pub record: String,
+    /// Why, when a reason is required (break-the-glass); else empty.
+    pub reason: String,
+}
+
+/// An entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub entry: NewAuditEntry,
+    pub hash: Vec<u8>,
+}
+
+/// The entry's bytes for the hash: every field length-prefixed, so no two entries share them.
+fn canonical(seq: i64, at: Timestamp, e: &NewAuditEntry) -> Vec<u8> {
+    let mut out =
+        Vec::with_capacity(64 + e.actor.len() + e.action.len() + e.record.len() + e.reason.len());
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(&at.micros().to_be_bytes());
+    for field in [&e.actor, &e.action, &e.record, &e.reason] {
+        out.extend_from_slice(&(field.len() as u64).to_be_bytes());
+        out.extend_from_slice(field.as_bytes());
+    }
+    out
+}
+
+/// The hash of entry `seq` chained to `previous` (empty for the first entry).
+pub fn chain_hash(
+    key: &AuditKey,
+    previous: &[u8],
+    seq: i64,
+    at: Timestamp,
+    e: &NewAuditEntry,
+) -> Vec<u8> {
+    // HMAC takes a key of any length, so this cannot fail.
+    let Ok(mut mac) = HmacSha256::new_from_slice(&key.0) else {
+        return Vec::new();
+    };
+    mac.update(previous);
+    mac.update(&canonical(seq, at, e));
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The chain's head: the last entry's seq and hash.
+pub type AuditHead = (i64, Vec<u8>);
+
+/// The whole chain as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditChain {
+    pub entries: Vec<AuditEntry>,
+    pub head: Option<AuditHead>,
+}
+
+/// Why the chain does not verify; names the first bad entry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    #[error("audit entry {seq}: missing (the entries jump from {before} to {seq})")]
+    Missing { seq: i64, before: i64 },
+    #[error(
+        "audit entry {seq}: its hash does not match: it, or an entry before it, was changed or moved"
+    )]
+    Broken { seq: i64 },
+    #[error(
+        "the audit chain ends at entry {last} but its head says {head}: entries were removed from the end"
+    )]
+    Truncated { last: i64, head: i64 },
+    #[error("the audit chain's head is missing")]
+    HeadMissing,
+}
+
+/// Checks a whole chain (entries in seq order) against its head.
+pub fn verify(
+    key: &AuditKey,
+    entries: &[AuditEntry],
+    head: Option<AuditHead>,
+) -> Result<(), AuditError> {
+    let mut previous: Vec<u8> = Vec::new();
+    let mut expected_seq = 1;
+    for e in entries {
+        if e.seq != expected_seq {
+            return Err(AuditError::Missing {
+                seq: expected_seq,
+                before: expected_seq - 1,
+            });
+        }
+        let hash = chain_hash(key, &previous, e.seq, e.at, &e.entry);
+        if hash != e.hash {
+            return Err(AuditError::Broken { seq: e.seq });
+        }
+        previous = hash;
+        expected_seq += 1;
+    }
+    let last = expected_seq - 1;
+    match head {
+        Some((seq, hash)) if seq != last || (seq > 0 && hash != previous) => {
+            if seq > last {
+                Err(AuditError::Truncated { last, head: seq })
+            } else {
+                Err(AuditError::Broken { seq: seq.max(1) })
+            }
+        }
+        None if last > 0 => Err(AuditError::HeadMissing),
+        _ => Ok(()),
+    }
+}
