@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use iku_domain::Timestamp;
 use sha2::Sha256;
 
-use crate::crypto::KeyError;
+use crate::crypto::{KeyError, hex, random_secret, unhex, write_secret_file};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -26,24 +26,12 @@ impl fmt::Debug for AuditKey {
     }
 }
 
-fn unhex(s: &str) -> Option<[u8; 32]> {
-    let s = s.trim();
-    if s.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-        out[i] = u8::from_str_radix(std::str::from_utf8(chunk).ok()?, 16).ok()?;
-    }
-    Some(out)
-}
-
 impl AuditKey {
     pub fn parse(text: &str, origin: &str) -> Result<Self, KeyError> {
         text.lines()
             .map(str::trim)
             .find(|l| !l.is_empty() && !l.starts_with('#'))
-            .and_then(unhex)
+            .and_then(|l| unhex(l.trim()))
             .map(Self)
             .ok_or_else(|| KeyError::Malformed {
                 origin: origin.to_owned(),
@@ -61,30 +49,7 @@ impl AuditKey {
 
     /// Writes a new key file readable by its owner only; refuses to overwrite one.
     pub fn create_file(path: &Path) -> Result<(), KeyError> {
-        use std::io::Write;
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|_| KeyError::Random)?;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let write_err = |source| KeyError::Write {
-            path: path.display().to_string(),
-            source,
-        };
-        let mut file = options.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists {
-                    path: path.display().to_string(),
-                }
-            } else {
-                write_err(e)
-            }
-        })?;
-        file.write_all(format!("{hex}\n").as_bytes())
-            .map_err(write_err)?;
-        file.sync_all().map_err(write_err)
+        write_secret_file(path, &format!("{}\n", hex(&random_secret()?)))
     }
 }
 

@@ -77,11 +77,40 @@ fn random<const N: usize>() -> Result<[u8; N], KeyError> {
     Ok(bytes)
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Writes a new file readable by its owner only, flushed to disk; never overwrites one.
+pub(crate) fn write_secret_file(path: &Path, text: &str) -> Result<(), KeyError> {
+    use std::io::Write;
+    let write_err = |source| KeyError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            KeyError::Exists {
+                path: path.display().to_string(),
+            }
+        } else {
+            write_err(e)
+        }
+    })?;
+    file.write_all(text.as_bytes()).map_err(write_err)?;
+    file.sync_all().map_err(write_err)
+}
+
+/// 32 random bytes.
+pub(crate) fn random_secret() -> Result<[u8; 32], KeyError> {
+    random::<32>()
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(s: &str) -> Option<[u8; 32]> {
+pub(crate) fn unhex(s: &str) -> Option<[u8; 32]> {
     if s.len() != 64 {
         return None;
     }
@@ -154,27 +183,8 @@ impl Keyring {
 
     /// Writes a new key file readable by its owner only; refuses to overwrite one.
     pub fn create_file(path: &Path) -> Result<Self, KeyError> {
-        use std::io::Write;
-        let write_err = |source| KeyError::Write {
-            path: path.display().to_string(),
-            source,
-        };
         let (ring, text) = Self::generate()?;
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyError::Exists {
-                    path: path.display().to_string(),
-                }
-            } else {
-                write_err(e)
-            }
-        })?;
-        file.write_all(text.as_bytes()).map_err(write_err)?;
-        file.sync_all().map_err(write_err)?;
+        write_secret_file(path, &text)?;
         Ok(ring)
     }
 
