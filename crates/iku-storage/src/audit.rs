@@ -13,7 +13,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use iku_domain::Timestamp;
 use sha2::Sha256;
 
-use crate::crypto::{KeyError, hex, random_secret, unhex, write_secret_file};
+use crate::crypto::{KeyError, hex, random_secret, read_secret_file, unhex, write_secret_file};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -40,11 +40,7 @@ impl AuditKey {
     }
 
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text, &path.display().to_string())
+        Self::parse(&read_secret_file(path)?, &path.display().to_string())
     }
 
     /// Writes a new key file readable by its owner only; refuses to overwrite one.

@@ -101,6 +101,14 @@ pub(crate) fn write_secret_file(path: &Path, text: &str) -> Result<(), KeyError>
     file.sync_all().map_err(write_err)
 }
 
+/// Reads a key file.
+pub(crate) fn read_secret_file(path: &Path) -> Result<String, KeyError> {
+    std::fs::read_to_string(path).map_err(|source| KeyError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// 32 random bytes.
 pub(crate) fn random_secret() -> Result<[u8; 32], KeyError> {
     random::<32>()
@@ -174,11 +182,7 @@ impl Keyring {
 
     /// Reads a key file.
     pub fn load(path: &Path) -> Result<Self, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.display().to_string(),
-            source,
-        })?;
-        Self::parse(&text, &path.display().to_string())
+        Self::parse(&read_secret_file(path)?, &path.display().to_string())
     }
 
     /// Writes a new key file readable by its owner only; refuses to overwrite one.

@@ -72,6 +72,27 @@ pub struct NewPublication {
     pub document: String,
 }
 
+impl NewPublication {
+    /// The publication as stored under `id` and `version`.
+    pub(crate) fn frozen(
+        self,
+        id: i64,
+        version: i32,
+        published_at: iku_domain::Timestamp,
+    ) -> Publication {
+        Publication {
+            id,
+            report: self.report,
+            year: self.year,
+            version,
+            as_recorded_at: self.as_recorded_at,
+            disclosure: self.disclosure,
+            published_at,
+            document: self.document,
+        }
+    }
+}
+
 /// A frozen review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publication {

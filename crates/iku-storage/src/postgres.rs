@@ -31,6 +31,16 @@ impl PostgresStore {
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
     }
+
+    /// A read-only transaction that sees one consistent snapshot.
+    fn snapshot(&mut self) -> Result<postgres::Transaction<'_>, StoreError> {
+        Ok(self
+            .client
+            .build_transaction()
+            .read_only(true)
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .start()?)
+    }
 }
 
 fn migrate(client: &mut Client, set: &[Migration]) -> Result<(), StoreError> {
@@ -138,12 +148,7 @@ impl Store for PostgresStore {
     }
 
     fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError> {
-        let mut tx = self
-            .client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()?;
+        let mut tx = self.snapshot()?;
         let events = load_events(&mut tx, personals)?;
         tx.commit()?;
         Register::new(events).map_err(|v| StoreError::Corrupt {
@@ -241,16 +246,7 @@ impl Store for PostgresStore {
             &[&id, &p.report, &p.year, &version, &p.as_recorded_at.micros(), &p.disclosure, &at.micros(), &p.document],
         )?;
         tx.commit()?;
-        Ok(Publication {
-            id,
-            report: p.report,
-            year: p.year,
-            version,
-            as_recorded_at: p.as_recorded_at,
-            disclosure: p.disclosure,
-            published_at: at,
-            document: p.document,
-        })
+        Ok(p.frozen(id, version, at))
     }
 
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
@@ -348,12 +344,7 @@ impl Store for PostgresStore {
     }
 
     fn audit_chain(&mut self) -> Result<AuditChain, StoreError> {
-        let mut tx = self
-            .client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()?;
+        let mut tx = self.snapshot()?;
         let entries = tx
             .query(
                 "SELECT seq, at, actor, action, record, reason, hash FROM audit_log ORDER BY seq",

@@ -226,16 +226,7 @@ impl Store for SqliteStore {
             params![id, p.report, p.year, version, p.as_recorded_at.micros(), p.disclosure, at.micros(), p.document],
         )?;
         tx.commit()?;
-        Ok(Publication {
-            id,
-            report: p.report,
-            year: p.year,
-            version,
-            as_recorded_at: p.as_recorded_at,
-            disclosure: p.disclosure,
-            published_at: at,
-            document: p.document,
-        })
+        Ok(p.frozen(id, version, at))
     }
 
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {

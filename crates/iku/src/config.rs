@@ -106,15 +106,8 @@ impl Config {
         if let Ok(hex) = std::env::var("IKU_AUDIT_KEY") {
             return Ok(AuditKey::parse(&hex, "IKU_AUDIT_KEY")?);
         }
-        AuditKey::load(&self.audit_key_file).map_err(|e| match e {
-            KeyError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                CliError::Config(format!(
-                    "no audit key at {}: run `iku init` (or set IKU_AUDIT_KEY)",
-                    self.audit_key_file.display()
-                ))
-            }
-            other => other.into(),
-        })
+        AuditKey::load(&self.audit_key_file)
+            .map_err(|e| missing_key(e, "audit key", &self.audit_key_file, "IKU_AUDIT_KEY"))
     }
 
     /// The keys: `IKU_KEY=ID:HEX` if set, else the key file.
@@ -122,15 +115,21 @@ impl Config {
         if let Ok(key) = std::env::var("IKU_KEY") {
             return Ok(Keyring::parse(&key, "IKU_KEY")?);
         }
-        Keyring::load(&self.key_file).map_err(|e| match e {
-            KeyError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                CliError::Config(format!(
-                    "no encryption key at {}: run `iku init` first (or set IKU_KEY)",
-                    self.key_file.display()
-                ))
-            }
-            other => other.into(),
-        })
+        Keyring::load(&self.key_file)
+            .map_err(|e| missing_key(e, "encryption key", &self.key_file, "IKU_KEY"))
+    }
+}
+
+/// A key file that is not there gets an error saying what to do.
+fn missing_key(e: KeyError, what: &str, path: &Path, variable: &str) -> CliError {
+    match e {
+        KeyError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            CliError::Config(format!(
+                "no {what} at {}: run `iku init` first (or set {variable})",
+                path.display()
+            ))
+        }
+        other => other.into(),
     }
 }
 
