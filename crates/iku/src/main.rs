@@ -40,6 +40,13 @@ struct Cli {
 enum Command {
     /// Creates the data directory, an encryption key and the database.
     Init,
+    /// Runs the server: /health and /ready, and /metrics on a listener of its own.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        metrics_listen: std::net::SocketAddr,
+    },
     /// Imports a register file (JSON Lines, interchange format v1; `-` reads standard input).
     /// Atomic: one bad line imports nothing.
     Import { file: PathBuf },
@@ -233,6 +240,28 @@ fn run(cli: Cli) -> Result<(), CliError> {
     let config = Config::resolve(cli.database, cli.data_dir, cli.key_file)?;
     match cli.command {
         Command::Init => init(&config),
+        Command::Serve {
+            listen,
+            metrics_listen,
+        } => {
+            // Opening once first migrates the database and reports a bad URL at start-up.
+            iku_storage::open(&config.database)?;
+            let runtime = tokio::runtime::Runtime::new()
+                .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
+            runtime
+                .block_on(iku_web::serve(
+                    config.database.clone(),
+                    listen,
+                    metrics_listen,
+                    |bound| {
+                        println!(
+                            "listening on http://{} (metrics on http://{}/metrics)",
+                            bound.app, bound.metrics
+                        );
+                    },
+                ))
+                .map_err(|e| CliError::Config(e.to_string()))
+        }
         Command::Import { file } => import(&config, &file),
         Command::Export { out } => export(&config, out.as_deref()),
         Command::Report {

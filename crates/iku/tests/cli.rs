@@ -606,3 +606,77 @@ fn commands_leave_an_audit_trail_that_verifies_and_names_a_changed_entry() {
     assert!(stderr.contains("audit entry 2"), "{stderr}");
     assert!(iku.fails(&["verify"]).contains("audit entry 2"));
 }
+
+/// A plain HTTP/1.1 GET on loopback; returns the status line and the body.
+fn http_get(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let status = response.lines().next().unwrap_or_default().to_owned();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn the_server_answers_health_readiness_and_metrics_on_its_own_listener() {
+    let iku = Iku::new();
+    let mut child = iku
+        .command(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("no stdout")))
+        .read_line(&mut line)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // "listening on http://127.0.0.1:P (metrics on http://127.0.0.1:Q/metrics)"
+    let addrs: Vec<&str> = line
+        .split("http://")
+        .skip(1)
+        .map(|s| s.split([' ', ')', '/']).next().unwrap_or(""))
+        .collect();
+    assert_eq!(addrs.len(), 2, "{line}");
+    let (status, body) = http_get(addrs[0], "/health");
+    assert!(
+        status.contains("200") && body.contains("ok"),
+        "{status} {body}"
+    );
+    let (status, body) = http_get(addrs[0], "/ready");
+    assert!(
+        status.contains("200") && body.contains("ready"),
+        "{status} {body}"
+    );
+    // Metrics are not on the public listener, only on their own.
+    let (status, _) = http_get(addrs[0], "/metrics");
+    assert!(status.contains("404"), "{status}");
+    let (status, body) = http_get(addrs[1], "/metrics");
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        body.contains("iku_health_requests_total 1")
+            && body.contains("iku_ready_requests_total{result=\"ready\"} 1"),
+        "{body}"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}

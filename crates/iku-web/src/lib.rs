@@ -1,0 +1,153 @@
+//! The iku server. Today: liveness (`/health`), readiness (`/ready`: the database answers),
+//! and Prometheus metrics on a listener of their own, so they can be kept off the network the
+//! users reach. The caseworkers' UI, the JSON API and authentication arrive with later issues;
+//! they will reach the register through `iku_storage::Store` on blocking threads, as
+//! readiness does here.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Counters for the metrics listener.
+#[derive(Default)]
+struct Metrics {
+    health: AtomicU64,
+    ready: AtomicU64,
+    not_ready: AtomicU64,
+}
+
+struct AppState {
+    database: String,
+    metrics: Metrics,
+}
+
+/// One stable error shape: a code for programs, a message for people, no details (those go
+/// to the log, never to the client).
+fn error(status: StatusCode, code: &'static str, message: &'static str) -> Response {
+    let body = serde_json::json!({ "code": code, "message": message });
+    (status, axum::Json(body)).into_response()
+}
+
+async fn health(State(state): State<Arc<AppState>>) -> &'static str {
+    state.metrics.health.fetch_add(1, Ordering::Relaxed);
+    "ok\n"
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let database = state.database.clone();
+    let answered = tokio::task::spawn_blocking(move || {
+        iku_storage::open(&database).and_then(|mut s| s.count())
+    })
+    .await;
+    match answered {
+        Ok(Ok(_)) => {
+            state.metrics.ready.fetch_add(1, Ordering::Relaxed);
+            "ready\n".into_response()
+        }
+        _ => {
+            state.metrics.not_ready.fetch_add(1, Ordering::Relaxed);
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database does not answer",
+            )
+        }
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> String {
+    let m = &state.metrics;
+    format!(
+        "# HELP iku_health_requests_total Liveness checks answered.\n# TYPE iku_health_requests_total counter\niku_health_requests_total {}\n\
+         # HELP iku_ready_requests_total Readiness checks, by result.\n# TYPE iku_ready_requests_total counter\n\
+         iku_ready_requests_total{{result=\"ready\"}} {}\niku_ready_requests_total{{result=\"not_ready\"}} {}\n",
+        m.health.load(Ordering::Relaxed),
+        m.ready.load(Ordering::Relaxed),
+        m.not_ready.load(Ordering::Relaxed),
+    )
+}
+
+/// The addresses the server actually listens on (a port 0 asked for becomes a real one).
+pub struct Bound {
+    pub app: SocketAddr,
+    pub metrics: SocketAddr,
+}
+
+/// Runs the server until ctrl-c or SIGTERM; `on_bound` hears the addresses once listening.
+pub async fn serve(
+    database: String,
+    app: SocketAddr,
+    metrics_addr: SocketAddr,
+    on_bound: impl FnOnce(&Bound),
+) -> Result<(), ServeError> {
+    let state = Arc::new(AppState {
+        database,
+        metrics: Metrics::default(),
+    });
+    let app_router = Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .with_state(state.clone());
+    let metrics_router = Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    let listen = |addr: SocketAddr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Listen { addr, source })
+    };
+    let app_listener = listen(app).await?;
+    let metrics_listener = listen(metrics_addr).await?;
+    let local = |l: &TcpListener, asked: SocketAddr| l.local_addr().unwrap_or(asked);
+    on_bound(&Bound {
+        app: local(&app_listener, app),
+        metrics: local(&metrics_listener, metrics_addr),
+    });
+    let app_server = axum::serve(app_listener, app_router).with_graceful_shutdown(shutdown());
+    let metrics_server =
+        axum::serve(metrics_listener, metrics_router).with_graceful_shutdown(shutdown());
+    let (a, m) = tokio::join!(app_server, metrics_server);
+    a.and(m).map_err(ServeError::Serve)
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
