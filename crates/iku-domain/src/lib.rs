@@ -3,6 +3,7 @@
 //! Pure: no I/O, no async, no database. Storage, statistics and the web application build on
 //! the types and the one query here (`Register::view(T).state_as_of(D)`).
 
+pub mod access;
 pub mod calendar;
 pub mod codes;
 pub mod event;

@@ -33,6 +33,10 @@ pub enum StoreError {
     SchemaTooNew { found: i64, known: i64 },
     #[error("{0}")]
     Unsupported(&'static str),
+    #[error("account {0} exists already")]
+    AccountExists(String),
+    #[error("no account {0}")]
+    NoAccount(String),
 }
 
 /// The server's own message where there is one (the driver's Display says only "db error").
@@ -91,6 +95,45 @@ impl NewPublication {
             document: self.document,
         }
     }
+}
+
+/// A staff account as stored (no TOTP secret here: it is opened only at login).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub username: iku_domain::access::Username,
+    pub role: iku_domain::access::Role,
+    pub office: Option<String>,
+    /// argon2id, PHC string format.
+    pub password_hash: String,
+    pub must_change: bool,
+    pub totp_enrolled: bool,
+    pub disabled: bool,
+}
+
+/// An account from its stored columns; a name or role that no longer parses is corruption.
+pub(crate) fn account(
+    username: String,
+    role: &str,
+    office: Option<String>,
+    password_hash: String,
+    must_change: bool,
+    totp_enrolled: bool,
+    disabled: bool,
+) -> Result<Account, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt {
+        seq: -1,
+        message: format!("account {username}: {what}"),
+    };
+    Ok(Account {
+        username: iku_domain::access::Username::parse(&username)
+            .map_err(|_| corrupt("bad name"))?,
+        role: iku_domain::access::Role::parse(role).ok_or_else(|| corrupt("unknown role"))?,
+        office,
+        password_hash,
+        must_change,
+        totp_enrolled,
+        disabled,
+    })
 }
 
 /// A frozen review.
@@ -156,6 +199,26 @@ pub trait Store {
 
     /// The whole audit chain in seq order, and its head (last seq and hash).
     fn audit_chain(&mut self) -> Result<audit::AuditChain, StoreError>;
+
+    /// Adds an account; an existing name is refused.
+    fn add_account(
+        &mut self,
+        account: &Account,
+        at: iku_domain::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Every account, by name.
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError>;
+
+    /// Disables (or enables) an account.
+    fn set_disabled(
+        &mut self,
+        username: &iku_domain::access::Username,
+        disabled: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Forgets an account's TOTP secret: a new one is enrolled at the next login.
+    fn reset_totp(&mut self, username: &iku_domain::access::Username) -> Result<(), StoreError>;
 
     /// Erases the personal fields of these events (the retention purge) and logs the run;
     /// the events themselves stay. Returns how many sealed values were erased. The erased

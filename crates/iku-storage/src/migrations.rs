@@ -33,6 +33,11 @@ pub const SQLITE: &[Migration] = &[
         name: "audit",
         sql: include_str!("../migrations/sqlite/0005_audit.sql"),
     },
+    Migration {
+        version: 6,
+        name: "accounts",
+        sql: include_str!("../migrations/sqlite/0006_accounts.sql"),
+    },
 ];
 
 pub const POSTGRES: &[Migration] = &[
@@ -60,6 +65,11 @@ pub const POSTGRES: &[Migration] = &[
         version: 5,
         name: "audit",
         sql: include_str!("../migrations/postgres/0005_audit.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "accounts",
+        sql: include_str!("../migrations/postgres/0006_accounts.sql"),
     },
 ];
 

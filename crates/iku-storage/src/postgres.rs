@@ -13,8 +13,11 @@ use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
-use crate::{Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError};
+use crate::{
+    Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
+};
 use iku_domain::Timestamp;
+use iku_domain::access::Username;
 
 pub struct PostgresStore {
     client: Client,
@@ -368,6 +371,53 @@ impl Store for PostgresStore {
             .map(|r| (r.get(0), r.get(1)));
         tx.commit()?;
         Ok(AuditChain { entries, head })
+    }
+
+    fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
+        let inserted = self.client.execute(
+            "INSERT INTO accounts (username, role, office, password_hash, must_change, disabled, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING",
+            &[&a.username.as_str(), &a.role.name(), &a.office, &a.password_hash, &a.must_change, &a.disabled, &at.micros()],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::AccountExists(a.username.to_string()));
+        }
+        Ok(())
+    }
+
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
+        self.client
+            .query(
+                "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
+                 FROM accounts ORDER BY username",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| account(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+            .collect()
+    }
+
+    fn set_disabled(&mut self, username: &Username, disabled: bool) -> Result<(), StoreError> {
+        let n = self.client.execute(
+            "UPDATE accounts SET disabled = $1 WHERE username = $2",
+            &[&disabled, &username.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
+    }
+
+    fn reset_totp(&mut self, username: &Username) -> Result<(), StoreError> {
+        let n = self.client.execute(
+            "UPDATE accounts SET totp_key_id = NULL, totp_nonce = NULL, totp_secret = NULL, last_totp_step = NULL
+             WHERE username = $1",
+            &[&username.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
     }
 
     fn backup_to(&mut self, _: &std::path::Path) -> Result<(), StoreError> {

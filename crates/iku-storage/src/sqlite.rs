@@ -14,8 +14,11 @@ use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
-use crate::{Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError};
+use crate::{
+    Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
+};
 use iku_domain::Timestamp;
+use iku_domain::access::Username;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -364,6 +367,73 @@ impl Store for SqliteStore {
             .optional()?;
         tx.commit()?;
         Ok(AuditChain { entries, head })
+    }
+
+    fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
+        let inserted = self.conn.execute(
+            "INSERT INTO accounts (username, role, office, password_hash, must_change, disabled, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (username) DO NOTHING",
+            params![a.username.as_str(), a.role.name(), a.office, a.password_hash, a.must_change, a.disabled, at.micros()],
+        )?;
+        if inserted == 0 {
+            return Err(StoreError::AccountExists(a.username.to_string()));
+        }
+        Ok(())
+    }
+
+    fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
+             FROM accounts ORDER BY username",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (username, role, office, password_hash, must_change, totp_enrolled, disabled) =
+                row?;
+            account(
+                username,
+                &role,
+                office,
+                password_hash,
+                must_change,
+                totp_enrolled,
+                disabled,
+            )
+        })
+        .collect()
+    }
+
+    fn set_disabled(&mut self, username: &Username, disabled: bool) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET disabled = ?1 WHERE username = ?2",
+            params![disabled, username.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
+    }
+
+    fn reset_totp(&mut self, username: &Username) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET totp_key_id = NULL, totp_nonce = NULL, totp_secret = NULL, last_totp_step = NULL
+             WHERE username = ?1",
+            [username.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
     }
 
     fn backup_to(&mut self, path: &Path) -> Result<(), StoreError> {

@@ -215,6 +215,7 @@ contract!(
     resealing_moves_every_value_to_the_active_key,
     erasure_keeps_the_events_and_removes_only_their_personal_fields,
     the_audit_chain_catches_a_changed_removed_or_reordered_entry,
+    accounts_are_added_once_disabled_and_reset,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -656,4 +657,53 @@ fn the_audit_chain_catches_a_changed_removed_or_reordered_entry(db: &TestDb) {
             store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(verify(&key, &entries, head), Err(expected), "{tamper}");
     }
+}
+
+fn accounts_are_added_once_disabled_and_reset(db: &TestDb) {
+    use iku_domain::access::{Role, Username};
+    use iku_storage::{Account, StoreError};
+    let mut store = db.open();
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let name = |s: &str| Username::parse(s).unwrap_or_else(|e| panic!("{e}"));
+    let maria = Account {
+        username: name("maria"),
+        role: Role::Caseworker,
+        office: Some("helsinki".into()),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        must_change: true,
+        totp_enrolled: false,
+        disabled: false,
+    };
+    store
+        .add_account(&maria, at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        matches!(store.add_account(&maria, at), Err(StoreError::AccountExists(n)) if n == "maria")
+    );
+    let stats = Account {
+        username: name("sten"),
+        role: Role::Statistician,
+        office: None,
+        ..maria.clone()
+    };
+    store
+        .add_account(&stats, at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.accounts().ok(), Some(vec![maria.clone(), stats]));
+    store
+        .set_disabled(&name("maria"), true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .reset_totp(&name("maria"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let listed = store.accounts().unwrap_or_default();
+    assert!(listed[0].disabled && !listed[0].totp_enrolled);
+    assert!(matches!(
+        store.set_disabled(&name("nobody"), true),
+        Err(StoreError::NoAccount(_))
+    ));
+    assert!(matches!(
+        store.reset_totp(&name("nobody")),
+        Err(StoreError::NoAccount(_))
+    ));
 }

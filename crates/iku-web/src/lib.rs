@@ -4,6 +4,8 @@
 //! they will reach the register through `iku_storage::Store` on blocking threads, as
 //! readiness does here.
 
+pub mod auth;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -3,6 +3,7 @@
 mod config;
 mod lifecycle;
 mod progress;
+mod users;
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
@@ -110,6 +111,11 @@ enum Command {
         #[arg(long, global = true)]
         as_of: Option<String>,
     },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The audit chain.
     Audit {
         #[command(subcommand)]
@@ -158,6 +164,28 @@ enum RetentionCommand {
     /// Erases the personal fields of the persons due; their codes and dates stay for the
     /// statistics. Logged; running it again erases nothing more.
     Purge,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds an account with a random first password, shown once.
+    Add {
+        username: String,
+        /// caseworker, director, statistician, admin or auditor
+        #[arg(long)]
+        role: String,
+        /// The office of a caseworker.
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Stops an account from logging in.
+    Disable { username: String },
+    /// Lets a disabled account log in again.
+    Enable { username: String },
+    /// Forgets the account's TOTP app; a new one is enrolled at the next login.
+    ResetTotp { username: String },
+    /// Lists the accounts.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -363,6 +391,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
         } => match command {
             RetentionCommand::Plan => lifecycle::retention_plan(&config, years, as_of.as_deref()),
             RetentionCommand::Purge => lifecycle::retention_purge(&config, years, as_of.as_deref()),
+        },
+        Command::User { command } => match command {
+            UserCommand::Add {
+                username,
+                role,
+                office,
+            } => users::add(&config, &username, &role, office),
+            UserCommand::Disable { username } => users::set_disabled(&config, &username, true),
+            UserCommand::Enable { username } => users::set_disabled(&config, &username, false),
+            UserCommand::ResetTotp { username } => users::reset_totp(&config, &username),
+            UserCommand::List => users::list(&config),
         },
         Command::Audit {
             command: AuditCommand::Verify,

@@ -680,3 +680,83 @@ fn the_server_answers_health_readiness_and_metrics_on_its_own_listener() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn admins_add_disable_and_reset_accounts_on_record() {
+    let iku = Iku::new();
+    let out = iku.ok(&[
+        "user",
+        "add",
+        "maria",
+        "--role",
+        "caseworker",
+        "--office",
+        "helsinki",
+    ]);
+    let password = out
+        .lines()
+        .nth(1)
+        .and_then(|l| l.rsplit(' ').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(password.len(), 20, "{out}");
+    let conn =
+        rusqlite::Connection::open(iku.path("data/iku.db")).unwrap_or_else(|e| panic!("{e}"));
+    let stored: String = conn
+        .query_row(
+            "SELECT password_hash FROM accounts WHERE username = 'maria'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stored.starts_with("$argon2id$") && !stored.contains(&password));
+    assert!(iku_password_matches(&password, &stored));
+    assert!(
+        iku.fails(&["user", "add", "maria", "--role", "director"])
+            .contains("exists already")
+    );
+    assert!(
+        iku.fails(&["user", "add", "sten", "--role", "caseworker"])
+            .contains("belongs to an office")
+    );
+    assert!(
+        iku.fails(&[
+            "user",
+            "add",
+            "sten",
+            "--role",
+            "statistician",
+            "--office",
+            "oulu"
+        ])
+        .contains("only a caseworker")
+    );
+    assert!(
+        iku.fails(&["user", "add", "Sten", "--role", "statistician"])
+            .contains("lowercase")
+    );
+    iku.ok(&["user", "disable", "maria"]);
+    iku.ok(&["user", "reset-totp", "maria"]);
+    let listed = iku.ok(&["user", "list"]);
+    assert!(
+        listed.contains("maria\tcaseworker\thelsinki\tnot enrolled\tdisabled"),
+        "{listed}"
+    );
+    assert!(
+        iku.fails(&["user", "disable", "nobody"])
+            .contains("no account nobody")
+    );
+    let actions: Vec<String> = conn
+        .prepare("SELECT action FROM audit_log ORDER BY seq")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(actions, ["user.add", "user.disable", "user.reset_totp"]);
+    assert!(
+        iku.ok(&["audit", "verify"])
+            .starts_with("ok: 3 audit entries")
+    );
+}
+
+fn iku_password_matches(password: &str, stored: &str) -> bool {
+    iku_web::auth::password::verify(password, stored)
+}
