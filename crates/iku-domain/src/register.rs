@@ -7,7 +7,10 @@
 //! replaced. Visible events apply in order of (date, recorded_at, seq), seq being the order in
 //! which events entered the register.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet, FxHasher};
 use time::Date;
 
 use crate::calendar::Timestamp;
@@ -20,9 +23,16 @@ use crate::state::RegisterState;
 #[derive(Debug, Clone, Default)]
 pub struct Register {
     events: Vec<Event>,
-    index: HashMap<EventId, u32>,
+    /// Positions by event id, hashed from the events themselves (no second copy of the ids).
+    index: HashTable<u32>,
     /// For each event, the event that corrects or retracts it.
     successor: Vec<Option<u32>>,
+}
+
+fn hash_id(id: &EventId) -> u64 {
+    let mut h = FxHasher::default();
+    id.as_str().hash(&mut h);
+    h.finish()
 }
 
 fn violation(e: &Event, rule: Rule, detail: impl Into<String>) -> Violation {
@@ -49,7 +59,7 @@ impl Register {
     pub fn push(&mut self, e: Event) -> Result<(), Violation> {
         let seq = u32::try_from(self.events.len())
             .map_err(|_| violation(&e, Rule::AmendsEarlierEvent, "the register is full"))?;
-        if self.index.contains_key(&e.id) {
+        if self.find(&e.id).is_some() {
             return Err(violation(
                 &e,
                 Rule::AmendsEarlierEvent,
@@ -61,7 +71,7 @@ impl Register {
             _ => None,
         };
         if let Some(t) = target {
-            let Some(&ti) = self.index.get(t) else {
+            let Some(ti) = self.find(t) else {
                 return Err(violation(
                     &e,
                     Rule::AmendsEarlierEvent,
@@ -95,10 +105,19 @@ impl Register {
             }
             self.successor[ti as usize] = Some(seq);
         }
-        self.index.insert(e.id.clone(), seq);
+        let hash = hash_id(&e.id);
         self.successor.push(None);
         self.events.push(e);
+        let events = &self.events;
+        self.index
+            .insert_unique(hash, seq, |&i| hash_id(&events[i as usize].id));
         Ok(())
+    }
+
+    fn find(&self, id: &EventId) -> Option<u32> {
+        self.index
+            .find(hash_id(id), |&i| self.events[i as usize].id == *id)
+            .copied()
     }
 
     pub fn len(&self) -> usize {
@@ -120,33 +139,35 @@ impl Register {
     }
 
     pub fn get(&self, id: &EventId) -> Option<&Event> {
-        self.index.get(id).map(|&i| &self.events[i as usize])
+        self.find(id).map(|i| &self.events[i as usize])
     }
 
     /// The position of an event in the register (its seq).
     pub fn seq_of(&self, id: &EventId) -> Option<usize> {
-        self.index.get(id).map(|&i| i as usize)
+        self.find(id).map(|i| i as usize)
     }
 
     /// The events visible as recorded at `as_recorded_at` (everything if `None`), in the order
     /// they apply. Retractions only void; they are not part of the view.
     pub fn view(&self, as_recorded_at: Option<Timestamp>) -> View<'_> {
         let seen = |i: u32| as_recorded_at.is_none_or(|t| self.events[i as usize].recorded_at <= t);
-        let mut order: Vec<u32> = (0..self.events.len() as u32)
+        // The sort keys side by side: sorting them does not chase the events in memory.
+        let mut order: Vec<(Date, Timestamp, u32)> = (0..self.events.len() as u32)
             .filter(|&i| {
                 seen(i)
                     && !matches!(self.events[i as usize].body, EventBody::Retraction { .. })
                     && !self.successor[i as usize].is_some_and(seen)
             })
+            .map(|i| {
+                let e = &self.events[i as usize];
+                (e.date, e.recorded_at, i)
+            })
             .collect();
-        order.sort_unstable_by_key(|&i| {
-            let e = &self.events[i as usize];
-            (e.date, e.recorded_at, i)
-        });
+        order.sort_unstable();
         View {
             events: order
                 .into_iter()
-                .map(|i| &self.events[i as usize])
+                .map(|(_, _, i)| &self.events[i as usize])
                 .collect(),
         }
     }

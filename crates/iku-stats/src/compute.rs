@@ -204,7 +204,6 @@ pub fn compute(register: &Register, period: Period, as_recorded_at: Option<Times
 /// One person's fold: the checkpoints still ahead and what was seen at those passed.
 struct Fold<'a> {
     person: &'a PersonId,
-    end: Date,
     /// 31 Decembers before the period's end, then the period's end.
     checkpoints: Vec<Date>,
     next_checkpoint: usize,
@@ -212,7 +211,6 @@ struct Fold<'a> {
     pending: Option<(Date, ApplicationId)>,
     /// The first admission of each year, as on its day.
     admissions: BTreeMap<i32, Admission>,
-    at_end: Option<PersonState>,
 }
 
 impl Fold<'_> {
@@ -243,9 +241,6 @@ impl Fold<'_> {
         {
             if let Some(p) = person {
                 count_clients_at_year_end(p, c, tally);
-                if c == self.end {
-                    self.at_end = Some(p.clone());
-                }
             }
             self.next_checkpoint += 1;
         }
@@ -265,12 +260,10 @@ fn fold_person(
     checkpoints.push(end);
     let mut fold = Fold {
         person,
-        end,
         checkpoints,
         next_checkpoint: 0,
         pending: None,
         admissions: BTreeMap::new(),
-        at_end: None,
     };
     let mut state = RegisterState::default();
     for e in events.iter().take_while(|e| e.date <= end) {
@@ -286,7 +279,8 @@ fn fold_person(
     }
     fold.pass(None, &state, tally);
 
-    let Some(p) = fold.at_end.as_ref() else {
+    // Only events dated up to the end were applied: the state now is the state at the end.
+    let Some(p) = state.persons.get(person) else {
         return;
     };
     count_period_events(p, period, tally);

@@ -20,6 +20,11 @@ use iku_storage::{ImportError, KeyError, Personals, StoreError};
 
 use crate::config::Config;
 
+// The register is many small allocations (ids, events) made and freed on several threads at
+// once; mimalloc handles that far better than the system allocator (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// iku: the register and statistics of the assistance system for victims of human trafficking.
 #[derive(Parser)]
 #[command(name = "iku", version, about)]
