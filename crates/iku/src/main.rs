@@ -3,6 +3,7 @@
 mod config;
 mod lifecycle;
 mod progress;
+mod reports;
 mod users;
 
 use std::fs::File;
@@ -65,17 +66,17 @@ enum Command {
     /// Computes the annual or semiannual review of a year.
     Report {
         #[arg(value_enum)]
-        kind: ReportKind,
+        kind: reports::ReportKind,
         year: i32,
-        #[arg(long, value_enum, default_value_t = Format::Json)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = reports::Format::Json)]
+        format: reports::Format,
         /// Language of the labels (CSV, HTML, XLSX).
-        #[arg(long, value_enum, default_value_t = Language::Fi)]
-        lang: Language,
+        #[arg(long, value_enum, default_value_t = reports::Language::Fi)]
+        lang: reports::Language,
         /// `published` (the default for anything that leaves the system) or `internal` (exact
         /// counts, for statisticians).
-        #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
-        disclosure: DisclosureMode,
+        #[arg(long, value_enum, default_value_t = reports::DisclosureMode::Published)]
+        disclosure: reports::DisclosureMode,
         /// Read the register as it was recorded at this moment (RFC 3339), e.g. to reproduce a
         /// published review.
         #[arg(long)]
@@ -91,10 +92,10 @@ enum Command {
     /// disclosure settings are stored, never to change.
     Publish {
         #[arg(value_enum)]
-        kind: ReportKind,
+        kind: reports::ReportKind,
         year: i32,
-        #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
-        disclosure: DisclosureMode,
+        #[arg(long, value_enum, default_value_t = reports::DisclosureMode::Published)]
+        disclosure: reports::DisclosureMode,
     },
     /// Loads published figures of the years before the register (JSON; see
     /// `iku_stats::series`) for the long series tables.
@@ -206,33 +207,6 @@ enum KeysCommand {
     Rotate,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum ReportKind {
-    Annual,
-    Semiannual,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Format {
-    Json,
-    Csv,
-    Html,
-    Xlsx,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum Language {
-    Fi,
-    Sv,
-    En,
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum DisclosureMode {
-    Published,
-    Internal,
-}
-
 /// What can go wrong in a command; each says what to do about it.
 #[derive(Debug, thiserror::Error)]
 enum CliError {
@@ -306,83 +280,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
             as_recorded_at,
             compare_published,
             out,
-        } => {
-            let as_recorded_at = as_recorded_at
-                .map(|t| {
-                    Timestamp::parse(&t)
-                        .map_err(|e| CliError::Config(format!("--as-recorded-at: {e}")))
-                })
-                .transpose()?;
-            let mut store = iku_storage::open(&config.database)?;
-            if compare_published {
-                return compare_published_review(store.as_mut(), kind, year, out.as_deref());
-            }
-            let review = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
-            // Exact counts are for statisticians only, and every such run is on record.
-            if let DisclosureMode::Internal = disclosure {
-                config.audit(
-                    store.as_mut(),
-                    "report.internal",
-                    format!("{} {year}", review.report),
-                )?;
-            }
-            let lang = match lang {
-                Language::Fi => iku_domain::codes::Lang::Fi,
-                Language::Sv => iku_domain::codes::Lang::Sv,
-                Language::En => iku_domain::codes::Lang::En,
-            };
-            let bytes = match format {
-                Format::Json => review.to_json().into_bytes(),
-                Format::Csv => iku_stats::csv::to_csv(&review, lang).into_bytes(),
-                Format::Html => iku_stats::html::to_html(&review, lang).into_bytes(),
-                Format::Xlsx => iku_stats::xlsx::to_xlsx(&review, lang)
-                    .map_err(|e| CliError::Config(format!("cannot make the workbook: {e}")))?,
-            };
-            write_output(out.as_deref(), |w| w.write_all(&bytes))
-        }
+        } => reports::report(
+            &config,
+            reports::ReportRequest {
+                kind,
+                year,
+                format,
+                lang,
+                disclosure,
+                as_recorded_at,
+                compare_published,
+                out,
+            },
+        ),
         Command::Publish {
             kind,
             year,
             disclosure,
-        } => {
-            let mut store = iku_storage::open(&config.database)?;
-            let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-            let review = review_of(store.as_mut(), kind, year, Some(now), disclosure)?;
-            let publication = store.publish(
-                iku_storage::NewPublication {
-                    report: review.report.to_owned(),
-                    year,
-                    as_recorded_at: now,
-                    disclosure: review.disclosure.mode.to_owned(),
-                    document: review.to_json(),
-                },
-                now,
-            )?;
-            config.audit(
-                store.as_mut(),
-                "publish",
-                format!(
-                    "{} {} version {}",
-                    publication.report, publication.year, publication.version
-                ),
-            )?;
-            println!(
-                "published {} {} version {} (publication {}), as recorded at {}",
-                publication.report, publication.year, publication.version, publication.id, now
-            );
-            Ok(())
-        }
-        Command::SeriesAggregates { file } => {
-            let document = std::fs::read_to_string(&file).map_err(file_error(&file))?;
-            iku_stats::series::SeriesAggregates::parse(&document)
-                .map_err(|e| CliError::Config(format!("{}: {e}", file.display())))?;
-            let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-            let mut store = iku_storage::open(&config.database)?;
-            store.load_series_aggregates(&document, now)?;
-            config.audit(store.as_mut(), "series.load", file.display().to_string())?;
-            println!("loaded the series aggregates of {}", file.display());
-            Ok(())
-        }
+        } => reports::publish(&config, kind, year, disclosure),
+        Command::SeriesAggregates { file } => reports::series_aggregates(&config, &file),
         Command::Backup { file } => lifecycle::backup(&config, &file),
         Command::Restore { file } => lifecycle::restore(&config, &file),
         Command::Verify => lifecycle::verify(&config),
@@ -427,30 +343,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Publications => {
-            let mut store = iku_storage::open(&config.database)?;
-            println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");
-            for p in store.publications()? {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}\t{}",
-                    p.id, p.report, p.year, p.version, p.disclosure, p.as_recorded_at
-                );
-            }
-            Ok(())
-        }
-        Command::Publication { id, out } => {
-            let mut store = iku_storage::open(&config.database)?;
-            let publication = store
-                .publications()?
-                .into_iter()
-                .find(|p| p.id == id)
-                .ok_or_else(|| {
-                    CliError::Config(format!("no publication {id}: see `iku publications`"))
-                })?;
-            write_output(out.as_deref(), |w| {
-                w.write_all(publication.document.as_bytes())
-            })
-        }
+        Command::Publications => reports::publications(&config),
+        Command::Publication { id, out } => reports::publication(&config, id, out.as_deref()),
         Command::DemoData { out } => {
             let events = iku_generate::demo::calibrated_register();
             if out.is_some() {
@@ -513,84 +407,6 @@ fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
     }
-}
-
-fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
-    match kind {
-        ReportKind::Annual => iku_stats::Period::annual(year),
-        ReportKind::Semiannual => iku_stats::Period::semiannual(year),
-    }
-}
-
-/// Computes a review from the register (statistics need no personal field, so no key is
-/// loaded).
-fn review_of(
-    store: &mut dyn iku_storage::Store,
-    kind: ReportKind,
-    year: i32,
-    as_recorded_at: Option<Timestamp>,
-    disclosure: DisclosureMode,
-) -> Result<iku_stats::Review, CliError> {
-    let register = store.load(Personals::Leave)?;
-    let mut review = iku_stats::compute(&register, period_of(kind, year), as_recorded_at);
-    if let Some(document) = store.series_aggregates()? {
-        // Checked when loaded; a document that no longer parses is reported, not skipped.
-        iku_stats::series::SeriesAggregates::parse(&document)
-            .map_err(|e| CliError::Config(format!("stored series aggregates: {e}")))?
-            .apply(&mut review);
-    }
-    Ok(match disclosure {
-        DisclosureMode::Published => iku_stats::publish_simple(review),
-        DisclosureMode::Internal => review,
-    })
-}
-
-/// The cells that changed since the latest publication of a review, with the same disclosure
-/// settings, as CSV.
-fn compare_published_review(
-    store: &mut dyn iku_storage::Store,
-    kind: ReportKind,
-    year: i32,
-    out: Option<&Path>,
-) -> Result<(), CliError> {
-    let period = period_of(kind, year);
-    let report = match kind {
-        ReportKind::Annual => "annual",
-        ReportKind::Semiannual => "semiannual",
-    };
-    let published = store
-        .publications()?
-        .into_iter()
-        .rfind(|p| p.report == report && p.year == year)
-        .ok_or_else(|| {
-            CliError::Config(format!(
-                "the {report} review of {year} has not been published"
-            ))
-        })?;
-    let disclosure = if published.disclosure == "internal" {
-        DisclosureMode::Internal
-    } else {
-        DisclosureMode::Published
-    };
-    let current = review_of(store, kind, period.year, None, disclosure)?;
-    let changes = iku_stats::compare::compare(&published.document, &current).map_err(|e| {
-        CliError::Config(format!("publication {} is not a review: {e}", published.id))
-    })?;
-    let show = |v: Option<u64>| v.map_or("–".to_owned(), |v| v.to_string());
-    write_output(out, |w| {
-        writeln!(w, "table,key,published,current")?;
-        for c in &changes {
-            writeln!(
-                w,
-                "{},{},{},{}",
-                c.table,
-                c.key,
-                show(c.published),
-                show(c.current)
-            )?;
-        }
-        Ok(())
-    })
 }
 
 fn init(config: &Config) -> Result<(), CliError> {

@@ -1,0 +1,239 @@
+//! `iku report`, `publish`, `publications`, `publication`, `series-aggregates`: the reviews
+//! from the command line.
+
+use std::path::{Path, PathBuf};
+
+use iku_domain::Timestamp;
+use iku_storage::Personals;
+
+use crate::config::Config;
+use crate::{CliError, file_error, write_output};
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ReportKind {
+    Annual,
+    Semiannual,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
+    Html,
+    Xlsx,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Language {
+    Fi,
+    Sv,
+    En,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DisclosureMode {
+    Published,
+    Internal,
+}
+
+/// What `iku report` was asked for.
+pub struct ReportRequest {
+    pub kind: ReportKind,
+    pub year: i32,
+    pub format: Format,
+    pub lang: Language,
+    pub disclosure: DisclosureMode,
+    pub as_recorded_at: Option<String>,
+    pub compare_published: bool,
+    pub out: Option<PathBuf>,
+}
+
+pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
+    let ReportRequest {
+        kind,
+        year,
+        format,
+        lang,
+        disclosure,
+        as_recorded_at,
+        compare_published,
+        out,
+    } = request;
+    let as_recorded_at = as_recorded_at
+        .map(|t| {
+            Timestamp::parse(&t).map_err(|e| CliError::Config(format!("--as-recorded-at: {e}")))
+        })
+        .transpose()?;
+    let mut store = iku_storage::open(&config.database)?;
+    if compare_published {
+        return compare_published_review(store.as_mut(), kind, year, out.as_deref());
+    }
+    let review = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
+    // Exact counts are for statisticians only, and every such run is on record.
+    if let DisclosureMode::Internal = disclosure {
+        config.audit(
+            store.as_mut(),
+            "report.internal",
+            format!("{} {year}", review.report),
+        )?;
+    }
+    let lang = match lang {
+        Language::Fi => iku_domain::codes::Lang::Fi,
+        Language::Sv => iku_domain::codes::Lang::Sv,
+        Language::En => iku_domain::codes::Lang::En,
+    };
+    let bytes = match format {
+        Format::Json => review.to_json().into_bytes(),
+        Format::Csv => iku_stats::csv::to_csv(&review, lang).into_bytes(),
+        Format::Html => iku_stats::html::to_html(&review, lang).into_bytes(),
+        Format::Xlsx => iku_stats::xlsx::to_xlsx(&review, lang)
+            .map_err(|e| CliError::Config(format!("cannot make the workbook: {e}")))?,
+    };
+    write_output(out.as_deref(), |w| w.write_all(&bytes))
+}
+
+pub fn publish(
+    config: &Config,
+    kind: ReportKind,
+    year: i32,
+    disclosure: DisclosureMode,
+) -> Result<(), CliError> {
+    let mut store = iku_storage::open(&config.database)?;
+    let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+    let review = review_of(store.as_mut(), kind, year, Some(now), disclosure)?;
+    let publication = store.publish(
+        iku_storage::NewPublication {
+            report: review.report.to_owned(),
+            year,
+            as_recorded_at: now,
+            disclosure: review.disclosure.mode.to_owned(),
+            document: review.to_json(),
+        },
+        now,
+    )?;
+    config.audit(
+        store.as_mut(),
+        "publish",
+        format!(
+            "{} {} version {}",
+            publication.report, publication.year, publication.version
+        ),
+    )?;
+    println!(
+        "published {} {} version {} (publication {}), as recorded at {}",
+        publication.report, publication.year, publication.version, publication.id, now
+    );
+    Ok(())
+}
+
+pub fn series_aggregates(config: &Config, file: &Path) -> Result<(), CliError> {
+    let document = std::fs::read_to_string(file).map_err(file_error(file))?;
+    iku_stats::series::SeriesAggregates::parse(&document)
+        .map_err(|e| CliError::Config(format!("{}: {e}", file.display())))?;
+    let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
+    let mut store = iku_storage::open(&config.database)?;
+    store.load_series_aggregates(&document, now)?;
+    config.audit(store.as_mut(), "series.load", file.display().to_string())?;
+    println!("loaded the series aggregates of {}", file.display());
+    Ok(())
+}
+
+pub fn publications(config: &Config) -> Result<(), CliError> {
+    let mut store = iku_storage::open(&config.database)?;
+    println!("id\treport\tyear\tversion\tdisclosure\tas recorded at");
+    for p in store.publications()? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            p.id, p.report, p.year, p.version, p.disclosure, p.as_recorded_at
+        );
+    }
+    Ok(())
+}
+
+pub fn publication(config: &Config, id: i64, out: Option<&Path>) -> Result<(), CliError> {
+    let mut store = iku_storage::open(&config.database)?;
+    let publication = store
+        .publications()?
+        .into_iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| CliError::Config(format!("no publication {id}: see `iku publications`")))?;
+    write_output(out, |w| w.write_all(publication.document.as_bytes()))
+}
+
+fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
+    match kind {
+        ReportKind::Annual => iku_stats::Period::annual(year),
+        ReportKind::Semiannual => iku_stats::Period::semiannual(year),
+    }
+}
+
+/// Computes a review from the register (statistics need no personal field, so no key is
+/// loaded).
+pub(crate) fn review_of(
+    store: &mut dyn iku_storage::Store,
+    kind: ReportKind,
+    year: i32,
+    as_recorded_at: Option<Timestamp>,
+    disclosure: DisclosureMode,
+) -> Result<iku_stats::Review, CliError> {
+    let register = store.load(Personals::Leave)?;
+    let mut review = iku_stats::compute(&register, period_of(kind, year), as_recorded_at);
+    if let Some(document) = store.series_aggregates()? {
+        // Checked when loaded; a document that no longer parses is reported, not skipped.
+        iku_stats::series::SeriesAggregates::parse(&document)
+            .map_err(|e| CliError::Config(format!("stored series aggregates: {e}")))?
+            .apply(&mut review);
+    }
+    Ok(match disclosure {
+        DisclosureMode::Published => iku_stats::publish_simple(review),
+        DisclosureMode::Internal => review,
+    })
+}
+
+/// The cells that changed since the latest publication of a review, with the same disclosure
+/// settings, as CSV.
+fn compare_published_review(
+    store: &mut dyn iku_storage::Store,
+    kind: ReportKind,
+    year: i32,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
+    let period = period_of(kind, year);
+    let report = match kind {
+        ReportKind::Annual => "annual",
+        ReportKind::Semiannual => "semiannual",
+    };
+    let published = store
+        .publications()?
+        .into_iter()
+        .rfind(|p| p.report == report && p.year == year)
+        .ok_or_else(|| {
+            CliError::Config(format!(
+                "the {report} review of {year} has not been published"
+            ))
+        })?;
+    let disclosure = if published.disclosure == "internal" {
+        DisclosureMode::Internal
+    } else {
+        DisclosureMode::Published
+    };
+    let current = review_of(store, kind, period.year, None, disclosure)?;
+    let changes = iku_stats::compare::compare(&published.document, &current).map_err(|e| {
+        CliError::Config(format!("publication {} is not a review: {e}", published.id))
+    })?;
+    let show = |v: Option<u64>| v.map_or("–".to_owned(), |v| v.to_string());
+    write_output(out, |w| {
+        writeln!(w, "table,key,published,current")?;
+        for c in &changes {
+            writeln!(
+                w,
+                "{},{},{},{}",
+                c.table,
+                c.key,
+                show(c.published),
+                show(c.current)
+            )?;
+        }
+        Ok(())
+    })
+}
