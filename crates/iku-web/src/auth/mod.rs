@@ -1,4 +1,5 @@
-//! Authentication. Today: password hashing; the login flow (TOTP, sessions, lockout) arrives
+//! Authentication. Today: password hashing and TOTP codes; the login flow (TOTP, sessions, lockout) arrives
 //! with the issue "Access".
 
 pub mod password;
+pub mod totp;
