@@ -64,30 +64,7 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Computes the annual or semiannual review of a year.
-    Report {
-        #[arg(value_enum)]
-        kind: reports::ReportKind,
-        year: i32,
-        #[arg(long, value_enum, default_value_t = reports::Format::Json)]
-        format: reports::Format,
-        /// Language of the labels (CSV, HTML, XLSX).
-        #[arg(long, value_enum, default_value_t = reports::Language::Fi)]
-        lang: reports::Language,
-        /// `published` (the default for anything that leaves the system) or `internal` (exact
-        /// counts, for statisticians).
-        #[arg(long, value_enum, default_value_t = reports::DisclosureMode::Published)]
-        disclosure: reports::DisclosureMode,
-        /// Read the register as it was recorded at this moment (RFC 3339), e.g. to reproduce a
-        /// published review.
-        #[arg(long)]
-        as_recorded_at: Option<String>,
-        /// Instead of the review, list the cells that changed since its latest publication
-        /// (CSV: table, key, published, current).
-        #[arg(long)]
-        compare_published: bool,
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
+    Report(reports::ReportRequest),
     /// Freezes a review: its JSON, the moment it was computed as recorded at, and the
     /// disclosure settings are stored, never to change.
     Publish {
@@ -271,28 +248,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Import { file } => import(&config, &file),
         Command::Export { out } => export(&config, out.as_deref()),
-        Command::Report {
-            kind,
-            year,
-            format,
-            lang,
-            disclosure,
-            as_recorded_at,
-            compare_published,
-            out,
-        } => reports::report(
-            &config,
-            reports::ReportRequest {
-                kind,
-                year,
-                format,
-                lang,
-                disclosure,
-                as_recorded_at,
-                compare_published,
-                out,
-            },
-        ),
+        Command::Report(request) => reports::report(&config, request),
         Command::Publish {
             kind,
             year,

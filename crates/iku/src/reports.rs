@@ -37,15 +37,30 @@ pub enum DisclosureMode {
 }
 
 /// What `iku report` was asked for.
+#[derive(clap::Args)]
 pub struct ReportRequest {
-    pub kind: ReportKind,
-    pub year: i32,
-    pub format: Format,
-    pub lang: Language,
-    pub disclosure: DisclosureMode,
-    pub as_recorded_at: Option<String>,
-    pub compare_published: bool,
-    pub out: Option<PathBuf>,
+    #[arg(value_enum)]
+    kind: ReportKind,
+    year: i32,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Language of the labels (CSV, HTML, XLSX).
+    #[arg(long, value_enum, default_value_t = Language::Fi)]
+    lang: Language,
+    /// `published` (the default for anything that leaves the system) or `internal` (exact
+    /// counts, for statisticians).
+    #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
+    disclosure: DisclosureMode,
+    /// Read the register as it was recorded at this moment (RFC 3339), e.g. to reproduce a
+    /// published review.
+    #[arg(long)]
+    as_recorded_at: Option<String>,
+    /// Instead of the review, list the cells that changed since its latest publication
+    /// (CSV: table, key, published, current).
+    #[arg(long)]
+    compare_published: bool,
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
