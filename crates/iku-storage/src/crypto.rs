@@ -40,6 +40,10 @@ pub enum KeyError {
     Tampered { event: EventId },
     #[error("the personal fields of event {event} are not in the expected format")]
     Format { event: EventId },
+    #[error("no key with id {key_id} is loaded; {what} cannot be opened")]
+    UnknownKeyFor { key_id: String, what: String },
+    #[error("{what} does not decrypt: wrong key or altered data")]
+    TamperedValue { what: String },
 }
 
 /// The key id of a value erased by the retention purge: nothing is sealed, nothing to open.
@@ -131,6 +135,11 @@ pub(crate) fn unhex(s: &str) -> Option<[u8; 32]> {
 }
 
 /// The associated data binding a sealed value to its row.
+/// The associated data binding an account's TOTP secret to its account.
+pub fn totp_aad(username: &str) -> Vec<u8> {
+    format!("iku/accounts/totp/{username}").into_bytes()
+}
+
 fn associated_data(event: &EventId) -> Vec<u8> {
     format!("iku/sealed_fields/{event}").into_bytes()
 }
@@ -249,35 +258,19 @@ impl Keyring {
         self.keys.last().map_or("", |k| k.id.as_str())
     }
 
-    /// Seals the personal fields of one event under the active key.
-    pub fn seal(&self, event: &EventId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
-        if fields.erased {
-            return Ok(Sealed {
-                key_id: ERASED.to_owned(),
-                nonce: Vec::new(),
-                ciphertext: Vec::new(),
-            });
-        }
+    /// Seals `plaintext` under the active key, bound to `aad` (the value's place).
+    pub fn seal_bytes(&self, aad: &[u8], plaintext: &[u8]) -> Result<Sealed, KeyError> {
         let key = self.keys.last().ok_or(KeyError::Empty {
             origin: "keyring".into(),
         })?;
-        let mut plain = serde_json::Map::new();
-        for (name, value) in fields.iter() {
-            plain.insert(
-                name.to_owned(),
-                serde_json::Value::String(value.expose().to_owned()),
-            );
-        }
-        let plaintext = serde_json::Value::Object(plain).to_string();
         let nonce = random::<24>()?;
-        let aad = associated_data(event);
         let ciphertext = key
             .cipher
             .encrypt(
                 &XNonce::from(nonce),
                 Payload {
-                    msg: plaintext.as_bytes(),
-                    aad: &aad,
+                    msg: plaintext,
+                    aad,
                 },
             )
             .map_err(|_| KeyError::Random)?;
@@ -288,40 +281,79 @@ impl Keyring {
         })
     }
 
+    /// Opens a value sealed for `aad`; `None` if no loaded key has the value's key id, an
+    /// error if it does not decrypt.
+    fn open_bytes(&self, aad: &[u8], sealed: &Sealed) -> Option<Result<Vec<u8>, ()>> {
+        let key = self.keys.iter().find(|k| k.id == sealed.key_id)?;
+        let Ok(nonce) = <[u8; 24]>::try_from(sealed.nonce.as_slice()) else {
+            return Some(Err(()));
+        };
+        Some(
+            key.cipher
+                .decrypt(
+                    &XNonce::from(nonce),
+                    Payload {
+                        msg: &sealed.ciphertext,
+                        aad,
+                    },
+                )
+                .map_err(|_| ()),
+        )
+    }
+
+    /// Opens a value sealed with `seal_bytes`; `what` names it in errors.
+    pub fn open_named(&self, aad: &[u8], sealed: &Sealed, what: &str) -> Result<Vec<u8>, KeyError> {
+        match self.open_bytes(aad, sealed) {
+            None => Err(KeyError::UnknownKeyFor {
+                key_id: sealed.key_id.clone(),
+                what: what.to_owned(),
+            }),
+            Some(Err(())) => Err(KeyError::TamperedValue {
+                what: what.to_owned(),
+            }),
+            Some(Ok(plain)) => Ok(plain),
+        }
+    }
+
+    /// Seals the personal fields of one event under the active key.
+    pub fn seal(&self, event: &EventId, fields: &PersonalFields) -> Result<Sealed, KeyError> {
+        if fields.erased {
+            return Ok(Sealed {
+                key_id: ERASED.to_owned(),
+                nonce: Vec::new(),
+                ciphertext: Vec::new(),
+            });
+        }
+        let mut plain = serde_json::Map::new();
+        for (name, value) in fields.iter() {
+            plain.insert(
+                name.to_owned(),
+                serde_json::Value::String(value.expose().to_owned()),
+            );
+        }
+        let plaintext = serde_json::Value::Object(plain).to_string();
+        self.seal_bytes(&associated_data(event), plaintext.as_bytes())
+    }
+
     /// Opens the personal fields of one event.
     pub fn open(&self, event: &EventId, sealed: &Sealed) -> Result<PersonalFields, KeyError> {
         if sealed.key_id == ERASED {
             return Ok(PersonalFields::erased());
         }
-        let key = self
-            .keys
-            .iter()
-            .find(|k| k.id == sealed.key_id)
-            .ok_or_else(|| KeyError::UnknownKey {
-                key_id: sealed.key_id.clone(),
-                event: event.clone(),
-            })?;
-        let nonce: [u8; 24] =
-            sealed
-                .nonce
-                .as_slice()
-                .try_into()
-                .map_err(|_| KeyError::Tampered {
+        let plaintext = match self.open_bytes(&associated_data(event), sealed) {
+            None => {
+                return Err(KeyError::UnknownKey {
+                    key_id: sealed.key_id.clone(),
                     event: event.clone(),
-                })?;
-        let aad = associated_data(event);
-        let plaintext = key
-            .cipher
-            .decrypt(
-                &XNonce::from(nonce),
-                Payload {
-                    msg: &sealed.ciphertext,
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| KeyError::Tampered {
-                event: event.clone(),
-            })?;
+                });
+            }
+            Some(Err(())) => {
+                return Err(KeyError::Tampered {
+                    event: event.clone(),
+                });
+            }
+            Some(Ok(plain)) => plain,
+        };
         let format = || KeyError::Format {
             event: event.clone(),
         };

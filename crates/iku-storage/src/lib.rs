@@ -217,6 +217,19 @@ pub trait Store {
         disabled: bool,
     ) -> Result<(), StoreError>;
 
+    /// Stores an account's TOTP secret, sealed (`crypto::totp_aad`), at enrolment.
+    fn enroll_totp(
+        &mut self,
+        username: &iku_domain::access::Username,
+        sealed: &crypto::Sealed,
+    ) -> Result<(), StoreError>;
+
+    /// An account's sealed TOTP secret and the last step accepted, if enrolled.
+    fn totp_secret(
+        &mut self,
+        username: &iku_domain::access::Username,
+    ) -> Result<Option<(crypto::Sealed, Option<i64>)>, StoreError>;
+
     /// Forgets an account's TOTP secret: a new one is enrolled at the next login.
     fn reset_totp(&mut self, username: &iku_domain::access::Username) -> Result<(), StoreError>;
 
@@ -236,10 +249,12 @@ pub trait Store {
     /// working (SQLite; PostgreSQL is backed up with pg_dump).
     fn backup_to(&mut self, path: &std::path::Path) -> Result<(), StoreError>;
 
-    /// How many sealed values each key id seals (erased values are sealed by none).
+    /// How many sealed values (personal fields and TOTP secrets) each key id seals (erased
+    /// values are sealed by none).
     fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError>;
 
-    /// Re-seals up to `limit` values not sealed by the active key, in one transaction;
+    /// Re-seals up to `limit` values (personal fields, then TOTP secrets) not sealed by the
+    /// active key, in one transaction;
     /// returns how many it re-sealed (0: none is left). Interrupted, it loses nothing: each
     /// batch commits whole or not at all, so running it again resumes.
     fn reseal_batch(&mut self, keys: &Keyring, limit: usize) -> Result<usize, StoreError>;

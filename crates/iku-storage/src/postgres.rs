@@ -408,6 +408,39 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn enroll_totp(&mut self, username: &Username, sealed: &Sealed) -> Result<(), StoreError> {
+        let n = self.client.execute(
+            "UPDATE accounts SET totp_key_id = $1, totp_nonce = $2, totp_secret = $3, last_totp_step = NULL
+             WHERE username = $4",
+            &[&sealed.key_id, &sealed.nonce, &sealed.ciphertext, &username.as_str()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
+    }
+
+    fn totp_secret(
+        &mut self,
+        username: &Username,
+    ) -> Result<Option<(Sealed, Option<i64>)>, StoreError> {
+        let row = self.client.query_opt(
+            "SELECT totp_key_id, totp_nonce, totp_secret, last_totp_step FROM accounts
+             WHERE username = $1 AND totp_secret IS NOT NULL",
+            &[&username.as_str()],
+        )?;
+        Ok(row.map(|r| {
+            (
+                Sealed {
+                    key_id: r.get(0),
+                    nonce: r.get(1),
+                    ciphertext: r.get(2),
+                },
+                r.get(3),
+            )
+        }))
+    }
+
     fn reset_totp(&mut self, username: &Username) -> Result<(), StoreError> {
         let n = self.client.execute(
             "UPDATE accounts SET totp_key_id = NULL, totp_nonce = NULL, totp_secret = NULL, last_totp_step = NULL
@@ -429,7 +462,10 @@ impl Store for PostgresStore {
 
     fn sealed_by_key(&mut self) -> Result<Vec<(String, u64)>, StoreError> {
         let rows = self.client.query(
-            "SELECT key_id, COUNT(*) FROM sealed_fields WHERE key_id <> 'erased' GROUP BY key_id ORDER BY key_id",
+            "SELECT key_id, COUNT(*) FROM (
+                 SELECT key_id FROM sealed_fields WHERE key_id <> 'erased'
+                 UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL) AS sealed
+             GROUP BY key_id ORDER BY key_id",
             &[],
         )?;
         Ok(rows
@@ -463,8 +499,30 @@ impl Store for PostgresStore {
                 &[&fresh.key_id, &fresh.nonce, &fresh.ciphertext, &seq],
             )?;
         }
+        // Then the accounts' TOTP secrets, with what is left of the batch.
+        let accounts = tx.query(
+            "SELECT username, totp_key_id, totp_nonce, totp_secret FROM accounts
+             WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1 ORDER BY username LIMIT $2 FOR UPDATE",
+            &[&keys.active_key_id(), &((limit - rows.len()) as i64)],
+        )?;
+        for r in &accounts {
+            let username: &str = r.get(0);
+            let sealed = Sealed {
+                key_id: r.get(1),
+                nonce: r.get(2),
+                ciphertext: r.get(3),
+            };
+            let aad = crate::crypto::totp_aad(username);
+            let secret =
+                keys.open_named(&aad, &sealed, &format!("the TOTP secret of {username}"))?;
+            let fresh = keys.seal_bytes(&aad, &secret)?;
+            tx.execute(
+                "UPDATE accounts SET totp_key_id = $1, totp_nonce = $2, totp_secret = $3 WHERE username = $4",
+                &[&fresh.key_id, &fresh.nonce, &fresh.ciphertext, &username],
+            )?;
+        }
         tx.commit()?;
-        Ok(rows.len())
+        Ok(rows.len() + accounts.len())
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {

@@ -216,6 +216,7 @@ contract!(
     erasure_keeps_the_events_and_removes_only_their_personal_fields,
     the_audit_chain_catches_a_changed_removed_or_reordered_entry,
     accounts_are_added_once_disabled_and_reset,
+    totp_secrets_are_sealed_and_move_with_key_rotation,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -706,4 +707,73 @@ fn accounts_are_added_once_disabled_and_reset(db: &TestDb) {
         store.reset_totp(&name("nobody")),
         Err(StoreError::NoAccount(_))
     ));
+}
+
+fn totp_secrets_are_sealed_and_move_with_key_rotation(db: &TestDb) {
+    use iku_domain::access::{Role, Username};
+    use iku_storage::Account;
+    use iku_storage::crypto::totp_aad;
+    let mut store = db.open();
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let name = Username::parse("maria").unwrap_or_else(|e| panic!("{e}"));
+    let account = Account {
+        username: name.clone(),
+        role: Role::Director,
+        office: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        must_change: false,
+        totp_enrolled: false,
+        disabled: false,
+    };
+    store
+        .add_account(&account, at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.totp_secret(&name).ok(), Some(None));
+    let (old, old_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+    let secret = b"12345678901234567890";
+    let sealed = old
+        .seal_bytes(&totp_aad("maria"), secret)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!sealed.ciphertext.windows(secret.len()).any(|w| w == secret));
+    store
+        .enroll_totp(&name, &sealed)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(store.accounts().unwrap_or_default()[0].totp_enrolled);
+    // Bound to its account: it does not open as another account's.
+    let (stored, last) = store
+        .totp_secret(&name)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("enrolled"));
+    assert_eq!(last, None);
+    assert!(old.open_named(&totp_aad("other"), &stored, "x").is_err());
+    assert_eq!(
+        old.open_named(&totp_aad("maria"), &stored, "x")
+            .ok()
+            .as_deref(),
+        Some(&secret[..])
+    );
+    // Rotation moves it to the new key, like the personal fields.
+    let (new, new_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+    let both =
+        Keyring::parse(&format!("{old_text}{new_text}"), "test").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store.sealed_by_key().ok(),
+        Some(vec![(old.active_key_id().to_owned(), 1)])
+    );
+    assert_eq!(store.reseal_batch(&both, 10).ok(), Some(1));
+    assert_eq!(store.reseal_batch(&both, 10).ok(), Some(0));
+    let (moved, _) = store
+        .totp_secret(&name)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("enrolled"));
+    assert_eq!(
+        new.open_named(&totp_aad("maria"), &moved, "x")
+            .ok()
+            .as_deref(),
+        Some(&secret[..])
+    );
+    store.reset_totp(&name).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.totp_secret(&name).ok(), Some(None));
 }
