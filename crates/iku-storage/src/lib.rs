@@ -260,6 +260,15 @@ pub trait Store {
     fn reseal_batch(&mut self, keys: &Keyring, limit: usize) -> Result<usize, StoreError>;
 }
 
+/// The register from the events a backend read, in seq order. They were checked when they
+/// came in, so a failure here means the database was changed behind iku's back.
+pub(crate) fn register_of(events: Vec<iku_domain::Event>) -> Result<Register, StoreError> {
+    Register::new(events).map_err(|v| StoreError::Corrupt {
+        seq: -1,
+        message: v.to_string(),
+    })
+}
+
 /// Opens (and migrates) the store a URL names: `sqlite:PATH` or `postgres://...`.
 pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite:") {

@@ -1,4 +1,5 @@
-//! The migrations of each backend, embedded. Version numbers match across backends (tested),
+//! The migrations of each backend, embedded. Version numbers match across backends (by
+//! construction, and the directories are compared in a test),
 //! so a database moved from SQLite to PostgreSQL has the same schema version.
 
 pub struct Migration {
@@ -7,71 +8,32 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "register",
-        sql: include_str!("../migrations/sqlite/0001_register.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "publications",
-        sql: include_str!("../migrations/sqlite/0002_publications.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "series_aggregates",
-        sql: include_str!("../migrations/sqlite/0003_series_aggregates.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "retention_purges",
-        sql: include_str!("../migrations/sqlite/0004_retention_purges.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "audit",
-        sql: include_str!("../migrations/sqlite/0005_audit.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "accounts",
-        sql: include_str!("../migrations/sqlite/0006_accounts.sql"),
-    },
-];
+/// Both backends' migration lists from one list of versions, names and files: a migration
+/// cannot be added to one backend and forgotten in the other (the file must exist in both
+/// directories, or the build fails).
+macro_rules! migrations {
+    ($($version:literal $name:literal $file:literal),* $(,)?) => {
+        pub const SQLITE: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/sqlite/", $file)),
+        }),*];
+        pub const POSTGRES: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/postgres/", $file)),
+        }),*];
+    };
+}
 
-pub const POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "register",
-        sql: include_str!("../migrations/postgres/0001_register.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "publications",
-        sql: include_str!("../migrations/postgres/0002_publications.sql"),
-    },
-    Migration {
-        version: 3,
-        name: "series_aggregates",
-        sql: include_str!("../migrations/postgres/0003_series_aggregates.sql"),
-    },
-    Migration {
-        version: 4,
-        name: "retention_purges",
-        sql: include_str!("../migrations/postgres/0004_retention_purges.sql"),
-    },
-    Migration {
-        version: 5,
-        name: "audit",
-        sql: include_str!("../migrations/postgres/0005_audit.sql"),
-    },
-    Migration {
-        version: 6,
-        name: "accounts",
-        sql: include_str!("../migrations/postgres/0006_accounts.sql"),
-    },
-];
+migrations! {
+    1 "register" "0001_register.sql",
+    2 "publications" "0002_publications.sql",
+    3 "series_aggregates" "0003_series_aggregates.sql",
+    4 "retention_purges" "0004_retention_purges.sql",
+    5 "audit" "0005_audit.sql",
+    6 "accounts" "0006_accounts.sql",
+}
 
 pub fn latest(set: &[Migration]) -> i64 {
     set.iter().map(|m| m.version).max().unwrap_or(0)

@@ -154,10 +154,7 @@ impl Store for PostgresStore {
         let mut tx = self.snapshot()?;
         let events = load_events(&mut tx, personals)?;
         tx.commit()?;
-        Register::new(events).map_err(|v| StoreError::Corrupt {
-            seq: -1,
-            message: v.to_string(),
-        })
+        crate::register_of(events)
     }
 
     fn import(
@@ -166,9 +163,8 @@ impl Store for PostgresStore {
         keys: &Keyring,
         progress: &dyn Progress,
     ) -> Result<ImportReport, ImportError> {
-        let mut tx = self.client.transaction().map_err(StoreError::from)?;
-        tx.batch_execute("LOCK TABLE events IN EXCLUSIVE MODE")
-            .map_err(StoreError::from)?;
+        let mut tx = self.client.transaction()?;
+        tx.batch_execute("LOCK TABLE events IN EXCLUSIVE MODE")?;
         progress.phase("checking", lines.len() as u64);
         let stored = load_events(&mut tx, Personals::Leave)?;
         let next_seq = stored.len() as i64 + 1;
@@ -212,22 +208,18 @@ impl Store for PostgresStore {
             writer.finish()?;
         }
         {
-            let sink = tx
-                .copy_in(
-                    "COPY sealed_fields (event_seq, key_id, nonce, ciphertext) FROM STDIN BINARY",
-                )
-                .map_err(StoreError::from)?;
+            let sink = tx.copy_in(
+                "COPY sealed_fields (event_seq, key_id, nonce, ciphertext) FROM STDIN BINARY",
+            )?;
             let mut writer =
                 BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::BYTEA]);
             for (seq, s) in &sealed_rows {
-                writer
-                    .write(&[seq, &s.key_id, &s.nonce, &s.ciphertext])
-                    .map_err(StoreError::from)?;
+                writer.write(&[seq, &s.key_id, &s.nonce, &s.ciphertext])?;
             }
-            writer.finish().map_err(StoreError::from)?;
+            writer.finish()?;
         }
         progress.phase("committing", 0);
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Ok(ImportReport {
             added,
             unchanged: plan.unchanged,

@@ -156,10 +156,7 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction()?;
         let events = load_events(&tx, personals)?;
         tx.commit()?;
-        Register::new(events).map_err(|v| StoreError::Corrupt {
-            seq: -1,
-            message: v.to_string(),
-        })
+        crate::register_of(events)
     }
 
     fn import(
@@ -170,8 +167,7 @@ impl Store for SqliteStore {
     ) -> Result<ImportReport, ImportError> {
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         progress.phase("checking", lines.len() as u64);
         let stored = load_events(&tx, Personals::Leave)?;
         let next_seq = stored.len() as i64 + 1;
@@ -206,7 +202,7 @@ impl Store for SqliteStore {
             })?;
         }
         progress.phase("committing", 0);
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Ok(ImportReport {
             added,
             unchanged: plan.unchanged,
