@@ -174,7 +174,7 @@ fn reference(events: &[Event], t: Option<Timestamp>, as_of: Date) -> BTreeMap<St
                     (Some(b), _) => Some(b),
                     (None, Some(y)) => {
                         // Only a year: keep an earlier full date, else 1 July.
-                        if birth_dates_seen(events, t, as_of, d.person.as_str(), on, e) {
+                        if birth_dates_seen(events, t, as_of, d.person.as_str(), e) {
                             p.birth
                         } else {
                             Date::from_calendar_date(y, time::Month::July, 1).ok()
@@ -339,7 +339,6 @@ fn birth_dates_seen(
     t: Option<Timestamp>,
     as_of: Date,
     person: &str,
-    _on: Date,
     before: &Event,
 ) -> bool {
     for e in visible(events, t) {
