@@ -819,4 +819,4 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

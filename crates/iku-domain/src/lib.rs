@@ -7,6 +7,8 @@ pub mod access;
 pub mod calendar;
 pub mod codes;
 pub mod event;
+pub mod facts;
+pub mod grouping;
 pub mod ids;
 pub mod interchange;
 pub mod personal;

@@ -14,9 +14,10 @@ use iku_domain::codes::{
     ResidenceStatus, ServiceProvider, TerminationReason,
 };
 use iku_domain::event::{Assessment, Basis, Decision, Details, EventBody};
+use iku_domain::grouping::{BadFacts, StoredFacts};
 use iku_domain::ids::{ApplicationId, PersonId};
 use iku_domain::state::{PersonState, RegisterState};
-use iku_domain::{Event, Register, Timestamp};
+use iku_domain::{Event, Register, Timestamp, View, Violation};
 use time::{Date, Month};
 
 use crate::period::Period;
@@ -132,73 +133,141 @@ struct Admission {
     assessment: Option<Assessment>,
 }
 
-/// Everything the tables count, filled person by person.
-#[derive(Default)]
-struct Tally {
-    applications_by_referrer: Counts,
-    applications_persons: u64,
-    decisions: Counts,
-    pending_at_end: u64,
-    decided_from_earlier_periods: u64,
-    rejections: Counts,
-    new_composition: Counts,
-    new_gender_age: Counts,
-    new_age_group: Counts,
-    new_residence: Counts,
-    new_exploitation: Counts,
-    new_all_forms: Counts,
-    new_form_sex: Counts,
-    new_form_place: Counts,
-    new_nationality: Counts,
-    finland_exploitation: Counts,
-    finland_sex: Counts,
-    finland_residence: Counts,
-    finland_nationality: Counts,
-    finland_referrer: Counts,
-    finland_persons: u64,
-    finland_minor_at_time: u64,
-    finland_minor_at_admission: u64,
-    clients_composition: Counts,
-    clients_admitted_as_minor: u64,
-    clients_gender_age: Counts,
-    clients_exploitation: Counts,
-    clients_nationality: Counts,
-    clients_provider: Counts,
-    reflection: Counts,
-    reflection_months: Counts,
-    identifications: Counts,
-    identifications_in_process: u64,
-    identifications_awaiting: u64,
-    terminations: Counts,
-    series_new: Counts,
-    series_clients: Counts,
-    series_applications: Counts,
+/// Declares `Tally` and how two tallies (of disjoint sets of persons) add up.
+macro_rules! tally {
+    (counts: $($c:ident),* ; totals: $($n:ident),* $(,)?) => {
+        /// Everything the tables count, filled person by person.
+        #[derive(Default)]
+        struct Tally {
+            $($c: Counts,)*
+            $($n: u64,)*
+        }
+
+        impl Tally {
+            fn add_up(&mut self, other: Tally) {
+                $(for (k, v) in other.$c {
+                    *self.$c.entry(k).or_default() += v;
+                })*
+                $(self.$n += other.$n;)*
+            }
+        }
+    };
+}
+
+tally! {
+    counts: applications_by_referrer, decisions, rejections, new_composition, new_gender_age,
+        new_age_group, new_residence, new_exploitation, new_all_forms, new_form_sex,
+        new_form_place, new_nationality, finland_exploitation, finland_sex, finland_residence,
+        finland_nationality, finland_referrer, clients_composition, clients_gender_age,
+        clients_exploitation, clients_nationality, clients_provider, reflection,
+        reflection_months, identifications, terminations, series_new, series_clients,
+        series_applications;
+    totals: applications_persons, pending_at_end, decided_from_earlier_periods,
+        finland_persons, finland_minor_at_time, finland_minor_at_admission,
+        clients_admitted_as_minor, identifications_in_process, identifications_awaiting,
+}
+
+/// The years the series run over: from the register's first year to the last year that
+/// ended by the reference date.
+fn series_years(first_year: i32, period: Period) -> std::ops::RangeInclusive<i32> {
+    let last_full_year = if period.end() == date(period.year, Month::December, 31) {
+        period.year
+    } else {
+        period.year - 1
+    };
+    first_year..=last_full_year
+}
+
+fn year_ends(years: std::ops::RangeInclusive<i32>) -> Vec<Date> {
+    years.map(|y| date(y, Month::December, 31)).collect()
+}
+
+/// Folds every person of a view into `tally`.
+fn fold_view(view: &View<'_>, period: Period, year_ends: &[Date], tally: &mut Tally) {
+    for (person, events) in view.by_person() {
+        fold_person(person, &events, period, year_ends, tally);
+    }
 }
 
 /// Computes every table of the review of `period`, from the register as recorded at
 /// `as_recorded_at` (everything if None), with exact counts (`internal` mode).
 pub fn compute(register: &Register, period: Period, as_recorded_at: Option<Timestamp>) -> Review {
     let view = register.view(as_recorded_at);
-    let end = period.end();
-    // The series run over whole years, from the register's first year to the last year that
-    // ended by the reference date.
     let first_year = view.events().first().map_or(period.year, |e| e.date.year());
-    let last_full_year = if end == date(period.year, Month::December, 31) {
-        period.year
-    } else {
-        period.year - 1
-    };
-    let year_ends: Vec<Date> = (first_year..=last_full_year)
-        .map(|y| date(y, Month::December, 31))
-        .collect();
+    let years = series_years(first_year, period);
     let mut tally = Tally::default();
-    for (person, events) in view.by_person() {
-        fold_person(person, &events, period, &year_ends, &mut tally);
+    fold_view(&view, period, &year_ends(years.clone()), &mut tally);
+    tables(tally, period, as_recorded_at, years)
+}
+
+/// Why stored facts could not be counted.
+#[derive(Debug, thiserror::Error)]
+pub enum FactsReviewError {
+    #[error(transparent)]
+    Facts(#[from] BadFacts),
+    #[error("stored events break the register's rules: {0}")]
+    Register(Violation),
+}
+
+/// The same review as `compute` gives for the register whose facts these are, computed group
+/// by group (`grouping`) on every core: the statistics read path, which never builds the
+/// whole register. A consistency test holds the two equal.
+pub fn compute_from_facts(
+    facts: &StoredFacts,
+    period: Period,
+    as_recorded_at: Option<Timestamp>,
+) -> Result<Review, FactsReviewError> {
+    let groups = facts.groups();
+    // The series start at the first visible event's year, known only after the fold; fold
+    // with checkpoints from the earliest stored date (a year before the first visible event
+    // has nobody in it to count) and list the series from the visible one.
+    let earliest = facts.first_date()?;
+    let ends = year_ends(series_years(
+        earliest.map_or(period.year, |d| d.year()),
+        period,
+    ));
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let runs = groups.split(threads);
+    let results: Vec<Result<(Tally, Option<Date>), FactsReviewError>> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .into_iter()
+                .map(|run| {
+                    let (groups, ends) = (&groups, &ends);
+                    scope.spawn(move || {
+                        let mut tally = Tally::default();
+                        let mut first: Option<Date> = None;
+                        for g in run {
+                            let events = facts.events_of(groups, g)?;
+                            let register =
+                                Register::new(events).map_err(FactsReviewError::Register)?;
+                            let view = register.view(as_recorded_at);
+                            if let Some(e) = view.events().first() {
+                                first = Some(first.map_or(e.date, |f| f.min(e.date)));
+                            }
+                            fold_view(&view, period, ends, &mut tally);
+                        }
+                        Ok((tally, first))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+    let mut tally = Tally::default();
+    let mut first: Option<Date> = None;
+    for result in results {
+        let (t, f) = result?;
+        tally.add_up(t);
+        first = match (first, f) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
-    let years: Vec<String> = (first_year..=last_full_year)
-        .map(|y| y.to_string())
-        .collect();
-    tables(tally, period, as_recorded_at, &years)
+    let years = series_years(first.map_or(period.year, |d| d.year()), period);
+    Ok(tables(tally, period, as_recorded_at, years))
 }
 
 /// One person's fold: the checkpoints still ahead and what was seen at those passed.
@@ -578,7 +647,12 @@ fn distinct_nationalities(counts: &Counts) -> u64 {
         .count() as u64
 }
 
-fn tables(t: Tally, period: Period, as_recorded_at: Option<Timestamp>, years: &[String]) -> Review {
+fn tables(
+    t: Tally,
+    period: Period,
+    as_recorded_at: Option<Timestamp>,
+    years: std::ops::RangeInclusive<i32>,
+) -> Review {
     let outcome = vec!["admitted", "rejected", "terminated", "withdrawn"];
     let group = vec!["adult", "minor", "child_of_client"];
     let gender_age = vec!["women", "girls", "men", "boys", "other"];
@@ -587,6 +661,7 @@ fn tables(t: Tally, period: Period, as_recorded_at: Option<Timestamp>, years: &[
     let sexes = vec!["female", "male", "other"];
     let places = vec!["finland", "abroad"];
     let rows = forms_with(&["witness", "unknown"]);
+    let years: Vec<String> = years.map(|y| y.to_string()).collect();
     let years: Vec<&str> = years.iter().map(String::as_str).collect();
     let form_groups = vec!["sexual_exploitation", "forced_labour", "other"];
 

@@ -15,7 +15,7 @@ pub mod review;
 pub mod series;
 pub mod xlsx;
 
-pub use compute::compute;
+pub use compute::{FactsReviewError, compute, compute_from_facts};
 pub use period::{Period, ReviewKind};
 pub use review::{Cell, Review, Table};
 
