@@ -161,6 +161,16 @@ impl StoredFacts {
         self.ends.is_empty()
     }
 
+    /// The owner of each event, in register order.
+    pub fn owners(&self) -> &[u32] {
+        &self.owners
+    }
+
+    /// The links, in the order stored.
+    pub fn links(&self) -> &[(u32, u32)] {
+        &self.links
+    }
+
     /// The facts of the event at position `i`.
     pub fn facts(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };

@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rustc_hash::FxHashMap as HashMap;
+
 use iku_domain::calendar::{age_on, format_date};
 use iku_domain::codes::{
     Code, CodeList, ExploitationForm, Referrer, ReflectionGrantedBy, RejectionReason,
@@ -23,23 +25,66 @@ use time::{Date, Month};
 use crate::period::Period;
 use crate::review::{Cell, Disclosure, PeriodDates, Review, Table};
 
-/// Counts keyed by the codes of a table's dimensions.
+/// Counts keyed by the codes of a table's dimensions, as the tables are built from them.
 type Counts = BTreeMap<Vec<String>, u64>;
 
-fn add(counts: &mut Counts, key: &[&str]) {
-    *counts
-        .entry(key.iter().map(|k| (*k).to_owned()).collect())
-        .or_default() += 1;
+/// One part of a key while counting: a code, or a year of the series. Counting a million
+/// persons adds tens of millions of times, so a key is two words, not a vector of strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Part {
+    Code(&'static str),
+    Year(i32),
+    Absent,
+}
+
+/// Counts while counting (see `Part`); `finish` turns them into `Counts`.
+type Tallied = HashMap<[Part; 2], u64>;
+
+fn key(parts: &[&'static str]) -> [Part; 2] {
+    let part = |i: usize| parts.get(i).map_or(Part::Absent, |c| Part::Code(c));
+    [part(0), part(1)]
+}
+
+fn add(counts: &mut Tallied, parts: &[&'static str]) {
+    *counts.entry(key(parts)).or_default() += 1;
 }
 
 /// Adds `n` (for counts of children).
-fn add_n(counts: &mut Counts, key: &[&str], n: u64) {
+fn add_n(counts: &mut Tallied, parts: &[&'static str], n: u64) {
     if n > 0 {
-        *counts
-            .entry(key.iter().map(|k| (*k).to_owned()).collect())
-            .or_default() += n;
+        *counts.entry(key(parts)).or_default() += n;
     }
 }
+
+/// Adds `n` under a year of the series and, if given, a code.
+fn add_in_year(counts: &mut Tallied, year: i32, code: Option<&'static str>, n: u64) {
+    if n > 0 {
+        let code = code.map_or(Part::Absent, Part::Code);
+        *counts.entry([Part::Year(year), code]).or_default() += n;
+    }
+}
+
+fn finish(counts: Tallied) -> Counts {
+    counts
+        .into_iter()
+        .map(|(key, n)| {
+            let key = key
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Code(c) => Some((*c).to_owned()),
+                    Part::Year(y) => Some(y.to_string()),
+                    Part::Absent => None,
+                })
+                .collect();
+            (key, n)
+        })
+        .collect()
+}
+
+/// Whole months of a reflection period, as the review's rows name them.
+const MONTHS: [&str; 6] = [
+    "months_1", "months_2", "months_3", "months_4", "months_5", "months_6",
+];
 
 /// The default age groups of codes.md.
 const AGE_GROUPS: [(i32, &str); 7] = [
@@ -133,12 +178,19 @@ struct Admission {
     assessment: Option<Assessment>,
 }
 
-/// Declares `Tally` and how two tallies (of disjoint sets of persons) add up.
+/// Declares `Tally` (what the fold fills), `Counted` (what the tables are built from), and
+/// how two tallies of disjoint sets of persons add up.
 macro_rules! tally {
     (counts: $($c:ident),* ; totals: $($n:ident),* $(,)?) => {
         /// Everything the tables count, filled person by person.
         #[derive(Default)]
         struct Tally {
+            $($c: Tallied,)*
+            $($n: u64,)*
+        }
+
+        /// A finished tally.
+        struct Counted {
             $($c: Counts,)*
             $($n: u64,)*
         }
@@ -149,6 +201,13 @@ macro_rules! tally {
                     *self.$c.entry(k).or_default() += v;
                 })*
                 $(self.$n += other.$n;)*
+            }
+
+            fn finish(self) -> Counted {
+                Counted {
+                    $($c: finish(self.$c),)*
+                    $($n: self.$n,)*
+                }
             }
         }
     };
@@ -197,7 +256,7 @@ pub fn compute(register: &Register, period: Period, as_recorded_at: Option<Times
     let years = series_years(first_year, period);
     let mut tally = Tally::default();
     fold_view(&view, period, &year_ends(years.clone()), &mut tally);
-    tables(tally, period, as_recorded_at, years)
+    tables(tally.finish(), period, as_recorded_at, years)
 }
 
 /// Why stored facts could not be counted.
@@ -267,7 +326,7 @@ pub fn compute_from_facts(
         };
     }
     let years = series_years(first.map_or(period.year, |d| d.year()), period);
-    Ok(tables(tally, period, as_recorded_at, years))
+    Ok(tables(tally.finish(), period, as_recorded_at, years))
 }
 
 /// One person's fold: the checkpoints still ahead and what was seen at those passed.
@@ -357,7 +416,7 @@ fn fold_person(
     for (year, a) in &fold.admissions {
         if *year <= last_series_year {
             let row = exploitation_row(a.basis, a.assessment.as_ref());
-            add(&mut tally.series_new, &[&year.to_string(), form_group(row)]);
+            add_in_year(&mut tally.series_new, *year, Some(form_group(row)), 1);
         }
         if period.contains(a.date) {
             count_new_client(a, tally);
@@ -376,10 +435,7 @@ fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
             applied_in_period = true;
             add(&mut tally.applications_by_referrer, &[a.referrer.code()]);
         }
-        add(
-            &mut tally.series_applications,
-            &[&a.received.year().to_string()],
-        );
+        add_in_year(&mut tally.series_applications, a.received.year(), None, 1);
         match a.decided {
             None => tally.pending_at_end += 1,
             Some((d, decision)) if period.contains(d) => {
@@ -415,7 +471,7 @@ fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
             add(&mut tally.reflection, &[r.granted_by.code()]);
             // Whole months, rounded up (30 days = 1 month; 183 days = 6 months).
             let months = (u32::from(r.days) * 2).div_ceil(61).clamp(1, 6);
-            add(&mut tally.reflection_months, &[&format!("months_{months}")]);
+            add(&mut tally.reflection_months, &[MONTHS[months as usize - 1]]);
         }
     }
     if let Some(i) = &p.identification {
@@ -529,15 +585,14 @@ fn count_clients_at_year_end(p: &PersonState, on: Date, tally: &mut Tally) {
     if on.month() != Month::December || on.day() != 31 || !p.is_client() {
         return;
     }
-    let year = on.year().to_string();
+    let year = on.year();
     let minor = is_minor(age(&p.details, on));
-    add(
+    let group = if minor { "minor" } else { "adult" };
+    add_in_year(&mut tally.series_clients, year, Some(group), 1);
+    add_in_year(
         &mut tally.series_clients,
-        &[&year, if minor { "minor" } else { "adult" }],
-    );
-    add_n(
-        &mut tally.series_clients,
-        &[&year, "child_of_client"],
+        year,
+        Some("child_of_client"),
         p.children_present().count() as u64,
     );
 }
@@ -648,7 +703,7 @@ fn distinct_nationalities(counts: &Counts) -> u64 {
 }
 
 fn tables(
-    t: Tally,
+    t: Counted,
     period: Period,
     as_recorded_at: Option<Timestamp>,
     years: std::ops::RangeInclusive<i32>,

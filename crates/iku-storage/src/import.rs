@@ -18,6 +18,7 @@ use iku_domain::personal::PersonalFields;
 use iku_domain::register::Register;
 use iku_domain::rules::Rule;
 use iku_domain::{Event, EventBody};
+use iku_domain::{facts, grouping};
 
 use crate::StoreError;
 use crate::crypto::{Keyring, Sealed};
@@ -337,21 +338,31 @@ impl Plan {
 
     /// Checks the history's rules and, at the same time, feeds `sink` the new events' rows
     /// (see `write_rows`). The caller writes inside its transaction and commits only if this
-    /// returns Ok: a broken rule rolls back what was written, so nothing is stored.
+    /// returns Ok: a broken rule rolls back what was written, so nothing is stored. Returns
+    /// the owner links the new events add (`grouping`), for the caller to store with them.
     pub fn check_and_write<'a>(
         &'a self,
         first_seq: i64,
         keys: &Keyring,
         progress: &dyn Progress,
         sink: impl FnMut(Vec<Row<'a>>) -> Result<(), StoreError>,
-    ) -> Result<(), ImportError> {
+    ) -> Result<Vec<(u32, u32)>, ImportError> {
+        let owners = grouping::owners(&self.register, self.first_new);
         std::thread::scope(|scope| {
             let checked = scope.spawn(|| self.check());
-            let written = write_rows(self.new_events(), first_seq, keys, progress, sink);
+            let written = write_rows(
+                self.new_events(),
+                &owners.owners,
+                first_seq,
+                keys,
+                progress,
+                sink,
+            );
             checked
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            Ok(written?)
+            written?;
+            Ok(owners.links)
         })
     }
 }
@@ -377,6 +388,9 @@ pub(crate) struct Row<'a> {
     /// The canonical line without personal fields.
     pub payload: String,
     pub sealed: Option<Sealed>,
+    /// The statistics' read form (`iku_domain::facts`) and the event's owner.
+    pub facts: Vec<u8>,
+    pub owner: u32,
 }
 
 /// Feeds `sink` the rows of `events` (seq numbers from `first_seq`), in order, a batch at a
@@ -385,6 +399,7 @@ pub(crate) struct Row<'a> {
 /// cores that halves the time of a large import.
 fn write_rows<'a>(
     events: &'a [Event],
+    owners: &[u32],
     first_seq: i64,
     keys: &Keyring,
     progress: &dyn Progress,
@@ -407,12 +422,15 @@ fn write_rows<'a>(
                             }
                             _ => None,
                         };
+                        let n = b * BATCH + i;
                         Ok(Row {
-                            seq: first_seq + (b * BATCH + i) as i64,
+                            seq: first_seq + n as i64,
                             event,
                             date: format_date(event.date),
                             payload: write_stored(event),
                             sealed,
+                            facts: facts::to_bytes(event),
+                            owner: owners.get(n).copied().unwrap_or(u32::MAX),
                         })
                     })
                     .collect();

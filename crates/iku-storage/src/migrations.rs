@@ -33,6 +33,7 @@ migrations! {
     4 "retention_purges" "0004_retention_purges.sql",
     5 "audit" "0005_audit.sql",
     6 "accounts" "0006_accounts.sql",
+    7 "event_facts" "0007_event_facts.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

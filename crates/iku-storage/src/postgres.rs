@@ -2,6 +2,7 @@
 //! lock on `events` (one importer at a time, readers unaffected) and writes with binary COPY.
 
 use iku_domain::Register;
+use iku_domain::grouping::StoredFacts;
 use iku_domain::ids::EventId;
 use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
@@ -27,6 +28,7 @@ impl PostgresStore {
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
         migrate(&mut client, migrations::POSTGRES)?;
+        fill_missing_facts(&mut client)?;
         Ok(Self { client })
     }
 
@@ -44,6 +46,45 @@ impl PostgresStore {
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .start()?)
     }
+}
+
+/// Writes facts rows and links with binary COPY.
+fn copy_facts(
+    tx: &mut postgres::Transaction<'_>,
+    rows: &[(i64, u32, Vec<u8>)],
+    links: &[(u32, u32)],
+) -> Result<(), StoreError> {
+    let sink = tx.copy_in("COPY event_facts (seq, owner, facts) FROM STDIN BINARY")?;
+    let mut writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8, Type::BYTEA]);
+    for (seq, owner, facts) in rows {
+        writer.write(&[seq, &i64::from(*owner), facts])?;
+    }
+    writer.finish()?;
+    for (owner, tied) in links {
+        tx.execute(
+            "INSERT INTO owner_links (owner, tied) VALUES ($1, $2)",
+            &[&i64::from(*owner), &i64::from(*tied)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Gives the events stored before `event_facts` existed their facts (once, when a database
+/// from before migration 7 is first opened).
+fn fill_missing_facts(client: &mut Client) -> Result<(), StoreError> {
+    const COUNTS: &str = "SELECT (SELECT count(*) FROM event_facts), (SELECT count(*) FROM events)";
+    let row = client.query_one(COUNTS, &[])?;
+    if row.get::<_, i64>(0) == row.get::<_, i64>(1) {
+        return Ok(());
+    }
+    let mut tx = client.transaction()?;
+    tx.batch_execute("LOCK TABLE events IN EXCLUSIVE MODE")?;
+    let have: i64 = tx.query_one(COUNTS, &[])?.get(0);
+    let register = crate::register_of(load_events(&mut tx, Personals::Leave)?)?;
+    let missing = crate::missing_facts(&register, have as usize);
+    copy_facts(&mut tx, &missing.rows, &missing.links)?;
+    tx.commit()?;
+    Ok(())
 }
 
 fn migrate(client: &mut Client, set: &[Migration]) -> Result<(), StoreError> {
@@ -150,6 +191,38 @@ impl Store for PostgresStore {
         Backend::Postgres
     }
 
+    fn load_facts(&mut self) -> Result<StoredFacts, StoreError> {
+        let mut tx = self.snapshot()?;
+        let row = tx.query_one(
+            "SELECT count(*), COALESCE(sum(length(facts)), 0)::BIGINT, COALESCE(max(seq), 0) FROM event_facts",
+            &[],
+        )?;
+        let (events, bytes, _): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+        let mut facts = StoredFacts::with_capacity(events as usize, bytes as usize);
+        let mut expected = 1;
+        for row in tx.query(
+            "SELECT seq, owner, facts FROM event_facts ORDER BY seq",
+            &[],
+        )? {
+            let seq: i64 = row.get(0);
+            crate::check_facts_seq(seq, expected)?;
+            expected += 1;
+            facts.push(crate::owner_of(seq, row.get(1))?, row.get(2));
+        }
+        let stored: i64 = tx
+            .query_one("SELECT COALESCE(max(seq), 0) FROM events", &[])?
+            .get(0);
+        crate::check_facts_seq(stored + 1, expected)?;
+        for row in tx.query("SELECT owner, tied FROM owner_links", &[])? {
+            facts.link(
+                crate::owner_of(-1, row.get(0))?,
+                crate::owner_of(-1, row.get(1))?,
+            );
+        }
+        tx.commit()?;
+        Ok(facts)
+    }
+
     fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError> {
         let mut tx = self.snapshot()?;
         let events = load_events(&mut tx, personals)?;
@@ -175,7 +248,8 @@ impl Store for PostgresStore {
         let added = plan.new_events().len();
         progress.phase("storing", added as u64);
         let mut sealed_rows = Vec::new();
-        {
+        let mut facts_rows = Vec::with_capacity(added);
+        let links = {
             let sink = tx.copy_in(
                 "COPY events (seq, id, kind, date, recorded_at, payload) FROM STDIN BINARY",
             )?;
@@ -188,7 +262,7 @@ impl Store for PostgresStore {
                 Type::TEXT,
             ];
             let mut writer = BinaryCopyInWriter::new(sink, &types);
-            plan.check_and_write(next_seq, keys, progress, |rows| {
+            let links = plan.check_and_write(next_seq, keys, progress, |rows| {
                 for row in rows {
                     let e = row.event;
                     writer.write(&[
@@ -202,11 +276,14 @@ impl Store for PostgresStore {
                     if let Some(s) = row.sealed {
                         sealed_rows.push((row.seq, s));
                     }
+                    facts_rows.push((row.seq, row.owner, row.facts));
                 }
                 Ok(())
             })?;
             writer.finish()?;
-        }
+            links
+        };
+        copy_facts(&mut tx, &facts_rows, &links)?;
         {
             let sink = tx.copy_in(
                 "COPY sealed_fields (event_seq, key_id, nonce, ciphertext) FROM STDIN BINARY",

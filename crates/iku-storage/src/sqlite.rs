@@ -5,6 +5,7 @@ use std::path::Path;
 
 use iku_domain::Register;
 use iku_domain::calendar::{format_date, parse_date};
+use iku_domain::grouping::StoredFacts;
 use iku_domain::ids::EventId;
 use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
@@ -40,6 +41,7 @@ impl SqliteStore {
         // would spill to the WAL again and again before the commit.
         conn.pragma_update(None, "cache_size", -262_144)?;
         migrate(&mut conn, migrations::SQLITE)?;
+        fill_missing_facts(&mut conn)?;
         Ok(Self { conn })
     }
 
@@ -47,6 +49,39 @@ impl SqliteStore {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+fn insert_links(conn: &Connection, links: &[(u32, u32)]) -> Result<(), StoreError> {
+    let mut insert = conn.prepare("INSERT INTO owner_links (owner, tied) VALUES (?1, ?2)")?;
+    for (owner, tied) in links {
+        insert.execute(params![owner, tied])?;
+    }
+    Ok(())
+}
+
+/// Gives the events stored before `event_facts` existed their facts (once, when a database
+/// from before migration 7 is first opened).
+fn fill_missing_facts(conn: &mut Connection) -> Result<(), StoreError> {
+    let count = |conn: &Connection, table: &str| -> Result<i64, StoreError> {
+        Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    };
+    if count(conn, "event_facts")? == count(conn, "events")? {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let have = count(&tx, "event_facts")?;
+    let register = crate::register_of(load_events(&tx, Personals::Leave)?)?;
+    let missing = crate::missing_facts(&register, have as usize);
+    {
+        let mut insert =
+            tx.prepare("INSERT INTO event_facts (seq, owner, facts) VALUES (?1, ?2, ?3)")?;
+        for (seq, owner, facts) in &missing.rows {
+            insert.execute(params![seq, owner, facts])?;
+        }
+    }
+    insert_links(&tx, &missing.links)?;
+    tx.commit()?;
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection, set: &[Migration]) -> Result<(), StoreError> {
@@ -159,6 +194,44 @@ impl Store for SqliteStore {
         crate::register_of(events)
     }
 
+    fn load_facts(&mut self) -> Result<StoredFacts, StoreError> {
+        let tx = self.conn.transaction()?;
+        let (events, bytes): (i64, i64) = tx.query_row(
+            "SELECT count(*), COALESCE(sum(length(facts)), 0) FROM event_facts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut facts = StoredFacts::with_capacity(events as usize, bytes as usize);
+        {
+            let mut stmt = tx.prepare("SELECT seq, owner, facts FROM event_facts ORDER BY seq")?;
+            let mut rows = stmt.query([])?;
+            let mut expected = 1;
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                crate::check_facts_seq(seq, expected)?;
+                expected += 1;
+                let owner: i64 = row.get(1)?;
+                facts.push(
+                    crate::owner_of(seq, owner)?,
+                    row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?,
+                );
+            }
+            let stored: i64 =
+                tx.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?;
+            crate::check_facts_seq(stored + 1, expected)?;
+            let mut stmt = tx.prepare("SELECT owner, tied FROM owner_links")?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                facts.link(
+                    crate::owner_of(-1, row.get(0)?)?,
+                    crate::owner_of(-1, row.get(1)?)?,
+                );
+            }
+        }
+        tx.commit()?;
+        Ok(facts)
+    }
+
     fn import(
         &mut self,
         lines: Vec<NumberedLine>,
@@ -181,7 +254,9 @@ impl Store for SqliteStore {
             let mut insert_sealed = tx.prepare(
                 "INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            plan.check_and_write(next_seq, keys, progress, |rows| {
+            let mut insert_facts =
+                tx.prepare("INSERT INTO event_facts (seq, owner, facts) VALUES (?1, ?2, ?3)")?;
+            let links = plan.check_and_write(next_seq, keys, progress, |rows| {
                 for row in &rows {
                     let e = row.event;
                     insert_event.execute(params![
@@ -194,12 +269,14 @@ impl Store for SqliteStore {
                     ])?;
                 }
                 for row in rows {
+                    insert_facts.execute(params![row.seq, row.owner, row.facts])?;
                     if let Some(s) = row.sealed {
                         insert_sealed.execute(params![row.seq, s.key_id, s.nonce, s.ciphertext])?;
                     }
                 }
                 Ok(())
             })?;
+            insert_links(&tx, &links)?;
         }
         progress.phase("committing", 0);
         tx.commit()?;

@@ -2,9 +2,11 @@
 //! PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards; `IKU_TEST_POSTGRES`
 //! names another server).
 
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
+use iku_domain::grouping::StoredFacts;
 use iku_domain::{Event, Timestamp};
 use iku_generate::{Options, generate};
 use iku_storage::import::{Silent, read_lines};
@@ -217,6 +219,7 @@ contract!(
     the_audit_chain_catches_a_changed_removed_or_reordered_entry,
     accounts_are_added_once_disabled_and_reset,
     totp_secrets_are_sealed_and_move_with_key_rotation,
+    stored_facts_follow_the_register_and_are_filled_in_for_older_databases,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -776,4 +779,58 @@ fn totp_secrets_are_sealed_and_move_with_key_rotation(db: &TestDb) {
     );
     store.reset_totp(&name).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(store.totp_secret(&name).ok(), Some(None));
+}
+
+/// The stored facts (`load_facts`) are what the register they came from gives: the same
+/// bytes and owners event by event, the same links (in whatever order the imports stored
+/// them).
+fn assert_facts_match(store: &mut dyn Store) {
+    let register = store
+        .load(Personals::Leave)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let expected = StoredFacts::of(&register);
+    let stored = store.load_facts().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored.len(), register.len());
+    assert_eq!(stored.owners(), expected.owners());
+    for i in 0..stored.len() {
+        assert_eq!(stored.facts(i), expected.facts(i), "event {i}");
+    }
+    let set = |links: &[(u32, u32)]| links.iter().copied().collect::<BTreeSet<_>>();
+    assert_eq!(set(stored.links()), set(expected.links()));
+}
+
+fn stored_facts_follow_the_register_and_are_filled_in_for_older_databases(db: &TestDb) {
+    let keys = keys();
+    let mut events = sample(150, 3);
+    events.sort_by_key(|e| e.recorded_at);
+    let (first, _) = events.split_at(events.len() / 2);
+    let mut store = db.open();
+    import(store.as_mut(), &keys, &file_of(first)).unwrap_or_else(|e| panic!("{e}"));
+    import(store.as_mut(), &keys, &file_of(&events)).unwrap_or_else(|e| panic!("{e}"));
+    // An application moved to another person by a correction ties two owners together.
+    let moved = [
+        r#"{"id":"m1","event":"application_received","date":"2020-01-10","application":"ma1","person":"mp1","referrer":"police","consent":true,"recorded_at":"2026-01-01T00:00:00Z"}"#,
+        r#"{"id":"m2","event":"application_received","date":"2020-01-10","application":"ma2","person":"mp2","referrer":"police","consent":true,"recorded_at":"2026-01-01T00:00:00Z"}"#,
+    ];
+    import(store.as_mut(), &keys, &(moved.join("\n") + "\n")).unwrap_or_else(|e| panic!("{e}"));
+    let correction = r#"{"id":"m3","event":"application_received","date":"2020-01-10","application":"ma1","person":"mp2","referrer":"police","consent":true,"corrects":"m1","recorded_at":"2026-01-02T00:00:00Z"}"#;
+    import(store.as_mut(), &keys, &format!("{correction}\n")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(store.load_facts().map(|f| f.links().len()).ok(), Some(1));
+    assert_facts_match(store.as_mut());
+    drop(store);
+
+    // A database from before the facts were stored: opened, it gets them all.
+    let forget = match db {
+        TestDb::Sqlite { .. } => {
+            "DROP TRIGGER event_facts_append_only_delete; DROP TRIGGER owner_links_append_only_delete;
+             DELETE FROM event_facts; DELETE FROM owner_links;"
+        }
+        TestDb::Postgres { .. } => {
+            "DROP TRIGGER event_facts_append_only ON event_facts; DROP TRIGGER owner_links_append_only ON owner_links;
+             DELETE FROM event_facts; DELETE FROM owner_links;"
+        }
+    };
+    db.raw(forget).unwrap_or_else(|e| panic!("{e}"));
+    let mut store = db.open();
+    assert_facts_match(store.as_mut());
 }

@@ -193,6 +193,8 @@ enum CliError {
     Import(#[from] ImportError),
     #[error(transparent)]
     Key(#[from] KeyError),
+    #[error(transparent)]
+    Review(#[from] iku_stats::FactsReviewError),
     #[error("{path}: {source}")]
     File {
         path: String,

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use iku_domain::Timestamp;
-use iku_storage::Personals;
 
 use crate::config::Config;
 use crate::{CliError, file_error, write_output};
@@ -182,8 +181,8 @@ fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
     }
 }
 
-/// Computes a review from the register (statistics need no personal field, so no key is
-/// loaded).
+/// Computes a review from the register's stored facts (the statistics' own read path: no
+/// personal field, so no key is loaded).
 pub(crate) fn review_of(
     store: &mut dyn iku_storage::Store,
     kind: ReportKind,
@@ -191,8 +190,9 @@ pub(crate) fn review_of(
     as_recorded_at: Option<Timestamp>,
     disclosure: DisclosureMode,
 ) -> Result<iku_stats::Review, CliError> {
-    let register = store.load(Personals::Leave)?;
-    let mut review = iku_stats::compute(&register, period_of(kind, year), as_recorded_at);
+    let facts = store.load_facts()?;
+    let mut review = iku_stats::compute_from_facts(&facts, period_of(kind, year), as_recorded_at)?;
+    drop(facts);
     if let Some(document) = store.series_aggregates()? {
         // Checked when loaded; a document that no longer parses is reported, not skipped.
         iku_stats::series::SeriesAggregates::parse(&document)
