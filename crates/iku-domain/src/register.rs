@@ -151,15 +151,38 @@ impl Register {
     /// they apply. Retractions only void; they are not part of the view.
     pub fn view(&self, as_recorded_at: Option<Timestamp>) -> View<'_> {
         let seen = |i: u32| as_recorded_at.is_none_or(|t| self.events[i as usize].recorded_at <= t);
+        View::ordered(&self.events, |i| {
+            seen(i)
+                && !matches!(self.events[i as usize].body, EventBody::Retraction { .. })
+                && !self.successor[i as usize].is_some_and(seen)
+        })
+    }
+}
+
+impl<'a> View<'a> {
+    /// The view of events (in the order they entered the register) none of which amends
+    /// another, as recorded at `as_recorded_at`: what `Register::view` gives for them, without
+    /// building a register (the statistics fold a million small groups). None if one of them
+    /// is a correction or a retraction.
+    pub fn of_unamended(events: &'a [Event], as_recorded_at: Option<Timestamp>) -> Option<Self> {
+        let amends =
+            |e: &Event| e.corrects.is_some() || matches!(e.body, EventBody::Retraction { .. });
+        if events.iter().any(amends) {
+            return None;
+        }
+        Some(View::ordered(events, |i| {
+            as_recorded_at.is_none_or(|t| events[i as usize].recorded_at <= t)
+        }))
+    }
+
+    /// The events at the positions `visible` accepts, in apply order: (date, recorded_at,
+    /// position).
+    fn ordered(events: &'a [Event], visible: impl Fn(u32) -> bool) -> Self {
         // The sort keys side by side: sorting them does not chase the events in memory.
-        let mut order: Vec<(Date, Timestamp, u32)> = (0..self.events.len() as u32)
-            .filter(|&i| {
-                seen(i)
-                    && !matches!(self.events[i as usize].body, EventBody::Retraction { .. })
-                    && !self.successor[i as usize].is_some_and(seen)
-            })
+        let mut order: Vec<(Date, Timestamp, u32)> = (0..events.len() as u32)
+            .filter(|&i| visible(i))
             .map(|i| {
-                let e = &self.events[i as usize];
+                let e = &events[i as usize];
                 (e.date, e.recorded_at, i)
             })
             .collect();
@@ -167,7 +190,7 @@ impl Register {
         View {
             events: order
                 .into_iter()
-                .map(|(_, _, i)| &self.events[i as usize])
+                .map(|(_, _, i)| &events[i as usize])
                 .collect(),
         }
     }

@@ -237,14 +237,10 @@ fn series_years(first_year: i32, period: Period) -> std::ops::RangeInclusive<i32
     first_year..=last_full_year
 }
 
-fn year_ends(years: std::ops::RangeInclusive<i32>) -> Vec<Date> {
-    years.map(|y| date(y, Month::December, 31)).collect()
-}
-
 /// Folds every person of a view into `tally`.
-fn fold_view(view: &View<'_>, period: Period, year_ends: &[Date], tally: &mut Tally) {
+fn fold_view(view: &View<'_>, period: Period, tally: &mut Tally) {
     for (person, events) in view.by_person() {
-        fold_person(person, &events, period, year_ends, tally);
+        fold_person(person, &events, period, tally);
     }
 }
 
@@ -255,7 +251,7 @@ pub fn compute(register: &Register, period: Period, as_recorded_at: Option<Times
     let first_year = view.events().first().map_or(period.year, |e| e.date.year());
     let years = series_years(first_year, period);
     let mut tally = Tally::default();
-    fold_view(&view, period, &year_ends(years.clone()), &mut tally);
+    fold_view(&view, period, &mut tally);
     tables(tally.finish(), period, as_recorded_at, years)
 }
 
@@ -277,14 +273,8 @@ pub fn compute_from_facts(
     as_recorded_at: Option<Timestamp>,
 ) -> Result<Review, FactsReviewError> {
     let groups = facts.groups();
-    // The series start at the first visible event's year, known only after the fold; fold
-    // with checkpoints from the earliest stored date (a year before the first visible event
-    // has nobody in it to count) and list the series from the visible one.
-    let earliest = facts.first_date()?;
-    let ends = year_ends(series_years(
-        earliest.map_or(period.year, |d| d.year()),
-        period,
-    ));
+    // The series start at the first visible event's year, known only after the fold (each
+    // person's fold has its own year ends, from their first event on).
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let runs = groups.split(threads);
     let results: Vec<Result<(Tally, Option<Date>), FactsReviewError>> =
@@ -292,19 +282,27 @@ pub fn compute_from_facts(
             let handles: Vec<_> = runs
                 .into_iter()
                 .map(|run| {
-                    let (groups, ends) = (&groups, &ends);
+                    let groups = &groups;
                     scope.spawn(move || {
                         let mut tally = Tally::default();
                         let mut first: Option<Date> = None;
                         for g in run {
                             let events = facts.events_of(groups, g)?;
-                            let register =
-                                Register::new(events).map_err(FactsReviewError::Register)?;
-                            let view = register.view(as_recorded_at);
-                            if let Some(e) = view.events().first() {
-                                first = Some(first.map_or(e.date, |f| f.min(e.date)));
+                            let mut fold = |view: View<'_>| {
+                                if let Some(e) = view.events().first() {
+                                    first = Some(first.map_or(e.date, |f| f.min(e.date)));
+                                }
+                                fold_view(&view, period, &mut tally);
+                            };
+                            // Most groups are one person whose history was never amended.
+                            match View::of_unamended(&events, as_recorded_at) {
+                                Some(view) => fold(view),
+                                None => {
+                                    let register = Register::new(events)
+                                        .map_err(FactsReviewError::Register)?;
+                                    fold(register.view(as_recorded_at));
+                                }
                             }
-                            fold_view(&view, period, ends, &mut tally);
                         }
                         Ok((tally, first))
                     })
@@ -376,15 +374,16 @@ impl Fold<'_> {
 }
 
 /// Folds one person's events up to the period's end and counts them.
-fn fold_person(
-    person: &PersonId,
-    events: &[&Event],
-    period: Period,
-    year_ends: &[Date],
-    tally: &mut Tally,
-) {
+fn fold_person(person: &PersonId, events: &[&Event], period: Period, tally: &mut Tally) {
     let end = period.end();
-    let mut checkpoints: Vec<Date> = year_ends.iter().copied().filter(|d| *d < end).collect();
+    // The series' year ends, from the person's first event on (nobody is in the register
+    // before it), then the period's end.
+    let since = events.first().map_or(end, |e| e.date);
+    let last_series_year = *series_years(since.year(), period).end();
+    let mut checkpoints: Vec<Date> = (since.year()..=last_series_year)
+        .map(|y| date(y, Month::December, 31))
+        .take_while(|d| *d < end)
+        .collect();
     checkpoints.push(end);
     let mut fold = Fold {
         person,
@@ -412,7 +411,6 @@ fn fold_person(
         return;
     };
     count_period_events(p, period, tally);
-    let last_series_year = year_ends.last().map_or(i32::MIN, |d| d.year());
     for (year, a) in &fold.admissions {
         if *year <= last_series_year {
             let row = exploitation_row(a.basis, a.assessment.as_ref());

@@ -51,6 +51,39 @@ impl SqliteStore {
     }
 }
 
+/// How much of the database file the statistics read map into memory (SQLite caps it at its
+/// compile-time limit).
+const MMAP_SIZE: i64 = 1 << 34;
+
+/// The stored facts of events `first..=last`, which must all have them, with room for
+/// `room` events.
+fn read_facts(
+    conn: &Connection,
+    first: i64,
+    last: i64,
+    room: i64,
+) -> Result<StoredFacts, StoreError> {
+    let room = usize::try_from(room).unwrap_or(0);
+    // About 55 bytes an event; the buffer grows if they are more.
+    let mut facts = StoredFacts::with_capacity(room, room * 56);
+    let mut stmt = conn.prepare(
+        "SELECT seq, owner, facts FROM event_facts WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([first, last])?;
+    let mut expected = first;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        crate::check_facts_seq(seq, expected)?;
+        expected += 1;
+        facts.push(
+            crate::owner_of(seq, row.get(1)?)?,
+            row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?,
+        );
+    }
+    crate::check_facts_seq(last + 1, expected)?;
+    Ok(facts)
+}
+
 fn insert_links(conn: &Connection, links: &[(u32, u32)]) -> Result<(), StoreError> {
     let mut insert = conn.prepare("INSERT INTO owner_links (owner, tied) VALUES (?1, ?2)")?;
     for (owner, tied) in links {
@@ -62,14 +95,20 @@ fn insert_links(conn: &Connection, links: &[(u32, u32)]) -> Result<(), StoreErro
 /// Gives the events stored before `event_facts` existed their facts (once, when a database
 /// from before migration 7 is first opened).
 fn fill_missing_facts(conn: &mut Connection) -> Result<(), StoreError> {
-    let count = |conn: &Connection, table: &str| -> Result<i64, StoreError> {
-        Ok(conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+    // Both number their rows 1, 2, 3, ...: the last seq says how many (a count would read
+    // the whole table).
+    let last = |conn: &Connection, table: &str| -> Result<i64, StoreError> {
+        Ok(conn.query_row(
+            &format!("SELECT COALESCE(max(seq), 0) FROM {table}"),
+            [],
+            |r| r.get(0),
+        )?)
     };
-    if count(conn, "event_facts")? == count(conn, "events")? {
+    if last(conn, "event_facts")? == last(conn, "events")? {
         return Ok(());
     }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let have = count(&tx, "event_facts")?;
+    let have = last(&tx, "event_facts")?;
     let register = crate::register_of(load_events(&tx, Personals::Leave)?)?;
     let missing = crate::missing_facts(&register, have as usize);
     {
@@ -194,40 +233,53 @@ impl Store for SqliteStore {
         crate::register_of(events)
     }
 
+    /// Reads on two connections at once, each half of the events: the events up to the last
+    /// seq this transaction sees are the same on any later snapshot (the register is
+    /// append-only), so the halves fit together.
     fn load_facts(&mut self) -> Result<StoredFacts, StoreError> {
+        let path = self.conn.path().map(str::to_owned);
+        // Pages read straight from the mapped file, not copied into the page cache first.
+        self.conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         let tx = self.conn.transaction()?;
-        let (events, bytes): (i64, i64) = tx.query_row(
-            "SELECT count(*), COALESCE(sum(length(facts)), 0) FROM event_facts",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let mut facts = StoredFacts::with_capacity(events as usize, bytes as usize);
-        {
-            let mut stmt = tx.prepare("SELECT seq, owner, facts FROM event_facts ORDER BY seq")?;
-            let mut rows = stmt.query([])?;
-            let mut expected = 1;
-            while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                crate::check_facts_seq(seq, expected)?;
-                expected += 1;
-                let owner: i64 = row.get(1)?;
-                facts.push(
-                    crate::owner_of(seq, owner)?,
-                    row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?,
-                );
+        let last: i64 =
+            tx.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        let middle = match path.as_deref() {
+            Some(p) if !p.is_empty() && last > 100_000 => last / 2,
+            _ => last,
+        };
+        let mut facts = std::thread::scope(|scope| {
+            let second_half = (middle < last).then(|| {
+                let path = path.clone().unwrap_or_default();
+                scope.spawn(move || {
+                    let conn = Connection::open_with_flags(
+                        &path,
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                    )?;
+                    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+                    let tx = conn.unchecked_transaction()?;
+                    read_facts(&tx, middle + 1, last, last - middle)
+                })
+            });
+            let mut facts = read_facts(&tx, 1, middle, last)?;
+            if let Some(handle) = second_half {
+                let rest = handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                facts.append(rest);
             }
-            let stored: i64 =
-                tx.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?;
-            crate::check_facts_seq(stored + 1, expected)?;
-            let mut stmt = tx.prepare("SELECT owner, tied FROM owner_links")?;
-            let mut rows = stmt.query([])?;
-            while let Some(row) = rows.next()? {
-                facts.link(
-                    crate::owner_of(-1, row.get(0)?)?,
-                    crate::owner_of(-1, row.get(1)?)?,
-                );
-            }
+            Ok::<_, StoreError>(facts)
+        })?;
+        // Links added after `last` only tie groups more coarsely, which changes no count.
+        let mut stmt = tx.prepare("SELECT owner, tied FROM owner_links")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            facts.link(
+                crate::owner_of(-1, row.get(0)?)?,
+                crate::owner_of(-1, row.get(1)?)?,
+            );
         }
+        drop(rows);
+        drop(stmt);
         tx.commit()?;
         Ok(facts)
     }

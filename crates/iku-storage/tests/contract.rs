@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
 use iku_domain::grouping::StoredFacts;
+use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
 use iku_domain::{Event, Timestamp};
 use iku_generate::{Options, generate};
 use iku_storage::import::{Silent, read_lines};
