@@ -24,7 +24,9 @@ for n in "${sizes[@]}"; do
     "$iku" generate --persons "$n" --seed 1 --no-personal-fields --out "$work/r.jsonl"
     events=$(wc -l < "$work/r.jsonl")
     "$iku" --database "$db" import "$work/r.jsonl" >/dev/null 2>&1
-    for run in 1 2 3; do
+    # Run 0 is the first after the import; runs 1-3 find the file in the OS cache, as a
+    # server reading its database daily would.
+    for run in 0 1 2 3; do
         /usr/bin/time -f "%e %M" -o "$work/time" "$iku" --database "$db" report annual 2024 --disclosure internal --out "$work/review.json"
         read -r secs kib < "$work/time"
         echo "| $n | $events | $run | $secs | $((kib / 1024)) |"

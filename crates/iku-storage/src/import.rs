@@ -347,12 +347,11 @@ impl Plan {
         progress: &dyn Progress,
         sink: impl FnMut(Vec<Row<'a>>) -> Result<(), StoreError>,
     ) -> Result<Vec<(u32, u32)>, ImportError> {
-        let owners = grouping::owners(&self.register, self.first_new);
         std::thread::scope(|scope| {
             let checked = scope.spawn(|| self.check());
-            let written = write_rows(
+            let links = write_rows(
                 self.new_events(),
-                &owners.owners,
+                || grouping::owners(&self.register, self.first_new),
                 first_seq,
                 keys,
                 progress,
@@ -361,8 +360,7 @@ impl Plan {
             checked
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            written?;
-            Ok(owners.links)
+            Ok(links?)
         })
     }
 }
@@ -399,16 +397,18 @@ pub(crate) struct Row<'a> {
 /// cores that halves the time of a large import.
 fn write_rows<'a>(
     events: &'a [Event],
-    owners: &[u32],
+    owners: impl FnOnce() -> grouping::Owners + Send,
     first_seq: i64,
     keys: &Keyring,
     progress: &dyn Progress,
     mut sink: impl FnMut(Vec<Row<'a>>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<(u32, u32)>, StoreError> {
     const BATCH: usize = 4096;
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Result<Vec<Row<'a>>, StoreError>>(4);
-        scope.spawn(move || {
+        let producer = scope.spawn(move || {
+            // The owners are worked out here, while the rules are checked on another thread.
+            let grouping::Owners { owners, links } = owners();
             for (b, batch) in events.chunks(BATCH).enumerate() {
                 let rows: Result<Vec<Row<'a>>, StoreError> = batch
                     .iter()
@@ -437,9 +437,10 @@ fn write_rows<'a>(
                 let failed = rows.is_err();
                 // The receiver is gone only if writing failed; then there is nothing to do.
                 if send.send(rows).is_err() || failed {
-                    return;
+                    return links;
                 }
             }
+            links
         });
         for rows in receive {
             let rows = rows?;
@@ -447,7 +448,9 @@ fn write_rows<'a>(
             sink(rows)?;
             progress.advance(n);
         }
-        Ok(())
+        Ok(producer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     })
 }
 

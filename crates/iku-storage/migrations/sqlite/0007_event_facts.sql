@@ -3,7 +3,7 @@
 -- the event is stored, in the same transaction, and never changed; `iku verify` compares it
 -- with the canonical payload. Databases from before this migration get theirs when opened.
 CREATE TABLE event_facts (
-    seq   INTEGER PRIMARY KEY REFERENCES events (seq),
+    seq   INTEGER PRIMARY KEY,  -- the event's seq (no foreign key: checked by `load_facts`, and cheaper to import)
     owner INTEGER NOT NULL,
     facts BLOB    NOT NULL
 ) STRICT;
