@@ -241,17 +241,6 @@ impl StoredFacts {
             })
             .collect()
     }
-
-    /// The earliest valid date of any event (a group's visible events start no earlier).
-    pub fn first_date(&self) -> Result<Option<time::Date>, BadFacts> {
-        let mut first = None;
-        for position in 0..self.len() {
-            let d = facts::date_of(self.facts(position))
-                .map_err(|error| BadFacts { position, error })?;
-            first = Some(first.map_or(d, |f: time::Date| f.min(d)));
-        }
-        Ok(first)
-    }
 }
 
 /// Events grouped: positions in group order, and where each group lies among them.

@@ -84,6 +84,8 @@ fn read_facts(
     Ok(facts)
 }
 
+const INSERT_FACTS: &str = "INSERT INTO event_facts (seq, owner, facts) VALUES (?1, ?2, ?3)";
+
 fn insert_links(conn: &Connection, links: &[(u32, u32)]) -> Result<(), StoreError> {
     let mut insert = conn.prepare("INSERT INTO owner_links (owner, tied) VALUES (?1, ?2)")?;
     for (owner, tied) in links {
@@ -112,8 +114,7 @@ fn fill_missing_facts(conn: &mut Connection) -> Result<(), StoreError> {
     let register = crate::register_of(load_events(&tx, Personals::Leave)?)?;
     let missing = crate::missing_facts(&register, have as usize);
     {
-        let mut insert =
-            tx.prepare("INSERT INTO event_facts (seq, owner, facts) VALUES (?1, ?2, ?3)")?;
+        let mut insert = tx.prepare(INSERT_FACTS)?;
         for (seq, owner, facts) in &missing.rows {
             insert.execute(params![seq, owner, facts])?;
         }
@@ -306,8 +307,7 @@ impl Store for SqliteStore {
             let mut insert_sealed = tx.prepare(
                 "INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            let mut insert_facts =
-                tx.prepare("INSERT INTO event_facts (seq, owner, facts) VALUES (?1, ?2, ?3)")?;
+            let mut insert_facts = tx.prepare(INSERT_FACTS)?;
             let links = plan.check_and_write(next_seq, keys, progress, |rows| {
                 for row in &rows {
                     let e = row.event;
