@@ -23,14 +23,14 @@ use iku_domain::{Event, Register, Timestamp, View, Violation};
 use time::{Date, Month};
 
 use crate::period::Period;
-use crate::review::{Cell, Disclosure, PeriodDates, Review, Table};
+use crate::review::{Cell, Disclosure, Number, PeriodDates, Review, Table};
 
 /// Counts keyed by the codes of a table's dimensions, as the tables are built from them.
 type Counts = BTreeMap<Vec<String>, u64>;
 
 /// One part of a key while counting: a code, or a year of the series. Counting a million
 /// persons adds tens of millions of times, so a key is two words, not a vector of strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Part {
     Code(&'static str),
     Year(i32),
@@ -203,6 +203,46 @@ macro_rules! tally {
                 $(self.$n += other.$n;)*
             }
 
+            /// What the tally holds, in one canonical order: equal for equal tallies.
+            fn signature(&self) -> Signature {
+                let mut s = Vec::new();
+                let mut field = 0u8;
+                $(
+                    s.extend(self.$c.iter().map(|(k, v)| (field, *k, *v)));
+                    field += 1;
+                )*
+                $(
+                    if self.$n > 0 {
+                        s.push((field, [Part::Absent; 2], self.$n));
+                    }
+                    field += 1;
+                )*
+                let _ = field;
+                s.sort_unstable();
+                s
+            }
+
+            fn of_signature(signature: &[(u8, [Part; 2], u64)]) -> Tally {
+                let mut t = Tally::default();
+                for (field, k, v) in signature {
+                    let mut i = 0u8;
+                    $(
+                        if *field == i {
+                            *t.$c.entry(*k).or_default() += v;
+                        }
+                        i += 1;
+                    )*
+                    $(
+                        if *field == i {
+                            t.$n += v;
+                        }
+                        i += 1;
+                    )*
+                    let _ = i;
+                }
+                t
+            }
+
             fn finish(self) -> Counted {
                 Counted {
                     $($c: finish(self.$c),)*
@@ -325,6 +365,121 @@ pub fn compute_from_facts(
     }
     let years = series_years(first.map_or(period.year, |d| d.year()), period);
     Ok(tables(tally.finish(), period, as_recorded_at, years))
+}
+
+/// A tally in canonical form (see `Tally::signature`).
+type Signature = Vec<(u8, [Part; 2], u64)>;
+
+/// What a group of persons contributed to one or more reviews, person by person: the linear
+/// model of a release that disclosure control protects (`crate::disclosure`).
+#[derive(Debug, Clone)]
+pub struct Contributions {
+    /// Each review in full (internal mode), in the order asked for.
+    pub reviews: Vec<Review>,
+    /// The persons who contributed, grouped by what they contributed to every review.
+    pub profiles: Vec<Profile>,
+}
+
+/// Persons who contributed exactly the same to every review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub persons: u64,
+    /// (review's index, number, how much each of these persons adds to it); no zeros.
+    pub adds: Vec<(usize, Number, u64)>,
+}
+
+/// One review to compute: its period, and the moment it reads the register as recorded at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Release {
+    pub period: Period,
+    pub as_recorded_at: Option<Timestamp>,
+}
+
+/// The reviews of `releases` (each as `compute_from_facts` gives it) and every person's
+/// contribution to them. A person is the same person in every release (by their id), so a
+/// person counted in the semiannual and the annual review is one profile across both.
+pub fn contributions_from_facts(
+    facts: &StoredFacts,
+    releases: &[Release],
+) -> Result<Contributions, FactsReviewError> {
+    let groups = facts.groups();
+    let mut profiles: HashMap<Vec<Signature>, u64> = HashMap::default();
+    let mut totals: Vec<Tally> = releases.iter().map(|_| Tally::default()).collect();
+    let mut first: Vec<Option<Date>> = vec![None; releases.len()];
+    for g in 0..groups.len() {
+        let events = facts.events_of(&groups, g)?;
+        let register;
+        let views: Vec<View<'_>> = match releases
+            .iter()
+            .map(|r| View::of_unamended(&events, r.as_recorded_at))
+            .collect::<Option<Vec<_>>>()
+        {
+            Some(views) => views,
+            None => {
+                register = Register::new(events.clone()).map_err(FactsReviewError::Register)?;
+                releases
+                    .iter()
+                    .map(|r| register.view(r.as_recorded_at))
+                    .collect()
+            }
+        };
+        let mut by_person: BTreeMap<PersonId, Vec<Signature>> = BTreeMap::new();
+        for (r, (release, view)) in releases.iter().zip(&views).enumerate() {
+            if let Some(e) = view.events().first() {
+                first[r] = Some(first[r].map_or(e.date, |f| f.min(e.date)));
+            }
+            for (person, events) in view.by_person() {
+                let mut tally = Tally::default();
+                fold_person(person, &events, release.period, &mut tally);
+                let signature = tally.signature();
+                totals[r].add_up(tally);
+                by_person
+                    .entry(person.clone())
+                    .or_insert_with(|| vec![Vec::new(); releases.len()])[r] = signature;
+            }
+        }
+        for (_, signatures) in by_person {
+            if signatures.iter().any(|s| !s.is_empty()) {
+                *profiles.entry(signatures).or_default() += 1;
+            }
+        }
+    }
+    let years: Vec<_> = releases
+        .iter()
+        .zip(&first)
+        .map(|(r, f)| series_years(f.map_or(r.period.year, |d| d.year()), r.period))
+        .collect();
+    let reviews = releases
+        .iter()
+        .zip(totals)
+        .zip(&years)
+        .map(|((r, t), y)| tables(t.finish(), r.period, r.as_recorded_at, y.clone()))
+        .collect();
+    let mut profiles: Vec<Profile> = profiles
+        .into_iter()
+        .map(|(signatures, persons)| {
+            let adds = signatures
+                .iter()
+                .enumerate()
+                .flat_map(|(r, s)| {
+                    let one = tables(
+                        Tally::of_signature(s).finish(),
+                        releases[r].period,
+                        releases[r].as_recorded_at,
+                        years[r].clone(),
+                    );
+                    one.numbers()
+                        .into_iter()
+                        .filter(|(_, v)| *v > 0)
+                        .map(move |(n, v)| (r, n, v))
+                })
+                .collect();
+            Profile { persons, adds }
+        })
+        .collect();
+    // Hash order is not an order: the model must be the same on every run.
+    profiles.sort_by(|a, b| a.adds.cmp(&b.adds));
+    Ok(Contributions { reviews, profiles })
 }
 
 /// One person's fold: the checkpoints still ahead and what was seen at those passed.
@@ -654,7 +809,9 @@ fn closed(
         dims: dims.to_vec(),
         total: Some(counts.values().sum()),
         cells,
+        total_suppressed: None,
         extra: BTreeMap::new(),
+        extra_suppressed: Vec::new(),
     }
 }
 
@@ -671,7 +828,9 @@ fn open(id: &'static str, unit: &'static str, dims: &[&'static str], counts: &Co
             .into_iter()
             .map(|(k, v)| cell(dims, k, *v))
             .collect(),
+        total_suppressed: None,
         extra: BTreeMap::new(),
+        extra_suppressed: Vec::new(),
     }
 }
 
@@ -683,7 +842,9 @@ fn total_only(id: &'static str, unit: &'static str, total: u64) -> Table {
         dims: Vec::new(),
         cells: Vec::new(),
         total: Some(total),
+        total_suppressed: None,
         extra: BTreeMap::new(),
+        extra_suppressed: Vec::new(),
     }
 }
 
@@ -1013,6 +1174,7 @@ fn tables(
             mode: "internal",
             threshold: crate::THRESHOLD,
             note: None,
+            audit_passed: None,
         },
         tables,
     }

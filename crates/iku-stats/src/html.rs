@@ -48,6 +48,7 @@ struct Words {
     internal: &'static str,
     published: &'static str,
     as_recorded: &'static str,
+    suppressed: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -61,8 +62,10 @@ fn words(lang: Lang) -> Words {
             no_cases: "Ei tapauksia.",
             contents: "Sisältö",
             internal: "Sisäiseen käyttöön: tarkat luvut, ei tietosuojakäsittelyä.",
-            published: "Kansalaisuudet, joita on alle viidellä henkilöllä, on yhdistetty ryhmään \"muut\", jotta ketään ei voi tunnistaa.",
+            published: "Luvut, joissa on alle viisi henkilöä, ja luvut, joista ne voisi päätellä, on jätetty pois (–). Kansalaisuudet, joita on alle viidellä henkilöllä, on yhdistetty ryhmään \"muut\". Näin ketään ei voi tunnistaa.",
             as_recorded: "Tiedot sellaisina kuin ne oli kirjattu",
+            suppressed: "– Lukua ei julkaista, jotta siinä laskettuja henkilöitä ei voisi tunnistaa \
+                (tilastollinen tietosuoja).",
         },
         Lang::Sv => Words {
             review: "Statistik från hjälpsystemet för offer för människohandel",
@@ -73,8 +76,10 @@ fn words(lang: Lang) -> Words {
             no_cases: "Inga fall.",
             contents: "Innehåll",
             internal: "För internt bruk: exakta tal, ingen röjandekontroll.",
-            published: "Medborgarskap som färre än fem personer har är sammanförda till \"övriga\" så att ingen kan identifieras.",
+            published: "Uppgifter om färre än fem personer, och uppgifter som de kunde härledas ur, visas inte (–). Medborgarskap som färre än fem personer har är sammanförda till \"övriga\". Så kan ingen identifieras.",
             as_recorded: "Uppgifterna såsom de var registrerade",
+            suppressed: "– Uppgiften visas inte, för att de personer som räknas inte ska kunna \
+                identifieras (röjandekontroll).",
         },
         Lang::En => Words {
             review: "Statistics of the Assistance System for Victims of Human Trafficking",
@@ -85,8 +90,10 @@ fn words(lang: Lang) -> Words {
             no_cases: "No cases.",
             contents: "Contents",
             internal: "For internal use: exact counts, no disclosure control.",
-            published: "Nationalities of fewer than five persons are grouped as \"other\" so that no one can be identified.",
+            published: "Figures of fewer than five persons, and figures from which they could be worked out, are not shown (–). Nationalities of fewer than five persons are grouped as \"other\". So no one can be identified.",
             as_recorded: "Data as recorded at",
+            suppressed: "– Not shown, so that the persons counted cannot be identified \
+                (disclosure control).",
         },
     }
 }
@@ -264,21 +271,34 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
         }
     }
     out.push_str("<tfoot>");
-    if let Some(total) = t.total {
+    if t.total.is_some() || t.total_suppressed.is_some() {
         let _ = write!(
             out,
-            r#"<tr><th scope="row">{}</th><td>{total}</td></tr>"#,
-            w.total
+            r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+            w.total,
+            value(t.total)
         );
     }
-    for (k, v) in &t.extra {
+    let extras = t
+        .extra
+        .iter()
+        .map(|(k, v)| (*k, Some(*v)))
+        .chain(t.extra_suppressed.iter().map(|k| (*k, None)));
+    for (k, v) in extras {
         let _ = write!(
             out,
-            r#"<tr><th scope="row">{}</th><td>{v}</td></tr>"#,
-            escape(&label("extra", k, lang))
+            r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+            escape(&label("extra", k, lang)),
+            value(v)
         );
     }
     out.push_str("</tfoot></table>");
+    let suppressed = t.cells.iter().any(|c| c.value.is_none())
+        || t.total_suppressed.is_some()
+        || !t.extra_suppressed.is_empty();
+    if suppressed {
+        let _ = write!(out, r#"<p class="footnote">{}</p>"#, w.suppressed);
+    }
 }
 
 const STYLE: &str = "\
@@ -288,7 +308,7 @@ h1{font-size:1.8rem}h2{font-size:1.25rem;margin-top:2.5rem;border-top:1px solid 
 .chart{max-width:100%;height:auto}.chart rect{fill:#1f5f99}.chart text{font-size:13px;fill:#1a1a1a}\
 table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;padding-bottom:.25rem}\
 th,td{border-bottom:1px solid #ccc;padding:.2rem .5rem;text-align:left}td{text-align:right;font-variant-numeric:tabular-nums}\
-tfoot th,tfoot td{font-weight:600;border-top:2px solid #1a1a1a}.note{background:#f3f3f3;padding:.5rem 1rem;border-left:4px solid #1f5f99}\
+tfoot th,tfoot td{font-weight:600;border-top:2px solid #1a1a1a}.footnote{font-size:.9rem;margin:.25rem 0 0}.note{background:#f3f3f3;padding:.5rem 1rem;border-left:4px solid #1f5f99}\
 a{color:#0b4a82}a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
 @media (max-width:50rem){.review-section{grid-template-columns:1fr}}\
 @media print{nav{display:none}body{margin:0;max-width:none}section{break-inside:avoid}h2{break-after:avoid}.chart rect{fill:#555}}";

@@ -29,14 +29,14 @@ fn date(year: i32, month: Month, day: u8) -> Date {
 }
 
 impl Period {
-    pub fn annual(year: i32) -> Self {
+    pub const fn annual(year: i32) -> Self {
         Self {
             kind: ReviewKind::Annual,
             year,
         }
     }
 
-    pub fn semiannual(year: i32) -> Self {
+    pub const fn semiannual(year: i32) -> Self {
         Self {
             kind: ReviewKind::Semiannual,
             year,

@@ -15,7 +15,7 @@ pub struct Review {
     pub tables: Vec<Table>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PeriodDates {
     pub start: String,
     pub end: String,
@@ -29,6 +29,9 @@ pub struct Disclosure {
     /// What the published mode did, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<&'static str>,
+    /// Whether the audit found every suppressed cell safe (published mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audit_passed: Option<bool>,
 }
 
 /// One table: cells keyed by their dimensions' codes.
@@ -38,10 +41,43 @@ pub struct Table {
     pub unit: &'static str,
     pub dims: Vec<&'static str>,
     pub cells: Vec<Cell>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// None when suppressed (`total_suppressed` says why).
     pub total: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_suppressed: Option<&'static str>,
     pub extra: BTreeMap<&'static str, u64>,
+    /// Extra figures withheld by disclosure control (absent from `extra`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_suppressed: Vec<&'static str>,
 }
+
+/// One published number of a review: a cell, a table's total, or one of its extra figures.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Number {
+    pub table: &'static str,
+    pub part: NumberPart,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NumberPart {
+    /// The cell with these codes, in the table's `dims` order.
+    Cell(Vec<String>),
+    Total,
+    Extra(&'static str),
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.part {
+            NumberPart::Cell(key) => write!(f, "{}[{}]", self.table, key.join(",")),
+            NumberPart::Total => write!(f, "{}.total", self.table),
+            NumberPart::Extra(name) => write!(f, "{}.{name}", self.table),
+        }
+    }
+}
+
+/// Extra figures that are not sums over persons (so not part of a linear model of a release).
+pub const NOT_SUMS: [&str; 1] = ["distinct_nationalities"];
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Cell {
@@ -67,7 +103,39 @@ impl Table {
     }
 }
 
+impl Cell {
+    /// The cell's codes in the order of `dims`.
+    pub fn codes(&self, dims: &[&'static str]) -> Vec<String> {
+        dims.iter()
+            .map(|d| self.key.get(d).cloned().unwrap_or_default())
+            .collect()
+    }
+}
+
 impl Review {
+    /// Every published number that is a sum over persons, with its value (suppressed ones
+    /// left out).
+    pub fn numbers(&self) -> Vec<(Number, u64)> {
+        let mut out = Vec::new();
+        for t in &self.tables {
+            let number = |part| Number { table: t.id, part };
+            for c in &t.cells {
+                if let Some(v) = c.value {
+                    out.push((number(NumberPart::Cell(c.codes(&t.dims))), v));
+                }
+            }
+            if let Some(v) = t.total {
+                out.push((number(NumberPart::Total), v));
+            }
+            for (name, v) in &t.extra {
+                if !NOT_SUMS.contains(name) {
+                    out.push((number(NumberPart::Extra(name)), *v));
+                }
+            }
+        }
+        out
+    }
+
     pub fn table(&self, id: &str) -> Option<&Table> {
         self.tables.iter().find(|t| t.id == id)
     }

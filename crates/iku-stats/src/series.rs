@@ -162,7 +162,7 @@ impl SeriesAggregates {
                 }
             }
             let added: u64 = earlier.iter().filter_map(|c| c.value).sum();
-            table.total = Some(table.total.unwrap_or(0) + added);
+            table.total = table.total.map(|t| t + added);
             earlier.append(&mut table.cells);
             table.cells = earlier;
         }

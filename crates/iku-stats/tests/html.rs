@@ -8,18 +8,24 @@ use std::process::Command;
 
 use iku_domain::Register;
 use iku_domain::codes::Lang;
+use iku_domain::grouping::StoredFacts;
 use iku_generate::{Options, generate};
+use iku_stats::disclosure::protect_facts;
 use iku_stats::html::to_html;
-use iku_stats::{Period, compute, publish_simple};
+use iku_stats::{Period, Release, THRESHOLD};
 
 fn review_html(lang: Lang) -> String {
     let mut options = Options::new(800, 2020);
     options.personal_fields = false;
     let register = Register::new(generate(&options)).unwrap_or_else(|v| panic!("{v}"));
-    to_html(
-        &publish_simple(compute(&register, Period::annual(2020), None)),
-        lang,
-    )
+    let release = Release {
+        period: Period::annual(2020),
+        as_recorded_at: None,
+    };
+    let review = protect_facts(&StoredFacts::of(&register), &[], release, THRESHOLD)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .review;
+    to_html(&review, lang)
 }
 
 fn artifacts() -> PathBuf {
@@ -50,6 +56,10 @@ fn every_table_is_a_section_with_an_accessible_chart_and_a_data_table() {
             !html.contains("<script") && !html.contains("http://") && !html.contains("https://")
         );
         assert!(html.contains("@media print"));
+        // Suppressed cells show as a dash, and each table with one says why beneath it.
+        let dashes = html.matches("<td>–</td>").count();
+        assert!(dashes > 0, "{lang:?}: nothing suppressed in published mode");
+        assert!(html.contains(r#"<p class="footnote">– "#), "{lang:?}");
     }
     assert!(review_html(Lang::Fi).contains("Hakemukset hakijatahon mukaan"));
     assert!(review_html(Lang::Sv).contains("Ansökningar enligt sökande"));

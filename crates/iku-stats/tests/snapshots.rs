@@ -3,8 +3,10 @@
 
 use iku_domain::Register;
 use iku_domain::codes::Lang;
+use iku_domain::grouping::StoredFacts;
 use iku_generate::{Options, generate};
-use iku_stats::{Period, compute, csv::to_csv, publish_simple};
+use iku_stats::disclosure::protect_facts;
+use iku_stats::{Period, Release, THRESHOLD, compute, csv::to_csv};
 
 fn fixed() -> Register {
     let mut options = Options::new(40, 2020);
@@ -14,7 +16,13 @@ fn fixed() -> Register {
 
 #[test]
 fn annual_review_json() {
-    let review = publish_simple(compute(&fixed(), Period::annual(2020), None));
+    let release = Release {
+        period: Period::annual(2020),
+        as_recorded_at: None,
+    };
+    let review = protect_facts(&StoredFacts::of(&fixed()), &[], release, THRESHOLD)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .review;
     insta::assert_snapshot!(review.to_json());
 }
 

@@ -75,6 +75,8 @@ pub struct NewPublication {
     pub disclosure: String,
     /// The review's JSON, stored and returned byte for byte.
     pub document: String,
+    /// The disclosure report (JSON) of a review in published mode.
+    pub disclosure_report: Option<String>,
 }
 
 impl NewPublication {
@@ -94,6 +96,7 @@ impl NewPublication {
             disclosure: self.disclosure,
             published_at,
             document: self.document,
+            disclosure_report: self.disclosure_report,
         }
     }
 }
@@ -149,6 +152,7 @@ pub struct Publication {
     pub disclosure: String,
     pub published_at: iku_domain::Timestamp,
     pub document: String,
+    pub disclosure_report: Option<String>,
 }
 
 /// The register's storage.

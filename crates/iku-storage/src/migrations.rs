@@ -34,6 +34,7 @@ migrations! {
     5 "audit" "0005_audit.sql",
     6 "accounts" "0006_accounts.sql",
     7 "event_facts" "0007_event_facts.sql",
+    8 "disclosure_reports" "0008_disclosure_reports.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

@@ -312,9 +312,9 @@ impl Store for PostgresStore {
         )?;
         let (id, version): (i64, i32) = (row.get(0), row.get(1));
         tx.execute(
-            "INSERT INTO publications (id, report, year, version, as_recorded_at, disclosure, published_at, document)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            &[&id, &p.report, &p.year, &version, &p.as_recorded_at.micros(), &p.disclosure, &at.micros(), &p.document],
+            "INSERT INTO publications (id, report, year, version, as_recorded_at, disclosure, published_at, document, disclosure_report)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[&id, &p.report, &p.year, &version, &p.as_recorded_at.micros(), &p.disclosure, &at.micros(), &p.document, &p.disclosure_report],
         )?;
         tx.commit()?;
         Ok(p.frozen(id, version, at))
@@ -322,7 +322,8 @@ impl Store for PostgresStore {
 
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
         let rows = self.client.query(
-            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document
+            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document,
+                    disclosure_report
              FROM publications ORDER BY id",
             &[],
         )?;
@@ -337,6 +338,7 @@ impl Store for PostgresStore {
                 disclosure: r.get(5),
                 published_at: Timestamp::from_micros(r.get(6)),
                 document: r.get(7),
+                disclosure_report: r.get(8),
             })
             .collect())
     }

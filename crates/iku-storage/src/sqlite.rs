@@ -349,9 +349,9 @@ impl Store for SqliteStore {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         tx.execute(
-            "INSERT INTO publications (id, report, year, version, as_recorded_at, disclosure, published_at, document)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![id, p.report, p.year, version, p.as_recorded_at.micros(), p.disclosure, at.micros(), p.document],
+            "INSERT INTO publications (id, report, year, version, as_recorded_at, disclosure, published_at, document, disclosure_report)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![id, p.report, p.year, version, p.as_recorded_at.micros(), p.disclosure, at.micros(), p.document, p.disclosure_report],
         )?;
         tx.commit()?;
         Ok(p.frozen(id, version, at))
@@ -359,7 +359,8 @@ impl Store for SqliteStore {
 
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document
+            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document,
+                    disclosure_report
              FROM publications ORDER BY id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -372,6 +373,7 @@ impl Store for SqliteStore {
                 disclosure: r.get(5)?,
                 published_at: Timestamp::from_micros(r.get(6)?),
                 document: r.get(7)?,
+                disclosure_report: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

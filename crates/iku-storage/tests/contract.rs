@@ -445,6 +445,7 @@ fn publications_are_frozen_and_come_back_byte_for_byte(db: &TestDb) {
         as_recorded_at: at,
         disclosure: "published".into(),
         document: doc.to_owned(),
+        disclosure_report: (year == 2020).then(|| format!("{{\"of\": {}}}", doc.len())),
     };
     let first = store
         .publish(new(2020, &document), at)
@@ -459,8 +460,14 @@ fn publications_are_frozen_and_come_back_byte_for_byte(db: &TestDb) {
     let all = store.publications().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(all, vec![first.clone(), second, other]);
     assert_eq!(all[0].document, document);
+    assert_eq!(
+        all[0].disclosure_report,
+        Some(format!("{{\"of\": {}}}", document.len()))
+    );
+    assert_eq!(all[2].disclosure_report, None);
     for sql in [
         "UPDATE publications SET document = 'x'",
+        "UPDATE publications SET disclosure_report = NULL",
         "DELETE FROM publications",
     ] {
         let result = db.raw(sql);

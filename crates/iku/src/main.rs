@@ -114,6 +114,11 @@ enum Command {
     /// Writes a frozen review's JSON, byte for byte as it was published.
     Publication {
         id: i64,
+        /// The publication's disclosure report (what was suppressed, why, and the audit's
+        /// intervals; it holds exact small counts, so for statisticians, and on record)
+        /// instead of the review.
+        #[arg(long)]
+        disclosure_report: bool,
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -195,6 +200,8 @@ enum CliError {
     Key(#[from] KeyError),
     #[error(transparent)]
     Review(#[from] iku_stats::FactsReviewError),
+    #[error(transparent)]
+    Disclosure(#[from] iku_stats::disclosure::PublishError),
     #[error("{path}: {source}")]
     File {
         path: String,
@@ -302,7 +309,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Publications => reports::publications(&config),
-        Command::Publication { id, out } => reports::publication(&config, id, out.as_deref()),
+        Command::Publication {
+            id,
+            disclosure_report,
+            out,
+        } => reports::publication(&config, id, disclosure_report, out.as_deref()),
         Command::DemoData { out } => {
             let events = iku_generate::demo::calibrated_register();
             if out.is_some() {

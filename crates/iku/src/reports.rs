@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use iku_domain::Timestamp;
+use iku_stats::disclosure::DisclosureReport;
 
 use crate::config::Config;
 use crate::{CliError, file_error, write_output};
@@ -82,7 +83,7 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
     if compare_published {
         return compare_published_review(store.as_mut(), kind, year, out.as_deref());
     }
-    let review = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
+    let (review, _) = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
     // Exact counts are for statisticians only, and every such run is on record.
     if let DisclosureMode::Internal = disclosure {
         config.audit(
@@ -114,7 +115,18 @@ pub fn publish(
 ) -> Result<(), CliError> {
     let mut store = iku_storage::open(&config.database)?;
     let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-    let review = review_of(store.as_mut(), kind, year, Some(now), disclosure)?;
+    let (review, report) = review_of(store.as_mut(), kind, year, Some(now), disclosure)?;
+    if let Some(report) = &report
+        && !report.audit_passed
+    {
+        let unsafe_cells = report.withheld.iter().filter(|w| !w.passed).count();
+        return Err(CliError::Config(format!(
+            "not published: the audit found {unsafe_cells} suppressed numbers that could be \
+             narrowed to less than {} persons (see `iku report {} {year} --format json`); the \
+             register is too small for this release to be made safe",
+            report.threshold, review.report
+        )));
+    }
     let publication = store.publish(
         iku_storage::NewPublication {
             report: review.report.to_owned(),
@@ -122,6 +134,7 @@ pub fn publish(
             as_recorded_at: now,
             disclosure: review.disclosure.mode.to_owned(),
             document: review.to_json(),
+            disclosure_report: report.map(|r| r.to_json()),
         },
         now,
     )?;
@@ -164,14 +177,34 @@ pub fn publications(config: &Config) -> Result<(), CliError> {
     Ok(())
 }
 
-pub fn publication(config: &Config, id: i64, out: Option<&Path>) -> Result<(), CliError> {
+pub fn publication(
+    config: &Config,
+    id: i64,
+    disclosure_report: bool,
+    out: Option<&Path>,
+) -> Result<(), CliError> {
     let mut store = iku_storage::open(&config.database)?;
     let publication = store
         .publications()?
         .into_iter()
         .find(|p| p.id == id)
         .ok_or_else(|| CliError::Config(format!("no publication {id}: see `iku publications`")))?;
-    write_output(out, |w| w.write_all(publication.document.as_bytes()))
+    if !disclosure_report {
+        return write_output(out, |w| w.write_all(publication.document.as_bytes()));
+    }
+    let report = publication.disclosure_report.ok_or_else(|| {
+        CliError::Config(format!(
+            "publication {id} has no disclosure report (internal mode, or published before \
+             disclosure control)"
+        ))
+    })?;
+    // The report holds exact small counts: reading it is on record, as an internal report is.
+    config.audit(
+        store.as_mut(),
+        "publication.disclosure_report",
+        format!("publication {id}"),
+    )?;
+    write_output(out, |w| w.write_all(report.as_bytes()))
 }
 
 fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
@@ -182,16 +215,42 @@ fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
 }
 
 /// Computes a review from the register's stored facts (the statistics' own read path: no
-/// personal field, so no key is loaded).
+/// personal field, so no key is loaded). In published mode, the review is disclosure-controlled
+/// together with the releases it must be consistent with (the annual review with the
+/// semiannual review of its year, if that was published), and comes with its disclosure
+/// report.
 pub(crate) fn review_of(
     store: &mut dyn iku_storage::Store,
     kind: ReportKind,
     year: i32,
     as_recorded_at: Option<Timestamp>,
     disclosure: DisclosureMode,
-) -> Result<iku_stats::Review, CliError> {
+) -> Result<(iku_stats::Review, Option<DisclosureReport>), CliError> {
     let facts = store.load_facts()?;
-    let mut review = iku_stats::compute_from_facts(&facts, period_of(kind, year), as_recorded_at)?;
+    let release = iku_stats::Release {
+        period: period_of(kind, year),
+        as_recorded_at,
+    };
+    let (mut review, report) = match disclosure {
+        DisclosureMode::Internal => (
+            iku_stats::compute_from_facts(&facts, release.period, as_recorded_at)?,
+            None,
+        ),
+        DisclosureMode::Published => {
+            let earlier = earlier_releases(store, kind, year)?;
+            let earlier: Vec<(iku_stats::Release, &str)> = earlier
+                .iter()
+                .map(|(r, document)| (*r, document.as_str()))
+                .collect();
+            let protected = iku_stats::disclosure::protect_facts(
+                &facts,
+                &earlier,
+                release,
+                iku_stats::THRESHOLD,
+            )?;
+            (protected.review, Some(protected.report))
+        }
+    };
     drop(facts);
     if let Some(document) = store.series_aggregates()? {
         // Checked when loaded; a document that no longer parses is reported, not skipped.
@@ -199,10 +258,31 @@ pub(crate) fn review_of(
             .map_err(|e| CliError::Config(format!("stored series aggregates: {e}")))?
             .apply(&mut review);
     }
-    Ok(match disclosure {
-        DisclosureMode::Published => iku_stats::publish_simple(review),
-        DisclosureMode::Internal => review,
-    })
+    Ok((review, report))
+}
+
+/// The releases an attacker holds beside this one: for an annual review, the latest
+/// semiannual review of the same year published in published mode (as it was frozen).
+fn earlier_releases(
+    store: &mut dyn iku_storage::Store,
+    kind: ReportKind,
+    year: i32,
+) -> Result<Vec<(iku_stats::Release, String)>, CliError> {
+    if let ReportKind::Semiannual = kind {
+        return Ok(Vec::new());
+    }
+    Ok(store
+        .publications()?
+        .into_iter()
+        .rfind(|p| p.report == "semiannual" && p.year == year && p.disclosure == "published")
+        .map(|p| {
+            let release = iku_stats::Release {
+                period: iku_stats::Period::semiannual(year),
+                as_recorded_at: Some(p.as_recorded_at),
+            };
+            vec![(release, p.document)]
+        })
+        .unwrap_or_default())
 }
 
 /// The cells that changed since the latest publication of a review, with the same disclosure
@@ -232,7 +312,7 @@ fn compare_published_review(
     } else {
         DisclosureMode::Published
     };
-    let current = review_of(store, kind, period.year, None, disclosure)?;
+    let (current, _) = review_of(store, kind, period.year, None, disclosure)?;
     let changes = iku_stats::compare::compare(&published.document, &current).map_err(|e| {
         CliError::Config(format!("publication {} is not a review: {e}", published.id))
     })?;

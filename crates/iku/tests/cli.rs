@@ -331,7 +331,9 @@ fn a_published_review_stays_frozen_while_corrections_change_the_rerun() {
     let file = iku.path("reg.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
     iku.ok(&["import", path_str(&file)]);
-    let said = iku.ok(&["publish", "annual", "2020"]);
+    // Internal mode: exact counts, so that one correction shows cell by cell (the published
+    // mode's suppressions are `disclosure_control_protects_the_annual_review_with_the_semiannual`).
+    let said = iku.ok(&["publish", "annual", "2020", "--disclosure", "internal"]);
     assert!(
         said.starts_with("published annual 2020 version 1 (publication 1)"),
         "{said}"
@@ -342,7 +344,7 @@ fn a_published_review_stays_frozen_while_corrections_change_the_rerun() {
         listed
             .lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("1\tannual\t2020\t1\tpublished\t")),
+            .is_some_and(|l| l.starts_with("1\tannual\t2020\t1\tinternal\t")),
         "{listed}"
     );
     assert_eq!(
@@ -375,12 +377,106 @@ fn a_published_review_stays_frozen_while_corrections_change_the_rerun() {
         .unwrap_or_default()
         .to_owned();
     assert_eq!(
-        iku.ok(&["report", "annual", "2020", "--as-recorded-at", &at]),
+        iku.ok(&[
+            "report",
+            "annual",
+            "2020",
+            "--disclosure",
+            "internal",
+            "--as-recorded-at",
+            &at
+        ]),
         frozen
     );
     assert!(
         iku.fails(&["publication", "7"])
             .contains("no publication 7")
+    );
+    assert!(
+        iku.fails(&["publication", "1", "--disclosure-report"])
+            .contains("publication 1 has no disclosure report")
+    );
+}
+
+#[test]
+fn disclosure_control_protects_the_annual_review_with_the_semiannual() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 1200, 61);
+    iku.ok(&["import", path_str(&file)]);
+    iku.ok(&["publish", "semiannual", "2020"]);
+    let said = iku.ok(&["publish", "annual", "2020"]);
+    assert!(
+        said.starts_with("published annual 2020 version 1 (publication 2)"),
+        "{said}"
+    );
+    let json = |s: &str| -> serde_json::Value {
+        serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+    };
+    let annual = iku.ok(&["publication", "2"]);
+    let review = json(&annual);
+    assert_eq!(review["disclosure"]["audit_passed"], true);
+    // No published cell of a table that could point at a person counts 1 to 4 persons.
+    let quasi = ["nationality", "age_group", "residence_status", "referrer"];
+    let mut suppressed = 0;
+    for t in review["tables"].as_array().cloned().unwrap_or_default() {
+        let dims: Vec<String> = t["dims"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.as_str().map(str::to_owned))
+            .collect();
+        let identifying = dims.len() >= 2 || dims.iter().any(|d| quasi.contains(&d.as_str()));
+        for c in t["cells"].as_array().cloned().unwrap_or_default() {
+            match c["value"].as_u64() {
+                Some(v) => assert!(!identifying || v == 0 || v >= 5, "{}: {c}", t["id"]),
+                None => suppressed += 1,
+            }
+        }
+    }
+    assert!(suppressed > 0, "nothing suppressed: {annual}");
+
+    // The disclosure report: with the semiannual review as what an attacker already holds.
+    let report = json(&iku.ok(&["publication", "2", "--disclosure-report"]));
+    assert_eq!(report["audit_passed"], true);
+    assert_eq!(report["earlier_releases"][0]["report"], "semiannual");
+    let withheld = report["withheld"].as_array().cloned().unwrap_or_default();
+    assert!(withheld.iter().any(|w| w["reason"] == "primary"));
+    assert!(withheld.iter().all(|w| w["passed"] == true));
+    let first = json(&iku.ok(&["publication", "1", "--disclosure-report"]));
+    assert_eq!(first["earlier_releases"].as_array().map(Vec::len), Some(0));
+
+    // Reading a report is on record.
+    let conn =
+        rusqlite::Connection::open(iku.path("data/iku.db")).unwrap_or_else(|e| panic!("{e}"));
+    let reads: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'publication.disclosure_report'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reads, 2);
+
+    // A register far too small for a release to be made safe is not published.
+    let small = Iku::new();
+    let file = small.generate("reg.jsonl", 40, 2020);
+    small.ok(&["import", path_str(&file)]);
+    let refused = small.fails(&["publish", "annual", "2020"]);
+    assert!(
+        refused.contains("not published: the audit found"),
+        "{refused}"
+    );
+    assert_eq!(small.ok(&["publications"]).lines().count(), 1);
+
+    // Re-run as recorded at its moment, the protected review is the frozen one.
+    let at = review["as_recorded_at"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        iku.ok(&["report", "annual", "2020", "--as-recorded-at", &at]),
+        annual
     );
 }
 

@@ -1,0 +1,190 @@
+//! The audit: for a withheld number, the lowest and the highest value an attacker can derive
+//! from everything published and every relation between the numbers (`relations`), as two
+//! linear programs (every number >= 0). Real-valued counts (the LP relaxation, as tau-Argus
+//! audits): an attacker who also uses that counts are whole gains less than one at each end.
+//!
+//! Published numbers are constants, so the programs run over the withheld numbers only, and
+//! only over those tied to the one audited through relations: the rest is a separate problem
+//! that the true counts solve.
+
+use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOutcome};
+use rustc_hash::FxHashMap as HashMap;
+
+/// What an attacker can derive about one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    pub lower: f64,
+    /// Infinite when nothing bounds the number from above.
+    pub upper: f64,
+}
+
+impl Interval {
+    pub fn width(&self) -> f64 {
+        self.upper - self.lower
+    }
+}
+
+/// Why an interval could not be derived: the audit then counts the number as unprotected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the audit's linear program failed: {0}")]
+pub struct AuditError(String);
+
+impl AuditError {
+    pub(crate) fn not_withheld() -> Self {
+        AuditError("not a withheld number".to_owned())
+    }
+}
+
+/// A linear constraint over unknowns (by index): sum of terms `op` rhs.
+#[derive(Debug, Clone)]
+pub(crate) struct Constraint {
+    pub terms: Vec<(usize, f64)>,
+    pub at_least: bool,
+    pub rhs: f64,
+}
+
+/// What an attacker holds: constraints over the unknown (withheld) numbers.
+pub(crate) struct Attacker {
+    constraints: Vec<Constraint>,
+    /// For each unknown, the constraints it is in.
+    by_unknown: Vec<Vec<usize>>,
+}
+
+impl Attacker {
+    pub fn new(unknowns: usize, constraints: Vec<Constraint>) -> Self {
+        let mut by_unknown = vec![Vec::new(); unknowns];
+        for (c, constraint) in constraints.iter().enumerate() {
+            for (u, _) in &constraint.terms {
+                by_unknown[*u].push(c);
+            }
+        }
+        Attacker {
+            constraints,
+            by_unknown,
+        }
+    }
+
+    /// The unknowns and constraints tied to unknown `u`.
+    pub fn component(&self, u: usize) -> (Vec<usize>, Vec<usize>) {
+        let mut unknowns = vec![u];
+        let mut seen_u: rustc_hash::FxHashSet<usize> = [u].into_iter().collect();
+        let mut constraints = Vec::new();
+        let mut seen_c = rustc_hash::FxHashSet::default();
+        let mut next = 0;
+        while let Some(&x) = unknowns.get(next) {
+            next += 1;
+            for &c in &self.by_unknown[x] {
+                if seen_c.insert(c) {
+                    constraints.push(c);
+                    for (y, _) in &self.constraints[c].terms {
+                        if seen_u.insert(*y) {
+                            unknowns.push(*y);
+                        }
+                    }
+                }
+            }
+        }
+        (unknowns, constraints)
+    }
+
+    /// The interval of unknown `u`.
+    pub fn interval(&self, u: usize) -> Result<Interval, AuditError> {
+        let (unknowns, constraints) = self.component(u);
+        let lower = self.solve(OptimizationDirection::Minimize, u, &unknowns, &constraints)?;
+        let upper = self.solve(OptimizationDirection::Maximize, u, &unknowns, &constraints)?;
+        Ok(Interval { lower, upper })
+    }
+
+    fn solve(
+        &self,
+        direction: OptimizationDirection,
+        target: usize,
+        unknowns: &[usize],
+        constraints: &[usize],
+    ) -> Result<f64, AuditError> {
+        let mut problem = Problem::new(direction);
+        let vars: HashMap<usize, _> = unknowns
+            .iter()
+            .map(|&x| {
+                let cost = if x == target { 1.0 } else { 0.0 };
+                (x, problem.add_var(cost, (0.0, f64::INFINITY)))
+            })
+            .collect();
+        for &c in constraints {
+            let constraint = &self.constraints[c];
+            let expr: Vec<_> = constraint
+                .terms
+                .iter()
+                .filter_map(|(x, a)| vars.get(x).map(|v| (*v, *a)))
+                .collect();
+            let op = if constraint.at_least {
+                ComparisonOp::Ge
+            } else {
+                ComparisonOp::Eq
+            };
+            problem.add_constraint(expr.as_slice(), op, constraint.rhs);
+        }
+        match problem.solve() {
+            Ok(SolveOutcome::Solution(s)) => Ok(s.objective()),
+            Ok(SolveOutcome::Interrupted(_)) => Err(AuditError("interrupted".to_owned())),
+            Err(microlp::Error::Unbounded) => Ok(f64::INFINITY),
+            Err(e) => Err(AuditError(e.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eq(terms: &[(usize, f64)], rhs: f64) -> Constraint {
+        Constraint {
+            terms: terms.to_vec(),
+            at_least: false,
+            rhs,
+        }
+    }
+
+    #[test]
+    fn a_cell_between_a_total_and_a_sibling_is_bounded_by_them() {
+        // a + b = 7, b + c = 4, c + d = 10: a in [3, 7].
+        let attacker = Attacker::new(
+            4,
+            vec![
+                eq(&[(0, 1.0), (1, 1.0)], 7.0),
+                eq(&[(1, 1.0), (2, 1.0)], 4.0),
+                eq(&[(2, 1.0), (3, 1.0)], 10.0),
+            ],
+        );
+        let i = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            (i.lower - 3.0).abs() < 1e-6 && (i.upper - 7.0).abs() < 1e-6,
+            "{i:?}"
+        );
+    }
+
+    #[test]
+    fn an_inequality_narrows_the_interval() {
+        // a + b = 10, a - c >= 0 with c = 4 known: a - 4 >= 0, so a in [4, 10].
+        let attacker = Attacker::new(
+            2,
+            vec![
+                eq(&[(0, 1.0), (1, 1.0)], 10.0),
+                Constraint {
+                    terms: vec![(0, 1.0)],
+                    at_least: true,
+                    rhs: 4.0,
+                },
+            ],
+        );
+        let i = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((i.lower.round(), i.upper.round()), (4.0, 10.0));
+    }
+
+    #[test]
+    fn nothing_known_about_a_number_leaves_it_unbounded() {
+        let attacker = Attacker::new(1, Vec::new());
+        let i = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        assert!(i.upper.is_infinite() && i.lower == 0.0);
+    }
+}

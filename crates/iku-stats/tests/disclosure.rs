@@ -1,0 +1,113 @@
+//! Disclosure control against an attacker written apart from the code under test
+//! (`support/attacker.rs`): no withheld number may be narrowed to less than the threshold's
+//! width, in the semiannual release alone, or in the annual one with the semiannual published
+//! before it (both releases held by the attacker together).
+
+mod support;
+
+use iku_domain::grouping::StoredFacts;
+use iku_domain::{Event, Register, Timestamp};
+use iku_generate::{Options, generate};
+use iku_stats::disclosure::{DisclosureReport, protect};
+use iku_stats::{Period, Release, Review, THRESHOLD, contributions_from_facts};
+use proptest::prelude::*;
+use support::attacker::{Found, Seen, attack, describe};
+
+/// `n` persons, each generated on their own (so each person's own register is at hand for
+/// the attacker).
+fn persons(n: usize, seed: u64) -> Vec<Vec<Event>> {
+    (0..n)
+        .map(|i| {
+            let mut o = Options::new(1, seed * 100_000 + i as u64);
+            o.personal_fields = false;
+            o.id_prefix = format!("s{seed}x{i}-");
+            generate(&o)
+        })
+        .collect()
+}
+
+fn register_of(persons: &[Vec<Event>]) -> Register {
+    let mut events: Vec<Event> = persons.iter().flatten().cloned().collect();
+    events.sort_by_key(|e| e.recorded_at);
+    Register::new(events).unwrap_or_else(|v| panic!("{v}"))
+}
+
+fn t(s: &str) -> Option<Timestamp> {
+    Some(Timestamp::parse(s).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn protected(
+    register: &Register,
+    releases: &[Release],
+    earlier: &[&str],
+) -> (Review, DisclosureReport) {
+    let contributions = contributions_from_facts(&StoredFacts::of(register), releases)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let p = protect(&contributions, earlier, THRESHOLD).unwrap_or_else(|e| panic!("{e}"));
+    (p.review, p.report)
+}
+
+fn assert_safe(found: &[Found]) {
+    for f in found {
+        assert!(
+            f.upper - f.lower >= THRESHOLD as f64 - 1e-6,
+            "{} (true value {}) narrowed to [{}, {}]",
+            describe(f),
+            f.truth,
+            f.lower,
+            f.upper
+        );
+    }
+}
+
+const H1: Release = Release {
+    period: Period::semiannual(2020),
+    as_recorded_at: None,
+};
+
+fn releases() -> (Release, Release) {
+    (
+        Release {
+            as_recorded_at: t("2020-07-20T00:00:00Z"),
+            ..H1
+        },
+        Release {
+            period: Period::annual(2020),
+            as_recorded_at: t("2021-01-20T00:00:00Z"),
+        },
+    )
+}
+
+fn check_register(n: usize, seed: u64) {
+    let persons = persons(n, seed);
+    let register = register_of(&persons);
+    let (h1, annual) = releases();
+    let (h1_published, h1_report) = protected(&register, &[h1], &[]);
+    assert!(h1_report.audit_passed, "{}", h1_report.to_json());
+    let h1_seen = Seen::new(&persons, h1, h1_published.clone());
+    assert_safe(&attack(&[&h1_seen]));
+
+    let frozen = h1_published.to_json();
+    let (annual_published, annual_report) = protected(&register, &[h1, annual], &[&frozen]);
+    assert!(annual_report.audit_passed, "{}", annual_report.to_json());
+    let annual_seen = Seen::new(&persons, annual, annual_published);
+    let found = attack(&[&h1_seen, &annual_seen]);
+    assert!(
+        found.iter().any(|f| f.release == 1),
+        "the annual release withheld nothing: the test proves nothing"
+    );
+    assert_safe(&found);
+}
+
+#[test]
+fn a_fixed_register_is_safe_against_the_attacker() {
+    check_register(600, 1);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3))]
+    #[test]
+    fn random_registers_are_safe_against_the_attacker(n in 1000usize..1600, seed in 2u64..1000) {
+        check_register(n, seed);
+    }
+}

@@ -1,0 +1,3 @@
+//! Code shared by the tests (and the disclosure benchmark): not under test itself.
+
+pub mod attacker;
