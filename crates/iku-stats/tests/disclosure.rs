@@ -8,10 +8,11 @@ mod support;
 use iku_domain::grouping::StoredFacts;
 use iku_domain::{Event, Register, Timestamp};
 use iku_generate::{Options, generate};
-use iku_stats::disclosure::{DisclosureReport, protect};
+use iku_stats::disclosure::{DisclosureError, DisclosureReport, FrozenError, protect};
 use iku_stats::{Period, Release, Review, THRESHOLD, contributions_from_facts};
 use proptest::prelude::*;
 use support::attacker::{Found, Seen, attack, describe};
+use support::naive::two_per_line;
 
 /// `n` persons, each generated on their own (so each person's own register is at hand for
 /// the attacker).
@@ -102,6 +103,71 @@ fn check_register(n: usize, seed: u64) {
 #[test]
 fn a_fixed_register_is_safe_against_the_attacker() {
     check_register(600, 1);
+}
+
+/// A frozen release is what an attacker holds: one that the register, as recorded when it was
+/// computed, does not reproduce is refused, and says where.
+#[test]
+fn a_frozen_release_that_the_register_does_not_reproduce_is_refused() {
+    let register = register_of(&persons(300, 3));
+    let (h1, annual) = releases();
+    let (published, _) = protected(&register, &[h1], &[]);
+    let contributions = contributions_from_facts(&StoredFacts::of(&register), &[h1, annual])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&published.to_json()).unwrap_or_else(|e| panic!("{e}"));
+    let total = doc["tables"][0]["total"].as_u64().unwrap_or(0);
+    doc["tables"][0]["total"] = serde_json::json!(total + 1);
+    let edited = doc.to_string();
+    match protect(&contributions, &[&edited], THRESHOLD) {
+        Err(DisclosureError::EarlierDiffers {
+            number,
+            frozen,
+            register,
+        }) => {
+            assert_eq!(number, "applications_by_referrer.total");
+            assert_eq!((frozen, register), (total + 1, total));
+        }
+        other => panic!("{:?}", other.map(|p| p.report)),
+    }
+    doc["tables"][0]["id"] = serde_json::json!("no_such_table");
+    let renamed = doc.to_string();
+    assert!(matches!(
+        protect(&contributions, &[&renamed], THRESHOLD),
+        Err(DisclosureError::Frozen(FrozenError::UnknownTable(t))) if t == "no_such_table"
+    ));
+    assert!(matches!(
+        protect(&contributions, &[], THRESHOLD),
+        Err(DisclosureError::Releases {
+            documents: 0,
+            earlier: 1
+        })
+    ));
+}
+
+/// The attacker is not blind: the releases of the simple heuristic (two suppressions per
+/// line, totals always shown), on the same register, give cells away exactly.
+#[test]
+fn the_attacker_recovers_cells_the_two_per_line_heuristic_leaves_open() {
+    let persons = persons(600, 1);
+    let register = register_of(&persons);
+    let (h1, annual) = releases();
+    let internal = contributions_from_facts(&StoredFacts::of(&register), &[h1, annual])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .reviews;
+    let h1_seen = Seen::new(&persons, h1, two_per_line(&internal[0], THRESHOLD));
+    let annual_seen = Seen::new(&persons, annual, two_per_line(&internal[1], THRESHOLD));
+    let found = attack(&[&h1_seen, &annual_seen]);
+    let exact: Vec<String> = found
+        .iter()
+        .filter(|f| f.upper - f.lower < 1e-6)
+        .map(describe)
+        .collect();
+    assert!(
+        !exact.is_empty(),
+        "nothing recovered from {} withheld",
+        found.len()
+    );
 }
 
 proptest! {

@@ -16,6 +16,9 @@ pub struct Interval {
     pub lower: f64,
     /// Infinite when nothing bounds the number from above.
     pub upper: f64,
+    /// True: the attacker's bounds. False: values of two solutions that fit everything the
+    /// attacker holds, so the attacker's interval holds at least this one.
+    pub exact: bool,
 }
 
 impl Interval {
@@ -34,6 +37,9 @@ impl AuditError {
         AuditError("not a withheld number".to_owned())
     }
 }
+
+/// Values of unknowns (by index) that fit everything the attacker holds.
+pub(crate) type Solution = Vec<(usize, f64)>;
 
 /// A linear constraint over unknowns (by index): sum of terms `op` rhs.
 #[derive(Debug, Clone)]
@@ -87,21 +93,30 @@ impl Attacker {
         (unknowns, constraints)
     }
 
-    /// The interval of unknown `u`.
-    pub fn interval(&self, u: usize) -> Result<Interval, AuditError> {
+    /// The interval of unknown `u`, and the two solutions (values of unknowns) at its ends:
+    /// each fits everything the attacker holds.
+    pub fn interval(&self, u: usize) -> Result<(Interval, [Solution; 2]), AuditError> {
         let (unknowns, constraints) = self.component(u);
-        let lower = self.solve(OptimizationDirection::Minimize, u, &unknowns, &constraints)?;
-        let upper = self.solve(OptimizationDirection::Maximize, u, &unknowns, &constraints)?;
-        Ok(Interval { lower, upper })
+        let (lower, low) =
+            self.solve(OptimizationDirection::Minimize, u, &unknowns, &constraints)?;
+        let (upper, high) =
+            self.solve(OptimizationDirection::Maximize, u, &unknowns, &constraints)?;
+        let interval = Interval {
+            lower,
+            upper,
+            exact: true,
+        };
+        Ok((interval, [low, high]))
     }
 
+    /// The optimum, and the solution's values (none when unbounded).
     fn solve(
         &self,
         direction: OptimizationDirection,
         target: usize,
         unknowns: &[usize],
         constraints: &[usize],
-    ) -> Result<f64, AuditError> {
+    ) -> Result<(f64, Solution), AuditError> {
         let mut problem = Problem::new(direction);
         let vars: HashMap<usize, _> = unknowns
             .iter()
@@ -125,10 +140,53 @@ impl Attacker {
             problem.add_constraint(expr.as_slice(), op, constraint.rhs);
         }
         match problem.solve() {
-            Ok(SolveOutcome::Solution(s)) => Ok(s.objective()),
+            Ok(SolveOutcome::Solution(s)) => {
+                let values = vars.iter().map(|(x, v)| (*x, s.var_value(*v))).collect();
+                Ok((s.objective(), values))
+            }
             Ok(SolveOutcome::Interrupted(_)) => Err(AuditError("interrupted".to_owned())),
-            Err(microlp::Error::Unbounded) => Ok(f64::INFINITY),
+            Err(microlp::Error::Unbounded) => Ok((f64::INFINITY, Vec::new())),
             Err(e) => Err(AuditError(e.to_string())),
+        }
+    }
+}
+
+/// Solutions found so far, each fitting everything the attacker holds: a number whose values
+/// across them already differ by the threshold needs no linear program of its own.
+#[derive(Debug, Clone)]
+pub(crate) struct Witnesses {
+    points: Vec<Vec<f64>>,
+}
+
+impl Witnesses {
+    /// Starts from the true values (which fit, by definition).
+    pub fn new(truth: Vec<f64>) -> Self {
+        Witnesses {
+            points: vec![truth],
+        }
+    }
+
+    /// The spread of entry `i` over the solutions.
+    pub fn spread(&self, i: usize) -> Interval {
+        let values = self.points.iter().map(|p| p[i]);
+        Interval {
+            lower: values.clone().fold(f64::INFINITY, f64::min),
+            upper: values.fold(f64::NEG_INFINITY, f64::max),
+            exact: false,
+        }
+    }
+
+    /// Adds a solution over some entries (the others keep their true values: the rest of the
+    /// problem is separate, so the true values still fit it).
+    pub fn add(&mut self, values: impl Iterator<Item = (usize, f64)>) {
+        let mut point = self.points[0].clone();
+        let mut any = false;
+        for (i, v) in values {
+            point[i] = v;
+            any = true;
+        }
+        if any {
+            self.points.push(point);
         }
     }
 }
@@ -156,7 +214,7 @@ mod tests {
                 eq(&[(2, 1.0), (3, 1.0)], 10.0),
             ],
         );
-        let i = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        let (i, _) = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
         assert!(
             (i.lower - 3.0).abs() < 1e-6 && (i.upper - 7.0).abs() < 1e-6,
             "{i:?}"
@@ -177,14 +235,31 @@ mod tests {
                 },
             ],
         );
-        let i = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        let (i, _) = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((i.lower.round(), i.upper.round()), (4.0, 10.0));
+    }
+
+    #[test]
+    fn solutions_at_the_ends_of_an_interval_witness_it_for_others() {
+        // a + b = 10: the solutions at the ends of a's interval also span b's.
+        let attacker = Attacker::new(2, vec![eq(&[(0, 1.0), (1, 1.0)], 10.0)]);
+        let (_, ends) = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        let mut witnesses = Witnesses::new(vec![3.0, 7.0]);
+        assert_eq!(witnesses.spread(1).width(), 0.0);
+        for end in &ends {
+            witnesses.add(end.iter().copied());
+        }
+        let spread = witnesses.spread(1);
+        assert!(
+            (spread.width() - 10.0).abs() < 1e-6 && !spread.exact,
+            "{spread:?}"
+        );
     }
 
     #[test]
     fn nothing_known_about_a_number_leaves_it_unbounded() {
         let attacker = Attacker::new(1, Vec::new());
-        let i = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
+        let (i, _) = attacker.interval(0).unwrap_or_else(|e| panic!("{e}"));
         assert!(i.upper.is_infinite() && i.lower == 0.0);
     }
 }

@@ -459,9 +459,10 @@ fn audit(relations: &Relations, entries: &mut [Entry], threshold: u64) {
     let mut pending: Vec<usize> = (0..entries.len())
         .filter(|&i| entries[i].withheld.is_some())
         .collect();
+    let truth = audit::Witnesses::new(entries.iter().map(|e| e.value as f64).collect());
     loop {
         let (attacker, unknown) = attacker(relations, entries);
-        let intervals = intervals(&attacker, &unknown, &pending);
+        let intervals = intervals(&attacker, &unknown, &pending, threshold, &truth);
         let mut next = Vec::new();
         for (&i, interval) in pending.iter().zip(intervals) {
             let ok = wide_enough(&interval, threshold);
@@ -489,25 +490,47 @@ fn audit(relations: &Relations, entries: &mut [Entry], threshold: u64) {
     }
 }
 
-/// The intervals of entries `which`, on every core.
+/// The intervals of entries `which`, on every core. The solutions each core finds along the
+/// way settle many numbers without a program of their own (`audit::Witnesses`, starting from
+/// the truth).
 fn intervals(
     attacker: &audit::Attacker,
     unknown: &[Option<usize>],
     which: &[usize],
+    threshold: u64,
+    truth: &audit::Witnesses,
 ) -> Vec<Result<Interval, AuditError>> {
+    let mut entry_of = vec![0; unknown.iter().flatten().count()];
+    for (i, u) in unknown.iter().enumerate() {
+        if let Some(u) = u {
+            entry_of[*u] = i;
+        }
+    }
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = which.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let handles: Vec<_> = which
             .chunks(chunk)
             .map(|part| {
+                let mut mine = truth.clone();
+                let entry_of = &entry_of;
                 scope.spawn(move || {
-                    part.iter()
-                        .map(|&i| match unknown[i] {
-                            Some(u) => attacker.interval(u),
-                            None => Err(AuditError::not_withheld()),
+                    let results: Vec<Result<Interval, AuditError>> = part
+                        .iter()
+                        .map(|&i| {
+                            let u = unknown[i].ok_or_else(AuditError::not_withheld)?;
+                            let spread = mine.spread(i);
+                            if wide_enough(&Ok(spread), threshold) {
+                                return Ok(spread);
+                            }
+                            let (interval, ends) = attacker.interval(u)?;
+                            for end in &ends {
+                                mine.add(end.iter().map(|(u, v)| (entry_of[*u], *v)));
+                            }
+                            Ok(interval)
                         })
-                        .collect::<Vec<_>>()
+                        .collect();
+                    results
                 })
             })
             .collect();

@@ -55,6 +55,9 @@ pub struct Withheld {
     pub lower: Option<f64>,
     /// None: unbounded (or the audit failed to solve, see `passed`).
     pub upper: Option<f64>,
+    /// True: `lower` and `upper` are the attacker's bounds. False: they are two values the
+    /// attacker cannot tell apart from the truth, so the bounds are at least this far apart.
+    pub exact: bool,
     pub passed: bool,
 }
 
@@ -79,12 +82,13 @@ impl DisclosureReport {
             }
             counts.added_by_audit += usize::from(e.added_by_audit);
             let interval = e.interval.as_ref();
-            let (lower, upper) = match interval {
+            let (lower, upper, exact) = match interval {
                 Some(Ok(i)) => (
                     Some(round(i.lower)),
                     i.upper.is_finite().then(|| round(i.upper)),
+                    i.exact,
                 ),
-                _ => (None, None),
+                _ => (None, None, false),
             };
             withheld.push(Withheld {
                 number: e.number.to_string(),
@@ -97,6 +101,7 @@ impl DisclosureReport {
                 value: e.value,
                 lower,
                 upper,
+                exact,
                 passed: interval.is_some_and(|i| wide_enough(i, threshold)),
             });
         }

@@ -286,11 +286,7 @@ pub fn attack(releases: &[&Seen]) -> Vec<Found> {
         .collect()
 }
 
-fn bounds(
-    unknowns: usize,
-    constraints: &[Constraint],
-    target: usize,
-) -> (f64, f64) {
+fn bounds(unknowns: usize, constraints: &[Constraint], target: usize) -> (f64, f64) {
     let solve = |direction| {
         let mut p = Problem::new(direction);
         let vars: Vec<_> = (0..unknowns)

@@ -1,3 +1,4 @@
-//! Code shared by the tests (and the disclosure benchmark): not under test itself.
+//! Code shared by the tests and the disclosure benchmark: not under test itself.
 
 pub mod attacker;
+pub mod naive;
