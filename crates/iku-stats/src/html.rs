@@ -46,6 +46,7 @@ struct Words {
     no_cases: &'static str,
     contents: &'static str,
     internal: &'static str,
+    /// `{k}` stands for the threshold.
     published: &'static str,
     as_recorded: &'static str,
     suppressed: &'static str,
@@ -62,7 +63,7 @@ fn words(lang: Lang) -> Words {
             no_cases: "Ei tapauksia.",
             contents: "Sisältö",
             internal: "Sisäiseen käyttöön: tarkat luvut, ei tietosuojakäsittelyä.",
-            published: "Luvut, joissa on alle viisi henkilöä, ja luvut, joista ne voisi päätellä, on jätetty pois (–). Kansalaisuudet, joita on alle viidellä henkilöllä, on yhdistetty ryhmään \"muut\". Näin ketään ei voi tunnistaa.",
+            published: "Luvut, joissa on alle {k} henkilöä, ja luvut, joista ne voisi päätellä, on jätetty pois (–). Kansalaisuudet, joita on alle {k} henkilöllä, on yhdistetty ryhmään \"muut\". Näin ketään ei voi tunnistaa.",
             as_recorded: "Tiedot sellaisina kuin ne oli kirjattu",
             suppressed: "– Lukua ei julkaista, jotta siinä laskettuja henkilöitä ei voisi tunnistaa \
                 (tilastollinen tietosuoja).",
@@ -76,7 +77,7 @@ fn words(lang: Lang) -> Words {
             no_cases: "Inga fall.",
             contents: "Innehåll",
             internal: "För internt bruk: exakta tal, ingen röjandekontroll.",
-            published: "Uppgifter om färre än fem personer, och uppgifter som de kunde härledas ur, visas inte (–). Medborgarskap som färre än fem personer har är sammanförda till \"övriga\". Så kan ingen identifieras.",
+            published: "Uppgifter om färre än {k} personer, och uppgifter som de kunde härledas ur, visas inte (–). Medborgarskap som färre än {k} personer har är sammanförda till \"övriga\". Så kan ingen identifieras.",
             as_recorded: "Uppgifterna såsom de var registrerade",
             suppressed: "– Uppgiften visas inte, för att de personer som räknas inte ska kunna \
                 identifieras (röjandekontroll).",
@@ -90,7 +91,7 @@ fn words(lang: Lang) -> Words {
             no_cases: "No cases.",
             contents: "Contents",
             internal: "For internal use: exact counts, no disclosure control.",
-            published: "Figures of fewer than five persons, and figures from which they could be worked out, are not shown (–). Nationalities of fewer than five persons are grouped as \"other\". So no one can be identified.",
+            published: "Figures of fewer than {k} persons, and figures from which they could be worked out, are not shown (–). Nationalities of fewer than {k} persons are grouped as \"other\". So no one can be identified.",
             as_recorded: "Data as recorded at",
             suppressed: "– Not shown, so that the persons counted cannot be identified \
                 (disclosure control).",
@@ -333,9 +334,10 @@ pub fn to_html(review: &Review, lang: Lang) -> String {
         let _ = write!(out, "<p>{} {}</p>", w.as_recorded, escape(t));
     }
     let note = if review.disclosure.mode == "internal" {
-        w.internal
+        w.internal.to_owned()
     } else {
         w.published
+            .replace("{k}", &review.disclosure.threshold.to_string())
     };
     let _ = write!(out, r#"<p class="note">{note}</p>"#);
     let _ = write!(

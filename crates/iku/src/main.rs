@@ -73,6 +73,9 @@ enum Command {
         year: i32,
         #[arg(long, value_enum, default_value_t = reports::DisclosureMode::Published)]
         disclosure: reports::DisclosureMode,
+        /// Published mode: cells counting fewer persons than this are suppressed.
+        #[arg(long, default_value_t = iku_stats::THRESHOLD, value_parser = clap::value_parser!(u64).range(2..))]
+        threshold: u64,
     },
     /// Loads published figures of the years before the register (JSON; see
     /// `iku_stats::series`) for the long series tables.
@@ -262,7 +265,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             kind,
             year,
             disclosure,
-        } => reports::publish(&config, kind, year, disclosure),
+            threshold,
+        } => reports::publish(&config, kind, year, disclosure, threshold),
         Command::SeriesAggregates { file } => reports::series_aggregates(&config, &file),
         Command::Backup { file } => lifecycle::backup(&config, &file),
         Command::Restore { file } => lifecycle::restore(&config, &file),

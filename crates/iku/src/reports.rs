@@ -51,6 +51,9 @@ pub struct ReportRequest {
     /// counts, for statisticians).
     #[arg(long, value_enum, default_value_t = DisclosureMode::Published)]
     disclosure: DisclosureMode,
+    /// Published mode: cells counting fewer persons than this are suppressed.
+    #[arg(long, default_value_t = iku_stats::THRESHOLD, value_parser = clap::value_parser!(u64).range(2..))]
+    threshold: u64,
     /// Read the register as it was recorded at this moment (RFC 3339), e.g. to reproduce a
     /// published review.
     #[arg(long)]
@@ -70,6 +73,7 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
         format,
         lang,
         disclosure,
+        threshold,
         as_recorded_at,
         compare_published,
         out,
@@ -83,7 +87,14 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
     if compare_published {
         return compare_published_review(store.as_mut(), kind, year, out.as_deref());
     }
-    let (review, _) = review_of(store.as_mut(), kind, year, as_recorded_at, disclosure)?;
+    let (review, _) = review_of(
+        store.as_mut(),
+        kind,
+        year,
+        as_recorded_at,
+        disclosure,
+        threshold,
+    )?;
     // Exact counts are for statisticians only, and every such run is on record.
     if let DisclosureMode::Internal = disclosure {
         config.audit(
@@ -112,10 +123,11 @@ pub fn publish(
     kind: ReportKind,
     year: i32,
     disclosure: DisclosureMode,
+    threshold: u64,
 ) -> Result<(), CliError> {
     let mut store = iku_storage::open(&config.database)?;
     let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-    let (review, report) = review_of(store.as_mut(), kind, year, Some(now), disclosure)?;
+    let (review, report) = review_of(store.as_mut(), kind, year, Some(now), disclosure, threshold)?;
     if let Some(report) = &report
         && !report.audit_passed
     {
@@ -225,6 +237,7 @@ pub(crate) fn review_of(
     year: i32,
     as_recorded_at: Option<Timestamp>,
     disclosure: DisclosureMode,
+    threshold: u64,
 ) -> Result<(iku_stats::Review, Option<DisclosureReport>), CliError> {
     let facts = store.load_facts()?;
     let release = iku_stats::Release {
@@ -242,12 +255,8 @@ pub(crate) fn review_of(
                 .iter()
                 .map(|(r, document)| (*r, document.as_str()))
                 .collect();
-            let protected = iku_stats::disclosure::protect_facts(
-                &facts,
-                &earlier,
-                release,
-                iku_stats::THRESHOLD,
-            )?;
+            let protected =
+                iku_stats::disclosure::protect_facts(&facts, &earlier, release, threshold)?;
             (protected.review, Some(protected.report))
         }
     };
@@ -286,7 +295,7 @@ fn earlier_releases(
 }
 
 /// The cells that changed since the latest publication of a review, with the same disclosure
-/// settings, as CSV.
+/// settings (mode and threshold), as CSV.
 fn compare_published_review(
     store: &mut dyn iku_storage::Store,
     kind: ReportKind,
@@ -312,7 +321,12 @@ fn compare_published_review(
     } else {
         DisclosureMode::Published
     };
-    let (current, _) = review_of(store, kind, period.year, None, disclosure)?;
+    // The same threshold as the publication's.
+    let threshold = serde_json::from_str::<serde_json::Value>(&published.document)
+        .ok()
+        .and_then(|d| d["disclosure"]["threshold"].as_u64())
+        .unwrap_or(iku_stats::THRESHOLD);
+    let (current, _) = review_of(store, kind, period.year, None, disclosure, threshold)?;
     let changes = iku_stats::compare::compare(&published.document, &current).map_err(|e| {
         CliError::Config(format!("publication {} is not a review: {e}", published.id))
     })?;

@@ -458,6 +458,22 @@ fn disclosure_control_protects_the_annual_review_with_the_semiannual() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(reads, 2);
 
+    // A higher threshold is a setting; below 2 it would protect nothing.
+    let stricter = json(&iku.ok(&["report", "semiannual", "2020", "--threshold", "10"]));
+    assert_eq!(stricter["disclosure"]["threshold"], 10);
+    let referrers = stricter["tables"][0]["cells"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        referrers
+            .iter()
+            .all(|c| c["value"].as_u64().is_none_or(|v| v == 0 || v >= 10)),
+        "{referrers:?}"
+    );
+    let refused = iku.fails(&["report", "annual", "2020", "--threshold", "1"]);
+    assert!(refused.contains("--threshold"), "{refused}");
+
     // A register far too small for a release to be made safe is not published.
     let small = Iku::new();
     let file = small.generate("reg.jsonl", 40, 2020);

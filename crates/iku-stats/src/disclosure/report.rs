@@ -15,7 +15,7 @@ pub struct DisclosureReport {
     pub threshold: u64,
     /// The releases published before, taken as fixed: (report, period start, as recorded at).
     pub earlier_releases: Vec<ReleaseRef>,
-    /// Profiles (persons who contributed alike) and published numbers in the model.
+    /// Profiles (persons who contributed alike), and the numbers this release publishes.
     pub profiles: usize,
     pub published_numbers: usize,
     pub counts: Counts,
@@ -119,7 +119,10 @@ impl DisclosureReport {
                 })
                 .collect(),
             profiles: contributions.profiles.len(),
-            published_numbers: entries.iter().filter(|e| e.withheld.is_none()).count(),
+            published_numbers: entries
+                .iter()
+                .filter(|e| e.release == last && e.withheld.is_none())
+                .count(),
             audit_passed: withheld.iter().all(|w| w.passed),
             counts,
             withheld,
