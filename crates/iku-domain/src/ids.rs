@@ -8,6 +8,10 @@
 
 use std::fmt;
 
+// Identifiers are short (ids of a few to twenty characters): kept inline, they cost no
+// allocation, and the statistics decode millions of them.
+use smol_str::SmolStr;
+
 /// The longest identifier accepted.
 pub const MAX_ID_LEN: usize = 100;
 
@@ -42,7 +46,7 @@ macro_rules! identifier {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(Box<str>);
+        pub struct $name(SmolStr);
 
         impl $name {
             /// Parses an identifier.

@@ -326,7 +326,14 @@ pub fn compute_from_facts(
                     scope.spawn(move || {
                         let mut tally = Tally::default();
                         let mut first: Option<Date> = None;
+                        // Groups are fetched from memory a batch at a time, all at once
+                        // (`StoredFacts::touch`), before they are decoded.
+                        const BATCH: usize = 32;
+                        let (start, end) = (run.start, run.end);
                         for g in run {
+                            if (g - start) % BATCH == 0 {
+                                std::hint::black_box(facts.touch(groups, g..(g + BATCH).min(end)));
+                            }
                             let events = facts.events_of(groups, g)?;
                             let mut fold = |view: View<'_>| {
                                 if let Some(e) = view.events().first() {

@@ -64,8 +64,9 @@ fn read_facts(
     room: i64,
 ) -> Result<StoredFacts, StoreError> {
     let room = usize::try_from(room).unwrap_or(0);
-    // About 55 bytes an event; the buffer grows if they are more.
-    let mut facts = StoredFacts::with_capacity(room, room * 56);
+    // About 55 bytes an event: room for a little more, so that the buffer is not copied to
+    // grow (memory reserved but never written costs nothing).
+    let mut facts = StoredFacts::with_capacity(room, room * 64);
     let mut stmt = conn.prepare(
         "SELECT seq, owner, facts FROM event_facts WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
     )?;
@@ -252,16 +253,19 @@ impl Store for SqliteStore {
             let second_half = (middle < last).then(|| {
                 let path = path.clone().unwrap_or_default();
                 scope.spawn(move || {
+                    // This thread's own connection: no mutex around each step.
                     let conn = Connection::open_with_flags(
                         &path,
-                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                            | rusqlite::OpenFlags::SQLITE_OPEN_URI,
                     )?;
                     conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
                     let tx = conn.unchecked_transaction()?;
                     read_facts(&tx, middle + 1, last, last - middle)
                 })
             });
-            let mut facts = read_facts(&tx, 1, middle, last)?;
+            let mut facts = read_facts(&tx, 1, middle, middle)?;
             if let Some(handle) = second_half {
                 let rest = handle
                     .join()
