@@ -4,6 +4,7 @@
 //! Both backends keep the same tables (`migrations/<backend>/`, same version numbers) and
 //! pass the same contract tests (`tests/contract.rs`).
 
+pub mod access;
 pub mod audit;
 pub mod crypto;
 pub mod import;
@@ -241,6 +242,47 @@ pub trait Store {
 
     /// Forgets an account's TOTP secret: a new one is enrolled at the next login.
     fn reset_totp(&mut self, username: &iku_domain::access::Username) -> Result<(), StoreError>;
+
+    /// An account's failed logins and lock.
+    fn login_state(
+        &mut self,
+        username: &iku_domain::access::Username,
+    ) -> Result<access::LoginState, StoreError>;
+
+    /// Counts a failed login; the `max`-th in a row locks the account until `lock_until`.
+    fn login_failed(
+        &mut self,
+        username: &iku_domain::access::Username,
+        max: u32,
+        lock_until: iku_domain::Timestamp,
+    ) -> Result<access::LoginState, StoreError>;
+
+    /// Records a login whose TOTP code was of time step `step`: false (and nothing recorded)
+    /// if that step is not after the last one accepted, so that a code is never accepted
+    /// twice. On success the failures are forgotten.
+    fn login_succeeded(
+        &mut self,
+        username: &iku_domain::access::Username,
+        step: i64,
+    ) -> Result<bool, StoreError>;
+
+    fn create_session(&mut self, session: &access::Session) -> Result<(), StoreError>;
+
+    /// The session whose id hashes to `id_hash`, ended or not.
+    fn session(&mut self, id_hash: &str) -> Result<Option<access::Session>, StoreError>;
+
+    /// Notes that a session was used at `at` (its idle timeout counts from the last use).
+    fn touch_session(&mut self, id_hash: &str, at: iku_domain::Timestamp)
+    -> Result<(), StoreError>;
+
+    /// Ends a session (logout); ending one already ended changes nothing.
+    fn end_session(&mut self, id_hash: &str, at: iku_domain::Timestamp) -> Result<(), StoreError>;
+
+    /// Assigns a case to an office and, optionally, a caseworker (appended to its history).
+    fn assign_case(&mut self, assignment: &access::CaseAssignment) -> Result<(), StoreError>;
+
+    /// The assignment in force of every case that has one, by person.
+    fn case_assignments(&mut self) -> Result<Vec<access::CaseAssignment>, StoreError>;
 
     /// Erases the personal fields of these events (the retention purge) and logs the run;
     /// the events themselves stay. Returns how many sealed values were erased. The erased

@@ -35,6 +35,7 @@ migrations! {
     6 "accounts" "0006_accounts.sql",
     7 "event_facts" "0007_event_facts.sql",
     8 "disclosure_reports" "0008_disclosure_reports.sql",
+    9 "sessions_and_assignments" "0009_sessions_and_assignments.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

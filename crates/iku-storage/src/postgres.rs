@@ -10,6 +10,7 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::{Client, GenericClient, NoTls};
 
+use crate::access::{CaseAssignment, LoginState, Session};
 use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
@@ -521,6 +522,120 @@ impl Store for PostgresStore {
             return Err(StoreError::NoAccount(username.to_string()));
         }
         Ok(())
+    }
+
+    fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT failed_logins, locked_until FROM accounts WHERE username = $1",
+                &[&username.as_str()],
+            )?
+            .ok_or_else(|| StoreError::NoAccount(username.to_string()))?;
+        let failed: i32 = row.get(0);
+        let locked: Option<i64> = row.get(1);
+        Ok(LoginState {
+            failed: u32::try_from(failed).unwrap_or(0),
+            locked_until: locked.map(Timestamp::from_micros),
+        })
+    }
+
+    fn login_failed(
+        &mut self,
+        username: &Username,
+        max: u32,
+        lock_until: Timestamp,
+    ) -> Result<LoginState, StoreError> {
+        let max = i32::try_from(max).unwrap_or(i32::MAX);
+        let n = self.client.execute(
+            "UPDATE accounts SET failed_logins = failed_logins + 1,
+                 locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+             WHERE username = $1",
+            &[&username.as_str(), &max, &lock_until.micros()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        self.login_state(username)
+    }
+
+    fn login_succeeded(&mut self, username: &Username, step: i64) -> Result<bool, StoreError> {
+        let n = self.client.execute(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_totp_step = $2
+             WHERE username = $1 AND (last_totp_step IS NULL OR last_totp_step < $2)",
+            &[&username.as_str(), &step],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn create_session(&mut self, s: &Session) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen, ended_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &s.id_hash,
+                &s.username.as_str(),
+                &s.csrf_token,
+                &s.created_at.micros(),
+                &s.last_seen.micros(),
+                &s.ended_at.map(Timestamp::micros),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = self.client.query_opt(
+            "SELECT id_hash, username, csrf_token, created_at, last_seen, ended_at
+             FROM sessions WHERE id_hash = $1",
+            &[&id_hash],
+        )?;
+        row.map(|r| {
+            crate::access::session(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5))
+        })
+        .transpose()
+    }
+
+    fn touch_session(&mut self, id_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.client.execute(
+            "UPDATE sessions SET last_seen = $2 WHERE id_hash = $1 AND ended_at IS NULL",
+            &[&id_hash, &at.micros()],
+        )?;
+        Ok(())
+    }
+
+    fn end_session(&mut self, id_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.client.execute(
+            "UPDATE sessions SET ended_at = $2 WHERE id_hash = $1 AND ended_at IS NULL",
+            &[&id_hash, &at.micros()],
+        )?;
+        Ok(())
+    }
+
+    fn assign_case(&mut self, a: &CaseAssignment) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO case_assignments (person, office, assignee, assigned_at, assigned_by)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &a.person.as_str(),
+                &a.office,
+                &a.assignee.as_ref().map(Username::as_str),
+                &a.assigned_at.micros(),
+                &a.assigned_by,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn case_assignments(&mut self) -> Result<Vec<CaseAssignment>, StoreError> {
+        let rows = self.client.query(
+            "SELECT DISTINCT ON (person) person, office, assignee, assigned_at, assigned_by
+             FROM case_assignments ORDER BY person, seq DESC",
+            &[],
+        )?;
+        rows.into_iter()
+            .map(|r| crate::access::assignment(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .collect()
     }
 
     fn backup_to(&mut self, _: &std::path::Path) -> Result<(), StoreError> {

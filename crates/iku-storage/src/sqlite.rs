@@ -11,6 +11,7 @@ use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use crate::access::{CaseAssignment, LoginState, Session};
 use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
@@ -602,6 +603,135 @@ impl Store for SqliteStore {
             return Err(StoreError::NoAccount(username.to_string()));
         }
         Ok(())
+    }
+
+    fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
+        let row: Option<(i64, Option<i64>)> = self
+            .conn
+            .query_row(
+                "SELECT failed_logins, locked_until FROM accounts WHERE username = ?1",
+                [username.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (failed, locked) = row.ok_or_else(|| StoreError::NoAccount(username.to_string()))?;
+        Ok(LoginState {
+            failed: u32::try_from(failed).unwrap_or(u32::MAX),
+            locked_until: locked.map(Timestamp::from_micros),
+        })
+    }
+
+    fn login_failed(
+        &mut self,
+        username: &Username,
+        max: u32,
+        lock_until: Timestamp,
+    ) -> Result<LoginState, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET failed_logins = failed_logins + 1,
+                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+             WHERE username = ?1",
+            params![username.as_str(), max, lock_until.micros()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        self.login_state(username)
+    }
+
+    fn login_succeeded(&mut self, username: &Username, step: i64) -> Result<bool, StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_totp_step = ?2
+             WHERE username = ?1 AND (last_totp_step IS NULL OR last_totp_step < ?2)",
+            params![username.as_str(), step],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn create_session(&mut self, s: &Session) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sessions (id_hash, username, csrf_token, created_at, last_seen, ended_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                s.id_hash,
+                s.username.as_str(),
+                s.csrf_token,
+                s.created_at.micros(),
+                s.last_seen.micros(),
+                s.ended_at.map(Timestamp::micros)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id_hash, username, csrf_token, created_at, last_seen, ended_at
+                 FROM sessions WHERE id_hash = ?1",
+                [id_hash],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(a, b, c, d, e, f)| crate::access::session(a, b, c, d, e, f))
+            .transpose()
+    }
+
+    fn touch_session(&mut self, id_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sessions SET last_seen = ?2 WHERE id_hash = ?1 AND ended_at IS NULL",
+            params![id_hash, at.micros()],
+        )?;
+        Ok(())
+    }
+
+    fn end_session(&mut self, id_hash: &str, at: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sessions SET ended_at = ?2 WHERE id_hash = ?1 AND ended_at IS NULL",
+            params![id_hash, at.micros()],
+        )?;
+        Ok(())
+    }
+
+    fn assign_case(&mut self, a: &CaseAssignment) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO case_assignments (person, office, assignee, assigned_at, assigned_by)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                a.person.as_str(),
+                a.office,
+                a.assignee.as_ref().map(Username::as_str),
+                a.assigned_at.micros(),
+                a.assigned_by
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn case_assignments(&mut self) -> Result<Vec<CaseAssignment>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT person, office, assignee, assigned_at, assigned_by FROM case_assignments c
+             WHERE seq = (SELECT MAX(seq) FROM case_assignments d WHERE d.person = c.person)
+             ORDER BY person",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?;
+        rows.map(|row| {
+            let (person, office, assignee, at, by) = row?;
+            crate::access::assignment(person, office, assignee, at, by)
+        })
+        .collect()
     }
 
     fn backup_to(&mut self, path: &Path) -> Result<(), StoreError> {

@@ -220,6 +220,9 @@ contract!(
     accounts_are_added_once_disabled_and_reset,
     totp_secrets_are_sealed_and_move_with_key_rotation,
     stored_facts_follow_the_register_and_are_filled_in_for_older_databases,
+    failed_logins_lock_an_account_and_a_totp_step_is_accepted_once,
+    sessions_are_found_by_their_hash_touched_and_ended,
+    the_newest_case_assignment_is_in_force_and_history_is_kept,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -840,4 +843,129 @@ fn stored_facts_follow_the_register_and_are_filled_in_for_older_databases(db: &T
     db.raw(forget).unwrap_or_else(|e| panic!("{e}"));
     let mut store = db.open();
     assert_facts_match(store.as_mut());
+}
+
+fn an_account(store: &mut dyn Store, name: &str) -> iku_domain::access::Username {
+    use iku_domain::access::{Role, Username};
+    let username = Username::parse(name).unwrap_or_else(|e| panic!("{e}"));
+    let account = iku_storage::Account {
+        username: username.clone(),
+        role: Role::Caseworker,
+        office: Some("helsinki".into()),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        must_change: false,
+        totp_enrolled: false,
+        disabled: false,
+    };
+    store
+        .add_account(&account, Timestamp::from_micros(0))
+        .unwrap_or_else(|e| panic!("{e}"));
+    username
+}
+
+fn failed_logins_lock_an_account_and_a_totp_step_is_accepted_once(db: &TestDb) {
+    let mut store = db.open();
+    let maria = an_account(store.as_mut(), "maria");
+    let until = Timestamp::from_micros(9_000_000);
+    for n in 1..=2 {
+        let state = store
+            .login_failed(&maria, 3, until)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((state.failed, state.locked_until), (n, None));
+    }
+    let state = store
+        .login_failed(&maria, 3, until)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((state.failed, state.locked_until), (3, Some(until)));
+    assert_eq!(db.open().login_state(&maria).ok(), Some(state));
+    assert_eq!(store.login_succeeded(&maria, 100).ok(), Some(true));
+    assert_eq!(
+        store.login_state(&maria).ok(),
+        Some(iku_storage::access::LoginState::default())
+    );
+    // The same code (its step), or an older one, is never accepted again.
+    assert_eq!(store.login_succeeded(&maria, 100).ok(), Some(false));
+    assert_eq!(store.login_succeeded(&maria, 99).ok(), Some(false));
+    assert_eq!(store.login_succeeded(&maria, 101).ok(), Some(true));
+    let nobody = iku_domain::access::Username::parse("nobody").unwrap_or_else(|e| panic!("{e}"));
+    assert!(store.login_failed(&nobody, 3, until).is_err());
+    assert!(store.login_state(&nobody).is_err());
+}
+
+fn sessions_are_found_by_their_hash_touched_and_ended(db: &TestDb) {
+    use iku_storage::access::Session;
+    let mut store = db.open();
+    let maria = an_account(store.as_mut(), "maria");
+    let session = Session {
+        id_hash: "ab".repeat(32),
+        username: maria,
+        csrf_token: "token".into(),
+        created_at: Timestamp::from_micros(1_000),
+        last_seen: Timestamp::from_micros(1_000),
+        ended_at: None,
+    };
+    store
+        .create_session(&session)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        store.create_session(&session).is_err(),
+        "an id is used once"
+    );
+    assert_eq!(
+        store.session(&session.id_hash).ok(),
+        Some(Some(session.clone()))
+    );
+    assert_eq!(store.session("cd").ok(), Some(None));
+    store
+        .touch_session(&session.id_hash, Timestamp::from_micros(5_000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .end_session(&session.id_hash, Timestamp::from_micros(6_000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .touch_session(&session.id_hash, Timestamp::from_micros(7_000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .end_session(&session.id_hash, Timestamp::from_micros(8_000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = db.open().session(&session.id_hash).ok().flatten();
+    assert_eq!(
+        stored.map(|s| (s.last_seen.micros(), s.ended_at.map(Timestamp::micros))),
+        Some((5_000, Some(6_000))),
+        "an ended session is neither touched nor ended again"
+    );
+}
+
+fn the_newest_case_assignment_is_in_force_and_history_is_kept(db: &TestDb) {
+    use iku_domain::ids::PersonId;
+    use iku_storage::access::CaseAssignment;
+    let mut store = db.open();
+    let maria = an_account(store.as_mut(), "maria");
+    let person = |s: &str| PersonId::parse(s).unwrap_or_else(|e| panic!("{e}"));
+    let assign = |p: &str, office: &str, assignee: Option<&iku_domain::access::Username>, at| {
+        CaseAssignment {
+            person: person(p),
+            office: office.into(),
+            assignee: assignee.cloned(),
+            assigned_at: Timestamp::from_micros(at),
+            assigned_by: "director".into(),
+        }
+    };
+    let first = assign("p1", "helsinki", None, 1);
+    let moved = assign("p1", "tampere", Some(&maria), 2);
+    let other = assign("p2", "oulu", None, 3);
+    for a in [&first, &moved, &other] {
+        store.assign_case(a).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut in_force = db
+        .open()
+        .case_assignments()
+        .unwrap_or_else(|e| panic!("{e}"));
+    in_force.sort_by(|a, b| a.person.cmp(&b.person));
+    assert_eq!(in_force, vec![moved, other]);
+    let result = db.raw("DELETE FROM case_assignments");
+    assert!(
+        matches!(&result, Err(m) if m.contains("append-only")),
+        "{result:?}"
+    );
 }
