@@ -1,10 +1,21 @@
-//! The iku server. Today: liveness (`/health`), readiness (`/ready`: the database answers),
-//! and Prometheus metrics on a listener of their own, so they can be kept off the network the
-//! users reach. The caseworkers' UI, the JSON API and authentication arrive with later issues;
-//! they will reach the register through `iku_storage::Store` on blocking threads, as
-//! readiness does here.
+//! The iku server: liveness (`/health`), readiness (`/ready`: the database answers),
+//! Prometheus metrics on a listener of their own (so they can be kept off the network the
+//! users reach), logins and sessions (`login`, `session`), and the JSON API (`api`) behind
+//! scoped handles (`scope`). Handlers reach the register through `iku_storage::Store` on
+//! blocking threads. The caseworkers' UI arrives with a later issue.
 
+mod api;
 pub mod auth;
+pub mod error;
+pub mod log;
+mod login;
+mod ratelimit;
+mod scope;
+mod session;
+mod state;
+
+pub use session::{COOKIE, CSRF_HEADER};
+pub use state::ServerConfig;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,7 +25,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 
 /// Why the server could not run.
@@ -31,15 +42,10 @@ pub enum ServeError {
 
 /// Counters for the metrics listener.
 #[derive(Default)]
-struct Metrics {
+pub(crate) struct Metrics {
     health: AtomicU64,
     ready: AtomicU64,
     not_ready: AtomicU64,
-}
-
-struct AppState {
-    database: String,
-    metrics: Metrics,
 }
 
 /// One stable error shape: a code for programs, a message for people, no details (those go
@@ -49,13 +55,13 @@ fn error(status: StatusCode, code: &'static str, message: &'static str) -> Respo
     (status, axum::Json(body)).into_response()
 }
 
-async fn health(State(state): State<Arc<AppState>>) -> &'static str {
+async fn health(State(state): State<state::Shared>) -> &'static str {
     state.metrics.health.fetch_add(1, Ordering::Relaxed);
     "ok\n"
 }
 
-async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    let database = state.database.clone();
+async fn ready(State(state): State<state::Shared>) -> Response {
+    let database = state.config.database.clone();
     let answered = tokio::task::spawn_blocking(move || {
         iku_storage::open(&database).and_then(|mut s| s.count())
     })
@@ -76,7 +82,7 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<Arc<AppState>>) -> String {
+async fn metrics(State(state): State<state::Shared>) -> String {
     let m = &state.metrics;
     format!(
         "# HELP iku_health_requests_total Liveness checks answered.\n# TYPE iku_health_requests_total counter\niku_health_requests_total {}\n\
@@ -94,21 +100,50 @@ pub struct Bound {
     pub metrics: SocketAddr,
 }
 
+/// The application's routes (what `serve` listens with; tests call it directly).
+pub fn router(config: ServerConfig) -> Router {
+    routes(shared(config))
+}
+
+fn shared(config: ServerConfig) -> state::Shared {
+    Arc::new(state::AppState {
+        config,
+        metrics: Metrics::default(),
+        login_limit: ratelimit::RateLimit::new(10, 10),
+        enrolments: std::sync::Mutex::new(std::collections::HashMap::new()),
+    })
+}
+
+fn routes(state: state::Shared) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/api/login", post(login::login))
+        .route("/api/login/enrol", post(login::enrol))
+        .route("/api/logout", post(login::logout))
+        .route("/api/session", get(login::whoami))
+        .route("/api/cases", get(api::cases))
+        .route("/api/cases/{person}", get(api::case))
+        .route(
+            "/api/cases/{person}/break-the-glass",
+            post(api::break_the_glass),
+        )
+        .route("/api/cases/{person}/assignment", put(api::assign))
+        .route("/api/reviews/{kind}/{year}", get(api::review))
+        .route("/api/audit", get(api::audit))
+        .route("/api/accounts", get(api::accounts))
+        .with_state(state)
+}
+
 /// Runs the server until ctrl-c or SIGTERM; `on_bound` hears the addresses once listening.
 pub async fn serve(
-    database: String,
+    config: ServerConfig,
     app: SocketAddr,
     metrics_addr: SocketAddr,
     on_bound: impl FnOnce(&Bound),
 ) -> Result<(), ServeError> {
-    let state = Arc::new(AppState {
-        database,
-        metrics: Metrics::default(),
-    });
-    let app_router = Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .with_state(state.clone());
+    let state = shared(config);
+    let app_router = routes(state.clone());
     let metrics_router = Router::new()
         .route("/metrics", get(metrics))
         .with_state(state);
@@ -124,7 +159,12 @@ pub async fn serve(
         app: local(&app_listener, app),
         metrics: local(&metrics_listener, metrics_addr),
     });
-    let app_server = axum::serve(app_listener, app_router).with_graceful_shutdown(shutdown());
+    // The client's address, for the login rate limit.
+    let app_server = axum::serve(
+        app_listener,
+        app_router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown());
     let metrics_server =
         axum::serve(metrics_listener, metrics_router).with_graceful_shutdown(shutdown());
     let (a, m) = tokio::join!(app_server, metrics_server);

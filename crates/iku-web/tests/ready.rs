@@ -27,14 +27,14 @@ fn readiness_fails_with_a_stable_code_when_the_database_is_gone() {
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
         let any = SocketAddr::from(([127, 0, 0, 1], 0));
-        let _ = runtime.block_on(iku_web::serve(
-            "sqlite:/nonexistent-dir/iku.db".into(),
-            any,
-            any,
-            |b| {
-                let _ = send.send((b.app, b.metrics));
-            },
-        ));
+        let (keys, _) = iku_storage::Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+        let audit_key = iku_storage::audit::AuditKey::parse(&"ab".repeat(32), "test")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let config =
+            iku_web::ServerConfig::new("sqlite:/nonexistent-dir/iku.db".into(), keys, audit_key);
+        let _ = runtime.block_on(iku_web::serve(config, any, any, |b| {
+            let _ = send.send((b.app, b.metrics));
+        }));
     });
     let (app, metrics) = receive
         .recv_timeout(Duration::from_secs(30))

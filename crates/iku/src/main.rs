@@ -242,20 +242,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
         } => {
             // Opening once first migrates the database and reports a bad URL at start-up.
             iku_storage::open(&config.database)?;
+            let server = iku_web::ServerConfig::new(
+                config.database.clone(),
+                config.keys()?,
+                config.audit_key()?,
+            );
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
             runtime
-                .block_on(iku_web::serve(
-                    config.database.clone(),
-                    listen,
-                    metrics_listen,
-                    |bound| {
-                        println!(
-                            "listening on http://{} (metrics on http://{}/metrics)",
-                            bound.app, bound.metrics
-                        );
-                    },
-                ))
+                .block_on(iku_web::serve(server, listen, metrics_listen, |bound| {
+                    println!(
+                        "listening on http://{} (metrics on http://{}/metrics)",
+                        bound.app, bound.metrics
+                    );
+                }))
                 .map_err(|e| CliError::Config(e.to_string()))
         }
         Command::Import { file } => import(&config, &file),

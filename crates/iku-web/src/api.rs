@@ -1,0 +1,316 @@
+//! The JSON API: cases, reviews, the audit log and accounts, each behind its scoped handle
+//! (`scope`). Every answer is JSON; every error the one shape of `error`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use iku_domain::access::Username;
+use iku_domain::calendar::{finnish_date, format_date};
+use iku_domain::ids::PersonId;
+use iku_domain::state::PersonState;
+use iku_storage::Personals;
+use iku_storage::access::CaseAssignment;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::error::ApiError;
+use crate::session::Principal;
+use crate::state::{Shared, now};
+
+fn person_id(s: &str) -> Result<PersonId, ApiError> {
+    PersonId::parse(s).map_err(|_| ApiError::NOT_FOUND)
+}
+
+/// The cases the user may see, with their office and assignee.
+pub async fn cases(
+    State(state): State<Shared>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .with_store(move |store, state| {
+            let scope = principal.cases(store, state)?;
+            let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
+            let today = finnish_date(now());
+            let register_state = register.view(None).state_as_of(today);
+            let mut persons: Vec<&PersonId> = register_state.persons.keys().collect();
+            persons.sort();
+            let listed = scope.list(store, state, persons.into_iter())?;
+            let cases: Vec<Value> = listed
+                .iter()
+                .map(|p| {
+                    let a = scope.assignment(p);
+                    let person = register_state.persons.get(p);
+                    json!({
+                        "person": p.as_str(),
+                        "office": a.map(|a| a.office.as_str()),
+                        "assignee": a.and_then(|a| a.assignee.as_ref()).map(Username::as_str),
+                        "client": person.is_some_and(PersonState::is_client),
+                    })
+                })
+                .collect();
+            Ok(Json(json!({ "cases": cases })))
+        })
+        .await
+}
+
+/// A case's record, personal fields included, as of today.
+fn record(person: &PersonState) -> Value {
+    let d = &person.details;
+    let personal: serde_json::Map<String, Value> = d
+        .personal
+        .iter()
+        .map(|(name, value)| (name.to_owned(), json!(value.expose())))
+        .collect();
+    json!({
+        "person": person.id.as_str(),
+        "details": {
+            "birth_date": d.birth_date.map(format_date),
+            "birth_year": d.birth_year,
+            "gender": d.gender.map(|c| c.code()),
+            "nationality": d.nationality.map(|c| c.code()),
+            "residence_status": d.residence_status.map(|c| c.code()),
+            "municipality_of_residence": d.municipality_of_residence,
+            "service_provider": d.service_provider().code(),
+            "personal": personal,
+            "personal_erased": d.personal.erased,
+        },
+        "applications": person.applications.iter().map(|a| json!({
+            "application": a.id.as_str(),
+            "received": format_date(a.received),
+            "referrer": a.referrer.code(),
+            "decided": a.decided.map(|(date, decision)| json!({
+                "date": format_date(date),
+                "outcome": decision.outcome(),
+            })),
+        })).collect::<Vec<_>>(),
+        "assessment": person.assessment.as_ref().map(|(date, a)| json!({
+            "date": format_date(*date),
+            "forms": a.forms().iter().map(|f| json!({
+                "form": f.form.code(),
+                "primary": f.primary,
+                "place": f.place.code(),
+                "minor_at_time": f.minor_at_time,
+            })).collect::<Vec<_>>(),
+        })),
+        "client_periods": person.client_periods.iter().map(|c| json!({
+            "admitted": format_date(c.admitted),
+            "application": c.application.as_str(),
+            "terminated": c.terminated.map(|(date, reason)| json!({
+                "date": format_date(date),
+                "reason": reason.code(),
+            })),
+        })).collect::<Vec<_>>(),
+        "reflection_periods": person.reflection_periods.iter().map(|r| json!({
+            "granted": format_date(r.granted),
+            "granted_by": r.granted_by.code(),
+            "days": r.days,
+        })).collect::<Vec<_>>(),
+        "children": person.children.iter().map(|c| json!({
+            "child": c.id.as_str(),
+            "admitted": format_date(c.admitted),
+            "left": c.left.map(format_date),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads a case through an opened handle: the read is audited before the record is built.
+fn read_case(
+    store: &mut dyn iku_storage::Store,
+    state: &crate::state::AppState,
+    access: &crate::scope::CaseAccess<'_>,
+) -> Result<Json<Value>, ApiError> {
+    let register = store
+        .load(Personals::Open(&state.config.keys))
+        .map_err(|e| state.storage(e))?;
+    let today = finnish_date(now());
+    let register_state = register.view(None).state_as_of(today);
+    let person = register_state
+        .persons
+        .get(access.person())
+        .ok_or(ApiError::NOT_FOUND)?;
+    access.record_read(store, state)?;
+    Ok(Json(record(person)))
+}
+
+pub async fn case(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path(person): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let person = person_id(&person)?;
+    state
+        .with_store(move |store, state| {
+            let scope = principal.cases(store, state)?;
+            let access = scope.open(&person)?;
+            read_case(store, state, &access)
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct BreakTheGlass {
+    reason: String,
+}
+
+/// Opens a case outside the caseworker's scope, giving a reason (audited, shown to
+/// directors).
+pub async fn break_the_glass(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path(person): Path<String>,
+    Json(request): Json<BreakTheGlass>,
+) -> Result<Json<Value>, ApiError> {
+    let person = person_id(&person)?;
+    state
+        .with_store(move |store, state| {
+            let scope = principal.cases(store, state)?;
+            let access = scope.break_the_glass(&person, &request.reason)?;
+            read_case(store, state, &access)
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct Assignment {
+    office: String,
+    #[serde(default)]
+    assignee: Option<String>,
+}
+
+/// Assigns a case to an office and, optionally, a caseworker (directors).
+pub async fn assign(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path(person): Path<String>,
+    Json(request): Json<Assignment>,
+) -> Result<Json<Value>, ApiError> {
+    let person = person_id(&person)?;
+    let office = request.office.trim().to_owned();
+    if office.is_empty() || office.len() > 64 {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    let assignee = request
+        .assignee
+        .as_deref()
+        .map(Username::parse)
+        .transpose()
+        .map_err(|_| ApiError::BAD_REQUEST)?;
+    state
+        .with_store(move |store, state| {
+            let direction = principal.case_direction()?;
+            let assignment = CaseAssignment {
+                person,
+                office,
+                assignee,
+                assigned_at: now(),
+                assigned_by: direction.username().to_owned(),
+            };
+            direction.assign(store, state, &assignment)?;
+            Ok(Json(json!({ "status": "assigned" })))
+        })
+        .await
+}
+
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    disclosure: Option<String>,
+}
+
+/// A review (JSON, the machine contract): published mode by default; internal for
+/// statisticians, on record.
+pub async fn review(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path((kind, year)): Path<(String, i32)>,
+    Query(query): Query<ReviewQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let period = match kind.as_str() {
+        "annual" => iku_stats::Period::annual(year),
+        "semiannual" => iku_stats::Period::semiannual(year),
+        _ => return Err(ApiError::NOT_FOUND),
+    };
+    if !(1990..=2100).contains(&year) {
+        return Err(ApiError::NOT_FOUND);
+    }
+    let internal = match query.disclosure.as_deref() {
+        None | Some("published") => false,
+        Some("internal") => true,
+        Some(_) => return Err(ApiError::BAD_REQUEST),
+    };
+    state
+        .with_store(move |store, state| {
+            let statistics = principal.statistics()?;
+            let what = format!("{kind} {year}");
+            let facts = store.load_facts().map_err(|e| state.storage(e))?;
+            let release = iku_stats::Release {
+                period,
+                as_recorded_at: None,
+            };
+            let review = if internal {
+                statistics.internal(store, state, &what)?;
+                iku_stats::compute_from_facts(&facts, period, None).map_err(|e| state.storage(e))?
+            } else {
+                statistics.published(store, state, &what)?;
+                iku_stats::disclosure::protect_facts(&facts, &[], release, iku_stats::THRESHOLD)
+                    .map_err(|e| state.storage(e))?
+                    .review
+            };
+            serde_json::to_value(&review)
+                .map(Json)
+                .map_err(|e| state.storage(e))
+        })
+        .await
+}
+
+/// The audit log (auditors), or its break-the-glass entries (directors).
+pub async fn audit(
+    State(state): State<Shared>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .with_store(move |store, state| {
+            let reading = principal.audit_log()?;
+            let entries: Vec<Value> = reading
+                .entries(store, state)?
+                .into_iter()
+                .map(|e| {
+                    json!({
+                        "seq": e.seq,
+                        "at": e.at.to_string(),
+                        "actor": e.entry.actor,
+                        "action": e.entry.action,
+                        "record": e.entry.record,
+                        "reason": e.entry.reason,
+                    })
+                })
+                .collect();
+            Ok(Json(json!({ "entries": entries })))
+        })
+        .await
+}
+
+/// The accounts (admins): never a password hash or a TOTP secret.
+pub async fn accounts(
+    State(state): State<Shared>,
+    principal: Principal,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .with_store(move |store, state| {
+            let administration = principal.administration()?;
+            let accounts: Vec<Value> = administration
+                .accounts(store, state)?
+                .into_iter()
+                .map(|a| {
+                    json!({
+                        "username": a.username.as_str(),
+                        "role": a.role.name(),
+                        "office": a.office,
+                        "totp_enrolled": a.totp_enrolled,
+                        "disabled": a.disabled,
+                    })
+                })
+                .collect();
+            Ok(Json(json!({ "accounts": accounts })))
+        })
+        .await
+}

@@ -1,0 +1,74 @@
+//! The one error type of the HTTP layer: a status, a stable code for programs and a message
+//! for people. Details (a storage error, say) go to the server's log, never to the client,
+//! and never carry a personal value.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: &'static str,
+}
+
+impl ApiError {
+    pub const fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            message,
+        }
+    }
+
+    /// Not logged in, or the session ended or timed out.
+    pub const UNAUTHENTICATED: Self = Self::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "log in first (or again: the session ended)",
+    );
+    /// The same answer for a wrong name, password or code, a locked or disabled account.
+    pub const LOGIN_FAILED: Self = Self::new(
+        StatusCode::UNAUTHORIZED,
+        "login_failed",
+        "the name, password or code is wrong, or the account cannot log in now",
+    );
+    pub const FORBIDDEN: Self = Self::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        "your role or office does not give access to this",
+    );
+    pub const CSRF: Self = Self::new(
+        StatusCode::FORBIDDEN,
+        "csrf",
+        "the request lacks the session's X-CSRF-Token header",
+    );
+    pub const RATE_LIMITED: Self = Self::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many attempts from this address; wait a minute",
+    );
+    pub const NOT_FOUND: Self = Self::new(StatusCode::NOT_FOUND, "not_found", "no such record");
+    pub const BAD_REQUEST: Self = Self::new(
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        "the request is not what this endpoint takes",
+    );
+    pub const REASON_REQUIRED: Self = Self::new(
+        StatusCode::BAD_REQUEST,
+        "reason_required",
+        "opening a case outside your scope needs a reason (10 to 500 characters)",
+    );
+    pub const INTERNAL: Self = Self::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "something went wrong on the server; it has been logged",
+    );
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "code": self.code, "message": self.message });
+        (self.status, axum::Json(body)).into_response()
+    }
+}

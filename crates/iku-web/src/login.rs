@@ -1,0 +1,290 @@
+//! Logging in and out. A password, then a TOTP code; at the first login, a TOTP secret is
+//! enrolled with its first code. Every failure gives the same answer (`login_failed`), so
+//! nobody learns whether an account exists, is locked or disabled; failures count towards the
+//! account's lock (in the database) and the client's rate limit (in memory). A login always
+//! starts a new session with a new id: a session id planted before login is never adopted.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Extensions, HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use iku_domain::Timestamp;
+use iku_domain::access::Username;
+use iku_storage::access::Session;
+use iku_storage::crypto::totp_aad;
+use iku_storage::{Account, Store};
+use serde::Deserialize;
+
+use crate::auth::{password, totp};
+use crate::error::ApiError;
+use crate::session::{self, Principal};
+use crate::state::{AppState, PendingEnrolment, Shared, now};
+
+/// A hash checked when the account does not exist, so that the answer takes as long as for
+/// one that does.
+fn no_account_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| password::hash("no such account").unwrap_or_default())
+}
+
+#[derive(Deserialize)]
+pub struct LoginRequest {
+    username: String,
+    password: String,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct EnrolRequest {
+    enrolment: String,
+    code: String,
+}
+
+/// What a successful login answers: who, and the token for state-changing requests.
+fn logged_in(id: &str, account: &Account, csrf: &str) -> Response {
+    let body = serde_json::json!({
+        "status": "logged_in",
+        "username": account.username.as_str(),
+        "role": account.role.name(),
+        "office": account.office,
+        "csrf_token": csrf,
+    });
+    let mut response = Json(body).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::set_cookie(id));
+    response
+}
+
+fn unix_seconds(at: Timestamp) -> i64 {
+    at.micros().div_euclid(1_000_000)
+}
+
+/// Starts a session for `account` (ending the one the request came with, if any).
+fn start_session(
+    store: &mut dyn Store,
+    state: &AppState,
+    account: &Account,
+    previous: Option<&str>,
+) -> Result<Response, ApiError> {
+    let at = now();
+    if let Some(previous) = previous {
+        store
+            .end_session(&session::hash(previous), at)
+            .map_err(|e| state.storage(e))?;
+    }
+    let id = session::random_token()?;
+    let csrf = session::random_token()?;
+    store
+        .create_session(&Session {
+            id_hash: session::hash(&id),
+            username: account.username.clone(),
+            csrf_token: csrf.clone(),
+            created_at: at,
+            last_seen: at,
+            ended_at: None,
+        })
+        .map_err(|e| state.storage(e))?;
+    state.audit(store, account.username.as_str(), "login", "", "")?;
+    Ok(logged_in(&id, account, &csrf))
+}
+
+/// A failed attempt at a known account: counted, audited, answered like any failure.
+fn failed(store: &mut dyn Store, state: &AppState, name: &Username, why: &str) -> ApiError {
+    let until = Timestamp::from_micros(now().micros() + state.config.lock_for);
+    let counted = store.login_failed(name, state.config.max_failed_logins, until);
+    let audited = state.audit(store, name.as_str(), "login.failed", "", why);
+    match (counted, audited) {
+        (Ok(_), Ok(())) => ApiError::LOGIN_FAILED,
+        (Err(e), _) => state.storage(e),
+        (_, Err(e)) => e,
+    }
+}
+
+fn client(extensions: &Extensions) -> Option<std::net::IpAddr> {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+pub async fn login(
+    State(state): State<Shared>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Json(request): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    if !state.login_limit.allow(client(&extensions)) {
+        return Err(ApiError::RATE_LIMITED);
+    }
+    let previous = session::cookie(&headers);
+    let shared = state.clone();
+    state
+        .with_store(move |store, state| {
+            let accounts = store.accounts().map_err(|e| state.storage(e))?;
+            let account = Username::parse(&request.username)
+                .ok()
+                .and_then(|name| accounts.into_iter().find(|a| a.username == name));
+            let hash = account
+                .as_ref()
+                .map_or(no_account_hash(), |a| a.password_hash.as_str());
+            let password_ok = password::verify(&request.password, hash);
+            let Some(account) = account else {
+                // The name tried is not recorded: it may be anything, even a person's code.
+                state.audit(store, "unknown", "login.failed", "", "no such account")?;
+                return Err(ApiError::LOGIN_FAILED);
+            };
+            let name = account.username.clone();
+            let lock = store.login_state(&name).map_err(|e| state.storage(e))?;
+            if lock.locked_until.is_some_and(|until| until > now()) {
+                state.audit(store, name.as_str(), "login.failed", "", "locked")?;
+                return Err(ApiError::LOGIN_FAILED);
+            }
+            if account.disabled {
+                state.audit(store, name.as_str(), "login.failed", "", "disabled")?;
+                return Err(ApiError::LOGIN_FAILED);
+            }
+            if !password_ok {
+                return Err(failed(store, state, &name, "password"));
+            }
+            if !account.totp_enrolled {
+                return enrol_offer(&shared, &account);
+            }
+            let Some(code) = request.code.as_deref() else {
+                return Err(failed(store, state, &name, "no code"));
+            };
+            let (sealed, last_step) = store
+                .totp_secret(&name)
+                .map_err(|e| state.storage(e))?
+                .ok_or(ApiError::LOGIN_FAILED)?;
+            let secret = state
+                .config
+                .keys
+                .open_named(&totp_aad(name.as_str()), &sealed, "a TOTP secret")
+                .map_err(|e| state.storage(e))?;
+            let secret = totp::TotpSecret::from_bytes(secret);
+            let step = match totp::verify(&secret, code, unix_seconds(now()), last_step) {
+                Ok(step) => step,
+                Err(totp::TotpError::Replayed) => {
+                    return Err(failed(store, state, &name, "code used already"));
+                }
+                Err(_) => return Err(failed(store, state, &name, "code")),
+            };
+            // Stored only if still after the last step: two logins racing with one code
+            // cannot both get in.
+            if !store
+                .login_succeeded(&name, step)
+                .map_err(|e| state.storage(e))?
+            {
+                return Err(failed(store, state, &name, "code used already"));
+            }
+            start_session(store, state, &account, previous.as_deref())
+        })
+        .await
+}
+
+/// The first login of an account: a new secret to put in an authenticator app, and a token
+/// to confirm it with its first code (ten minutes).
+fn enrol_offer(state: &Shared, account: &Account) -> Result<Response, ApiError> {
+    let secret = totp::TotpSecret::generate().map_err(|_| ApiError::INTERNAL)?;
+    let token = session::random_token()?;
+    let body = serde_json::json!({
+        "status": "enrol_totp",
+        "enrolment": token,
+        "secret": secret.base32(),
+        "otpauth": secret.otpauth_uri(&account.username),
+    });
+    let mut pending = state.enrolments.lock().unwrap_or_else(|p| p.into_inner());
+    let at = now();
+    pending.retain(|_, p| p.expires > at);
+    pending.insert(
+        session::hash(&token),
+        PendingEnrolment {
+            username: account.username.clone(),
+            secret,
+            expires: Timestamp::from_micros(at.micros() + 10 * 60 * 1_000_000),
+        },
+    );
+    Ok(Json(body).into_response())
+}
+
+pub async fn enrol(
+    State(state): State<Shared>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Json(request): Json<EnrolRequest>,
+) -> Result<Response, ApiError> {
+    if !state.login_limit.allow(client(&extensions)) {
+        return Err(ApiError::RATE_LIMITED);
+    }
+    // One try per enrolment: a wrong code means logging in (with the password) again.
+    let pending = state
+        .enrolments
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&session::hash(&request.enrolment))
+        .filter(|p| p.expires > now())
+        .ok_or(ApiError::LOGIN_FAILED)?;
+    let previous = session::cookie(&headers);
+    state
+        .with_store(move |store, state| {
+            let name = pending.username;
+            let Ok(step) = totp::verify(&pending.secret, &request.code, unix_seconds(now()), None)
+            else {
+                return Err(failed(store, state, &name, "enrolment code"));
+            };
+            let sealed = state
+                .config
+                .keys
+                .seal_bytes(&totp_aad(name.as_str()), pending.secret.expose())
+                .map_err(|e| state.storage(e))?;
+            store
+                .enroll_totp(&name, &sealed)
+                .map_err(|e| state.storage(e))?;
+            if !store
+                .login_succeeded(&name, step)
+                .map_err(|e| state.storage(e))?
+            {
+                return Err(ApiError::LOGIN_FAILED);
+            }
+            let account = store
+                .accounts()
+                .map_err(|e| state.storage(e))?
+                .into_iter()
+                .find(|a| a.username == name)
+                .ok_or(ApiError::LOGIN_FAILED)?;
+            state.audit(store, name.as_str(), "totp.enrolled", "", "")?;
+            start_session(store, state, &account, previous.as_deref())
+        })
+        .await
+}
+
+pub async fn logout(
+    State(state): State<Shared>,
+    principal: Principal,
+) -> Result<Response, ApiError> {
+    state
+        .with_store(move |store, state| {
+            store
+                .end_session(&principal.session_hash, now())
+                .map_err(|e| state.storage(e))?;
+            state.audit(store, principal.username.as_str(), "logout", "", "")
+        })
+        .await?;
+    let mut response = Json(serde_json::json!({"status": "logged_out"})).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::clear_cookie());
+    Ok(response)
+}
+
+pub async fn whoami(principal: Principal) -> Json<serde_json::Value> {
+    Json(serde_json::json!({
+        "username": principal.username.as_str(),
+        "role": principal.role.name(),
+        "office": principal.office,
+        "csrf_token": principal.csrf_token,
+    }))
+}

@@ -1,0 +1,296 @@
+//! Authorization in the types: a handler gets a scoped handle from a `Principal` only after
+//! the role and office check, and a handle's methods write the audit entry of what they read
+//! or change. The handles' fields are private to this module, so no other code can make one
+//! without the check, and no read of a case can skip its audit entry.
+
+use iku_domain::access::Role;
+use iku_domain::ids::PersonId;
+use iku_storage::Store;
+use iku_storage::access::CaseAssignment;
+
+use crate::error::ApiError;
+use crate::session::Principal;
+use crate::state::AppState;
+
+/// Why a case was opened: in the user's scope, or outside it with a reason (break-the-glass).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Grounds {
+    InScope,
+    BreakTheGlass(String),
+}
+
+/// The cases a caseworker or director may see.
+pub struct CaseScope<'a> {
+    principal: &'a Principal,
+    assignments: Vec<CaseAssignment>,
+}
+
+/// One case, opened: reading it writes the audit entry.
+pub struct CaseAccess<'a> {
+    principal: &'a Principal,
+    person: PersonId,
+    grounds: Grounds,
+}
+
+/// Reviews: statisticians (internal and published) and directors (published).
+pub struct Statistics<'a> {
+    principal: &'a Principal,
+}
+
+/// Accounts: admins.
+pub struct Administration<'a> {
+    principal: &'a Principal,
+}
+
+/// The audit log: auditors; directors see the break-the-glass entries.
+pub struct AuditReading<'a> {
+    principal: &'a Principal,
+    everything: bool,
+}
+
+/// Assigning cases to offices and caseworkers: directors.
+pub struct CaseDirection<'a> {
+    principal: &'a Principal,
+}
+
+impl Principal {
+    pub fn cases(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+    ) -> Result<CaseScope<'_>, ApiError> {
+        match self.role {
+            Role::Caseworker | Role::Director => Ok(CaseScope {
+                principal: self,
+                assignments: store.case_assignments().map_err(|e| state.storage(e))?,
+            }),
+            _ => Err(ApiError::FORBIDDEN),
+        }
+    }
+
+    pub fn statistics(&self) -> Result<Statistics<'_>, ApiError> {
+        match self.role {
+            Role::Statistician | Role::Director => Ok(Statistics { principal: self }),
+            _ => Err(ApiError::FORBIDDEN),
+        }
+    }
+
+    pub fn administration(&self) -> Result<Administration<'_>, ApiError> {
+        match self.role {
+            Role::Admin => Ok(Administration { principal: self }),
+            _ => Err(ApiError::FORBIDDEN),
+        }
+    }
+
+    pub fn audit_log(&self) -> Result<AuditReading<'_>, ApiError> {
+        match self.role {
+            Role::Auditor => Ok(AuditReading {
+                principal: self,
+                everything: true,
+            }),
+            Role::Director => Ok(AuditReading {
+                principal: self,
+                everything: false,
+            }),
+            _ => Err(ApiError::FORBIDDEN),
+        }
+    }
+
+    pub fn case_direction(&self) -> Result<CaseDirection<'_>, ApiError> {
+        match self.role {
+            Role::Director => Ok(CaseDirection { principal: self }),
+            _ => Err(ApiError::FORBIDDEN),
+        }
+    }
+}
+
+impl<'a> CaseScope<'a> {
+    /// The assignment in force of a case, if any.
+    pub fn assignment(&self, person: &PersonId) -> Option<&CaseAssignment> {
+        self.assignments.iter().find(|a| &a.person == person)
+    }
+
+    /// A director sees every case; a caseworker their office's and those assigned to them.
+    pub fn covers(&self, person: &PersonId) -> bool {
+        match self.principal.role {
+            Role::Director => true,
+            _ => self.assignment(person).is_some_and(|a| {
+                a.assignee.as_ref() == Some(&self.principal.username)
+                    || Some(&a.office) == self.principal.office.as_ref()
+            }),
+        }
+    }
+
+    /// The cases in scope, among `persons`; listing them is on record.
+    pub fn list<'p>(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        persons: impl Iterator<Item = &'p PersonId>,
+    ) -> Result<Vec<PersonId>, ApiError> {
+        let listed: Vec<PersonId> = persons.filter(|p| self.covers(p)).cloned().collect();
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "cases.list",
+            &format!("{} cases", listed.len()),
+            "",
+        )?;
+        Ok(listed)
+    }
+
+    /// Opens a case in scope.
+    pub fn open(&self, person: &PersonId) -> Result<CaseAccess<'a>, ApiError> {
+        if !self.covers(person) {
+            return Err(ApiError::FORBIDDEN);
+        }
+        Ok(CaseAccess {
+            principal: self.principal,
+            person: person.clone(),
+            grounds: Grounds::InScope,
+        })
+    }
+
+    /// Opens a case outside the caseworker's scope, for a reason that is audited and shown
+    /// to directors.
+    pub fn break_the_glass(
+        &self,
+        person: &PersonId,
+        reason: &str,
+    ) -> Result<CaseAccess<'a>, ApiError> {
+        let reason = reason.trim();
+        if !(10..=500).contains(&reason.chars().count()) {
+            return Err(ApiError::REASON_REQUIRED);
+        }
+        Ok(CaseAccess {
+            principal: self.principal,
+            person: person.clone(),
+            grounds: if self.covers(person) {
+                Grounds::InScope
+            } else {
+                Grounds::BreakTheGlass(reason.to_owned())
+            },
+        })
+    }
+}
+
+impl CaseAccess<'_> {
+    pub fn person(&self) -> &PersonId {
+        &self.person
+    }
+
+    /// Records the read of the case's record (personal fields included); call it before the
+    /// record leaves the server.
+    pub fn record_read(&self, store: &mut dyn Store, state: &AppState) -> Result<(), ApiError> {
+        let (action, reason) = match &self.grounds {
+            Grounds::InScope => ("case.read", ""),
+            Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
+        };
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            action,
+            self.person.as_str(),
+            reason,
+        )
+    }
+}
+
+impl Statistics<'_> {
+    /// Exact counts are for statisticians only, and every such run is on record.
+    pub fn internal(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        what: &str,
+    ) -> Result<(), ApiError> {
+        if self.principal.role != Role::Statistician {
+            return Err(ApiError::FORBIDDEN);
+        }
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "report.internal",
+            what,
+            "",
+        )
+    }
+
+    pub fn published(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        what: &str,
+    ) -> Result<(), ApiError> {
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "report.published",
+            what,
+            "",
+        )
+    }
+}
+
+impl Administration<'_> {
+    pub fn accounts(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+    ) -> Result<Vec<iku_storage::Account>, ApiError> {
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "accounts.list",
+            "",
+            "",
+        )?;
+        store.accounts().map_err(|e| state.storage(e))
+    }
+}
+
+impl AuditReading<'_> {
+    /// The entries this reader may see: all of them, or a director's break-the-glass ones.
+    pub fn entries(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+    ) -> Result<Vec<iku_storage::audit::AuditEntry>, ApiError> {
+        let chain = store.audit_chain().map_err(|e| state.storage(e))?;
+        let action = if self.everything {
+            "audit.read"
+        } else {
+            "audit.break_the_glass"
+        };
+        state.audit(store, self.principal.username.as_str(), action, "", "")?;
+        Ok(chain
+            .entries
+            .into_iter()
+            .filter(|e| self.everything || e.entry.action == "case.break_the_glass")
+            .collect())
+    }
+}
+
+impl CaseDirection<'_> {
+    pub fn assign(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        assignment: &CaseAssignment,
+    ) -> Result<(), ApiError> {
+        store
+            .assign_case(assignment)
+            .map_err(|e| state.storage(e))?;
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "case.assign",
+            assignment.person.as_str(),
+            "",
+        )
+    }
+
+    pub fn username(&self) -> &str {
+        self.principal.username.as_str()
+    }
+}

@@ -1,0 +1,124 @@
+//! What every request handler shares: where the register is, the keys, the log, and the
+//! settings of logins and sessions.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use iku_domain::Timestamp;
+use iku_domain::access::Username;
+use iku_storage::audit::{AuditKey, NewAuditEntry};
+use iku_storage::{Keyring, Store};
+
+use crate::auth::totp::TotpSecret;
+use crate::error::ApiError;
+use crate::log::Log;
+use crate::ratelimit::RateLimit;
+
+/// How the server runs.
+pub struct ServerConfig {
+    /// `sqlite:PATH` or `postgres://...`.
+    pub database: String,
+    /// Opens personal fields and TOTP secrets.
+    pub keys: Keyring,
+    /// Chains the audit log.
+    pub audit_key: AuditKey,
+    pub log: Log,
+    /// A session unused this long (µs) has ended.
+    pub idle_timeout: i64,
+    /// Failed logins in a row that lock an account, and for how long (µs).
+    pub max_failed_logins: u32,
+    pub lock_for: i64,
+}
+
+impl ServerConfig {
+    /// The defaults: sessions end after 30 idle minutes; 5 failed logins lock an account for
+    /// 15 minutes.
+    pub fn new(database: String, keys: Keyring, audit_key: AuditKey) -> Self {
+        ServerConfig {
+            database,
+            keys,
+            audit_key,
+            log: Log::stderr(),
+            idle_timeout: 30 * 60 * 1_000_000,
+            max_failed_logins: 5,
+            lock_for: 15 * 60 * 1_000_000,
+        }
+    }
+}
+
+/// A TOTP secret shown at a first login, waiting for its first code.
+pub(crate) struct PendingEnrolment {
+    pub username: Username,
+    pub secret: TotpSecret,
+    pub expires: Timestamp,
+}
+
+pub(crate) struct AppState {
+    pub config: ServerConfig,
+    pub metrics: crate::Metrics,
+    pub login_limit: RateLimit,
+    /// By the hash of the enrolment token.
+    pub enrolments: Mutex<HashMap<String, PendingEnrolment>>,
+}
+
+pub(crate) type Shared = Arc<AppState>;
+
+/// The current time.
+pub(crate) fn now() -> Timestamp {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    Timestamp::from_micros(micros)
+}
+
+impl AppState {
+    /// Runs `work` with a store on a blocking thread. A storage failure is logged with its
+    /// details and answered as `internal`.
+    pub async fn with_store<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&mut dyn Store, &AppState) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let state = self.clone();
+        let joined = tokio::task::spawn_blocking(move || {
+            let mut store = iku_storage::open(&state.config.database).map_err(|e| {
+                state.config.log.line(&format!("storage: {e}"));
+                ApiError::INTERNAL
+            })?;
+            work(store.as_mut(), &state)
+        })
+        .await;
+        joined.unwrap_or_else(|e| {
+            self.config
+                .log
+                .line(&format!("a request's worker failed: {e}"));
+            Err(ApiError::INTERNAL)
+        })
+    }
+
+    /// A storage error, logged and turned into `internal`.
+    pub fn storage(&self, e: impl std::fmt::Display) -> ApiError {
+        self.config.log.line(&format!("storage: {e}"));
+        ApiError::INTERNAL
+    }
+
+    /// Appends an audit entry; a request whose entry cannot be written fails.
+    pub fn audit(
+        &self,
+        store: &mut dyn Store,
+        actor: &str,
+        action: &str,
+        record: &str,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        let entry = NewAuditEntry {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            record: record.to_owned(),
+            reason: reason.to_owned(),
+        };
+        store
+            .append_audit(&self.config.audit_key, entry, now())
+            .map(|_| ())
+            .map_err(|e| self.storage(e))
+    }
+}
