@@ -81,6 +81,14 @@ impl TotpSecret {
     }
 }
 
+/// The six-digit code an authenticator app shows at `unix_time`.
+pub fn code(secret: &TotpSecret, unix_time: i64) -> String {
+    format!(
+        "{:06}",
+        code_at(&secret.0, unix_time.div_euclid(STEP_SECONDS), DIGITS)
+    )
+}
+
 /// The code of `step`, with `digits` digits (RFC 4226 dynamic truncation).
 fn code_at(secret: &[u8], step: i64, digits: u32) -> u32 {
     // HMAC takes a key of any length.

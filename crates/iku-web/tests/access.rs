@@ -1,0 +1,727 @@
+//! Access, end to end through the router: logins, sessions, CSRF, and who may see what.
+//! One test app per test (`TestApp`): a SQLite register of three persons with names and
+//! identity codes no one else has, an account of every role, and cases in three offices.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use iku_domain::Timestamp;
+use iku_domain::access::{Role, Username};
+use iku_domain::ids::PersonId;
+use iku_domain::interchange::ParseContext;
+use iku_storage::access::CaseAssignment;
+use iku_storage::audit::AuditKey;
+use iku_storage::crypto::totp_aad;
+use iku_storage::import::{Silent, read_lines};
+use iku_storage::{Account, Keyring, Store};
+use iku_web::auth::totp::{TotpSecret, code};
+use iku_web::log::Log;
+use iku_web::{CSRF_HEADER, ServerConfig, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// Values that must never leave the server except in a case's record to those allowed.
+const SECRETS: [&str; 6] = [
+    "Zyxwa Qwertyson",
+    "010190-913X",
+    "Vlatka Brnovich",
+    "230285-27AK",
+    "Oona Pkkrainen",
+    "121212-1212",
+];
+
+fn register() -> String {
+    let person = |p: &str, name: &str, code: &str, day: u8| {
+        [
+            json!({"id": format!("{p}-app"), "event": "application_received", "date": format!("2026-03-{day:02}"),
+                   "recorded_at": format!("2026-03-{day:02}T08:00:00Z"), "application": format!("{p}-a"),
+                   "person": p, "referrer": "police", "consent": true}),
+            json!({"id": format!("{p}-det"), "event": "person_details", "date": format!("2026-03-{day:02}"),
+                   "recorded_at": format!("2026-03-{day:02}T08:01:00Z"), "person": p, "gender": "female",
+                   "birth_year": 1990, "name": name, "personal_identity_code": code}),
+            json!({"id": format!("{p}-dec"), "event": "application_decided", "date": format!("2026-03-{:02}", day + 5),
+                   "recorded_at": format!("2026-03-{:02}T08:00:00Z", day + 5), "application": format!("{p}-a"),
+                   "outcome": "admitted"}),
+        ]
+        .map(|v| v.to_string() + "\n")
+        .concat()
+    };
+    [
+        person("p1", SECRETS[0], SECRETS[1], 1),
+        person("p2", SECRETS[2], SECRETS[3], 2),
+        person("p3", SECRETS[4], SECRETS[5], 3),
+    ]
+    .concat()
+}
+
+/// The accounts: (name, role, office).
+const ACCOUNTS: [(&str, Role, Option<&str>); 7] = [
+    ("cw.helsinki", Role::Caseworker, Some("helsinki")),
+    ("cw.tampere", Role::Caseworker, Some("tampere")),
+    ("director", Role::Director, None),
+    ("statistician", Role::Statistician, None),
+    ("admin", Role::Admin, None),
+    ("auditor", Role::Auditor, None),
+    ("newcomer", Role::Caseworker, Some("oulu")),
+];
+
+struct TestApp {
+    router: Router,
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    url: String,
+    log: Arc<Mutex<Vec<String>>>,
+    secret: TotpSecret,
+}
+
+/// A logged-in user's cookie and CSRF token.
+#[derive(Clone)]
+struct Login {
+    cookie: String,
+    csrf: String,
+}
+
+struct Answer {
+    status: StatusCode,
+    set_cookie: Option<String>,
+    body: Value,
+    text: String,
+}
+
+fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+impl TestApp {
+    fn new() -> Self {
+        Self::with(|c| c)
+    }
+
+    fn with(adjust: impl FnOnce(ServerConfig) -> ServerConfig) -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("iku.db");
+        let url = format!("sqlite:{}", db.display());
+        let (keys, _) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+        let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+        let ctx = ParseContext {
+            today: time::Date::from_calendar_date(2026, time::Month::November, 1)
+                .unwrap_or(time::Date::MIN),
+            now: Timestamp::parse("2026-11-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+        };
+        let lines =
+            read_lines(register().as_bytes(), &ctx, &Silent).unwrap_or_else(|e| panic!("{e}"));
+        store
+            .import(lines, &keys, &Silent)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let hash = iku_web::auth::password::hash(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
+        let secret = TotpSecret::from_bytes(b"a secret of twenty b".to_vec());
+        for (name, role, office) in ACCOUNTS {
+            let username = Username::parse(name).unwrap_or_else(|e| panic!("{e}"));
+            let account = Account {
+                username: username.clone(),
+                role,
+                office: office.map(str::to_owned),
+                password_hash: hash.clone(),
+                must_change: false,
+                totp_enrolled: false,
+                disabled: false,
+            };
+            store
+                .add_account(&account, Timestamp::from_micros(0))
+                .unwrap_or_else(|e| panic!("{e}"));
+            if name != "newcomer" {
+                let sealed = keys
+                    .seal_bytes(&totp_aad(name), secret.expose())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                store
+                    .enroll_totp(&username, &sealed)
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        let assign = |p: &str, office: &str, assignee: Option<&str>| CaseAssignment {
+            person: PersonId::parse(p).unwrap_or_else(|e| panic!("{e}")),
+            office: office.into(),
+            assignee: assignee.map(|a| Username::parse(a).unwrap_or_else(|e| panic!("{e}"))),
+            assigned_at: Timestamp::from_micros(0),
+            assigned_by: "director".into(),
+        };
+        // p1: Helsinki's; p2: Tampere's, assigned to a Helsinki caseworker; p3: Oulu's.
+        for a in [
+            assign("p1", "helsinki", None),
+            assign("p2", "tampere", Some("cw.helsinki")),
+            assign("p3", "oulu", None),
+        ] {
+            store.assign_case(&a).unwrap_or_else(|e| panic!("{e}"));
+        }
+        drop(store);
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        let audit_key = AuditKey::parse(&"cd".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+        let mut config = ServerConfig::new(url.clone(), keys, audit_key);
+        config.log = Log::to(move |line| {
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(line.to_owned())
+        });
+        TestApp {
+            router: router(adjust(config)),
+            _dir: dir,
+            db,
+            url,
+            log,
+            secret,
+        }
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        login: Option<&Login>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(login) = login {
+            request = request
+                .header(header::COOKIE, format!("iku_session={}", login.cookie))
+                .header(CSRF_HEADER, &login.csrf);
+        }
+        let request = match body {
+            Some(body) => request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
+        self.send(request).await
+    }
+
+    async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status();
+        let set_cookie = response
+            .headers()
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            set_cookie,
+            body,
+            text,
+        }
+    }
+
+    /// Logs in with the code of the time step `ahead` steps from now (codes of the next
+    /// step are accepted too, so one account can log in twice in a test).
+    async fn try_login(&self, name: &str, password: &str, ahead: i64) -> Answer {
+        let code = code(&self.secret, unix_now() + 30 * ahead);
+        self.call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({"username": name, "password": password, "code": code})),
+        )
+        .await
+    }
+
+    async fn login(&self, name: &str) -> Login {
+        let answer = self.try_login(name, PASSWORD, 0).await;
+        assert_eq!(answer.status, StatusCode::OK, "{name}: {}", answer.text);
+        session_of(&answer)
+    }
+
+    fn store(&self) -> Box<dyn Store> {
+        iku_storage::open(&self.url).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn audit_actions(&self) -> Vec<(String, String, String, String)> {
+        let chain = self.store().audit_chain().unwrap_or_else(|e| panic!("{e}"));
+        chain
+            .entries
+            .into_iter()
+            .map(|e| {
+                (
+                    e.entry.actor,
+                    e.entry.action,
+                    e.entry.record,
+                    e.entry.reason,
+                )
+            })
+            .collect()
+    }
+}
+
+fn session_of(answer: &Answer) -> Login {
+    let cookie = answer
+        .set_cookie
+        .as_deref()
+        .and_then(|c| c.strip_prefix("iku_session="))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session cookie: {:?}", answer.set_cookie))
+        .to_owned();
+    Login {
+        cookie,
+        csrf: answer.body["csrf_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn a_login_sets_a_strict_cookie_and_always_a_new_session() {
+    let app = TestApp::new();
+    // A session id planted before login (session fixation) is never adopted.
+    let planted = Login {
+        cookie: "a".repeat(64),
+        csrf: String::new(),
+    };
+    let code = code(&app.secret, unix_now());
+    let answer = app
+        .call(
+            Method::POST,
+            "/api/login",
+            Some(&planted),
+            Some(json!({"username": "director", "password": PASSWORD, "code": code})),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let set = answer.set_cookie.clone().unwrap_or_default();
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(flag), "{set}");
+    }
+    let login = session_of(&answer);
+    assert_ne!(login.cookie, planted.cookie);
+    assert_eq!(login.cookie.len(), 64);
+    assert_eq!(
+        app.call(Method::GET, "/api/session", Some(&planted), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let me = app
+        .call(Method::GET, "/api/session", Some(&login), None)
+        .await;
+    assert_eq!(me.body["username"], "director");
+    // A second login gets another id; the first session stays valid until it ends.
+    let again = session_of(&app.try_login("director", PASSWORD, 1).await);
+    assert_ne!(again.cookie, login.cookie);
+    // Only a hash of the id is stored.
+    let stored = rusqlite::Connection::open(&app.db)
+        .and_then(|c| {
+            c.query_row("SELECT group_concat(id_hash) FROM sessions", [], |r| {
+                r.get::<_, String>(0)
+            })
+        })
+        .unwrap_or_default();
+    assert!(
+        !stored.contains(&login.cookie) && stored.len() >= 64,
+        "{stored}"
+    );
+}
+
+#[tokio::test]
+async fn failures_look_the_same_and_lock_the_account() {
+    let app = TestApp::new();
+    let unknown = app.try_login("nobody", PASSWORD, 0).await;
+    let wrong = app.try_login("cw.tampere", "wrong password", 0).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert_eq!((wrong.status, &wrong.text), (unknown.status, &unknown.text));
+    for _ in 0..4 {
+        app.try_login("cw.tampere", "wrong password", 0).await;
+    }
+    // Five in a row: locked, even with the right password and code, and it looks the same.
+    let locked = app.try_login("cw.tampere", PASSWORD, 0).await;
+    assert_eq!(
+        (locked.status, &locked.text),
+        (unknown.status, &unknown.text)
+    );
+    let failures = app
+        .audit_actions()
+        .into_iter()
+        .filter(|(actor, action, _, _)| actor == "cw.tampere" && action == "login.failed")
+        .count();
+    assert_eq!(failures, 6);
+    // Other accounts are not affected.
+    app.login("cw.helsinki").await;
+}
+
+#[tokio::test]
+async fn a_totp_code_is_accepted_once() {
+    let app = TestApp::new();
+    app.login("auditor").await;
+    let replay = app.try_login("auditor", PASSWORD, 0).await;
+    assert_eq!(replay.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(replay.body["code"], "login_failed");
+    let wrong = app
+        .call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({"username": "auditor", "password": PASSWORD, "code": "000000x"})),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    // The next step's code is still good.
+    assert_eq!(
+        app.try_login("auditor", PASSWORD, 1).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_first_login_enrols_a_totp_secret() {
+    let app = TestApp::new();
+    let offer = app
+        .call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({"username": "newcomer", "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(offer.body["status"], "enrol_totp", "{}", offer.text);
+    assert!(
+        offer.set_cookie.is_none(),
+        "no session before the first code"
+    );
+    let secret = base32_decode(offer.body["secret"].as_str().unwrap_or_default());
+    let enrolment = offer.body["enrolment"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let code = code(&TotpSecret::from_bytes(secret), unix_now());
+    let done = app
+        .call(
+            Method::POST,
+            "/api/login/enrol",
+            None,
+            Some(json!({"enrolment": enrolment, "code": code})),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let login = session_of(&done);
+    assert_eq!(
+        app.call(Method::GET, "/api/session", Some(&login), None)
+            .await
+            .body["username"],
+        "newcomer"
+    );
+    // An enrolment is used once.
+    let again = app
+        .call(
+            Method::POST,
+            "/api/login/enrol",
+            None,
+            Some(json!({"enrolment": enrolment, "code": code})),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+}
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut out, mut buffer, mut bits) = (Vec::new(), 0u32, 0u32);
+    for c in text.bytes() {
+        let v = ALPHABET.iter().position(|a| *a == c).unwrap_or(0) as u32;
+        buffer = (buffer << 5) | v;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_the_csrf_token_and_logout_ends_the_session() {
+    let app = TestApp::new();
+    let login = app.login("director").await;
+    let forged = Login {
+        csrf: "not the token".into(),
+        ..login.clone()
+    };
+    let refused = app
+        .call(Method::POST, "/api/logout", Some(&forged), None)
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("csrf"))
+    );
+    let assign = app
+        .call(
+            Method::PUT,
+            "/api/cases/p1/assignment",
+            Some(&forged),
+            Some(json!({"office": "oulu"})),
+        )
+        .await;
+    assert_eq!(assign.status, StatusCode::FORBIDDEN);
+    let out = app
+        .call(Method::POST, "/api/logout", Some(&login), None)
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(out.set_cookie.unwrap_or_default().contains("Max-Age=0"));
+    assert_eq!(
+        app.call(Method::GET, "/api/session", Some(&login), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn an_idle_session_ends() {
+    let app = TestApp::with(|mut c| {
+        c.idle_timeout = 60 * 1_000_000;
+        c
+    });
+    let login = app.login("director").await;
+    assert_eq!(
+        app.call(Method::GET, "/api/session", Some(&login), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    rusqlite::Connection::open(&app.db)
+        .and_then(|c| c.execute("UPDATE sessions SET last_seen = last_seen - 120000000", []))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        app.call(Method::GET, "/api/session", Some(&login), None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn login_attempts_from_one_address_are_rate_limited() {
+    let app = TestApp::new();
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(app.try_login("nobody", PASSWORD, 0).await.status);
+    }
+    assert!(
+        statuses[..10]
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Who may call what: every route, every role, and for cases: their own office's, another
+/// office's, one assigned to them, and another office's opened with a reason.
+#[tokio::test]
+async fn the_authorization_matrix_holds_and_leaks_nothing() {
+    let app = TestApp::new();
+    let roles = [
+        "cw.helsinki",
+        "cw.tampere",
+        "director",
+        "statistician",
+        "admin",
+        "auditor",
+    ];
+    let mut logins = Vec::new();
+    for name in roles {
+        logins.push((name, app.login(name).await));
+    }
+    // (method, path, body, who may: caseworker's scope is decided per case below)
+    let reason = json!({"reason": "the client called the advice line at night"});
+    let routes: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/api/cases".into(), None),
+        (Method::GET, "/api/cases/p1".into(), None),
+        (Method::GET, "/api/cases/p2".into(), None),
+        (Method::GET, "/api/cases/p3".into(), None),
+        (
+            Method::POST,
+            "/api/cases/p3/break-the-glass".into(),
+            Some(reason.clone()),
+        ),
+        (
+            Method::PUT,
+            "/api/cases/p3/assignment".into(),
+            Some(json!({"office": "oulu"})),
+        ),
+        (Method::GET, "/api/reviews/annual/2026".into(), None),
+        (
+            Method::GET,
+            "/api/reviews/annual/2026?disclosure=internal".into(),
+            None,
+        ),
+        (Method::GET, "/api/audit".into(), None),
+        (Method::GET, "/api/accounts".into(), None),
+    ];
+    // Expected: allowed for these (role, route) pairs; every other pair is forbidden.
+    let allowed = |who: &str, method: &Method, path: &str| -> bool {
+        match (who, method.as_str(), path) {
+            ("cw.helsinki" | "cw.tampere" | "director", "GET", "/api/cases") => true,
+            // Helsinki's own office (p1), assigned (p2); not Oulu's (p3).
+            ("cw.helsinki", "GET", "/api/cases/p1" | "/api/cases/p2") => true,
+            // Tampere's own office (p2) only.
+            ("cw.tampere", "GET", "/api/cases/p2") => true,
+            ("director", "GET", p) if p.starts_with("/api/cases/") => true,
+            (_, "POST", "/api/cases/p3/break-the-glass") => {
+                matches!(who, "cw.helsinki" | "cw.tampere" | "director")
+            }
+            ("director", "PUT", _) => true,
+            ("statistician" | "director", "GET", "/api/reviews/annual/2026") => true,
+            ("statistician", "GET", "/api/reviews/annual/2026?disclosure=internal") => true,
+            ("auditor" | "director", "GET", "/api/audit") => true,
+            ("admin", "GET", "/api/accounts") => true,
+            _ => false,
+        }
+    };
+    let mut leaks = Vec::new();
+    for (who, login) in &logins {
+        for (method, path, body) in &routes {
+            let before = app.audit_actions().len();
+            let answer = app
+                .call(method.clone(), path, Some(login), body.clone())
+                .await;
+            let expect = allowed(who, method, path);
+            let got = answer.status == StatusCode::OK;
+            assert_eq!(
+                got, expect,
+                "{who} {method} {path}: {} {}",
+                answer.status, answer.text
+            );
+            if !got {
+                assert_eq!(
+                    answer.status,
+                    StatusCode::FORBIDDEN,
+                    "{who} {method} {path}"
+                );
+                assert_eq!(answer.body["code"], "forbidden");
+                continue;
+            }
+            // Every allowed call is on record, and says who did it.
+            let entries = app.audit_actions();
+            let new: Vec<_> = entries[before..].iter().collect();
+            assert!(
+                new.iter().any(|(actor, _, _, _)| actor == who),
+                "{who} {method} {path}: no audit entry in {new:?}"
+            );
+            if path.contains("break-the-glass") && who.starts_with("cw.") {
+                assert!(
+                    new.iter()
+                        .any(|(_, action, record, why)| action == "case.break_the_glass"
+                            && record == "p3"
+                            && why.contains("advice line")),
+                    "{new:?}"
+                );
+            }
+            // Personal values only in a case's record, to those who may read it.
+            let is_record = path.starts_with("/api/cases/") && !path.ends_with("assignment");
+            if !is_record {
+                for secret in SECRETS {
+                    if answer.text.contains(secret) {
+                        leaks.push(format!("{who} {path}: {secret}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:?}");
+    // A caseworker's record of an allowed case holds the personal fields.
+    let (_, helsinki) = &logins[0];
+    let record = app
+        .call(Method::GET, "/api/cases/p1", Some(helsinki), None)
+        .await;
+    assert_eq!(record.body["details"]["personal"]["name"], SECRETS[0]);
+    // A director sees the break-the-glass entries with their reasons.
+    let (_, director) = &logins[2];
+    let glass = app
+        .call(Method::GET, "/api/audit", Some(director), None)
+        .await;
+    let entries = glass.body["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!entries.is_empty());
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["action"] == "case.break_the_glass")
+    );
+    assert!(entries.iter().any(|e| {
+        e["actor"] == "cw.helsinki"
+            && e["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("advice line"))
+    }));
+    // Breaking the glass needs a real reason.
+    let (_, tampere) = &logins[1];
+    let short = app
+        .call(
+            Method::POST,
+            "/api/cases/p3/break-the-glass",
+            Some(tampere),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(short.body["code"], "reason_required");
+}
+
+#[tokio::test]
+async fn no_personal_value_reaches_the_log() {
+    let app = TestApp::new();
+    let login = app.login("cw.helsinki").await;
+    // Reads, refusals, bad input, failed logins with personal values typed in as names.
+    app.call(Method::GET, "/api/cases/p1", Some(&login), None)
+        .await;
+    app.call(Method::GET, "/api/cases/p3", Some(&login), None)
+        .await;
+    app.call(Method::GET, "/api/cases/010190-913X", Some(&login), None)
+        .await;
+    for secret in SECRETS {
+        app.call(
+            Method::POST,
+            "/api/login",
+            None,
+            Some(json!({"username": secret, "password": secret})),
+        )
+        .await;
+    }
+    app.call(
+        Method::POST,
+        "/api/cases/p3/break-the-glass",
+        Some(&login),
+        Some(json!({"reason": "Zyxwa Qwertyson"})),
+    )
+    .await;
+    // A storage failure is logged with its details: make one.
+    std::fs::remove_file(&app.db).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(&app.db).unwrap_or_else(|e| panic!("{e}"));
+    let failed = app
+        .call(Method::GET, "/api/cases/p1", Some(&login), None)
+        .await;
+    assert_eq!(
+        (failed.status, failed.body["code"].as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, Some("internal")),
+        "{}",
+        failed.text
+    );
+    let log = app.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
+    assert!(log.contains("storage"), "the failure was not logged: {log}");
+    for secret in SECRETS {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
