@@ -10,6 +10,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: &'static str,
+    /// What exactly was wrong with the input, where that helps (never a personal value: the
+    /// interchange format's errors name fields and codes, not what was typed).
+    pub detail: Option<String>,
 }
 
 impl ApiError {
@@ -18,8 +21,28 @@ impl ApiError {
             status,
             code,
             message,
+            detail: None,
         }
     }
+
+    /// An event the register refuses, with the reason.
+    pub fn invalid_event(detail: String) -> Self {
+        Self {
+            detail: Some(detail),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_event",
+                "the register refuses this event",
+            )
+        }
+    }
+
+    /// An event that is not about the case it was sent to.
+    pub const OTHER_CASE: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "other_case",
+        "the event is about another case than the one in the address",
+    );
 
     /// Not logged in, or the session ended or timed out.
     pub const UNAUTHENTICATED: Self = Self::new(
@@ -68,7 +91,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "code": self.code, "message": self.message });
+        let mut body = serde_json::json!({ "code": self.code, "message": self.message });
+        if let Some(detail) = self.detail {
+            body["detail"] = serde_json::Value::String(detail);
+        }
         (self.status, axum::Json(body)).into_response()
     }
 }

@@ -13,6 +13,7 @@ mod ratelimit;
 mod scope;
 mod session;
 mod state;
+mod writes;
 
 pub use session::{COOKIE, CSRF_HEADER};
 pub use state::ServerConfig;
@@ -129,6 +130,8 @@ fn routes(state: state::Shared) -> Router {
             post(api::break_the_glass),
         )
         .route("/api/cases/{person}/assignment", put(api::assign))
+        .route("/api/cases/{person}/events", post(writes::case_event))
+        .route("/api/applications", post(writes::application))
         .route("/api/reviews/{kind}/{year}", get(api::review))
         .route("/api/audit", get(api::audit))
         .route("/api/accounts", get(api::accounts))

@@ -48,6 +48,13 @@ pub struct AuditReading<'a> {
     everything: bool,
 }
 
+/// Recording new applications: caseworkers (into their office) and directors (into the
+/// office they name).
+pub struct Intake<'a> {
+    principal: &'a Principal,
+    office: String,
+}
+
 /// Assigning cases to offices and caseworkers: directors.
 pub struct CaseDirection<'a> {
     principal: &'a Principal,
@@ -94,6 +101,21 @@ impl Principal {
             }),
             _ => Err(ApiError::FORBIDDEN),
         }
+    }
+
+    /// A caseworker records into their own office; a director must name one.
+    pub fn intake(&self, office: Option<String>) -> Result<Intake<'_>, ApiError> {
+        let office = match (self.role, office) {
+            (Role::Caseworker, None) => self.office.clone().ok_or(ApiError::FORBIDDEN)?,
+            (Role::Caseworker, Some(o)) if Some(&o) == self.office.as_ref() => o,
+            (Role::Director, Some(o)) => o,
+            (Role::Director, None) => return Err(ApiError::BAD_REQUEST),
+            _ => return Err(ApiError::FORBIDDEN),
+        };
+        Ok(Intake {
+            principal: self,
+            office,
+        })
     }
 
     pub fn case_direction(&self) -> Result<CaseDirection<'_>, ApiError> {
@@ -179,6 +201,22 @@ impl CaseAccess<'_> {
         &self.person
     }
 
+    /// Records a write to the case (what kind of event; never its content).
+    pub fn record_write(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        kind: &str,
+    ) -> Result<(), ApiError> {
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "case.write",
+            &format!("{} {kind}", self.person.as_str()),
+            "",
+        )
+    }
+
     /// Records the read of the case's record (personal fields included); call it before the
     /// record leaves the server.
     pub fn record_read(&self, store: &mut dyn Store, state: &AppState) -> Result<(), ApiError> {
@@ -192,6 +230,34 @@ impl CaseAccess<'_> {
             action,
             self.person.as_str(),
             reason,
+        )
+    }
+}
+
+impl Intake<'_> {
+    /// Puts the new case in the office, and records the write.
+    pub fn record_application(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        person: &PersonId,
+    ) -> Result<(), ApiError> {
+        let assignment = CaseAssignment {
+            person: person.clone(),
+            office: self.office.clone(),
+            assignee: None,
+            assigned_at: crate::state::now(),
+            assigned_by: self.principal.username.as_str().to_owned(),
+        };
+        store
+            .assign_case(&assignment)
+            .map_err(|e| state.storage(e))?;
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "application.create",
+            person.as_str(),
+            "",
         )
     }
 }

@@ -545,6 +545,8 @@ async fn the_authorization_matrix_holds_and_leaks_nothing() {
     }
     // (method, path, body, who may: caseworker's scope is decided per case below)
     let reason = json!({"reason": "the client called the advice line at night"});
+    let measure =
+        json!({"event": "assistance_measure", "date": "2026-06-01", "measure": "advice_guidance"});
     let routes: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/cases".into(), None),
         (Method::GET, "/api/cases/p1".into(), None),
@@ -568,6 +570,23 @@ async fn the_authorization_matrix_holds_and_leaks_nothing() {
         ),
         (Method::GET, "/api/audit".into(), None),
         (Method::GET, "/api/accounts".into(), None),
+        (
+            Method::POST,
+            "/api/cases/p1/events".into(),
+            Some(measure.clone()),
+        ),
+        (
+            Method::POST,
+            "/api/cases/p3/events".into(),
+            Some(measure.clone()),
+        ),
+        (
+            Method::POST,
+            "/api/applications".into(),
+            Some(
+                json!({"date": "2026-06-01", "referrer": "police", "consent": true, "office": "oulu"}),
+            ),
+        ),
     ];
     // Expected: allowed for these (role, route) pairs; every other pair is forbidden.
     let allowed = |who: &str, method: &Method, path: &str| -> bool {
@@ -586,6 +605,11 @@ async fn the_authorization_matrix_holds_and_leaks_nothing() {
             ("statistician", "GET", "/api/reviews/annual/2026?disclosure=internal") => true,
             ("auditor" | "director", "GET", "/api/audit") => true,
             ("admin", "GET", "/api/accounts") => true,
+            // Writing: in scope only (Helsinki's p1), directors everywhere.
+            ("cw.helsinki" | "director", "POST", "/api/cases/p1/events") => true,
+            ("director", "POST", "/api/cases/p3/events") => true,
+            // A director names the office; a caseworker may only record into their own.
+            ("director", "POST", "/api/applications") => true,
             _ => false,
         }
     };
@@ -724,4 +748,145 @@ async fn no_personal_value_reaches_the_log() {
     for secret in SECRETS {
         assert!(!log.contains(secret), "{secret} in the log:\n{log}");
     }
+}
+
+#[tokio::test]
+async fn a_caseworker_records_a_case_and_the_register_keeps_its_rules() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let tampere = app.login("cw.tampere").await;
+    // A new application: the case goes to the recording caseworker's office.
+    let created = app
+        .call(
+            Method::POST,
+            "/api/applications",
+            Some(&helsinki),
+            Some(
+                json!({"date": "2026-10-01", "referrer": "ngo", "consent": true,
+                        "details": {"gender": "male", "name": "Quillon Ardhvark"}}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let person = created.body["person"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let application = created.body["application"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let cases = app
+        .call(Method::GET, "/api/cases", Some(&helsinki), None)
+        .await;
+    assert!(cases.text.contains(&person), "{}", cases.text);
+    let theirs = app
+        .call(Method::GET, "/api/cases", Some(&tampere), None)
+        .await;
+    assert!(!theirs.text.contains(&person), "{}", theirs.text);
+    // Admission, assessment, reflection period: each an event of the case.
+    let path = format!("/api/cases/{person}/events");
+    for event in [
+        json!({"event": "application_decided", "date": "2026-10-05", "application": application, "outcome": "admitted"}),
+        json!({"event": "exploitation_assessed", "date": "2026-10-06",
+               "forms": [{"form": "forced_labour", "primary": true, "place": "finland"}]}),
+        json!({"event": "reflection_period_granted", "date": "2026-10-06", "days": 60, "granted_by": "assistance_system"}),
+    ] {
+        let answer = app
+            .call(Method::POST, &path, Some(&helsinki), Some(event))
+            .await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    }
+    let record = app
+        .call(
+            Method::GET,
+            &format!("/api/cases/{person}"),
+            Some(&helsinki),
+            None,
+        )
+        .await;
+    assert_eq!(
+        record.body["details"]["personal"]["name"],
+        "Quillon Ardhvark"
+    );
+    assert_eq!(record.body["client_periods"][0]["admitted"], "2026-10-05");
+    assert_eq!(
+        record.body["assessment"]["forms"][0]["form"],
+        "forced_labour"
+    );
+    assert_eq!(record.body["reflection_periods"][0]["days"], 60);
+    // The register's rules hold: a second admission of the same application is refused,
+    // and says why; nothing is stored.
+    let again = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&helsinki),
+            Some(json!({"event": "application_decided", "date": "2026-10-07", "application": application, "outcome": "admitted"})),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.text
+    );
+    assert_eq!(again.body["code"], "invalid_event");
+    assert!(
+        again.body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{}",
+        again.text
+    );
+    // An event about another case is refused, even in scope.
+    let other = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&helsinki),
+            Some(json!({"event": "application_decided", "date": "2026-10-07", "application": "p1-a", "outcome": "rejected", "reason": "not_trafficking"})),
+        )
+        .await;
+    assert_eq!(other.body["code"], "other_case", "{}", other.text);
+    // Bad input names the field.
+    let bad = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&helsinki),
+            Some(
+                json!({"event": "assistance_measure", "date": "2026-10-07", "measure": "massage"}),
+            ),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("measure")),
+        "{}",
+        bad.text
+    );
+    // The server sets ids and times.
+    let forged = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&helsinki),
+            Some(json!({"event": "assistance_measure", "id": "mine", "date": "2026-10-07", "measure": "advice_guidance"})),
+        )
+        .await;
+    assert_eq!(forged.body["code"], "invalid_event");
+    // Every write is on record, by kind, without its content.
+    let writes: Vec<_> = app
+        .audit_actions()
+        .into_iter()
+        .filter(|(actor, action, _, _)| actor == "cw.helsinki" && action == "case.write")
+        .map(|(_, _, record, _)| record)
+        .collect();
+    assert_eq!(writes.len(), 3, "{writes:?}");
+    assert!(
+        writes
+            .iter()
+            .all(|r| r.starts_with(&person) && !r.contains("Quillon"))
+    );
 }

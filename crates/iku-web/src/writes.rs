@@ -1,0 +1,199 @@
+//! Writing to the register through the API: everything a caseworker does is an event of the
+//! interchange format, sent to the case it is about (`POST /api/cases/{person}/events`), or a
+//! new application (`POST /api/applications`). The server gives the event its id and
+//! recorded time, checks that it is about the case in the address, and stores it through the
+//! import (so the register's every rule applies, and personal fields are encrypted).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use iku_domain::Event;
+use iku_domain::calendar::finnish_date;
+use iku_domain::event::Subject;
+use iku_domain::ids::PersonId;
+use iku_domain::interchange::{ParseContext, parse_line};
+use iku_storage::import::{ImportError, NumberedLine, Silent};
+use iku_storage::{Personals, Store};
+use serde_json::{Map, Value, json};
+
+use crate::error::ApiError;
+use crate::session::{self, Principal};
+use crate::state::{AppState, Shared, now};
+
+fn context() -> ParseContext {
+    let at = now();
+    ParseContext {
+        today: finnish_date(at),
+        now: at,
+    }
+}
+
+/// A fresh id with a prefix saying what it names.
+fn fresh(prefix: &str) -> Result<String, ApiError> {
+    Ok(format!("{prefix}-{}", &session::random_token()?[..20]))
+}
+
+/// The request's event, with the id and recorded time the server gives it.
+fn event_of(mut fields: Map<String, Value>) -> Result<Event, ApiError> {
+    for given in ["id", "recorded_at"] {
+        if fields.contains_key(given) {
+            return Err(ApiError::invalid_event(format!(
+                "field `{given}`: the server sets it"
+            )));
+        }
+    }
+    fields.insert("id".into(), Value::String(fresh("w")?));
+    let line = Value::Object(fields).to_string();
+    parse_line(&line, &context())
+        .map(|p| p.event)
+        .map_err(|e| ApiError::invalid_event(e.to_string()))
+}
+
+/// Stores events through the import: all or nothing, every rule checked.
+fn store_events(
+    store: &mut dyn Store,
+    state: &AppState,
+    events: Vec<Event>,
+) -> Result<(), ApiError> {
+    let lines = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| NumberedLine {
+            line: i + 1,
+            parsed: iku_domain::interchange::ParsedLine {
+                event,
+                recorded_at_given: false,
+            },
+        })
+        .collect();
+    match store.import(lines, &state.config.keys, &Silent) {
+        Ok(_) => Ok(()),
+        Err(ImportError::Invalid { errors, .. }) => Err(ApiError::invalid_event(
+            errors
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
+        Err(e) => Err(state.storage(e)),
+    }
+}
+
+/// The case's person in the field that names it, where the request left it out.
+fn fill_person(body: &mut Map<String, Value>, person: &PersonId) {
+    let field = match body.get("event").and_then(Value::as_str) {
+        Some("child_admitted") => "parent",
+        Some("application_decided" | "child_left" | "retraction") | None => return,
+        Some(_) => "person",
+    };
+    body.entry(field)
+        .or_insert_with(|| Value::String(person.as_str().to_owned()));
+}
+
+/// Whether `event` is about `person`, as the register stands.
+fn is_about(
+    store: &mut dyn Store,
+    state: &AppState,
+    event: &Event,
+    person: &PersonId,
+) -> Result<bool, ApiError> {
+    let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
+    let view = register.view(None);
+    let groups = view.by_person();
+    let owner_of = |id: &iku_domain::ids::EventId| {
+        groups
+            .iter()
+            .find(|(_, events)| events.iter().any(|e| &e.id == id))
+            .map(|(p, _)| (*p).clone())
+    };
+    if let Some(corrected) = &event.corrects
+        && owner_of(corrected).as_ref() != Some(person)
+    {
+        return Ok(false);
+    }
+    let state_now = view.state_as_of(finnish_date(now()));
+    let theirs = state_now.persons.get(person);
+    Ok(match event.body.subject() {
+        Subject::Person(p) => p == person,
+        Subject::Child(_, Some(parent)) => parent == person,
+        Subject::Child(child, None) => {
+            theirs.is_some_and(|s| s.children.iter().any(|c| &c.id == child))
+        }
+        Subject::Application(application) => {
+            theirs.is_some_and(|s| s.applications.iter().any(|a| &a.id == application))
+        }
+        Subject::Event(retracted) => owner_of(retracted).as_ref() == Some(person),
+    })
+}
+
+/// Records an event of a case (in the user's scope only: writing needs no break-the-glass).
+pub async fn case_event(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path(person): Path<String>,
+    Json(body): Json<Map<String, Value>>,
+) -> Result<Json<Value>, ApiError> {
+    let person = PersonId::parse(&person).map_err(|_| ApiError::NOT_FOUND)?;
+    let mut body = body;
+    fill_person(&mut body, &person);
+    let event = event_of(body)?;
+    state
+        .with_store(move |store, state| {
+            let scope = principal.cases(store, state)?;
+            let access = scope.open(&person)?;
+            if !is_about(store, state, &event, &person)? {
+                return Err(ApiError::OTHER_CASE);
+            }
+            let (id, kind) = (event.id.clone(), event.body.kind().name());
+            store_events(store, state, vec![event])?;
+            access.record_write(store, state, kind)?;
+            Ok(Json(json!({ "event": id.as_str(), "kind": kind })))
+        })
+        .await
+}
+
+/// A new application of a new person: the application, and the person's details as far as
+/// known. The case goes to the office of the caseworker who records it (a director names
+/// the office).
+pub async fn application(
+    State(state): State<Shared>,
+    principal: Principal,
+    Json(mut body): Json<Map<String, Value>>,
+) -> Result<Json<Value>, ApiError> {
+    let office = match body.remove("office") {
+        Some(Value::String(o)) if !o.trim().is_empty() && o.len() <= 64 => Some(o),
+        None => None,
+        Some(_) => return Err(ApiError::BAD_REQUEST),
+    };
+    let details = match body.remove("details") {
+        Some(Value::Object(d)) => Some(d),
+        None => None,
+        Some(_) => return Err(ApiError::BAD_REQUEST),
+    };
+    let person = fresh("p")?;
+    let application = fresh("a")?;
+    body.insert("event".into(), json!("application_received"));
+    body.insert("person".into(), json!(person));
+    body.insert("application".into(), json!(application));
+    let date = body.get("date").cloned();
+    let mut events = vec![event_of(body)?];
+    if let Some(mut details) = details {
+        details.insert("event".into(), json!("person_details"));
+        details.insert("person".into(), json!(person));
+        if let Some(date) = date {
+            details.entry("date").or_insert(date);
+        }
+        events.push(event_of(details)?);
+    }
+    state
+        .with_store(move |store, state| {
+            let intake = principal.intake(office)?;
+            store_events(store, state, events)?;
+            let person = PersonId::parse(&person).map_err(|_| ApiError::INTERNAL)?;
+            intake.record_application(store, state, &person)?;
+            Ok(Json(json!({
+                "person": person.as_str(),
+                "application": application,
+            })))
+        })
+        .await
+}
