@@ -243,6 +243,14 @@ pub trait Store {
     /// Forgets an account's TOTP secret: a new one is enrolled at the next login.
     fn reset_totp(&mut self, username: &iku_domain::access::Username) -> Result<(), StoreError>;
 
+    /// Sets an account's password hash, and whether it must be changed at the next login.
+    fn set_password(
+        &mut self,
+        username: &iku_domain::access::Username,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError>;
+
     /// An account's failed logins and lock.
     fn login_state(
         &mut self,

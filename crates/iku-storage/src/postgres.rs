@@ -524,6 +524,22 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn set_password(
+        &mut self,
+        username: &Username,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
+        let n = self.client.execute(
+            "UPDATE accounts SET password_hash = $2, must_change = $3 WHERE username = $1",
+            &[&username.as_str(), &password_hash, &must_change],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
+    }
+
     fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
         let row = self
             .client

@@ -605,6 +605,22 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn set_password(
+        &mut self,
+        username: &Username,
+        password_hash: &str,
+        must_change: bool,
+    ) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET password_hash = ?2, must_change = ?3 WHERE username = ?1",
+            params![username.as_str(), password_hash, must_change],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
+    }
+
     fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
         let row: Option<(i64, Option<i64>)> = self
             .conn

@@ -889,6 +889,20 @@ fn failed_logins_lock_an_account_and_a_totp_step_is_accepted_once(db: &TestDb) {
     assert_eq!(store.login_succeeded(&maria, 101).ok(), Some(true));
     let nobody = iku_domain::access::Username::parse("nobody").unwrap_or_else(|e| panic!("{e}"));
     assert!(store.login_failed(&nobody, 3, until).is_err());
+    assert!(store.set_password(&nobody, "x", false).is_err());
+    store
+        .set_password(&maria, "$argon2id$new", true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let account = db
+        .open()
+        .accounts()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|a| a.username == maria);
+    assert_eq!(
+        account.map(|a| (a.password_hash, a.must_change)),
+        Some(("$argon2id$new".to_owned(), true))
+    );
     assert!(store.login_state(&nobody).is_err());
 }
 

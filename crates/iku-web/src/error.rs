@@ -61,6 +61,16 @@ impl ApiError {
         "forbidden",
         "your role or office does not give access to this",
     );
+    pub const PASSWORD_CHANGE_REQUIRED: Self = Self::new(
+        StatusCode::FORBIDDEN,
+        "password_change_required",
+        "choose your own password first (POST /api/password)",
+    );
+    pub const WEAK_PASSWORD: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+        "a password is 12 to 200 characters, and not the one it replaces",
+    );
     pub const CSRF: Self = Self::new(
         StatusCode::FORBIDDEN,
         "csrf",

@@ -123,6 +123,7 @@ fn routes(state: state::Shared) -> Router {
         .route("/api/login/enrol", post(login::enrol))
         .route("/api/logout", post(login::logout))
         .route("/api/session", get(login::whoami))
+        .route("/api/password", post(login::change_password))
         .route("/api/cases", get(api::cases))
         .route("/api/cases/{person}", get(api::case))
         .route(

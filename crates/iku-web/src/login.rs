@@ -50,6 +50,7 @@ fn logged_in(id: &str, account: &Account, csrf: &str) -> Response {
         "username": account.username.as_str(),
         "role": account.role.name(),
         "office": account.office,
+        "must_change_password": account.must_change,
         "csrf_token": csrf,
     });
     let mut response = Json(body).into_response();
@@ -280,11 +281,50 @@ pub async fn logout(
     Ok(response)
 }
 
+#[derive(Deserialize)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// Changes the user's own password (required first when an admin set it).
+pub async fn change_password(
+    State(state): State<Shared>,
+    principal: Principal,
+    Json(request): Json<PasswordChange>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let length = request.new.chars().count();
+    if !(12..=200).contains(&length) || request.new == request.current {
+        return Err(ApiError::WEAK_PASSWORD);
+    }
+    state
+        .with_store(move |store, state| {
+            let name = principal.username;
+            let account = store
+                .accounts()
+                .map_err(|e| state.storage(e))?
+                .into_iter()
+                .find(|a| a.username == name)
+                .ok_or(ApiError::UNAUTHENTICATED)?;
+            if !password::verify(&request.current, &account.password_hash) {
+                return Err(failed(store, state, &name, "password change"));
+            }
+            let hash = password::hash(&request.new).map_err(|e| state.storage(e))?;
+            store
+                .set_password(&name, &hash, false)
+                .map_err(|e| state.storage(e))?;
+            state.audit(store, name.as_str(), "password.change", "", "")?;
+            Ok(Json(serde_json::json!({ "status": "changed" })))
+        })
+        .await
+}
+
 pub async fn whoami(principal: Principal) -> Json<serde_json::Value> {
     Json(serde_json::json!({
         "username": principal.username.as_str(),
         "role": principal.role.name(),
         "office": principal.office,
+        "must_change_password": principal.must_change,
         "csrf_token": principal.csrf_token,
     }))
 }

@@ -64,6 +64,7 @@ pub struct Principal {
     pub username: Username,
     pub role: Role,
     pub office: Option<String>,
+    pub must_change: bool,
     pub(crate) session_hash: String,
     pub(crate) csrf_token: String,
 }
@@ -74,6 +75,12 @@ impl FromRequestParts<Shared> for Principal {
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
         let id = cookie(&parts.headers).ok_or(ApiError::UNAUTHENTICATED)?;
         let changes = !matches!(parts.method, Method::GET | Method::HEAD);
+        // An account whose password an admin set may only change it (or look, or leave).
+        let path = parts.uri.path().to_owned();
+        let open_while_changing = matches!(
+            path.as_str(),
+            "/api/password" | "/api/session" | "/api/logout"
+        );
         let sent_csrf = parts
             .headers
             .get(CSRF_HEADER)
@@ -104,6 +111,9 @@ impl FromRequestParts<Shared> for Principal {
                 if changes && sent_csrf.as_deref() != Some(session.csrf_token.as_str()) {
                     return Err(ApiError::CSRF);
                 }
+                if account.must_change && !open_while_changing {
+                    return Err(ApiError::PASSWORD_CHANGE_REQUIRED);
+                }
                 store
                     .touch_session(&id_hash, at)
                     .map_err(|e| state.storage(e))?;
@@ -111,6 +121,7 @@ impl FromRequestParts<Shared> for Principal {
                     username: account.username,
                     role: account.role,
                     office: account.office,
+                    must_change: account.must_change,
                     session_hash: id_hash,
                     csrf_token: session.csrf_token,
                 })

@@ -126,7 +126,8 @@ impl TestApp {
                 role,
                 office: office.map(str::to_owned),
                 password_hash: hash.clone(),
-                must_change: false,
+                // The newcomer's password was set by an admin.
+                must_change: name == "newcomer",
                 totp_enrolled: false,
                 disabled: false,
             };
@@ -416,11 +417,48 @@ async fn the_first_login_enrols_a_totp_secret() {
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
     let login = session_of(&done);
+    let me = app
+        .call(Method::GET, "/api/session", Some(&login), None)
+        .await;
+    assert_eq!(me.body["username"], "newcomer");
+    assert_eq!(me.body["must_change_password"], true);
+    // The password an admin set must be replaced before anything else.
+    let blocked = app
+        .call(Method::GET, "/api/cases", Some(&login), None)
+        .await;
+    assert_eq!(blocked.body["code"], "password_change_required");
+    let weak = app
+        .call(
+            Method::POST,
+            "/api/password",
+            Some(&login),
+            Some(json!({"current": PASSWORD, "new": "short"})),
+        )
+        .await;
+    assert_eq!(weak.body["code"], "weak_password");
+    let wrong = app
+        .call(
+            Method::POST,
+            "/api/password",
+            Some(&login),
+            Some(json!({"current": "not it", "new": "a long new passphrase"})),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let changed = app
+        .call(
+            Method::POST,
+            "/api/password",
+            Some(&login),
+            Some(json!({"current": PASSWORD, "new": "a long new passphrase"})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
     assert_eq!(
-        app.call(Method::GET, "/api/session", Some(&login), None)
+        app.call(Method::GET, "/api/cases", Some(&login), None)
             .await
-            .body["username"],
-        "newcomer"
+            .status,
+        StatusCode::OK
     );
     // An enrolment is used once.
     let again = app
