@@ -101,6 +101,39 @@ pub struct Bound {
     pub metrics: SocketAddr,
 }
 
+/// The OpenAPI document of the JSON API, served at `/api/openapi.json`.
+pub const OPENAPI: &str = include_str!("../api/openapi.json");
+
+/// Every route of the application: (method, path). A test holds the OpenAPI document to it,
+/// and it to the router.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/api/openapi.json"),
+    ("POST", "/api/login"),
+    ("POST", "/api/login/enrol"),
+    ("POST", "/api/logout"),
+    ("GET", "/api/session"),
+    ("POST", "/api/password"),
+    ("GET", "/api/cases"),
+    ("GET", "/api/cases/{person}"),
+    ("POST", "/api/cases/{person}/break-the-glass"),
+    ("PUT", "/api/cases/{person}/assignment"),
+    ("POST", "/api/cases/{person}/events"),
+    ("POST", "/api/applications"),
+    ("GET", "/api/reviews/{kind}/{year}"),
+    ("GET", "/api/audit"),
+    ("GET", "/api/accounts"),
+];
+
+async fn openapi() -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
 /// The application's routes (what `serve` listens with; tests call it directly).
 pub fn router(config: ServerConfig) -> Router {
     routes(shared(config))
@@ -119,6 +152,7 @@ fn routes(state: state::Shared) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/ready", get(ready))
+        .route("/api/openapi.json", get(openapi))
         .route("/api/login", post(login::login))
         .route("/api/login/enrol", post(login::enrol))
         .route("/api/logout", post(login::logout))

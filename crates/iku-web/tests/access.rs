@@ -71,6 +71,7 @@ const ACCOUNTS: [(&str, Role, Option<&str>); 7] = [
 
 struct TestApp {
     router: Router,
+    keys_text: String,
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
     url: String,
@@ -105,7 +106,7 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let db = dir.path().join("iku.db");
         let url = format!("sqlite:{}", db.display());
-        let (keys, _) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+        let (keys, keys_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
         let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
         let ctx = ParseContext {
             today: time::Date::from_calendar_date(2026, time::Month::November, 1)
@@ -170,6 +171,7 @@ impl TestApp {
         });
         TestApp {
             router: router(adjust(config)),
+            keys_text,
             _dir: dir,
             db,
             url,
@@ -244,6 +246,30 @@ impl TestApp {
         let answer = self.try_login(name, PASSWORD, 0).await;
         assert_eq!(answer.status, StatusCode::OK, "{name}: {}", answer.text);
         session_of(&answer)
+    }
+
+    /// The same server, listening on a port of its own (for clients from outside).
+    fn listen(&self) -> std::net::SocketAddr {
+        let keys = Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"));
+        let audit_key = AuditKey::parse(&"cd".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+        let mut config = ServerConfig::new(self.url.clone(), keys, audit_key);
+        let sink = self.log.clone();
+        config.log = Log::to(move |line| {
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(line.to_owned())
+        });
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+            let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+            let _ = runtime.block_on(iku_web::serve(config, any, any, |b| {
+                let _ = send.send(b.app);
+            }));
+        });
+        receive
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn store(&self) -> Box<dyn Store> {
@@ -927,4 +953,123 @@ async fn a_caseworker_records_a_case_and_the_register_keeps_its_rules() {
             .iter()
             .all(|r| r.starts_with(&person) && !r.contains("Quillon"))
     );
+}
+
+/// The OpenAPI document names every route and only those, and every route answers.
+#[tokio::test]
+async fn the_openapi_document_and_the_routes_agree() {
+    let app = TestApp::new();
+    let served = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.text, iku_web::OPENAPI);
+    let mut documented: Vec<(String, String)> = served.body["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .into_iter()
+                .flatten()
+                .map(move |(method, _)| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut routes: Vec<(String, String)> = iku_web::ROUTES
+        .iter()
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    routes.sort();
+    assert_eq!(documented, routes);
+    for (method, path) in iku_web::ROUTES {
+        let concrete = path
+            .replace("{person}", "p1")
+            .replace("{kind}", "annual")
+            .replace("{year}", "2026");
+        let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+        let body = (method != Method::GET).then(|| json!({}));
+        let answer = app.call(method.clone(), &concrete, None, body).await;
+        assert!(
+            ![StatusCode::NOT_FOUND, StatusCode::METHOD_NOT_ALLOWED].contains(&answer.status)
+                || answer.body["code"] == "not_found",
+            "{method} {concrete}: {}",
+            answer.status
+        );
+    }
+}
+
+/// Logs in over a real connection: the session cookie and CSRF token.
+fn login_over_tcp(addr: std::net::SocketAddr, name: &str, secret: &TotpSecret) -> (String, String) {
+    use std::io::{Read, Write};
+    let body = json!({"username": name, "password": PASSWORD, "code": code(secret, unix_now())})
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        stream,
+        "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cookie = response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: iku_session="))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session: {response}"))
+        .to_owned();
+    let json: Value = response
+        .split("\r\n\r\n")
+        .nth(1)
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(Value::Null);
+    (
+        cookie,
+        json["csrf_token"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+/// schemathesis (PyPI; `.ci/run` installs it) against the running server's OpenAPI
+/// document, logged in as a director: no request makes a server error.
+#[tokio::test(flavor = "multi_thread")]
+async fn schemathesis_finds_no_server_error() {
+    let app = TestApp::new();
+    let addr = app.listen();
+    let (cookie, csrf) = login_over_tcp(addr, "director", &app.secret);
+    let output = std::process::Command::new("schemathesis")
+        .args([
+            "run",
+            &format!("http://{addr}/api/openapi.json"),
+            "--checks",
+            "not_a_server_error",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--max-examples",
+            "40",
+            "--seed",
+            "1",
+            // The session's cookie and token are ours, not generated; and logging out would
+            // end the session the rest of the run needs (logout has tests of its own).
+            "--generation-with-security-parameters",
+            "false",
+            "--exclude-path",
+            "/api/logout",
+            "-H",
+            &format!("Cookie: iku_session={cookie}"),
+            "-H",
+            &format!("X-CSRF-Token: {csrf}"),
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("schemathesis (pip install schemathesis; .ci/run does): {e}"));
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let log = app.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
+    for secret in SECRETS {
+        assert!(!log.contains(secret), "{secret} in the log");
+    }
 }
