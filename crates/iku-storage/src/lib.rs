@@ -251,6 +251,14 @@ pub trait Store {
         must_change: bool,
     ) -> Result<(), StoreError>;
 
+    /// Sets an account's role and office (an identity provider's groups changed).
+    fn set_role(
+        &mut self,
+        username: &iku_domain::access::Username,
+        role: iku_domain::access::Role,
+        office: Option<&str>,
+    ) -> Result<(), StoreError>;
+
     /// An account's failed logins and lock.
     fn login_state(
         &mut self,

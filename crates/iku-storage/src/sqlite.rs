@@ -621,6 +621,22 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn set_role(
+        &mut self,
+        username: &Username,
+        role: iku_domain::access::Role,
+        office: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET role = ?2, office = ?3 WHERE username = ?1",
+            params![username.as_str(), role.name(), office],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoAccount(username.to_string()));
+        }
+        Ok(())
+    }
+
     fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
         let row: Option<(i64, Option<i64>)> = self
             .conn

@@ -890,6 +890,14 @@ fn failed_logins_lock_an_account_and_a_totp_step_is_accepted_once(db: &TestDb) {
     let nobody = iku_domain::access::Username::parse("nobody").unwrap_or_else(|e| panic!("{e}"));
     assert!(store.login_failed(&nobody, 3, until).is_err());
     assert!(store.set_password(&nobody, "x", false).is_err());
+    assert!(
+        store
+            .set_role(&nobody, iku_domain::access::Role::Director, None)
+            .is_err()
+    );
+    store
+        .set_role(&maria, iku_domain::access::Role::Caseworker, Some("oulu"))
+        .unwrap_or_else(|e| panic!("{e}"));
     store
         .set_password(&maria, "$argon2id$new", true)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -900,8 +908,8 @@ fn failed_logins_lock_an_account_and_a_totp_step_is_accepted_once(db: &TestDb) {
         .into_iter()
         .find(|a| a.username == maria);
     assert_eq!(
-        account.map(|a| (a.password_hash, a.must_change)),
-        Some(("$argon2id$new".to_owned(), true))
+        account.map(|a| (a.password_hash, a.must_change, a.office)),
+        Some(("$argon2id$new".to_owned(), true, Some("oulu".to_owned())))
     );
     assert!(store.login_state(&nobody).is_err());
 }

@@ -71,6 +71,11 @@ impl ApiError {
         "weak_password",
         "a password is 12 to 200 characters, and not the one it replaces",
     );
+    pub const OIDC_UNAVAILABLE: Self = Self::new(
+        StatusCode::BAD_GATEWAY,
+        "oidc_unavailable",
+        "the identity provider does not answer",
+    );
     pub const CSRF: Self = Self::new(
         StatusCode::FORBIDDEN,
         "csrf",

@@ -9,12 +9,14 @@ pub mod auth;
 pub mod error;
 pub mod log;
 mod login;
+mod oidc;
 mod ratelimit;
 mod scope;
 mod session;
 mod state;
 mod writes;
 
+pub use oidc::OidcConfig;
 pub use session::{COOKIE, CSRF_HEADER};
 pub use state::ServerConfig;
 
@@ -112,6 +114,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/openapi.json"),
     ("POST", "/api/login"),
     ("POST", "/api/login/enrol"),
+    ("GET", "/api/oidc/login"),
+    ("GET", "/api/oidc/callback"),
     ("POST", "/api/logout"),
     ("GET", "/api/session"),
     ("POST", "/api/password"),
@@ -145,6 +149,7 @@ fn shared(config: ServerConfig) -> state::Shared {
         metrics: Metrics::default(),
         login_limit: ratelimit::RateLimit::new(10, 10),
         enrolments: std::sync::Mutex::new(std::collections::HashMap::new()),
+        oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),
     })
 }
 
@@ -155,6 +160,8 @@ fn routes(state: state::Shared) -> Router {
         .route("/api/openapi.json", get(openapi))
         .route("/api/login", post(login::login))
         .route("/api/login/enrol", post(login::enrol))
+        .route("/api/oidc/login", get(oidc::login))
+        .route("/api/oidc/callback", get(oidc::callback))
         .route("/api/logout", post(login::logout))
         .route("/api/session", get(login::whoami))
         .route("/api/password", post(login::change_password))

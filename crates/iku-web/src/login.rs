@@ -64,12 +64,14 @@ fn unix_seconds(at: Timestamp) -> i64 {
     at.micros().div_euclid(1_000_000)
 }
 
-/// Starts a session for `account` (ending the one the request came with, if any).
-fn start_session(
+/// Starts a session for `account` (ending the one the request came with, if any), on record
+/// as `action`.
+pub(crate) fn start_session(
     store: &mut dyn Store,
     state: &AppState,
     account: &Account,
     previous: Option<&str>,
+    action: &str,
 ) -> Result<Response, ApiError> {
     let at = now();
     if let Some(previous) = previous {
@@ -89,7 +91,7 @@ fn start_session(
             ended_at: None,
         })
         .map_err(|e| state.storage(e))?;
-    state.audit(store, account.username.as_str(), "login", "", "")?;
+    state.audit(store, account.username.as_str(), action, "", "")?;
     Ok(logged_in(&id, account, &csrf))
 }
 
@@ -181,7 +183,7 @@ pub async fn login(
             {
                 return Err(failed(store, state, &name, "code used already"));
             }
-            start_session(store, state, &account, previous.as_deref())
+            start_session(store, state, &account, previous.as_deref(), "login")
         })
         .await
 }
@@ -257,7 +259,7 @@ pub async fn enrol(
                 .find(|a| a.username == name)
                 .ok_or(ApiError::LOGIN_FAILED)?;
             state.audit(store, name.as_str(), "totp.enrolled", "", "")?;
-            start_session(store, state, &account, previous.as_deref())
+            start_session(store, state, &account, previous.as_deref(), "login")
         })
         .await
 }

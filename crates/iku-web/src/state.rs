@@ -28,6 +28,8 @@ pub struct ServerConfig {
     /// Failed logins in a row that lock an account, and for how long (µs).
     pub max_failed_logins: u32,
     pub lock_for: i64,
+    /// Logging in with an OpenID Connect provider, if configured.
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 impl ServerConfig {
@@ -42,6 +44,7 @@ impl ServerConfig {
             idle_timeout: 30 * 60 * 1_000_000,
             max_failed_logins: 5,
             lock_for: 15 * 60 * 1_000_000,
+            oidc: None,
         }
     }
 }
@@ -59,6 +62,7 @@ pub(crate) struct AppState {
     pub login_limit: RateLimit,
     /// By the hash of the enrolment token.
     pub enrolments: Mutex<HashMap<String, PendingEnrolment>>,
+    pub oidc_logins: crate::oidc::PendingLogins,
 }
 
 pub(crate) type Shared = Arc<AppState>;

@@ -1073,3 +1073,317 @@ async fn schemathesis_finds_no_server_error() {
         assert!(!log.contains(secret), "{secret} in the log");
     }
 }
+
+/// A browser's cookies for one host: (name, value, path).
+#[derive(Default)]
+struct Jar(Vec<(String, String, String)>);
+
+impl Jar {
+    fn header(&self, path: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(_, _, p)| path.starts_with(p.as_str()))
+            .map(|(n, v, _)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn take(&mut self, set_cookie: &str) {
+        let mut parts = set_cookie.split(';').map(str::trim);
+        let Some((name, value)) = parts.next().and_then(|p| p.split_once('=')) else {
+            return;
+        };
+        let mut path = "/".to_owned();
+        let mut expired = false;
+        for attribute in parts {
+            let lower = attribute.to_ascii_lowercase();
+            if lower.starts_with("path=") {
+                path = attribute[5..].to_owned();
+            }
+            expired |= lower.contains("1970") || lower == "max-age=0";
+        }
+        self.0.retain(|(n, _, p)| !(n == name && *p == path));
+        if !expired {
+            self.0.push((name.to_owned(), value.to_owned(), path));
+        }
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, location, body).
+fn browse(
+    jar: &mut Jar,
+    method: &str,
+    url: &str,
+    form: Option<&str>,
+) -> (u16, Option<String>, String) {
+    use std::io::{Read, Write};
+    let rest = url
+        .strip_prefix("http://")
+        .unwrap_or_else(|| panic!("{url}"));
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = std::net::TcpStream::connect(host).unwrap_or_else(|e| panic!("{host}: {e}"));
+    let body = form.unwrap_or("");
+    let cookie_path = path.split('?').next().unwrap_or(path);
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        jar.header(cookie_path),
+        body.len()
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let mut location = None;
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        match name.to_ascii_lowercase().as_str() {
+            "set-cookie" => jar.take(value.trim()),
+            "location" => location = Some(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    (status, location, body.to_owned())
+}
+
+/// Logs `user` in at the provider's development login form, consents, and returns where the
+/// provider sends the browser back (this server's callback, with the code).
+fn at_the_provider(provider: &str, auth_url: &str, user: &str) -> String {
+    let mut jar = Jar::default();
+    let absolute = |location: &str| {
+        if location.starts_with("http") {
+            location.to_owned()
+        } else {
+            format!("{provider}{location}")
+        }
+    };
+    let mut url = auth_url.to_owned();
+    for _ in 0..12 {
+        let (status, location, body) = browse(&mut jar, "GET", &url, None);
+        if let Some(location) = location {
+            if location.contains("/api/oidc/callback") {
+                return location;
+            }
+            url = absolute(&location);
+            continue;
+        }
+        assert_eq!(status, 200, "{url}: {body}");
+        // A form: the login prompt or the consent prompt.
+        let action = body
+            .split("action=\"")
+            .nth(1)
+            .and_then(|a| a.split('"').next())
+            .unwrap_or_else(|| panic!("no form at {url}: {body}"))
+            .to_owned();
+        let form = if body.contains("value=\"login\"") {
+            format!("prompt=login&login={user}&password=anything")
+        } else {
+            "prompt=consent".to_owned()
+        };
+        let (_, location, body) = browse(&mut jar, "POST", &action, Some(&form));
+        url = absolute(&location.unwrap_or_else(|| panic!("no redirect after the form: {body}")));
+    }
+    panic!("the provider never sent the browser back");
+}
+
+struct Provider {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The OpenID Connect provider of `tests/oidc` (npm oidc-provider; `.ci/run` installs it).
+fn provider() -> Provider {
+    use std::io::BufRead;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
+    assert!(
+        dir.join("node_modules/oidc-provider").exists(),
+        "run `npm ci` in {} (.ci/run does)",
+        dir.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new("node")
+        .current_dir(&dir)
+        .args([
+            "provider.mjs",
+            &port.to_string(),
+            "http://127.0.0.1:8080/api/oidc/callback",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("node: {e}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    assert!(
+        lines.any(|l| l.is_ok_and(|l| l.contains("listening"))),
+        "the provider did not start"
+    );
+    // It goes on writing notices: keep reading, or it dies of a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Provider {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Brings the provider's answer back to this server's callback, with the browser's state
+/// cookie (or without it).
+async fn oidc_finish(app: &TestApp, back: String, state: Option<String>) -> Answer {
+    let path = back.trim_start_matches("http://127.0.0.1:8080").to_owned();
+    let mut request = Request::builder().uri(path);
+    if let Some(state) = state {
+        request = request.header(header::COOKIE, state);
+    }
+    app.send(request.body(Body::empty()).unwrap_or_default())
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_login_maps_groups_to_one_role_and_starts_a_session() {
+    let provider = provider();
+    let issuer = provider.url.clone();
+    let app = TestApp::with(move |mut c| {
+        c.oidc = Some(iku_web::OidcConfig {
+            issuer,
+            client_id: "iku".into(),
+            client_secret: "a client secret for the tests only".into(),
+            redirect_url: "http://127.0.0.1:8080/api/oidc/callback".into(),
+            role_groups: vec![
+                (Role::Director, "iku-directors".into()),
+                (Role::Caseworker, "iku-caseworkers".into()),
+                (Role::Admin, "iku-admins".into()),
+            ],
+            office_prefix: "iku-office-".into(),
+        });
+        c
+    });
+    let start = |app: &TestApp| {
+        let app_router = app.router.clone();
+        async move {
+            let answer = app_router
+                .oneshot(
+                    Request::builder()
+                        .uri("/api/oidc/login")
+                        .body(Body::empty())
+                        .unwrap_or_default(),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+            let location = answer.headers()[header::LOCATION]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned();
+            let cookie = answer.headers()[header::SET_COOKIE]
+                .to_str()
+                .unwrap_or_default()
+                .to_owned();
+            assert!(
+                cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+                "{cookie}"
+            );
+            let state = cookie.split(';').next().unwrap_or_default().to_owned();
+            (location, state)
+        }
+    };
+    // A director.
+    let (auth, state) = start(&app).await;
+    let provider_url = provider.url.clone();
+    let back =
+        tokio::task::spawn_blocking(move || at_the_provider(&provider_url, &auth, "dora.director"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    let answer = oidc_finish(&app, back, Some(state)).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.body["role"], "director");
+    let director = session_of(&answer);
+    assert_eq!(
+        app.call(Method::GET, "/api/cases", Some(&director), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // A caseworker of Tampere: Tampere's case, not Helsinki's.
+    let (auth, state) = start(&app).await;
+    let provider_url = provider.url.clone();
+    let back = tokio::task::spawn_blocking(move || {
+        at_the_provider(&provider_url, &auth, "cora.caseworker")
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let answer = oidc_finish(&app, back, Some(state)).await;
+    assert_eq!(answer.body["office"], "tampere", "{}", answer.text);
+    let cora = session_of(&answer);
+    assert_eq!(
+        app.call(Method::GET, "/api/cases/p2", Some(&cora), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(Method::GET, "/api/cases/p1", Some(&cora), None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Two roles' groups, or none: refused. And a callback without the browser's state cookie.
+    for user in ["two.hats", "no.groups"] {
+        let (auth, state) = start(&app).await;
+        let provider_url = provider.url.clone();
+        let back = tokio::task::spawn_blocking(move || at_the_provider(&provider_url, &auth, user))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let answer = oidc_finish(&app, back, Some(state)).await;
+        assert_eq!(
+            answer.body["code"], "login_failed",
+            "{user}: {}",
+            answer.text
+        );
+    }
+    let (auth, _) = start(&app).await;
+    let provider_url = provider.url.clone();
+    let back =
+        tokio::task::spawn_blocking(move || at_the_provider(&provider_url, &auth, "dora.director"))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        oidc_finish(&app, back, None).await.body["code"],
+        "login_failed"
+    );
+    // On record: the logins, and the accounts made from the provider's groups.
+    let actions = app.audit_actions();
+    for (who, what) in [
+        ("dora.director", "login.oidc"),
+        ("dora.director", "user.add_from_oidc"),
+        ("cora.caseworker", "login.oidc"),
+        ("two.hats", "login.failed"),
+    ] {
+        assert!(
+            actions
+                .iter()
+                .any(|(actor, action, _, _)| actor == who && action == what),
+            "{who} {what}: {actions:?}"
+        );
+    }
+}

@@ -53,6 +53,8 @@ enum Command {
         listen: std::net::SocketAddr,
         #[arg(long, default_value = "127.0.0.1:9090")]
         metrics_listen: std::net::SocketAddr,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Imports a register file (JSON Lines, interchange format v1; `-` reads standard input).
     /// Atomic: one bad line imports nothing.
@@ -179,6 +181,70 @@ enum UserCommand {
     List,
 }
 
+/// Logging in with an OpenID Connect provider (all of issuer, client id and redirect URL, or
+/// none).
+#[derive(clap::Args)]
+struct OidcArgs {
+    /// The provider's issuer URL; its discovery document is read from there.
+    #[arg(long)]
+    oidc_issuer: Option<String>,
+    #[arg(long)]
+    oidc_client_id: Option<String>,
+    /// The client secret (kept out of the command line and its history).
+    #[arg(long, env = "IKU_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// This server's `/api/oidc/callback` as the provider knows it.
+    #[arg(long)]
+    oidc_redirect_url: Option<String>,
+    /// ROLE=GROUP: the provider's group that gives a role (repeat for each role).
+    #[arg(long = "oidc-group")]
+    oidc_groups: Vec<String>,
+    /// A caseworker's office is the group named this prefix and the office.
+    #[arg(long, default_value = "iku-office-")]
+    oidc_office_prefix: String,
+}
+
+impl OidcArgs {
+    fn config(self) -> Result<Option<iku_web::OidcConfig>, CliError> {
+        let (Some(issuer), Some(client_id), Some(redirect_url)) = (
+            self.oidc_issuer,
+            self.oidc_client_id,
+            self.oidc_redirect_url,
+        ) else {
+            return Ok(None);
+        };
+        let client_secret = self.oidc_client_secret.ok_or_else(|| {
+            CliError::Config("--oidc-client-secret (or IKU_OIDC_CLIENT_SECRET) is needed".into())
+        })?;
+        let role_groups = self
+            .oidc_groups
+            .iter()
+            .map(|g| {
+                g.split_once('=')
+                    .and_then(|(role, group)| {
+                        Some((iku_domain::access::Role::parse(role)?, group.to_owned()))
+                    })
+                    .ok_or_else(|| {
+                        CliError::Config(format!("--oidc-group {g:?}: expected ROLE=GROUP"))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if role_groups.is_empty() {
+            return Err(CliError::Config(
+                "--oidc-group ROLE=GROUP: no group gives any role".into(),
+            ));
+        }
+        Ok(Some(iku_web::OidcConfig {
+            issuer,
+            client_id,
+            client_secret,
+            redirect_url,
+            role_groups,
+            office_prefix: self.oidc_office_prefix,
+        }))
+    }
+}
+
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Checks every entry against the chain of keyed hashes; names the first bad entry.
@@ -239,14 +305,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve {
             listen,
             metrics_listen,
+            oidc,
         } => {
             // Opening once first migrates the database and reports a bad URL at start-up.
             iku_storage::open(&config.database)?;
-            let server = iku_web::ServerConfig::new(
+            let mut server = iku_web::ServerConfig::new(
                 config.database.clone(),
                 config.keys()?,
                 config.audit_key()?,
             );
+            server.oidc = oidc.config()?;
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
             runtime
