@@ -160,17 +160,6 @@ pub struct Callback {
     state: String,
 }
 
-fn state_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == STATE_COOKIE)
-        .map(|(_, value)| value.to_owned())
-}
-
 /// The one role the groups give, and a caseworker's office; None if no role or more than
 /// one (an account gets exactly one role, never the union of several).
 fn role_of(oidc: &OidcConfig, groups: &[String]) -> Option<(Role, Option<String>)> {
@@ -199,7 +188,7 @@ pub async fn callback(
     Query(answer): Query<Callback>,
 ) -> Result<Response, ApiError> {
     // Only the browser that started the login may finish it.
-    if state_cookie(&headers).as_deref() != Some(answer.state.as_str()) {
+    if session::cookie_named(&headers, STATE_COOKIE).as_deref() != Some(answer.state.as_str()) {
         return Err(ApiError::LOGIN_FAILED);
     }
     let pending = state

@@ -1247,12 +1247,45 @@ fn provider() -> Provider {
     }
 }
 
-/// Brings the provider's answer back to this server's callback, with the browser's state
-/// cookie (or without it).
-async fn oidc_finish(app: &TestApp, back: String, state: Option<String>) -> Answer {
+/// A whole provider login of `user`: this server's redirect, the provider's forms, and the
+/// way back to the callback with the browser's state cookie (or without it).
+async fn through_provider(
+    app: &TestApp,
+    provider: &Provider,
+    user: &str,
+    with_state: bool,
+) -> Answer {
+    let start = app
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/api/oidc/login")
+                .body(Body::empty())
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(start.status(), StatusCode::SEE_OTHER);
+    let header_of = |name| {
+        start.headers()[name]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (auth, cookie) = (header_of(header::LOCATION), header_of(header::SET_COOKIE));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let state = cookie.split(';').next().unwrap_or_default().to_owned();
+    let (url, user) = (provider.url.clone(), user.to_owned());
+    let back = tokio::task::spawn_blocking(move || at_the_provider(&url, &auth, &user))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let path = back.trim_start_matches("http://127.0.0.1:8080").to_owned();
     let mut request = Request::builder().uri(path);
-    if let Some(state) = state {
+    if with_state {
         request = request.header(header::COOKIE, state);
     }
     app.send(request.body(Body::empty()).unwrap_or_default())
@@ -1278,43 +1311,8 @@ async fn a_provider_login_maps_groups_to_one_role_and_starts_a_session() {
         });
         c
     });
-    let start = |app: &TestApp| {
-        let app_router = app.router.clone();
-        async move {
-            let answer = app_router
-                .oneshot(
-                    Request::builder()
-                        .uri("/api/oidc/login")
-                        .body(Body::empty())
-                        .unwrap_or_default(),
-                )
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(answer.status(), StatusCode::SEE_OTHER);
-            let location = answer.headers()[header::LOCATION]
-                .to_str()
-                .unwrap_or_default()
-                .to_owned();
-            let cookie = answer.headers()[header::SET_COOKIE]
-                .to_str()
-                .unwrap_or_default()
-                .to_owned();
-            assert!(
-                cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-                "{cookie}"
-            );
-            let state = cookie.split(';').next().unwrap_or_default().to_owned();
-            (location, state)
-        }
-    };
     // A director.
-    let (auth, state) = start(&app).await;
-    let provider_url = provider.url.clone();
-    let back =
-        tokio::task::spawn_blocking(move || at_the_provider(&provider_url, &auth, "dora.director"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    let answer = oidc_finish(&app, back, Some(state)).await;
+    let answer = through_provider(&app, &provider, "dora.director", true).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     assert_eq!(answer.body["role"], "director");
     let director = session_of(&answer);
@@ -1325,14 +1323,7 @@ async fn a_provider_login_maps_groups_to_one_role_and_starts_a_session() {
         StatusCode::OK
     );
     // A caseworker of Tampere: Tampere's case, not Helsinki's.
-    let (auth, state) = start(&app).await;
-    let provider_url = provider.url.clone();
-    let back = tokio::task::spawn_blocking(move || {
-        at_the_provider(&provider_url, &auth, "cora.caseworker")
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let answer = oidc_finish(&app, back, Some(state)).await;
+    let answer = through_provider(&app, &provider, "cora.caseworker", true).await;
     assert_eq!(answer.body["office"], "tampere", "{}", answer.text);
     let cora = session_of(&answer);
     assert_eq!(
@@ -1348,29 +1339,18 @@ async fn a_provider_login_maps_groups_to_one_role_and_starts_a_session() {
         StatusCode::FORBIDDEN
     );
     // Two roles' groups, or none: refused. And a callback without the browser's state cookie.
-    for user in ["two.hats", "no.groups"] {
-        let (auth, state) = start(&app).await;
-        let provider_url = provider.url.clone();
-        let back = tokio::task::spawn_blocking(move || at_the_provider(&provider_url, &auth, user))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let answer = oidc_finish(&app, back, Some(state)).await;
+    for (user, with_state) in [
+        ("two.hats", true),
+        ("no.groups", true),
+        ("dora.director", false),
+    ] {
+        let answer = through_provider(&app, &provider, user, with_state).await;
         assert_eq!(
             answer.body["code"], "login_failed",
             "{user}: {}",
             answer.text
         );
     }
-    let (auth, _) = start(&app).await;
-    let provider_url = provider.url.clone();
-    let back =
-        tokio::task::spawn_blocking(move || at_the_provider(&provider_url, &auth, "dora.director"))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(
-        oidc_finish(&app, back, None).await.body["code"],
-        "login_failed"
-    );
     // On record: the logins, and the accounts made from the provider's groups.
     let actions = app.audit_actions();
     for (who, what) in [
