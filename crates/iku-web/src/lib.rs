@@ -14,6 +14,7 @@ mod ratelimit;
 mod scope;
 mod session;
 mod state;
+mod ui;
 mod writes;
 
 pub use oidc::OidcConfig;
@@ -148,6 +149,7 @@ fn shared(config: ServerConfig) -> state::Shared {
         config,
         metrics: Metrics::default(),
         login_limit: ratelimit::RateLimit::new(10, 10),
+        referral_limit: ratelimit::RateLimit::new(5, 2),
         enrolments: std::sync::Mutex::new(std::collections::HashMap::new()),
         oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),
     })
@@ -155,6 +157,14 @@ fn shared(config: ServerConfig) -> state::Shared {
 
 fn routes(state: state::Shared) -> Router {
     Router::new()
+        .route("/", get(ui::root))
+        .route("/assets/iku.css", get(ui::style))
+        .route("/{lang}/", get(ui::home))
+        .route(
+            "/{lang}/referral",
+            get(ui::referral::form).post(ui::referral::submit),
+        )
+        .route("/{lang}/referral/done", get(ui::referral::done))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/openapi.json", get(openapi))

@@ -60,6 +60,8 @@ pub(crate) struct AppState {
     pub config: ServerConfig,
     pub metrics: crate::Metrics,
     pub login_limit: RateLimit,
+    /// Public referrals per address.
+    pub referral_limit: RateLimit,
     /// By the hash of the enrolment token.
     pub enrolments: Mutex<HashMap<String, PendingEnrolment>>,
     pub oidc_logins: crate::oidc::PendingLogins,

@@ -33,7 +33,7 @@ fn fresh(prefix: &str) -> Result<String, ApiError> {
 }
 
 /// The request's event, with the id and recorded time the server gives it.
-fn event_of(mut fields: Map<String, Value>) -> Result<Event, ApiError> {
+pub(crate) fn event_of(mut fields: Map<String, Value>) -> Result<Event, ApiError> {
     for given in ["id", "recorded_at"] {
         if fields.contains_key(given) {
             return Err(ApiError::invalid_event(format!(
@@ -49,7 +49,7 @@ fn event_of(mut fields: Map<String, Value>) -> Result<Event, ApiError> {
 }
 
 /// Stores events through the import: all or nothing, every rule checked.
-fn store_events(
+pub(crate) fn store_events(
     store: &mut dyn Store,
     state: &AppState,
     events: Vec<Event>,

@@ -1367,3 +1367,228 @@ async fn a_provider_login_maps_groups_to_one_role_and_starts_a_session() {
         );
     }
 }
+
+fn form_encoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let value: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    b' ' => "+".to_owned(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={value}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl TestApp {
+    async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (StatusCode, Option<String>, String) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form_encoded(fields)))
+                    .unwrap_or_default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .unwrap_or_default();
+        (
+            status,
+            location,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    /// The register's persons, with their personal fields opened.
+    fn persons(&self) -> Vec<iku_domain::state::PersonState> {
+        let keys = Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"));
+        let register = self
+            .store()
+            .load(iku_storage::Personals::Open(&keys))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let today = time::OffsetDateTime::now_utc().date();
+        register
+            .view(None)
+            .state_as_of(today)
+            .persons
+            .into_values()
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_stores_a_referral() {
+    let app = TestApp::new();
+    for lang in ["fi", "sv", "en"] {
+        let page = app
+            .call(Method::GET, &format!("/{lang}/referral"), None, None)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.text
+                .starts_with(&format!(r#"<!DOCTYPE html><html lang="{lang}">"#))
+        );
+        assert!(!page.text.contains('⟦'), "a word missing in {lang}");
+        assert!(
+            page.text.contains(r#"<label for="who">"#) && page.text.contains(r#"name="consent""#)
+        );
+        // The language switch keeps the page.
+        for other in ["fi", "sv", "en"].iter().filter(|o| **o != lang) {
+            assert!(
+                page.text.contains(&format!(r#"href="/{other}/referral""#)),
+                "{lang} -> {other}"
+            );
+        }
+    }
+    let page = app
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/fi/referral")
+                .body(Body::empty())
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("form-action 'self'"),
+        "{csp}"
+    );
+
+    // Errors: a summary linking to each field, the message beside it, everything kept.
+    let (status, _, html) = app
+        .post_form(
+            "/en/referral",
+            &[
+                ("who", ""),
+                ("name", "Ilse <b>Marquardt</b>"),
+                ("birth_year", "19x0"),
+                ("what", "Worked without pay"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for anchor in ["#who", "#birth_year", "#phone", "#consent"] {
+        assert!(
+            html.contains(&format!(r#"<a href="{anchor}">"#)),
+            "{anchor}: {html}"
+        );
+    }
+    assert!(
+        html.contains("Ilse &lt;b&gt;Marquardt&lt;/b&gt;"),
+        "typed name kept, escaped"
+    );
+    assert!(html.contains(r#"value="19x0""#) && html.contains(">Worked without pay</textarea>"));
+    assert!(html.contains(r#"aria-invalid="true""#));
+    assert!(app.persons().len() == 3, "nothing stored");
+
+    // A good referral: stored, sealed, waiting; the confirmation gives the reference.
+    let (status, location, _) = app
+        .post_form(
+            "/sv/referral",
+            &[
+                ("who", "ngo"),
+                ("name", "Ilse Marquardt"),
+                ("birth_year", "1994"),
+                ("gender", "female"),
+                ("phone", "+358 40 123 4567"),
+                ("what", "Worked without pay"),
+                ("contact", "Anna, Pro-tukipiste"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let location = location.unwrap_or_default();
+    assert!(
+        location.starts_with("/sv/referral/done?reference=R-"),
+        "{location}"
+    );
+    let reference = location.rsplit('=').next().unwrap_or_default().to_owned();
+    let done = app.call(Method::GET, &location, None, None).await;
+    assert!(done.text.contains(&reference) && done.text.contains("Referensnummer"));
+    let persons = app.persons();
+    let new = persons
+        .iter()
+        .find(|p| p.applications.iter().any(|a| a.id.as_str() == reference))
+        .unwrap_or_else(|| panic!("no application {reference}"));
+    assert_eq!(new.applications[0].referrer.code(), "ngo");
+    assert_eq!(new.details.birth_year, Some(1994));
+    let name = new
+        .details
+        .personal
+        .name
+        .as_ref()
+        .map(|n| n.expose().to_owned());
+    assert_eq!(name.as_deref(), Some("Ilse Marquardt"));
+    for file in [app.db.clone(), app.db.with_extension("db-wal")] {
+        let raw = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !raw.windows(14).any(|w| w == b"Ilse Marquardt"),
+            "the name is sealed in {}",
+            file.display()
+        );
+    }
+    assert!(
+        app.audit_actions()
+            .iter()
+            .any(|(actor, action, _, _)| actor == "public" && action == "referral.received")
+    );
+
+    // A robot filling the hidden field is thanked and forgotten.
+    let before = app.persons().len();
+    let (status, _, _) = app
+        .post_form(
+            "/fi/referral",
+            &[
+                ("who", "ngo"),
+                ("phone", "040 1234567"),
+                ("consent", "yes"),
+                ("website", "http://spam"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.persons().len(), before);
+    // And one address cannot send many.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(app.post_form("/fi/referral", &[("who", "")]).await.0);
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    // Nothing typed reaches the log.
+    let log = app.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
+    assert!(!log.contains("Ilse") && !log.contains("4567"), "{log}");
+}

@@ -1,0 +1,212 @@
+//! The HTML pages: server-rendered, every page working without JavaScript, no external
+//! resources (a strict Content-Security-Policy), the words of every page in Finnish, Swedish
+//! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
+
+pub mod referral;
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use iku_domain::codes::Lang;
+
+const WORDS_TSV: &str = include_str!("../../data/ui.tsv");
+pub const STYLE: &str = include_str!("../../assets/iku.css");
+
+/// Nothing from elsewhere, no inline script or style, no framing, forms only to here.
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+fn words() -> &'static HashMap<&'static str, [&'static str; 3]> {
+    static WORDS: OnceLock<HashMap<&'static str, [&'static str; 3]>> = OnceLock::new();
+    WORDS.get_or_init(|| {
+        WORDS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .skip(1)
+            .filter_map(|l| match l.split('\t').collect::<Vec<_>>()[..] {
+                [key, fi, sv, en] => Some((key, [fi, sv, en])),
+                _ => None,
+            })
+            .collect()
+    })
+}
+
+/// The word for `key` in `lang`; a missing one shows as ⟦key⟧ (a test looks for those).
+pub fn t(lang: Lang, key: &str) -> String {
+    words()
+        .get(key)
+        .map_or_else(|| format!("⟦{key}⟧"), |w| w[lang as usize].to_owned())
+}
+
+/// The language of a path's first segment.
+pub fn lang(code: &str) -> Option<Lang> {
+    Lang::ALL.into_iter().find(|l| l.code() == code)
+}
+
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Which kind of page: public pages have the "leave quickly" link.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Public,
+}
+
+/// A whole page: `rest` is the path after the language (for the language switch).
+pub fn page(
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    rest: &str,
+    audience: Audience,
+    body: &str,
+) -> Response {
+    let mut html = String::with_capacity(body.len() + 2048);
+    let _ = write!(
+        html,
+        r##"<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} – {site}</title><link rel="stylesheet" href="/assets/iku.css"></head><body><a class="skip" href="#main">{skip}</a><header class="site"><a class="name" href="/{code}/">{site}</a><nav class="languages" aria-label="{language}"><ul>"##,
+        code = lang.code(),
+        title = escape(title),
+        site = escape(&t(lang, "site.title")),
+        skip = escape(&t(lang, "nav.skip")),
+        language = escape(&t(lang, "nav.language")),
+    );
+    for other in Lang::ALL {
+        let name = match other {
+            Lang::Fi => "Suomeksi",
+            Lang::Sv => "På svenska",
+            Lang::En => "In English",
+        };
+        if other == lang {
+            let _ = write!(html, r#"<li><span aria-current="true">{name}</span></li>"#);
+        } else {
+            let _ = write!(
+                html,
+                r#"<li><a href="/{}{}" lang="{}" hreflang="{}">{name}</a></li>"#,
+                other.code(),
+                escape(rest),
+                other.code(),
+                other.code()
+            );
+        }
+    }
+    html.push_str("</ul></nav>");
+    if audience == Audience::Public {
+        // A neutral page, so that someone who must hide what they were reading can.
+        let _ = write!(
+            html,
+            r#"<a class="leave" href="https://www.yle.fi/" rel="noreferrer">{}</a>"#,
+            escape(&t(lang, "nav.leave"))
+        );
+    }
+    let _ = write!(
+        html,
+        r#"</header><main id="main">{body}</main></body></html>"#
+    );
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+pub async fn style() -> Response {
+    let mut response = STYLE.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    response
+}
+
+/// `/`: Finnish first (the authority's language), the switch on every page.
+pub async fn root() -> Redirect {
+    Redirect::to("/fi/")
+}
+
+/// `/{lang}/`: what the service is, and the way to ask for help.
+pub async fn home(axum::extract::Path(code): axum::extract::Path<String>) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let body = format!(
+        r#"<h1>{title}</h1><p>{intro}</p><p><a href="/{code}/referral">{refer}</a></p><p>{advice}</p>"#,
+        title = escape(&t(lang, "home.title")),
+        intro = escape(&t(lang, "home.intro")),
+        code = lang.code(),
+        refer = escape(&t(lang, "home.refer")),
+        advice = escape(&t(lang, "home.advice")),
+    );
+    page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "home.title"),
+        "/",
+        Audience::Public,
+        &body,
+    )
+}
+
+pub fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found\n").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_is_there_in_finnish_swedish_and_english() {
+        let mut missing = Vec::new();
+        for line in WORDS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let columns: Vec<&str> = line.split('\t').collect();
+            if columns.len() != 4 || columns.iter().any(|c| c.trim().is_empty()) {
+                missing.push(line.to_owned());
+            }
+        }
+        assert!(missing.is_empty(), "{missing:#?}");
+        assert!(words().len() > 40);
+        assert!(t(Lang::Sv, "no.such.key").starts_with('⟦'));
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escape(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}
