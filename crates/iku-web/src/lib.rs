@@ -165,6 +165,17 @@ fn routes(state: state::Shared) -> Router {
             get(ui::referral::form).post(ui::referral::submit),
         )
         .route("/{lang}/referral/done", get(ui::referral::done))
+        .route("/{lang}/staff/", get(ui::staff::inbox))
+        .route(
+            "/{lang}/staff/login",
+            get(ui::staff::login_form).post(ui::staff::login),
+        )
+        .route("/{lang}/staff/enrol", post(ui::staff::enrol))
+        .route("/{lang}/staff/logout", post(ui::staff::logout))
+        .route(
+            "/{lang}/staff/password",
+            get(ui::staff::password_form).post(ui::staff::password),
+        )
         .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/api/openapi.json", get(openapi))

@@ -31,10 +31,10 @@ fn no_account_hash() -> &'static str {
 
 #[derive(Deserialize)]
 pub struct LoginRequest {
-    username: String,
-    password: String,
+    pub(crate) username: String,
+    pub(crate) password: String,
     #[serde(default)]
-    code: Option<String>,
+    pub(crate) code: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -43,21 +43,54 @@ pub struct EnrolRequest {
     code: String,
 }
 
-/// What a successful login answers: who, and the token for state-changing requests.
-fn logged_in(id: &str, account: &Account, csrf: &str) -> Response {
-    let body = serde_json::json!({
-        "status": "logged_in",
-        "username": account.username.as_str(),
-        "role": account.role.name(),
-        "office": account.office,
-        "must_change_password": account.must_change,
-        "csrf_token": csrf,
-    });
-    let mut response = Json(body).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, session::set_cookie(id));
-    response
+/// What a login attempt gave.
+pub(crate) enum Outcome {
+    /// A session: its id (for the cookie only), its CSRF token, and whose it is.
+    Session {
+        id: String,
+        csrf: String,
+        account: Account,
+    },
+    /// A first login: a TOTP secret to enrol, confirmed with `token` and its first code.
+    Enrol {
+        token: String,
+        secret: String,
+        otpauth: String,
+    },
+}
+
+impl Outcome {
+    /// The API's answer: JSON, and the session cookie.
+    pub(crate) fn json(self) -> Response {
+        match self {
+            Outcome::Session { id, csrf, account } => {
+                let body = serde_json::json!({
+                    "status": "logged_in",
+                    "username": account.username.as_str(),
+                    "role": account.role.name(),
+                    "office": account.office,
+                    "must_change_password": account.must_change,
+                    "csrf_token": csrf,
+                });
+                let mut response = Json(body).into_response();
+                response
+                    .headers_mut()
+                    .insert(header::SET_COOKIE, session::set_cookie(&id));
+                response
+            }
+            Outcome::Enrol {
+                token,
+                secret,
+                otpauth,
+            } => Json(serde_json::json!({
+                "status": "enrol_totp",
+                "enrolment": token,
+                "secret": secret,
+                "otpauth": otpauth,
+            }))
+            .into_response(),
+        }
+    }
 }
 
 fn unix_seconds(at: Timestamp) -> i64 {
@@ -72,7 +105,7 @@ pub(crate) fn start_session(
     account: &Account,
     previous: Option<&str>,
     action: &str,
-) -> Result<Response, ApiError> {
+) -> Result<Outcome, ApiError> {
     let at = now();
     if let Some(previous) = previous {
         store
@@ -92,7 +125,11 @@ pub(crate) fn start_session(
         })
         .map_err(|e| state.storage(e))?;
     state.audit(store, account.username.as_str(), action, "", "")?;
-    Ok(logged_in(&id, account, &csrf))
+    Ok(Outcome::Session {
+        id,
+        csrf,
+        account: account.clone(),
+    })
 }
 
 /// A failed attempt at a known account: counted, audited, answered like any failure.
@@ -107,7 +144,7 @@ fn failed(store: &mut dyn Store, state: &AppState, name: &Username, why: &str) -
     }
 }
 
-fn client(extensions: &Extensions) -> Option<std::net::IpAddr> {
+pub(crate) fn client(extensions: &Extensions) -> Option<std::net::IpAddr> {
     extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
@@ -119,10 +156,27 @@ pub async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    if !state.login_limit.allow(client(&extensions)) {
+    attempt_login(
+        &state,
+        client(&extensions),
+        session::cookie(&headers),
+        request,
+    )
+    .await
+    .map(Outcome::json)
+}
+
+/// A password login (the API's and the login page's): a session, a TOTP secret to enrol, or
+/// the one answer every failure gets.
+pub(crate) async fn attempt_login(
+    state: &Shared,
+    client: Option<std::net::IpAddr>,
+    previous: Option<String>,
+    request: LoginRequest,
+) -> Result<Outcome, ApiError> {
+    if !state.login_limit.allow(client) {
         return Err(ApiError::RATE_LIMITED);
     }
-    let previous = session::cookie(&headers);
     let shared = state.clone();
     state
         .with_store(move |store, state| {
@@ -190,15 +244,14 @@ pub async fn login(
 
 /// The first login of an account: a new secret to put in an authenticator app, and a token
 /// to confirm it with its first code (ten minutes).
-fn enrol_offer(state: &Shared, account: &Account) -> Result<Response, ApiError> {
+fn enrol_offer(state: &Shared, account: &Account) -> Result<Outcome, ApiError> {
     let secret = totp::TotpSecret::generate().map_err(|_| ApiError::INTERNAL)?;
     let token = session::random_token()?;
-    let body = serde_json::json!({
-        "status": "enrol_totp",
-        "enrolment": token,
-        "secret": secret.base32(),
-        "otpauth": secret.otpauth_uri(&account.username),
-    });
+    let offer = Outcome::Enrol {
+        token: token.clone(),
+        secret: secret.base32(),
+        otpauth: secret.otpauth_uri(&account.username),
+    };
     let mut pending = state.enrolments.lock().unwrap_or_else(|p| p.into_inner());
     let at = now();
     pending.retain(|_, p| p.expires > at);
@@ -210,7 +263,7 @@ fn enrol_offer(state: &Shared, account: &Account) -> Result<Response, ApiError> 
             expires: Timestamp::from_micros(at.micros() + 10 * 60 * 1_000_000),
         },
     );
-    Ok(Json(body).into_response())
+    Ok(offer)
 }
 
 pub async fn enrol(
@@ -219,7 +272,26 @@ pub async fn enrol(
     headers: HeaderMap,
     Json(request): Json<EnrolRequest>,
 ) -> Result<Response, ApiError> {
-    if !state.login_limit.allow(client(&extensions)) {
+    attempt_enrol(
+        &state,
+        client(&extensions),
+        session::cookie(&headers),
+        &request.enrolment,
+        &request.code,
+    )
+    .await
+    .map(Outcome::json)
+}
+
+/// Confirms an enrolment with its first code: a session, or the one failure.
+pub(crate) async fn attempt_enrol(
+    state: &Shared,
+    client: Option<std::net::IpAddr>,
+    previous: Option<String>,
+    enrolment: &str,
+    code: &str,
+) -> Result<Outcome, ApiError> {
+    if !state.login_limit.allow(client) {
         return Err(ApiError::RATE_LIMITED);
     }
     // One try per enrolment: a wrong code means logging in (with the password) again.
@@ -227,15 +299,14 @@ pub async fn enrol(
         .enrolments
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .remove(&session::hash(&request.enrolment))
+        .remove(&session::hash(enrolment))
         .filter(|p| p.expires > now())
         .ok_or(ApiError::LOGIN_FAILED)?;
-    let previous = session::cookie(&headers);
+    let code = code.to_owned();
     state
         .with_store(move |store, state| {
             let name = pending.username;
-            let Ok(step) = totp::verify(&pending.secret, &request.code, unix_seconds(now()), None)
-            else {
+            let Ok(step) = totp::verify(&pending.secret, &code, unix_seconds(now()), None) else {
                 return Err(failed(store, state, &name, "enrolment code"));
             };
             let sealed = state
@@ -295,8 +366,19 @@ pub async fn change_password(
     principal: Principal,
     Json(request): Json<PasswordChange>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let length = request.new.chars().count();
-    if !(12..=200).contains(&length) || request.new == request.current {
+    change_own_password(&state, principal, request.current, request.new).await?;
+    Ok(Json(serde_json::json!({ "status": "changed" })))
+}
+
+/// The user's new password, if the current one is right and the new one good enough.
+pub(crate) async fn change_own_password(
+    state: &Shared,
+    principal: Principal,
+    current: String,
+    new: String,
+) -> Result<(), ApiError> {
+    let length = new.chars().count();
+    if !(12..=200).contains(&length) || new == current {
         return Err(ApiError::WEAK_PASSWORD);
     }
     state
@@ -308,15 +390,14 @@ pub async fn change_password(
                 .into_iter()
                 .find(|a| a.username == name)
                 .ok_or(ApiError::UNAUTHENTICATED)?;
-            if !password::verify(&request.current, &account.password_hash) {
+            if !password::verify(&current, &account.password_hash) {
                 return Err(failed(store, state, &name, "password change"));
             }
-            let hash = password::hash(&request.new).map_err(|e| state.storage(e))?;
+            let hash = password::hash(&new).map_err(|e| state.storage(e))?;
             store
                 .set_password(&name, &hash, false)
                 .map_err(|e| state.storage(e))?;
-            state.audit(store, name.as_str(), "password.change", "", "")?;
-            Ok(Json(serde_json::json!({ "status": "changed" })))
+            state.audit(store, name.as_str(), "password.change", "", "")
         })
         .await
 }

@@ -242,6 +242,7 @@ pub async fn callback(
                 return Err(ApiError::LOGIN_FAILED);
             }
             crate::login::start_session(store, state, &account, previous.as_deref(), "login.oidc")
+                .map(crate::login::Outcome::json)
         })
         .await
 }

@@ -74,64 +74,104 @@ pub struct Principal {
     pub(crate) csrf_token: String,
 }
 
+/// Where a request's CSRF token is: in the header (the API), or in a form's field (pages,
+/// checked by the handler through `UncheckedPrincipal::check`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Csrf {
+    Header,
+    FormField,
+}
+
+/// The user of a request's session, or why there is none.
+async fn resolve(parts: &Parts, state: &Shared, csrf: Csrf) -> Result<Principal, ApiError> {
+    let id = cookie(&parts.headers).ok_or(ApiError::UNAUTHENTICATED)?;
+    let changes = !matches!(parts.method, Method::GET | Method::HEAD);
+    // An account whose password an admin set may only change it (or look, or leave).
+    let path = parts.uri.path().to_owned();
+    let open_while_changing = matches!(
+        path.as_str(),
+        "/api/password" | "/api/session" | "/api/logout"
+    ) || path.ends_with("/staff/password")
+        || path.ends_with("/staff/logout");
+    let sent_csrf = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let id_hash = hash(&id);
+    state
+        .with_store(move |store, state| {
+            let session = store
+                .session(&id_hash)
+                .map_err(|e| state.storage(e))?
+                .filter(|s| s.ended_at.is_none())
+                .ok_or(ApiError::UNAUTHENTICATED)?;
+            let at = now();
+            if at.micros() - session.last_seen.micros() > state.config.idle_timeout {
+                store
+                    .end_session(&id_hash, at)
+                    .map_err(|e| state.storage(e))?;
+                return Err(ApiError::UNAUTHENTICATED);
+            }
+            let account = store
+                .accounts()
+                .map_err(|e| state.storage(e))?
+                .into_iter()
+                .find(|a| a.username == session.username)
+                .filter(|a| !a.disabled)
+                .ok_or(ApiError::UNAUTHENTICATED)?;
+            if changes
+                && csrf == Csrf::Header
+                && sent_csrf.as_deref() != Some(session.csrf_token.as_str())
+            {
+                return Err(ApiError::CSRF);
+            }
+            if account.must_change && !open_while_changing {
+                return Err(ApiError::PASSWORD_CHANGE_REQUIRED);
+            }
+            store
+                .touch_session(&id_hash, at)
+                .map_err(|e| state.storage(e))?;
+            Ok(Principal {
+                username: account.username,
+                role: account.role,
+                office: account.office,
+                must_change: account.must_change,
+                session_hash: id_hash,
+                csrf_token: session.csrf_token,
+            })
+        })
+        .await
+}
+
 impl FromRequestParts<Shared> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
-        let id = cookie(&parts.headers).ok_or(ApiError::UNAUTHENTICATED)?;
-        let changes = !matches!(parts.method, Method::GET | Method::HEAD);
-        // An account whose password an admin set may only change it (or look, or leave).
-        let path = parts.uri.path().to_owned();
-        let open_while_changing = matches!(
-            path.as_str(),
-            "/api/password" | "/api/session" | "/api/logout"
-        );
-        let sent_csrf = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let id_hash = hash(&id);
-        state
-            .with_store(move |store, state| {
-                let session = store
-                    .session(&id_hash)
-                    .map_err(|e| state.storage(e))?
-                    .filter(|s| s.ended_at.is_none())
-                    .ok_or(ApiError::UNAUTHENTICATED)?;
-                let at = now();
-                if at.micros() - session.last_seen.micros() > state.config.idle_timeout {
-                    store
-                        .end_session(&id_hash, at)
-                        .map_err(|e| state.storage(e))?;
-                    return Err(ApiError::UNAUTHENTICATED);
-                }
-                let account = store
-                    .accounts()
-                    .map_err(|e| state.storage(e))?
-                    .into_iter()
-                    .find(|a| a.username == session.username)
-                    .filter(|a| !a.disabled)
-                    .ok_or(ApiError::UNAUTHENTICATED)?;
-                if changes && sent_csrf.as_deref() != Some(session.csrf_token.as_str()) {
-                    return Err(ApiError::CSRF);
-                }
-                if account.must_change && !open_while_changing {
-                    return Err(ApiError::PASSWORD_CHANGE_REQUIRED);
-                }
-                store
-                    .touch_session(&id_hash, at)
-                    .map_err(|e| state.storage(e))?;
-                Ok(Principal {
-                    username: account.username,
-                    role: account.role,
-                    office: account.office,
-                    must_change: account.must_change,
-                    session_hash: id_hash,
-                    csrf_token: session.csrf_token,
-                })
-            })
+        resolve(parts, state, Csrf::Header).await
+    }
+}
+
+/// The user behind a page's form post, before the form's CSRF token is checked: the only way
+/// to a `Principal` is `check`.
+pub struct UncheckedPrincipal(Principal);
+
+impl UncheckedPrincipal {
+    pub fn check(self, token: &str) -> Result<Principal, ApiError> {
+        if token.is_empty() || token != self.0.csrf_token {
+            return Err(ApiError::CSRF);
+        }
+        Ok(self.0)
+    }
+}
+
+impl FromRequestParts<Shared> for UncheckedPrincipal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        resolve(parts, state, Csrf::FormField)
             .await
+            .map(UncheckedPrincipal)
     }
 }
 

@@ -1592,3 +1592,267 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
     let log = app.log.lock().unwrap_or_else(|p| p.into_inner()).join("\n");
     assert!(!log.contains("Ilse") && !log.contains("4567"), "{log}");
 }
+
+impl TestApp {
+    /// A page request with a session cookie: (status, location, set-cookie, body).
+    async fn page(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        form: Option<&[(&str, &str)]>,
+    ) -> (StatusCode, Option<String>, Option<String>, String) {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, format!("iku_session={cookie}"));
+        }
+        let request = match form {
+            Some(fields) => request
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(form_encoded(fields))),
+            None => request.body(Body::empty()),
+        }
+        .unwrap_or_default();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status();
+        let header_of = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &axum::http::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (location, set_cookie) = (header_of(header::LOCATION), header_of(header::SET_COOKIE));
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+            .await
+            .unwrap_or_default();
+        (
+            status,
+            location,
+            set_cookie,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+}
+
+fn cookie_of(set_cookie: Option<&str>) -> String {
+    set_cookie
+        .and_then(|c| c.strip_prefix("iku_session="))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    html.split(&format!(r#"name="{name}" value=""#))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn staff_pages_log_in_with_a_code_show_the_inbox_and_log_out() {
+    let app = TestApp::new();
+    // Without a session, to the login page; the login page in every language.
+    let (status, location, _, _) = app.page(Method::GET, "/fi/staff/", None, None).await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/fi/staff/login"))
+    );
+    for lang in ["fi", "sv", "en"] {
+        let (status, _, _, html) = app
+            .page(Method::GET, &format!("/{lang}/staff/login"), None, None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            !html.contains('⟦') && html.contains(r#"autocomplete="one-time-code""#),
+            "{lang}"
+        );
+    }
+    // A referral from the public waits in the inbox (no office yet: a director's to place).
+    let (_, location, _) = app
+        .post_form(
+            "/fi/referral",
+            &[
+                ("who", "victim_self"),
+                ("phone", "040 1234567"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    let reference = location
+        .unwrap_or_default()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    // A wrong password: the form again, the name kept, one message for every failure.
+    let (status, _, cookie, html) = app
+        .page(
+            Method::POST,
+            "/en/staff/login",
+            None,
+            Some(&[
+                ("username", "director"),
+                ("password", "nope"),
+                ("code", "123456"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        cookie.is_none()
+            && html.contains(r#"value="director""#)
+            && html.contains("cannot log in now")
+    );
+    // The right password and code: a session, and the inbox.
+    let code_now = code(&app.secret, unix_now());
+    let (status, location, set_cookie, _) = app
+        .page(
+            Method::POST,
+            "/en/staff/login",
+            None,
+            Some(&[
+                ("username", "director"),
+                ("password", PASSWORD),
+                ("code", &code_now),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/en/staff/"))
+    );
+    let director = cookie_of(set_cookie.as_deref());
+    let (status, _, _, inbox) = app
+        .page(Method::GET, "/en/staff/", Some(&director), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    assert!(
+        inbox.contains(&reference) && inbox.contains("No office"),
+        "{inbox}"
+    );
+    assert!(inbox.contains(r#"<th scope="col">"#) && !inbox.contains('⟦'));
+    // A caseworker does not see a case outside their scope.
+    let helsinki = app.login("cw.helsinki").await;
+    let (_, _, _, theirs) = app
+        .page(Method::GET, "/fi/staff/", Some(&helsinki.cookie), None)
+        .await;
+    assert!(
+        !theirs.contains(&reference) && theirs.contains("Ei päätöstä odottavia"),
+        "{theirs}"
+    );
+    // Logging out needs the form's token.
+    let (status, _, _, _) = app
+        .page(
+            Method::POST,
+            "/en/staff/logout",
+            Some(&director),
+            Some(&[("csrf", "forged")]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let token = hidden(&inbox, "csrf");
+    let (status, location, _, _) = app
+        .page(
+            Method::POST,
+            "/en/staff/logout",
+            Some(&director),
+            Some(&[("csrf", &token)]),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/en/staff/login"))
+    );
+    let (status, _, _, _) = app
+        .page(Method::GET, "/en/staff/", Some(&director), None)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_first_login_in_the_browser_enrols_a_code_and_changes_the_password() {
+    let app = TestApp::new();
+    let (status, _, cookie, html) = app
+        .page(
+            Method::POST,
+            "/sv/staff/login",
+            None,
+            Some(&[("username", "newcomer"), ("password", PASSWORD)]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        cookie.is_none() && html.contains("code class=\"secret\""),
+        "{html}"
+    );
+    let secret = html
+        .split(r#"<code class="secret">"#)
+        .nth(1)
+        .and_then(|s| s.split('<').next())
+        .unwrap_or_default();
+    let enrolment = hidden(&html, "enrolment");
+    let first = code(&TotpSecret::from_bytes(base32_decode(secret)), unix_now());
+    let (status, location, set_cookie, _) = app
+        .page(
+            Method::POST,
+            "/sv/staff/enrol",
+            None,
+            Some(&[("enrolment", &enrolment), ("code", &first)]),
+        )
+        .await;
+    // The password an admin set is replaced first.
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/sv/staff/password"))
+    );
+    let session = cookie_of(set_cookie.as_deref());
+    let (status, location, _, _) = app
+        .page(Method::GET, "/sv/staff/", Some(&session), None)
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/sv/staff/password"))
+    );
+    let (_, _, _, form) = app
+        .page(Method::GET, "/sv/staff/password", Some(&session), None)
+        .await;
+    let token = hidden(&form, "csrf");
+    let (status, _, _, again) = app
+        .page(
+            Method::POST,
+            "/sv/staff/password",
+            Some(&session),
+            Some(&[("csrf", &token), ("current", PASSWORD), ("new", "kort")]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.contains("12–200"), "{again}");
+    let (status, location, _, _) = app
+        .page(
+            Method::POST,
+            "/sv/staff/password",
+            Some(&session),
+            Some(&[
+                ("csrf", &token),
+                ("current", PASSWORD),
+                ("new", "ett långt nytt lösenord"),
+            ]),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/sv/staff/"))
+    );
+    let (status, _, _, _) = app
+        .page(Method::GET, "/sv/staff/", Some(&session), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

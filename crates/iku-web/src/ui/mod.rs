@@ -3,6 +3,7 @@
 //! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
 
 pub mod referral;
+pub mod staff;
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -65,6 +66,7 @@ pub fn escape(s: &str) -> String {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
     Public,
+    Staff,
 }
 
 /// A whole page: `rest` is the path after the language (for the language switch).

@@ -1,0 +1,557 @@
+//! The staff's pages: logging in (password and code, a TOTP secret at the first login, a new
+//! password when an admin set it), logging out, and the inbox of applications waiting for a
+//! decision. A page's form carries the session's CSRF token in a hidden field; its handler
+//! gets a `Principal` only through `UncheckedPrincipal::check`.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+use axum::Form;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use iku_domain::calendar::{age_on, finnish_date};
+use iku_domain::codes::{Code, Lang, Referrer};
+use iku_storage::Personals;
+use serde::Deserialize;
+
+use super::{Audience, escape, lang, not_found, page, t};
+use crate::error::ApiError;
+use crate::login::{self, LoginRequest, Outcome};
+use crate::session::{self, Principal, UncheckedPrincipal};
+use crate::state::{Shared, now};
+
+/// A date as the user's language writes it: 31.12.2020 (fi, sv), 31/12/2020 (en).
+pub fn date(lang: Lang, d: time::Date) -> String {
+    let separator = if lang == Lang::En { '/' } else { '.' };
+    format!(
+        "{}{separator}{}{separator}{}",
+        d.day(),
+        u8::from(d.month()),
+        d.year()
+    )
+}
+
+/// The staff's page for `rest` in `lang`, with who is signed in and the logout button.
+fn staff_page(
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    rest: &str,
+    who: Option<&Principal>,
+    body: &str,
+) -> Response {
+    let mut top = String::new();
+    if let Some(p) = who {
+        let _ = write!(
+            top,
+            r#"<p class="who">{} <strong>{}</strong> ({})</p><form method="post" action="/{}/staff/logout"><input type="hidden" name="csrf" value="{}"><button type="submit" class="secondary">{}</button></form>"#,
+            escape(&t(lang, "staff.signed_in")),
+            escape(p.username.as_str()),
+            escape(p.role.name()),
+            lang.code(),
+            escape(&p.csrf_token),
+            escape(&t(lang, "staff.logout"))
+        );
+    }
+    page(
+        lang,
+        status,
+        title,
+        rest,
+        Audience::Staff,
+        &format!("{top}{body}"),
+    )
+}
+
+/// Where a page request without a usable session goes.
+fn away(lang: Lang, e: &ApiError) -> Response {
+    match e.code {
+        "unauthenticated" => Redirect::to(&format!("/{}/staff/login", lang.code())).into_response(),
+        "password_change_required" => {
+            Redirect::to(&format!("/{}/staff/password", lang.code())).into_response()
+        }
+        "forbidden" => staff_page(
+            lang,
+            StatusCode::FORBIDDEN,
+            &t(lang, "staff.error"),
+            "/staff/",
+            None,
+            &format!("<p>{}</p>", escape(&t(lang, "staff.forbidden"))),
+        ),
+        _ => staff_page(
+            lang,
+            e.status,
+            &t(lang, "staff.error"),
+            "/staff/",
+            None,
+            &format!("<p>{}</p>", escape(&t(lang, "staff.error"))),
+        ),
+    }
+}
+
+fn lang_of(parts: &Parts) -> Lang {
+    parts
+        .uri
+        .path()
+        .split('/')
+        .nth(1)
+        .and_then(lang)
+        .unwrap_or(Lang::Fi)
+}
+
+/// The user of a page that only reads (GET): without a session, to the login page.
+pub struct Reader(Principal);
+
+impl FromRequestParts<Shared> for Reader {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
+        let lang = lang_of(parts);
+        if parts.method != axum::http::Method::GET {
+            return Err(StatusCode::METHOD_NOT_ALLOWED.into_response());
+        }
+        Principal::from_request_parts(parts, state)
+            .await
+            .map(Reader)
+            .map_err(|e| away(lang, &e))
+    }
+}
+
+/// The user of a page's form post (its CSRF token still to check).
+pub struct Poster(UncheckedPrincipal);
+
+impl FromRequestParts<Shared> for Poster {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, Response> {
+        let lang = lang_of(parts);
+        UncheckedPrincipal::from_request_parts(parts, state)
+            .await
+            .map(Poster)
+            .map_err(|e| away(lang, &e))
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+fn login_page(lang: Lang, status: StatusCode, username: &str, problem: Option<&str>) -> Response {
+    let mut body = format!("<h1>{}</h1>", escape(&t(lang, "staff.login.title")));
+    if let Some(key) = problem {
+        let _ = write!(
+            body,
+            r#"<div class="error-summary" role="alert"><p>{}</p></div>"#,
+            escape(&t(lang, key))
+        );
+    }
+    let _ = write!(
+        body,
+        r#"<form method="post" action="/{code}/staff/login"><label for="username">{user}</label><input type="text" id="username" name="username" value="{name}" autocomplete="username" autocapitalize="none" spellcheck="false"><label for="password">{password}</label><input type="password" id="password" name="password" autocomplete="current-password"><label for="code">{code_label}</label><p class="hint" id="code-hint">{hint}</p><input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" aria-describedby="code-hint"><button type="submit">{submit}</button></form>"#,
+        code = lang.code(),
+        user = escape(&t(lang, "staff.username")),
+        name = escape(username),
+        password = escape(&t(lang, "staff.password")),
+        code_label = escape(&t(lang, "staff.code")),
+        hint = escape(&t(lang, "staff.code.hint")),
+        submit = escape(&t(lang, "staff.login.submit")),
+    );
+    staff_page(
+        lang,
+        status,
+        &t(lang, "staff.login.title"),
+        "/staff/login",
+        None,
+        &body,
+    )
+}
+
+pub async fn login_form(Path(code): Path<String>) -> Response {
+    match lang(&code) {
+        Some(lang) => login_page(lang, StatusCode::OK, "", None),
+        None => not_found(),
+    }
+}
+
+/// The answer to a login: the inbox with a new session, the enrolment page, or the form again.
+fn after_login(lang: Lang, outcome: Result<Outcome, ApiError>, username: &str) -> Response {
+    match outcome {
+        Ok(Outcome::Session { id, account, .. }) => {
+            let to = if account.must_change { "password" } else { "" };
+            let mut response =
+                Redirect::to(&format!("/{}/staff/{to}", lang.code())).into_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, session::set_cookie(&id));
+            response
+        }
+        Ok(Outcome::Enrol { token, secret, .. }) => {
+            let body = format!(
+                r#"<h1>{title}</h1><p>{intro}</p><p>{key}: <code class="secret">{secret}</code></p><form method="post" action="/{code}/staff/enrol"><input type="hidden" name="enrolment" value="{token}"><label for="code">{code_label}</label><input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"><button type="submit">{submit}</button></form>"#,
+                title = escape(&t(lang, "staff.enrol.title")),
+                intro = escape(&t(lang, "staff.enrol.intro")),
+                key = escape(&t(lang, "staff.enrol.key")),
+                secret = escape(&secret),
+                code = lang.code(),
+                token = escape(&token),
+                code_label = escape(&t(lang, "staff.code")),
+                submit = escape(&t(lang, "staff.enrol.submit")),
+            );
+            staff_page(
+                lang,
+                StatusCode::OK,
+                &t(lang, "staff.enrol.title"),
+                "/staff/login",
+                None,
+                &body,
+            )
+        }
+        Err(e) if e.code == "rate_limited" => login_page(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            username,
+            Some("staff.login.busy"),
+        ),
+        Err(e) => login_page(lang, e.status, username, Some("staff.login.failed")),
+    }
+}
+
+pub async fn login(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let username = form.username.clone();
+    let request = LoginRequest {
+        username: form.username,
+        password: form.password,
+        code: Some(form.code).filter(|c| !c.is_empty()),
+    };
+    let outcome = login::attempt_login(
+        &state,
+        login::client(&extensions),
+        session::cookie(&headers),
+        request,
+    )
+    .await;
+    after_login(lang, outcome, &username)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EnrolForm {
+    #[serde(default)]
+    enrolment: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn enrol(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    extensions: Extensions,
+    headers: HeaderMap,
+    Form(form): Form<EnrolForm>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let outcome = login::attempt_enrol(
+        &state,
+        login::client(&extensions),
+        session::cookie(&headers),
+        &form.enrolment,
+        &form.code,
+    )
+    .await;
+    after_login(lang, outcome, "")
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Csrf {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    poster: Poster,
+    Form(form): Form<Csrf>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = match poster.0.check(&form.csrf) {
+        Ok(p) => p,
+        Err(e) => return away(lang, &e),
+    };
+    let ended = state
+        .with_store(move |store, state| {
+            store
+                .end_session(&principal.session_hash, now())
+                .map_err(|e| state.storage(e))?;
+            state.audit(store, principal.username.as_str(), "logout", "", "")
+        })
+        .await;
+    if let Err(e) = ended {
+        return away(lang, &e);
+    }
+    let mut response = Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session::clear_cookie());
+    response
+}
+
+fn password_page(lang: Lang, status: StatusCode, p: &Principal, problem: Option<&str>) -> Response {
+    let mut body = format!(
+        "<h1>{}</h1><p>{}</p>",
+        escape(&t(lang, "staff.password.title")),
+        escape(&t(lang, "staff.password.intro"))
+    );
+    if let Some(key) = problem {
+        let _ = write!(
+            body,
+            r#"<div class="error-summary" role="alert"><p>{}</p></div>"#,
+            escape(&t(lang, key))
+        );
+    }
+    let _ = write!(
+        body,
+        r#"<form method="post" action="/{code}/staff/password"><input type="hidden" name="csrf" value="{csrf}"><label for="current">{current}</label><input type="password" id="current" name="current" autocomplete="current-password"><label for="new">{new}</label><input type="password" id="new" name="new" autocomplete="new-password"><button type="submit">{submit}</button></form>"#,
+        code = lang.code(),
+        csrf = escape(&p.csrf_token),
+        current = escape(&t(lang, "staff.password.current")),
+        new = escape(&t(lang, "staff.password.new")),
+        submit = escape(&t(lang, "staff.password.submit")),
+    );
+    staff_page(
+        lang,
+        status,
+        &t(lang, "staff.password.title"),
+        "/staff/password",
+        Some(p),
+        &body,
+    )
+}
+
+pub async fn password_form(Path(code): Path<String>, reader: Reader) -> Response {
+    match lang(&code) {
+        Some(lang) => password_page(lang, StatusCode::OK, &reader.0, None),
+        None => not_found(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+}
+
+pub async fn password(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    poster: Poster,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = match poster.0.check(&form.csrf) {
+        Ok(p) => p,
+        Err(e) => return away(lang, &e),
+    };
+    let shown = principal.clone();
+    match login::change_own_password(&state, principal, form.current, form.new).await {
+        Ok(()) => Redirect::to(&format!("/{}/staff/", lang.code())).into_response(),
+        Err(e) if e.code == "weak_password" => {
+            password_page(lang, e.status, &shown, Some("staff.password.weak"))
+        }
+        Err(e) if e.code == "login_failed" => {
+            password_page(lang, e.status, &shown, Some("staff.password.wrong"))
+        }
+        Err(e) => away(lang, &e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxFilter {
+    #[serde(default)]
+    office: String,
+    #[serde(default)]
+    referrer: String,
+}
+
+/// One application waiting for a decision.
+struct Waiting {
+    application: String,
+    received: time::Date,
+    referrer: Code<Referrer>,
+    office: Option<String>,
+    urgent: bool,
+}
+
+/// The inbox: applications in the user's scope waiting for a decision, oldest first, with
+/// days waiting; children's matters flagged urgent; filtered by office and referrer.
+pub async fn inbox(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    reader: Reader,
+    Query(filter): Query<InboxFilter>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = reader.0;
+    let p = principal.clone();
+    let today = finnish_date(now());
+    let listed = state
+        .with_store(move |store, state| {
+            let scope = p.cases(store, state)?;
+            let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
+            let register_state = register.view(None).state_as_of(today);
+            let mut persons: Vec<_> = register_state.persons.keys().collect();
+            persons.sort();
+            let listed = scope.list(store, state, persons.into_iter())?;
+            let mut waiting = Vec::new();
+            for person in &listed {
+                let Some(s) = register_state.persons.get(person) else {
+                    continue;
+                };
+                let minor = s.details.birth().is_some_and(|b| age_on(b, today) < 18)
+                    || s.children.iter().any(|c| c.left.is_none());
+                for a in s.applications.iter().filter(|a| a.decided.is_none()) {
+                    waiting.push(Waiting {
+                        application: a.id.as_str().to_owned(),
+                        received: a.received,
+                        referrer: a.referrer,
+                        office: scope.assignment(person).map(|x| x.office.clone()),
+                        urgent: minor,
+                    });
+                }
+            }
+            waiting.sort_by_key(|w| (w.received, w.application.clone()));
+            Ok(waiting)
+        })
+        .await;
+    let waiting = match listed {
+        Ok(w) => w,
+        Err(e) => return away(lang, &e),
+    };
+    let offices: BTreeSet<String> = waiting.iter().filter_map(|w| w.office.clone()).collect();
+    let shown: Vec<&Waiting> = waiting
+        .iter()
+        .filter(|w| filter.office.is_empty() || w.office.as_deref() == Some(filter.office.as_str()))
+        .filter(|w| filter.referrer.is_empty() || w.referrer.code() == filter.referrer)
+        .collect();
+    let mut body = format!("<h1>{}</h1>", escape(&t(lang, "staff.inbox.title")));
+    let _ = write!(
+        body,
+        r#"<form method="get" action="/{}/staff/" class="filters"><label for="office">{}</label><select id="office" name="office"><option value="">{}</option>"#,
+        lang.code(),
+        escape(&t(lang, "staff.inbox.office")),
+        escape(&t(lang, "staff.inbox.all"))
+    );
+    for office in &offices {
+        let _ = write!(
+            body,
+            r#"<option value="{o}"{s}>{o}</option>"#,
+            o = escape(office),
+            s = if *office == filter.office {
+                " selected"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = write!(
+        body,
+        r#"</select><label for="referrer">{}</label><select id="referrer" name="referrer"><option value="">{}</option>"#,
+        escape(&t(lang, "staff.inbox.referrer")),
+        escape(&t(lang, "staff.inbox.all"))
+    );
+    for r in Code::<Referrer>::all() {
+        let _ = write!(
+            body,
+            r#"<option value="{}"{}>{}</option>"#,
+            r.code(),
+            if r.code() == filter.referrer {
+                " selected"
+            } else {
+                ""
+            },
+            escape(r.label(lang))
+        );
+    }
+    let _ = write!(
+        body,
+        r#"</select><button type="submit">{}</button></form>"#,
+        escape(&t(lang, "staff.inbox.filter"))
+    );
+    if shown.is_empty() {
+        let _ = write!(body, "<p>{}</p>", escape(&t(lang, "staff.inbox.empty")));
+    } else {
+        let _ = write!(
+            body,
+            r#"<table><caption>{title}</caption><thead><tr><th scope="col">{reference}</th><th scope="col">{received}</th><th scope="col">{waiting}</th><th scope="col">{referrer}</th><th scope="col">{office}</th><th scope="col"><span class="visually-hidden">{urgent}</span></th></tr></thead><tbody>"#,
+            title = escape(&t(lang, "staff.inbox.title")),
+            reference = escape(&t(lang, "staff.inbox.reference")),
+            received = escape(&t(lang, "staff.inbox.received")),
+            waiting = escape(&t(lang, "staff.inbox.waiting")),
+            referrer = escape(&t(lang, "staff.inbox.referrer")),
+            office = escape(&t(lang, "staff.inbox.office")),
+            urgent = escape(&t(lang, "staff.inbox.urgent")),
+        );
+        for w in shown {
+            let days = (today - w.received).whole_days();
+            let _ = write!(
+                body,
+                r#"<tr><th scope="row">{}</th><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                escape(&w.application),
+                date(lang, w.received),
+                days,
+                escape(&t(lang, "staff.inbox.days")),
+                escape(w.referrer.label(lang)),
+                escape(
+                    &w.office
+                        .clone()
+                        .unwrap_or_else(|| t(lang, "staff.inbox.unassigned"))
+                ),
+                if w.urgent {
+                    format!(
+                        r#"<strong class="urgent">{}</strong>"#,
+                        escape(&t(lang, "staff.inbox.urgent"))
+                    )
+                } else {
+                    String::new()
+                },
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "staff.inbox.title"),
+        "/staff/",
+        Some(&principal),
+        &body,
+    )
+}
