@@ -1,6 +1,7 @@
 //! The `iku` command line: a thin layer over the domain and storage crates.
 
 mod config;
+mod demo;
 mod lifecycle;
 mod progress;
 mod reports;
@@ -127,6 +128,16 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// The demo: the synthetic demo register, a demo account of every role (password and
+    /// TOTP secret printed) and the server, on the embedded SQLite database.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        #[arg(long, default_value = "127.0.0.1:9090")]
+        metrics_listen: std::net::SocketAddr,
+    },
+    /// The demo accounts' current verification code.
+    DemoCode,
     /// Imports the synthetic demo register (2018-2025, invented persons) whose 2020 annual
     /// review reproduces the authority's published 2020 figures; `--out` writes it instead.
     DemoData {
@@ -306,25 +317,17 @@ fn run(cli: Cli) -> Result<(), CliError> {
             listen,
             metrics_listen,
             oidc,
+        } => serve(&config, listen, metrics_listen, oidc.config()?),
+        Command::Demo {
+            listen,
+            metrics_listen,
         } => {
-            // Opening once first migrates the database and reports a bad URL at start-up.
-            iku_storage::open(&config.database)?;
-            let mut server = iku_web::ServerConfig::new(
-                config.database.clone(),
-                config.keys()?,
-                config.audit_key()?,
-            );
-            server.oidc = oidc.config()?;
-            let runtime = tokio::runtime::Runtime::new()
-                .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
-            runtime
-                .block_on(iku_web::serve(server, listen, metrics_listen, |bound| {
-                    println!(
-                        "listening on http://{} (metrics on http://{}/metrics)",
-                        bound.app, bound.metrics
-                    );
-                }))
-                .map_err(|e| CliError::Config(e.to_string()))
+            demo::prepare(&config)?;
+            serve(&config, listen, metrics_listen, None)
+        }
+        Command::DemoCode => {
+            println!("{}", demo::current_code());
+            Ok(())
         }
         Command::Import { file } => import(&config, &file),
         Command::Export { out } => export(&config, out.as_deref()),
@@ -387,8 +390,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
             out,
         } => reports::publication(&config, id, disclosure_report, out.as_deref()),
         Command::DemoData { out } => {
-            let events = iku_generate::demo::calibrated_register();
             if out.is_some() {
+                let events = iku_generate::demo::calibrated_register();
                 return write_output(out.as_deref(), |w| {
                     for e in &events {
                         writeln!(w, "{}", write_line(e, LinePersonals::Include))?;
@@ -396,30 +399,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     Ok(())
                 });
             }
-            let keys = config.keys()?;
             let mut store = iku_storage::open(&config.database)?;
-            let lines = events
-                .into_iter()
-                .enumerate()
-                .map(|(i, event)| iku_storage::NumberedLine {
-                    line: i + 1,
-                    parsed: iku_domain::interchange::ParsedLine {
-                        event,
-                        recorded_at_given: true,
-                    },
-                })
-                .collect();
-            let report = store.import(lines, &keys, &iku_storage::import::Silent)?;
-            config.audit(
-                store.as_mut(),
-                "import.demo",
-                format!("{} events added", report.added),
-            )?;
-            println!(
-                "demo register: {} events imported ({} already stored); synthetic persons, invented names",
-                report.added, report.unchanged
-            );
-            Ok(())
+            import_demo_register(&config, store.as_mut())
         }
         Command::Generate {
             persons,
@@ -448,6 +429,64 @@ fn run(cli: Cli) -> Result<(), CliError> {
             })
         }
     }
+}
+
+/// Runs the server until ctrl-c or SIGTERM.
+fn serve(
+    config: &Config,
+    listen: std::net::SocketAddr,
+    metrics_listen: std::net::SocketAddr,
+    oidc: Option<iku_web::OidcConfig>,
+) -> Result<(), CliError> {
+    // Opening once first migrates the database and reports a bad URL at start-up.
+    iku_storage::open(&config.database)?;
+    let mut server =
+        iku_web::ServerConfig::new(config.database.clone(), config.keys()?, config.audit_key()?);
+    server.oidc = oidc;
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
+    runtime
+        .block_on(iku_web::serve(server, listen, metrics_listen, |bound| {
+            println!(
+                "listening on http://{} (metrics on http://{}/metrics)",
+                bound.app, bound.metrics
+            );
+            println!(
+                "the staff's pages: http://{}/fi/staff/ (sv, en likewise); the public referral form: http://{}/fi/referral",
+                bound.app, bound.app
+            );
+        }))
+        .map_err(|e| CliError::Config(e.to_string()))
+}
+
+/// Imports the synthetic demo register.
+fn import_demo_register(
+    config: &Config,
+    store: &mut dyn iku_storage::Store,
+) -> Result<(), CliError> {
+    let keys = config.keys()?;
+    let lines = iku_generate::demo::calibrated_register()
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| iku_storage::NumberedLine {
+            line: i + 1,
+            parsed: iku_domain::interchange::ParsedLine {
+                event,
+                recorded_at_given: true,
+            },
+        })
+        .collect();
+    let report = store.import(lines, &keys, &iku_storage::import::Silent)?;
+    config.audit(
+        store,
+        "import.demo",
+        format!("{} events added", report.added),
+    )?;
+    println!(
+        "demo register: {} events imported ({} already stored); synthetic persons, invented names",
+        report.added, report.unchanged
+    );
+    Ok(())
 }
 
 fn init(config: &Config) -> Result<(), CliError> {

@@ -1,7 +1,7 @@
 //! The `iku` binary end to end: one test binary, a shared `Iku` builder giving each test its
 //! own data directory.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -871,4 +871,81 @@ fn admins_add_disable_and_reset_accounts_on_record() {
 
 fn iku_password_matches(password: &str, stored: &str) -> bool {
     iku_web::auth::password::verify(password, stored)
+}
+
+#[test]
+fn the_demo_starts_the_server_with_the_demo_register_and_an_account_of_every_role() {
+    let iku = Iku::new();
+    let mut child = iku
+        .command(&[
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut said = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
+    while !said.contains("listening on") {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        said.push_str(&line);
+    }
+    for role in ["caseworker", "director", "statistician", "admin", "auditor"] {
+        assert!(said.contains(&format!("demo.{role}")), "{said}");
+    }
+    let addr = said
+        .split("listening on http://")
+        .nth(1)
+        .and_then(|s| s.split([' ', '/']).next())
+        .unwrap_or_default()
+        .to_owned();
+    // Log in as the director with the demo's password and current code.
+    let code = iku.ok(&["demo-code"]).trim().to_owned();
+    let body = format!(
+        r#"{{"username":"demo.director","password":"demo-password-2020","code":"{code}"}}"#
+    );
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        stream,
+        "POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let cookie = response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_default()
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("{e}"));
+    write!(
+        stream,
+        "GET /api/cases HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut cases = String::new();
+    stream
+        .read_to_string(&mut cases)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(cases.starts_with("HTTP/1.1 200"), "{cases}");
+    assert!(
+        cases.matches("\"person\"").count() > 1000,
+        "the demo register's cases"
+    );
+    let (status, _) = http_get(&addr, "/fi/staff/login");
+    assert!(status.contains("200"), "{status}");
+    let _ = child.kill();
+    let _ = child.wait();
 }
