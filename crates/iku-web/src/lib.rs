@@ -171,6 +171,11 @@ fn routes(state: state::Shared) -> Router {
             get(ui::staff::login_form).post(ui::staff::login),
         )
         .route("/{lang}/staff/enrol", post(ui::staff::enrol))
+        .route("/{lang}/staff/cases/{person}", get(ui::case::case))
+        .route(
+            "/{lang}/staff/cases/{person}/decision",
+            post(ui::case::decide),
+        )
         .route("/{lang}/staff/logout", post(ui::staff::logout))
         .route(
             "/{lang}/staff/password",

@@ -133,7 +133,18 @@ pub async fn case_event(
     Json(body): Json<Map<String, Value>>,
 ) -> Result<Json<Value>, ApiError> {
     let person = PersonId::parse(&person).map_err(|_| ApiError::NOT_FOUND)?;
-    let mut body = body;
+    let (id, kind) = record_case_event(&state, principal, person, body).await?;
+    Ok(Json(json!({ "event": id, "kind": kind })))
+}
+
+/// An event of `person`'s case, from the API or a page: checked, stored, on record. Returns
+/// the event's id and kind.
+pub(crate) async fn record_case_event(
+    state: &Shared,
+    principal: Principal,
+    person: PersonId,
+    mut body: Map<String, Value>,
+) -> Result<(String, &'static str), ApiError> {
     fill_person(&mut body, &person);
     let event = event_of(body)?;
     state
@@ -143,10 +154,10 @@ pub async fn case_event(
             if !is_about(store, state, &event, &person)? {
                 return Err(ApiError::OTHER_CASE);
             }
-            let (id, kind) = (event.id.clone(), event.body.kind().name());
+            let (id, kind) = (event.id.as_str().to_owned(), event.body.kind().name());
             store_events(store, state, vec![event])?;
             access.record_write(store, state, kind)?;
-            Ok(Json(json!({ "event": id.as_str(), "kind": kind })))
+            Ok((id, kind))
         })
         .await
 }

@@ -1856,3 +1856,107 @@ async fn a_first_login_in_the_browser_enrols_a_code_and_changes_the_password() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_client_page_shows_the_record_and_records_a_decision() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/applications",
+            Some(&helsinki),
+            Some(
+                json!({"date": "2026-10-01", "referrer": "police", "consent": true,
+                        "details": {"name": "Tamsin Vaerholt", "birth_year": 2012}}),
+            ),
+        )
+        .await;
+    let person = created.body["person"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let application = created.body["application"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // The inbox links to the case; a child's matter is urgent.
+    let (_, _, _, inbox) = app
+        .page(Method::GET, "/en/staff/", Some(&helsinki.cookie), None)
+        .await;
+    assert!(
+        inbox.contains(&format!("/en/staff/cases/{person}")),
+        "{inbox}"
+    );
+    assert!(inbox.contains("Child – urgent"), "{inbox}");
+    // The record, read on record.
+    let path = format!("/fi/staff/cases/{person}");
+    let (status, _, _, html) = app
+        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("Tamsin Vaerholt")
+            && html.contains("Odottaa päätöstä")
+            && !html.contains('⟦')
+    );
+    assert!(
+        app.audit_actions()
+            .iter()
+            .any(|(actor, action, record, _)| actor == "cw.helsinki"
+                && action == "case.read"
+                && *record == person)
+    );
+    // Another office's caseworker is refused the page.
+    let tampere = app.login("cw.tampere").await;
+    let (status, _, _, _) = app
+        .page(Method::GET, &path, Some(&tampere.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The decision: admitted, by the form, with the session's token.
+    let token = hidden(&html, "csrf");
+    let decide = format!("/fi/staff/cases/{person}/decision");
+    let fields = [
+        ("csrf", token.as_str()),
+        ("application", application.as_str()),
+        ("outcome", "admitted"),
+        ("date", "2026-10-05"),
+    ];
+    let (status, location, _, _) = app
+        .page(Method::POST, &decide, Some(&helsinki.cookie), Some(&fields))
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some(path.as_str()))
+    );
+    let (_, _, _, html) = app
+        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .await;
+    assert!(
+        html.contains("Otetaan auttamisjärjestelmään, 5.10.2026"),
+        "{html}"
+    );
+    // Deciding it again is refused by the register's rules, and the page says so.
+    let again = [
+        ("csrf", token.as_str()),
+        ("application", application.as_str()),
+        ("outcome", "withdrawn"),
+        ("date", "2026-10-06"),
+    ];
+    let (status, _, _, html) = app
+        .page(Method::POST, &decide, Some(&helsinki.cookie), Some(&again))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Päätöstä ei tallennettu"), "{html}");
+    // Without the token, nothing is recorded.
+    let forged = [
+        ("csrf", "forged"),
+        ("application", application.as_str()),
+        ("outcome", "withdrawn"),
+        ("date", "2026-10-06"),
+    ];
+    let (status, _, _, _) = app
+        .page(Method::POST, &decide, Some(&helsinki.cookie), Some(&forged))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -66,7 +66,7 @@ fn staff_page(
 }
 
 /// Where a page request without a usable session goes.
-fn away(lang: Lang, e: &ApiError) -> Response {
+pub(crate) fn away(lang: Lang, e: &ApiError) -> Response {
     match e.code {
         "unauthenticated" => Redirect::to(&format!("/{}/staff/login", lang.code())).into_response(),
         "password_change_required" => {
@@ -104,6 +104,12 @@ fn lang_of(parts: &Parts) -> Lang {
 /// The user of a page that only reads (GET): without a session, to the login page.
 pub struct Reader(Principal);
 
+impl Reader {
+    pub fn principal(self) -> Principal {
+        self.0
+    }
+}
+
 impl FromRequestParts<Shared> for Reader {
     type Rejection = Response;
 
@@ -121,6 +127,13 @@ impl FromRequestParts<Shared> for Reader {
 
 /// The user of a page's form post (its CSRF token still to check).
 pub struct Poster(UncheckedPrincipal);
+
+impl Poster {
+    /// The user, if the form carries the session's token.
+    pub fn check(self, token: &str) -> Result<Principal, ApiError> {
+        self.0.check(token)
+    }
+}
 
 impl FromRequestParts<Shared> for Poster {
     type Rejection = Response;
@@ -294,7 +307,7 @@ pub async fn logout(
     let Some(lang) = lang(&code) else {
         return not_found();
     };
-    let principal = match poster.0.check(&form.csrf) {
+    let principal = match poster.check(&form.csrf) {
         Ok(p) => p,
         Err(e) => return away(lang, &e),
     };
@@ -350,7 +363,7 @@ fn password_page(lang: Lang, status: StatusCode, p: &Principal, problem: Option<
 
 pub async fn password_form(Path(code): Path<String>, reader: Reader) -> Response {
     match lang(&code) {
-        Some(lang) => password_page(lang, StatusCode::OK, &reader.0, None),
+        Some(lang) => password_page(lang, StatusCode::OK, &reader.principal(), None),
         None => not_found(),
     }
 }
@@ -374,7 +387,7 @@ pub async fn password(
     let Some(lang) = lang(&code) else {
         return not_found();
     };
-    let principal = match poster.0.check(&form.csrf) {
+    let principal = match poster.check(&form.csrf) {
         Ok(p) => p,
         Err(e) => return away(lang, &e),
     };
@@ -401,6 +414,7 @@ pub struct InboxFilter {
 
 /// One application waiting for a decision.
 struct Waiting {
+    person: String,
     application: String,
     received: time::Date,
     referrer: Code<Referrer>,
@@ -419,7 +433,7 @@ pub async fn inbox(
     let Some(lang) = lang(&code) else {
         return not_found();
     };
-    let principal = reader.0;
+    let principal = reader.principal();
     let p = principal.clone();
     let today = finnish_date(now());
     let listed = state
@@ -439,6 +453,7 @@ pub async fn inbox(
                     || s.children.iter().any(|c| c.left.is_none());
                 for a in s.applications.iter().filter(|a| a.decided.is_none()) {
                     waiting.push(Waiting {
+                        person: person.as_str().to_owned(),
                         application: a.id.as_str().to_owned(),
                         received: a.received,
                         referrer: a.referrer,
@@ -523,7 +538,9 @@ pub async fn inbox(
             let days = (today - w.received).whole_days();
             let _ = write!(
                 body,
-                r#"<tr><th scope="row">{}</th><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                r#"<tr><th scope="row"><a href="/{}/staff/cases/{}">{}</a></th><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+                lang.code(),
+                escape(&w.person),
                 escape(&w.application),
                 date(lang, w.received),
                 days,

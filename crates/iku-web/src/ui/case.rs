@@ -1,0 +1,377 @@
+//! The client page: a case's record as of today (personal fields, read on record through the
+//! scoped handle), and the decision on a waiting application, recorded as an event of the
+//! case (every rule of the register checked).
+
+use std::fmt::Write;
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use iku_domain::calendar::finnish_date;
+use iku_domain::codes::{Code, Lang, RejectionReason};
+use iku_domain::ids::PersonId;
+use iku_domain::state::PersonState;
+use iku_storage::Personals;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::staff::{Poster, Reader, date};
+use super::{Audience, escape, lang, not_found, page, t};
+use crate::error::ApiError;
+use crate::session::Principal;
+use crate::state::{Shared, now};
+
+fn row(out: &mut String, label: &str, value: &str) {
+    let _ = write!(
+        out,
+        r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+        escape(label),
+        escape(value)
+    );
+}
+
+fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -> String {
+    let today = finnish_date(now());
+    let unknown = t(lang, "case.unknown");
+    let mut b = format!(
+        "<h1>{} {}</h1>",
+        escape(&t(lang, "case.title")),
+        escape(p.id.as_str())
+    );
+    if let Some(problem) = problem {
+        let _ = write!(
+            b,
+            r#"<div class="error-summary" role="alert"><h2>{}</h2><p>{}</p></div>"#,
+            escape(&t(lang, "case.refused")),
+            escape(problem)
+        );
+    }
+    let d = &p.details;
+    let _ = write!(
+        b,
+        r#"<h2>{}</h2><table><tbody>"#,
+        escape(&t(lang, "case.details"))
+    );
+    for (name, value) in d.personal.iter() {
+        row(
+            &mut b,
+            &t(lang, &format!("case.field.{name}")),
+            value.expose(),
+        );
+    }
+    let birth = d
+        .birth_date
+        .map(|x| date(lang, x))
+        .or(d.birth_year.map(|y| y.to_string()))
+        .unwrap_or_else(|| unknown.clone());
+    row(&mut b, &t(lang, "case.birth"), &birth);
+    row(
+        &mut b,
+        &t(lang, "case.gender"),
+        d.gender.map_or(&unknown[..], |g| g.label(lang)),
+    );
+    row(
+        &mut b,
+        &t(lang, "case.nationality"),
+        d.nationality.map_or(&unknown[..], |n| n.label(lang)),
+    );
+    row(
+        &mut b,
+        &t(lang, "case.residence"),
+        d.residence_status.map_or(&unknown[..], |r| r.label(lang)),
+    );
+    row(
+        &mut b,
+        &t(lang, "case.provider"),
+        d.service_provider().label(lang),
+    );
+    b.push_str("</tbody></table>");
+
+    let _ = write!(
+        b,
+        r#"<h2>{}</h2><table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        escape(&t(lang, "case.applications")),
+        escape(&t(lang, "staff.inbox.reference")),
+        escape(&t(lang, "case.received")),
+        escape(&t(lang, "case.referrer")),
+        escape(&t(lang, "case.decision")),
+    );
+    for a in &p.applications {
+        let decision = match a.decided {
+            Some((day, decision)) => format!(
+                "{}, {}",
+                t(lang, &format!("outcome.{}", decision.outcome())),
+                date(lang, day)
+            ),
+            None => t(lang, "case.pending"),
+        };
+        let _ = write!(
+            b,
+            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            escape(a.id.as_str()),
+            date(lang, a.received),
+            escape(a.referrer.label(lang)),
+            escape(&decision)
+        );
+    }
+    b.push_str("</tbody></table>");
+    let waiting: Vec<_> = p
+        .applications
+        .iter()
+        .filter(|a| a.decided.is_none())
+        .collect();
+    if !waiting.is_empty() {
+        let _ = write!(
+            b,
+            r#"<h2>{}</h2><form method="post" action="/{}/staff/cases/{}/decision"><input type="hidden" name="csrf" value="{}"><label for="application">{}</label><select id="application" name="application">"#,
+            escape(&t(lang, "case.decide")),
+            lang.code(),
+            escape(p.id.as_str()),
+            escape(csrf),
+            escape(&t(lang, "staff.inbox.reference")),
+        );
+        for a in &waiting {
+            let _ = write!(
+                b,
+                r#"<option value="{0}">{0}</option>"#,
+                escape(a.id.as_str())
+            );
+        }
+        let _ = write!(
+            b,
+            r#"</select><fieldset><legend>{}</legend>"#,
+            escape(&t(lang, "case.outcome"))
+        );
+        for outcome in ["admitted", "rejected", "withdrawn"] {
+            let _ = write!(
+                b,
+                r#"<div class="checkbox"><input type="radio" id="outcome-{outcome}" name="outcome" value="{outcome}"><label for="outcome-{outcome}">{}</label></div>"#,
+                escape(&t(lang, &format!("outcome.{outcome}")))
+            );
+        }
+        let _ = write!(
+            b,
+            r#"</fieldset><label for="reason">{}</label><select id="reason" name="reason"><option value="">–</option>"#,
+            escape(&t(lang, "case.reason"))
+        );
+        for reason in Code::<RejectionReason>::all() {
+            let _ = write!(
+                b,
+                r#"<option value="{}">{}</option>"#,
+                reason.code(),
+                escape(reason.label(lang))
+            );
+        }
+        let _ = write!(
+            b,
+            r#"</select><label for="date">{}</label><p class="hint" id="date-hint">{}</p><input type="text" id="date" name="date" value="{}" aria-describedby="date-hint"><button type="submit">{}</button></form>"#,
+            escape(&t(lang, "case.date")),
+            escape(&t(lang, "case.date.hint")),
+            iku_domain::calendar::format_date(today),
+            escape(&t(lang, "case.save")),
+        );
+    }
+
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.client_periods")));
+    if p.client_periods.is_empty() {
+        let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
+    }
+    for c in &p.client_periods {
+        let ended = c
+            .terminated
+            .map(|(day, reason)| {
+                format!(
+                    " – {} {} ({})",
+                    t(lang, "case.terminated"),
+                    date(lang, day),
+                    reason.label(lang)
+                )
+            })
+            .unwrap_or_default();
+        let _ = write!(
+            b,
+            "<p>{} {}{}</p>",
+            escape(&t(lang, "case.admitted")),
+            date(lang, c.admitted),
+            escape(&ended)
+        );
+    }
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.assessment")));
+    match &p.assessment {
+        None => {
+            let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
+        }
+        Some((day, assessment)) => {
+            let _ = write!(
+                b,
+                r#"<table><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+                date(lang, *day),
+                escape(&t(lang, "case.form")),
+                escape(&t(lang, "case.place")),
+                escape(&t(lang, "case.primary")),
+            );
+            for f in assessment.forms() {
+                let _ = write!(
+                    b,
+                    r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"#,
+                    escape(f.form.label(lang)),
+                    escape(f.place.label(lang)),
+                    if f.primary { "✓" } else { "" }
+                );
+            }
+            b.push_str("</tbody></table>");
+        }
+    }
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.reflection")));
+    if p.reflection_periods.is_empty() {
+        let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
+    }
+    for r in &p.reflection_periods {
+        let left = (r.last_day() - today).whole_days().max(0);
+        let _ = write!(
+            b,
+            "<p>{} – {} ({}: {}); {} {}</p>",
+            date(lang, r.granted),
+            date(lang, r.last_day()),
+            escape(&t(lang, "case.granted_by")),
+            escape(r.granted_by.label(lang)),
+            if r.interrupted.is_some() { 0 } else { left },
+            escape(&t(lang, "case.days_left")),
+        );
+    }
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.children")));
+    if p.children.is_empty() {
+        let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
+    }
+    for c in &p.children {
+        let _ = write!(
+            b,
+            "<p>{} ({})</p>",
+            escape(c.id.as_str()),
+            date(lang, c.admitted)
+        );
+    }
+    b
+}
+
+/// The record of `person`, read on record; None if the register has no such person.
+async fn read(
+    state: &Shared,
+    principal: Principal,
+    person: PersonId,
+) -> Result<(Principal, Option<PersonState>), ApiError> {
+    state
+        .with_store(move |store, state| {
+            let scope = principal.cases(store, state)?;
+            let access = scope.open(&person)?;
+            let register = store
+                .load(Personals::Open(&state.config.keys))
+                .map_err(|e| state.storage(e))?;
+            let found = register
+                .view(None)
+                .state_as_of(finnish_date(now()))
+                .persons
+                .remove(&person);
+            if found.is_some() {
+                access.record_read(store, state)?;
+            }
+            drop(scope);
+            Ok((principal, found))
+        })
+        .await
+}
+
+async fn show(
+    state: &Shared,
+    lang: Lang,
+    principal: Principal,
+    person: PersonId,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> Response {
+    match read(state, principal, person).await {
+        Ok((principal, Some(p))) => {
+            let body = record_html(lang, &p, &principal.csrf_token, problem);
+            page(
+                lang,
+                status,
+                &t(lang, "case.title"),
+                &format!("/staff/cases/{}", p.id.as_str()),
+                Audience::Staff,
+                &body,
+            )
+        }
+        Ok((_, None)) => not_found(),
+        Err(e) => super::staff::away(lang, &e),
+    }
+}
+
+pub async fn case(
+    State(state): State<Shared>,
+    Path((code, person)): Path<(String, String)>,
+    reader: Reader,
+) -> Response {
+    let (Some(lang), Ok(person)) = (lang(&code), PersonId::parse(&person)) else {
+        return not_found();
+    };
+    show(
+        &state,
+        lang,
+        reader.principal(),
+        person,
+        StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    date: String,
+}
+
+/// Records the decision on an application of the case, then shows the case again.
+pub async fn decide(
+    State(state): State<Shared>,
+    Path((code, person)): Path<(String, String)>,
+    poster: Poster,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let (Some(lang), Ok(person)) = (lang(&code), PersonId::parse(&person)) else {
+        return not_found();
+    };
+    let principal = match poster.check(&form.csrf) {
+        Ok(p) => p,
+        Err(e) => return super::staff::away(lang, &e),
+    };
+    let mut event: Map<String, Value> = Map::new();
+    event.insert("event".into(), json!("application_decided"));
+    event.insert("date".into(), json!(form.date.trim()));
+    event.insert("application".into(), json!(form.application));
+    event.insert("outcome".into(), json!(form.outcome));
+    if form.outcome == "rejected" {
+        event.insert("reason".into(), json!(form.reason));
+    }
+    let shown = principal.clone();
+    let target = person.clone();
+    let recorded = crate::writes::record_case_event(&state, principal, person.clone(), event).await;
+    match recorded {
+        Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), target.as_str()))
+            .into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
+            show(&state, lang, shown, person, e.status, Some(&why)).await
+        }
+        Err(e) => super::staff::away(lang, &e),
+    }
+}
