@@ -172,6 +172,7 @@ fn routes(state: state::Shared) -> Router {
         )
         .route("/{lang}/staff/enrol", post(ui::staff::enrol))
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
+        .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route(
             "/{lang}/staff/cases/{person}/decision",
             post(ui::case::decide),

@@ -1960,3 +1960,78 @@ async fn the_client_page_shows_the_record_and_records_a_decision() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_deadlines_page_lists_what_is_due_in_scope() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let iso = |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
+    // A child's application, waiting 40 days.
+    let created = app
+        .call(
+            Method::POST,
+            "/api/applications",
+            Some(&helsinki),
+            Some(
+                json!({"date": iso(today - time::Duration::days(40)), "referrer": "child_welfare",
+                        "consent": true, "details": {"birth_year": today.year() - 12}}),
+            ),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let child = created.body["person"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // p1's reflection period, granted 20 days ago for 30 days.
+    let granted = app
+        .call(
+            Method::POST,
+            "/api/cases/p1/events",
+            Some(&helsinki),
+            Some(json!({"event": "reflection_period_granted", "date": iso(today - time::Duration::days(20)),
+                        "days": 30, "granted_by": "assistance_system"})),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let (status, _, _, html) = app
+        .page(
+            Method::GET,
+            "/en/staff/deadlines",
+            Some(&helsinki.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let section = |title: &str| {
+        html.split(title)
+            .nth(1)
+            .and_then(|rest| rest.split("<h2>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        section("Reflection periods ending within 14 days").contains("/en/staff/cases/p1"),
+        "{html}"
+    );
+    assert!(
+        section("Applications waiting over 30 days").contains(&child),
+        "{html}"
+    );
+    assert!(section("Children&#39;s matters").contains(&child), "{html}");
+    // Another office's caseworker sees none of it.
+    let tampere = app.login("cw.tampere").await;
+    let (_, _, _, theirs) = app
+        .page(
+            Method::GET,
+            "/en/staff/deadlines",
+            Some(&tampere.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        !theirs.contains(&child) && !theirs.contains("/en/staff/cases/p1"),
+        "{theirs}"
+    );
+}

@@ -16,8 +16,8 @@ use iku_storage::Personals;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::staff::{Poster, Reader, date};
-use super::{Audience, escape, lang, not_found, page, t};
+use super::staff::{Poster, Reader, date, staff_page};
+use super::{escape, lang, not_found, t};
 use crate::error::ApiError;
 use crate::session::Principal;
 use crate::state::{Shared, now};
@@ -293,12 +293,13 @@ async fn show(
     match read(state, principal, person).await {
         Ok((principal, Some(p))) => {
             let body = record_html(lang, &p, &principal.csrf_token, problem);
-            page(
+            let rest = format!("/staff/cases/{}", p.id.as_str());
+            staff_page(
                 lang,
                 status,
                 &t(lang, "case.title"),
-                &format!("/staff/cases/{}", p.id.as_str()),
-                Audience::Staff,
+                &rest,
+                Some(&principal),
                 &body,
             )
         }

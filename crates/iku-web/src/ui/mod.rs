@@ -3,6 +3,7 @@
 //! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
 
 pub mod case;
+pub mod deadlines;
 pub mod referral;
 pub mod staff;
 

@@ -33,8 +33,9 @@ pub fn date(lang: Lang, d: time::Date) -> String {
     )
 }
 
-/// The staff's page for `rest` in `lang`, with who is signed in and the logout button.
-fn staff_page(
+/// The staff's page for `rest` in `lang`, with the staff's links, who is signed in and the
+/// logout button.
+pub(crate) fn staff_page(
     lang: Lang,
     status: StatusCode,
     title: &str,
@@ -44,6 +45,14 @@ fn staff_page(
 ) -> Response {
     let mut top = String::new();
     if let Some(p) = who {
+        let _ = write!(
+            top,
+            r#"<nav class="staff" aria-label="{}"><ul><li><a href="/{code}/staff/">{}</a></li><li><a href="/{code}/staff/deadlines">{}</a></li></ul></nav>"#,
+            escape(&t(lang, "site.title")),
+            escape(&t(lang, "nav.inbox")),
+            escape(&t(lang, "nav.deadlines")),
+            code = lang.code(),
+        );
         let _ = write!(
             top,
             r#"<p class="who">{} <strong>{}</strong> ({})</p><form method="post" action="/{}/staff/logout"><input type="hidden" name="csrf" value="{}"><button type="submit" class="secondary">{}</button></form>"#,
