@@ -28,12 +28,7 @@ pub async fn cases(
     state
         .with_store(move |store, state| {
             let scope = principal.cases(store, state)?;
-            let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
-            let today = finnish_date(now());
-            let register_state = register.view(None).state_as_of(today);
-            let mut persons: Vec<&PersonId> = register_state.persons.keys().collect();
-            persons.sort();
-            let listed = scope.list(store, state, persons.into_iter())?;
+            let (register_state, listed) = scope.today(store, state)?;
             let cases: Vec<Value> = listed
                 .iter()
                 .map(|p| {

@@ -161,6 +161,24 @@ impl<'a> CaseScope<'a> {
         Ok(listed)
     }
 
+    /// The register's state today and the cases in scope among its persons (listing them is
+    /// on record).
+    pub fn today(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+    ) -> Result<(iku_domain::state::RegisterState, Vec<PersonId>), ApiError> {
+        let register = store
+            .load(iku_storage::Personals::Leave)
+            .map_err(|e| state.storage(e))?;
+        let today = iku_domain::calendar::finnish_date(crate::state::now());
+        let register_state = register.view(None).state_as_of(today);
+        let mut persons: Vec<&PersonId> = register_state.persons.keys().collect();
+        persons.sort();
+        let listed = self.list(store, state, persons.into_iter())?;
+        Ok((register_state, listed))
+    }
+
     /// Opens a case in scope.
     pub fn open(&self, person: &PersonId) -> Result<CaseAccess<'a>, ApiError> {
         if !self.covers(person) {

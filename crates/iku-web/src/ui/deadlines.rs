@@ -6,10 +6,9 @@ use std::fmt::Write;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use iku_domain::calendar::{age_on, finnish_date};
-use iku_storage::Personals;
+use iku_domain::calendar::finnish_date;
 
-use super::staff::{Reader, away, date, staff_page};
+use super::staff::{Reader, away, date, is_childs_matter, staff_page};
 use super::{escape, lang, not_found, t};
 use crate::state::{Shared, now};
 
@@ -33,11 +32,7 @@ pub async fn deadlines(
     let found = state
         .with_store(move |store, state| {
             let scope = principal.cases(store, state)?;
-            let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
-            let register_state = register.view(None).state_as_of(today);
-            let mut persons: Vec<_> = register_state.persons.keys().collect();
-            persons.sort();
-            let listed = scope.list(store, state, persons.into_iter())?;
+            let (register_state, listed) = scope.today(store, state)?;
             let (mut reflection, mut waiting, mut children) = (Vec::new(), Vec::new(), Vec::new());
             for person in &listed {
                 let Some(p) = register_state.persons.get(person) else {
@@ -58,8 +53,7 @@ pub async fn deadlines(
                         });
                     }
                 }
-                let minor = p.details.birth().is_some_and(|b| age_on(b, today) < 18)
-                    || p.children.iter().any(|c| c.left.is_none());
+                let minor = is_childs_matter(p, today);
                 for a in p.applications.iter().filter(|a| a.decided.is_none()) {
                     let days = (today - a.received).whole_days();
                     let line = Due {

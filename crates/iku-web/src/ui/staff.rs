@@ -13,7 +13,6 @@ use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::calendar::{age_on, finnish_date};
 use iku_domain::codes::{Code, Lang, Referrer};
-use iku_storage::Personals;
 use serde::Deserialize;
 
 use super::{Audience, escape, lang, not_found, page, t};
@@ -431,6 +430,13 @@ struct Waiting {
     urgent: bool,
 }
 
+/// A matter concerning a child (handled urgently): the person is under 18, or has a child
+/// with them.
+pub(crate) fn is_childs_matter(p: &iku_domain::state::PersonState, today: time::Date) -> bool {
+    p.details.birth().is_some_and(|b| age_on(b, today) < 18)
+        || p.children.iter().any(|c| c.left.is_none())
+}
+
 /// The inbox: applications in the user's scope waiting for a decision, oldest first, with
 /// days waiting; children's matters flagged urgent; filtered by office and referrer.
 pub async fn inbox(
@@ -448,18 +454,13 @@ pub async fn inbox(
     let listed = state
         .with_store(move |store, state| {
             let scope = p.cases(store, state)?;
-            let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
-            let register_state = register.view(None).state_as_of(today);
-            let mut persons: Vec<_> = register_state.persons.keys().collect();
-            persons.sort();
-            let listed = scope.list(store, state, persons.into_iter())?;
+            let (register_state, listed) = scope.today(store, state)?;
             let mut waiting = Vec::new();
             for person in &listed {
                 let Some(s) = register_state.persons.get(person) else {
                     continue;
                 };
-                let minor = s.details.birth().is_some_and(|b| age_on(b, today) < 18)
-                    || s.children.iter().any(|c| c.left.is_none());
+                let minor = is_childs_matter(s, today);
                 for a in s.applications.iter().filter(|a| a.decided.is_none()) {
                     waiting.push(Waiting {
                         person: person.as_str().to_owned(),
