@@ -447,14 +447,20 @@ fn serve(
         .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
     runtime
         .block_on(iku_web::serve(server, listen, metrics_listen, |bound| {
-            println!(
+            // Whoever started the server may have stopped reading its output: that must not
+            // stop the server (println! would panic on a closed pipe).
+            let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
                 "listening on http://{} (metrics on http://{}/metrics)",
                 bound.app, bound.metrics
             );
-            println!(
+            let _ = writeln!(
+                out,
                 "the staff's pages: http://{}/fi/staff/ (sv, en likewise); the public referral form: http://{}/fi/referral",
                 bound.app, bound.app
             );
+            let _ = out.flush();
         }))
         .map_err(|e| CliError::Config(e.to_string()))
 }
