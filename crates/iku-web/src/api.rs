@@ -236,20 +236,17 @@ pub async fn review(
         .with_store(move |store, state| {
             let statistics = principal.statistics()?;
             let what = format!("{kind} {year}");
-            let facts = store.load_facts().map_err(|e| state.storage(e))?;
-            let release = iku_stats::Release {
-                period,
-                as_recorded_at: None,
-            };
-            let review = if internal {
+            let mode = if internal {
                 statistics.internal(store, state, &what)?;
-                iku_stats::compute_from_facts(&facts, period, None).map_err(|e| state.storage(e))?
+                crate::reviews::Mode::Internal
             } else {
                 statistics.published(store, state, &what)?;
-                iku_stats::disclosure::protect_facts(&facts, &[], release, iku_stats::THRESHOLD)
-                    .map_err(|e| state.storage(e))?
-                    .review
+                crate::reviews::Mode::Published {
+                    threshold: iku_stats::THRESHOLD,
+                }
             };
+            let (review, _) = crate::reviews::review_of(store, period, None, mode)
+                .map_err(|e| state.storage(e))?;
             serde_json::to_value(&review)
                 .map(Json)
                 .map_err(|e| state.storage(e))

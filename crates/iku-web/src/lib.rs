@@ -11,6 +11,7 @@ pub mod log;
 mod login;
 mod oidc;
 mod ratelimit;
+pub mod reviews;
 mod scope;
 mod session;
 mod state;
@@ -173,6 +174,19 @@ fn routes(state: state::Shared) -> Router {
         .route("/{lang}/staff/enrol", post(ui::staff::enrol))
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
+        .route("/{lang}/staff/statistics", get(ui::statistics::page))
+        .route(
+            "/{lang}/staff/statistics/review",
+            get(ui::statistics::review),
+        )
+        .route(
+            "/{lang}/staff/statistics/publish",
+            post(ui::statistics::publish),
+        )
+        .route(
+            "/{lang}/staff/statistics/publications/{id}/{part}",
+            get(ui::statistics::publication),
+        )
         .route(
             "/{lang}/staff/cases/{person}/decision",
             post(ui::case::decide),

@@ -300,6 +300,84 @@ impl Statistics<'_> {
         )
     }
 
+    /// Publishes (freezes) the review of `period` in published mode, with its disclosure
+    /// report (statisticians). False, and nothing stored, if its audit failed.
+    pub fn publish(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        period: iku_stats::Period,
+    ) -> Result<bool, ApiError> {
+        if self.principal.role != Role::Statistician {
+            return Err(ApiError::FORBIDDEN);
+        }
+        let at = crate::state::now();
+        let mode = crate::reviews::Mode::Published {
+            threshold: iku_stats::THRESHOLD,
+        };
+        let (review, report) = crate::reviews::review_of(store, period, Some(at), mode)
+            .map_err(|e| state.storage(e))?;
+        if report.as_ref().is_some_and(|r| !r.audit_passed) {
+            return Ok(false);
+        }
+        let publication = store
+            .publish(
+                iku_storage::NewPublication {
+                    report: review.report.to_owned(),
+                    year: period.year,
+                    as_recorded_at: at,
+                    disclosure: review.disclosure.mode.to_owned(),
+                    document: review.to_json(),
+                    disclosure_report: report.map(|r| r.to_json()),
+                },
+                at,
+            )
+            .map_err(|e| state.storage(e))?;
+        state.audit(
+            store,
+            self.principal.username.as_str(),
+            "publish",
+            &format!(
+                "{} {} version {}",
+                publication.report, publication.year, publication.version
+            ),
+            "",
+        )?;
+        Ok(true)
+    }
+
+    /// A frozen publication's review, or (statisticians, on record) its disclosure report.
+    pub fn frozen(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        id: i64,
+        report: bool,
+    ) -> Result<Option<String>, ApiError> {
+        if report && self.principal.role != Role::Statistician {
+            return Err(ApiError::FORBIDDEN);
+        }
+        let found = store
+            .publications()
+            .map_err(|e| state.storage(e))?
+            .into_iter()
+            .find(|p| p.id == id);
+        let Some(publication) = found else {
+            return Ok(None);
+        };
+        if report {
+            state.audit(
+                store,
+                self.principal.username.as_str(),
+                "publication.disclosure_report",
+                &format!("publication {id}"),
+                "",
+            )?;
+            return Ok(publication.disclosure_report);
+        }
+        Ok(Some(publication.document))
+    }
+
     pub fn published(
         &self,
         store: &mut dyn Store,

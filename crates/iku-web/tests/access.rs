@@ -2035,3 +2035,148 @@ async fn the_deadlines_page_lists_what_is_due_in_scope() {
         "{theirs}"
     );
 }
+
+#[tokio::test]
+async fn the_statistics_pages_show_download_and_publish_reviews_by_role() {
+    let app = TestApp::new();
+    let statistician = app.login("statistician").await;
+    let (status, _, _, html) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics",
+            Some(&statistician.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"value="internal""#) && html.contains("/en/staff/statistics/publish"));
+    assert!(!html.contains('⟦'));
+    // Viewed as HTML, downloaded as CSV; the internal one on record.
+    let (status, _, _, review) = app
+        .page(
+            Method::GET,
+            "/sv/staff/statistics/review?kind=annual&year=2026&disclosure=published&format=html",
+            Some(&statistician.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(review.starts_with(r#"<!DOCTYPE html><html lang="sv">"#));
+    let csv = app
+        .router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/fi/staff/statistics/review?kind=semiannual&year=2026&disclosure=internal&format=csv")
+                .header(header::COOKIE, format!("iku_session={}", statistician.cookie))
+                .body(Body::empty())
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(csv.status(), StatusCode::OK);
+    let disposition = csv.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        disposition.contains("semiannual-2026-fi.csv"),
+        "{disposition}"
+    );
+    assert!(
+        app.audit_actions()
+            .iter()
+            .any(|(actor, action, _, _)| actor == "statistician" && action == "report.internal")
+    );
+    // Published: frozen with its disclosure report, listed, downloaded unchanged.
+    let token = hidden(&html, "csrf");
+    let (status, location, _, _) = app
+        .page(
+            Method::POST,
+            "/en/staff/statistics/publish",
+            Some(&statistician.cookie),
+            Some(&[("csrf", &token), ("kind", "annual"), ("year", "2026")]),
+        )
+        .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/en/staff/statistics"))
+    );
+    let stored = app.store().publications().unwrap_or_default();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].disclosure_report.is_some() && stored[0].disclosure == "published");
+    let (_, _, _, html) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics",
+            Some(&statistician.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        html.contains("/en/staff/statistics/publications/1/report"),
+        "{html}"
+    );
+    let (status, _, _, document) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics/publications/1/document",
+            Some(&statistician.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, document.as_str()),
+        (StatusCode::OK, stored[0].document.as_str())
+    );
+    // Without the form's token, nothing is published.
+    let (status, _, _, _) = app
+        .page(
+            Method::POST,
+            "/en/staff/statistics/publish",
+            Some(&statistician.cookie),
+            Some(&[("csrf", "forged"), ("kind", "annual"), ("year", "2026")]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(app.store().publications().unwrap_or_default().len(), 1);
+    let director = app.login("director").await;
+    let (_, _, _, theirs) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics",
+            Some(&director.cookie),
+            None,
+        )
+        .await;
+    assert!(!theirs.contains(r#"value="internal""#) && !theirs.contains("/publications/1/report"));
+    for path in [
+        "/en/staff/statistics/publications/1/report",
+        "/en/staff/statistics/review?kind=annual&year=2026&disclosure=internal&format=json",
+    ] {
+        let (status, _, _, _) = app
+            .page(Method::GET, path, Some(&director.cookie), None)
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let (status, _, _, _) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics/publications/1/report",
+            Some(&statistician.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Caseworkers have no statistics pages.
+    let caseworker = app.login("cw.helsinki").await;
+    let (status, _, _, _) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics",
+            Some(&caseworker.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

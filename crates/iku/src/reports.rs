@@ -226,10 +226,8 @@ fn period_of(kind: ReportKind, year: i32) -> iku_stats::Period {
     }
 }
 
-/// Computes a review from the register's stored facts (the statistics' own read path: no
-/// personal field, so no key is loaded). In published mode, the review is disclosure-controlled
-/// together with the releases it must be consistent with (the annual review with the
-/// semiannual review of its year, if that was published), and comes with its disclosure
+/// Computes a review as the system gives it out (`iku_web::reviews`): from the register's
+/// stored facts, no personal field, so no key is loaded; in published mode with the disclosure
 /// report.
 pub(crate) fn review_of(
     store: &mut dyn iku_storage::Store,
@@ -239,59 +237,18 @@ pub(crate) fn review_of(
     disclosure: DisclosureMode,
     threshold: u64,
 ) -> Result<(iku_stats::Review, Option<DisclosureReport>), CliError> {
-    let facts = store.load_facts()?;
-    let release = iku_stats::Release {
-        period: period_of(kind, year),
-        as_recorded_at,
+    let mode = match disclosure {
+        DisclosureMode::Internal => iku_web::reviews::Mode::Internal,
+        DisclosureMode::Published => iku_web::reviews::Mode::Published { threshold },
     };
-    let (mut review, report) = match disclosure {
-        DisclosureMode::Internal => (
-            iku_stats::compute_from_facts(&facts, release.period, as_recorded_at)?,
-            None,
-        ),
-        DisclosureMode::Published => {
-            let earlier = earlier_releases(store, kind, year)?;
-            let earlier: Vec<(iku_stats::Release, &str)> = earlier
-                .iter()
-                .map(|(r, document)| (*r, document.as_str()))
-                .collect();
-            let protected =
-                iku_stats::disclosure::protect_facts(&facts, &earlier, release, threshold)?;
-            (protected.review, Some(protected.report))
+    iku_web::reviews::review_of(store, period_of(kind, year), as_recorded_at, mode).map_err(|e| {
+        match e {
+            iku_web::reviews::ReviewError::Store(e) => CliError::Store(e),
+            iku_web::reviews::ReviewError::Facts(e) => CliError::Review(e),
+            iku_web::reviews::ReviewError::Disclosure(e) => CliError::Disclosure(e),
+            iku_web::reviews::ReviewError::Aggregates(e) => CliError::Config(e),
         }
-    };
-    drop(facts);
-    if let Some(document) = store.series_aggregates()? {
-        // Checked when loaded; a document that no longer parses is reported, not skipped.
-        iku_stats::series::SeriesAggregates::parse(&document)
-            .map_err(|e| CliError::Config(format!("stored series aggregates: {e}")))?
-            .apply(&mut review);
-    }
-    Ok((review, report))
-}
-
-/// The releases an attacker holds beside this one: for an annual review, the latest
-/// semiannual review of the same year published in published mode (as it was frozen).
-fn earlier_releases(
-    store: &mut dyn iku_storage::Store,
-    kind: ReportKind,
-    year: i32,
-) -> Result<Vec<(iku_stats::Release, String)>, CliError> {
-    if let ReportKind::Semiannual = kind {
-        return Ok(Vec::new());
-    }
-    Ok(store
-        .publications()?
-        .into_iter()
-        .rfind(|p| p.report == "semiannual" && p.year == year && p.disclosure == "published")
-        .map(|p| {
-            let release = iku_stats::Release {
-                period: iku_stats::Period::semiannual(year),
-                as_recorded_at: Some(p.as_recorded_at),
-            };
-            vec![(release, p.document)]
-        })
-        .unwrap_or_default())
+    })
 }
 
 /// The cells that changed since the latest publication of a review, with the same disclosure

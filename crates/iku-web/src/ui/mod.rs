@@ -6,6 +6,7 @@ pub mod case;
 pub mod deadlines;
 pub mod referral;
 pub mod staff;
+pub mod statistics;
 
 use std::collections::HashMap;
 use std::fmt::Write;

@@ -1,0 +1,334 @@
+//! The statistics pages: a review viewed or downloaded (HTML, CSV, XLSX, JSON; fi/sv/en) in
+//! published or, for statisticians, internal mode; reviews published (statisticians) with
+//! their disclosure reports; the published ones listed and downloaded unchanged.
+
+use std::fmt::Write;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use iku_domain::access::Role;
+use iku_stats::Period;
+use serde::Deserialize;
+
+use super::staff::{Poster, Reader, away, date, staff_page};
+use super::{escape, lang, not_found, t};
+use crate::error::ApiError;
+use crate::reviews::{Mode, review_of};
+use crate::state::{Shared, now};
+
+fn period(kind: &str, year: &str) -> Option<Period> {
+    let year: i32 = year
+        .trim()
+        .parse()
+        .ok()
+        .filter(|y| (1990..=2100).contains(y))?;
+    match kind {
+        "annual" => Some(Period::annual(year)),
+        "semiannual" => Some(Period::semiannual(year)),
+        _ => None,
+    }
+}
+
+pub async fn page(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    reader: Reader,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = reader.principal();
+    if principal.statistics().is_err() {
+        return away(lang, &ApiError::FORBIDDEN);
+    }
+    let listed = state
+        .with_store(|store, state| store.publications().map_err(|e| state.storage(e)))
+        .await;
+    let publications = match listed {
+        Ok(p) => p,
+        Err(e) => return away(lang, &e),
+    };
+    let statistician = principal.role == Role::Statistician;
+    let this_year = iku_domain::calendar::finnish_date(now()).year();
+    let mut b = format!("<h1>{}</h1>", escape(&t(lang, "stats.title")));
+    let kinds = |b: &mut String| {
+        for kind in ["annual", "semiannual"] {
+            let _ = write!(
+                b,
+                r#"<option value="{kind}">{}</option>"#,
+                escape(&t(lang, &format!("stats.{kind}")))
+            );
+        }
+    };
+    let _ = write!(
+        b,
+        r#"<h2>{}</h2><form method="get" action="/{code}/staff/statistics/review"><label for="kind">{}</label><select id="kind" name="kind">"#,
+        escape(&t(lang, "stats.view")),
+        escape(&t(lang, "stats.kind")),
+        code = lang.code(),
+    );
+    kinds(&mut b);
+    let _ = write!(
+        b,
+        r#"</select><label for="year">{}</label><input type="text" id="year" name="year" inputmode="numeric" value="{}"><label for="disclosure">{}</label><select id="disclosure" name="disclosure"><option value="published">{}</option>"#,
+        escape(&t(lang, "stats.year")),
+        this_year - 1,
+        escape(&t(lang, "stats.disclosure")),
+        escape(&t(lang, "stats.published")),
+    );
+    if statistician {
+        let _ = write!(
+            b,
+            r#"<option value="internal">{}</option>"#,
+            escape(&t(lang, "stats.internal"))
+        );
+    }
+    let _ = write!(
+        b,
+        r#"</select><label for="format">{}</label><select id="format" name="format"><option value="html">HTML</option><option value="csv">CSV</option><option value="xlsx">XLSX</option><option value="json">JSON</option></select><button type="submit">{}</button></form>"#,
+        escape(&t(lang, "stats.format")),
+        escape(&t(lang, "stats.show")),
+    );
+    if statistician {
+        let _ = write!(
+            b,
+            r#"<h2>{}</h2><p class="hint">{}</p><form method="post" action="/{code}/staff/statistics/publish"><input type="hidden" name="csrf" value="{}"><label for="publish-kind">{}</label><select id="publish-kind" name="kind">"#,
+            escape(&t(lang, "stats.publish")),
+            escape(&t(lang, "stats.publish.hint")),
+            escape(&principal.csrf_token),
+            escape(&t(lang, "stats.kind")),
+            code = lang.code(),
+        );
+        kinds(&mut b);
+        let _ = write!(
+            b,
+            r#"</select><label for="publish-year">{}</label><input type="text" id="publish-year" name="year" inputmode="numeric" value="{}"><button type="submit">{}</button></form>"#,
+            escape(&t(lang, "stats.year")),
+            this_year - 1,
+            escape(&t(lang, "stats.publish.submit")),
+        );
+    }
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "stats.publications")));
+    if publications.is_empty() {
+        let _ = write!(b, "<p>{}</p>", escape(&t(lang, "stats.none")));
+    } else {
+        let _ = write!(
+            b,
+            r#"<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col"></th></tr></thead><tbody>"#,
+            escape(&t(lang, "stats.kind")),
+            escape(&t(lang, "stats.version")),
+            escape(&t(lang, "stats.recorded")),
+            escape(&t(lang, "stats.disclosure")),
+        );
+        for p in &publications {
+            let mut links = format!(
+                r#"<a href="/{}/staff/statistics/publications/{}/document">{}</a>"#,
+                lang.code(),
+                p.id,
+                escape(&t(lang, "stats.document"))
+            );
+            if statistician && p.disclosure_report.is_some() {
+                let _ = write!(
+                    links,
+                    r#" · <a href="/{}/staff/statistics/publications/{}/report">{}</a>"#,
+                    lang.code(),
+                    p.id,
+                    escape(&t(lang, "stats.report"))
+                );
+            }
+            let _ = write!(
+                b,
+                r#"<tr><th scope="row">{} {}</th><td>{}</td><td>{}</td><td>{}</td><td>{links}</td></tr>"#,
+                escape(&t(lang, &format!("stats.{}", p.report))),
+                p.year,
+                p.version,
+                date(lang, p.as_recorded_at.date()),
+                escape(&p.disclosure),
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "stats.title"),
+        "/staff/statistics",
+        Some(&principal),
+        &b,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    disclosure: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// A file to download, or a document to show.
+fn file(bytes: Vec<u8>, content_type: &'static str, name: Option<String>) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Some(name) = name
+        && let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // A review's HTML has its own styles inline, and nothing else.
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+pub async fn review(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    reader: Reader,
+    Query(q): Query<ReviewQuery>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let Some(period) = period(&q.kind, &q.year) else {
+        return away(lang, &ApiError::BAD_REQUEST);
+    };
+    let principal = reader.principal();
+    let internal = q.disclosure == "internal";
+    let what = format!("{} {}", q.kind, period.year);
+    let made = state
+        .with_store(move |store, state| {
+            let statistics = principal.statistics()?;
+            let mode = if internal {
+                statistics.internal(store, state, &what)?;
+                Mode::Internal
+            } else {
+                statistics.published(store, state, &what)?;
+                Mode::Published {
+                    threshold: iku_stats::THRESHOLD,
+                }
+            };
+            review_of(store, period, None, mode)
+                .map(|(review, _)| review)
+                .map_err(|e| state.storage(e))
+        })
+        .await;
+    let review = match made {
+        Ok(r) => r,
+        Err(e) => return away(lang, &e),
+    };
+    let name = format!("{}-{}-{}", q.kind, period.year, lang.code());
+    match q.format.as_str() {
+        "csv" => file(
+            iku_stats::csv::to_csv(&review, lang).into_bytes(),
+            "text/csv; charset=utf-8",
+            Some(format!("{name}.csv")),
+        ),
+        "json" => file(
+            review.to_json().into_bytes(),
+            "application/json",
+            Some(format!("{name}.json")),
+        ),
+        "xlsx" => match iku_stats::xlsx::to_xlsx(&review, lang) {
+            Ok(bytes) => file(
+                bytes,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                Some(format!("{name}.xlsx")),
+            ),
+            Err(_) => away(lang, &ApiError::INTERNAL),
+        },
+        _ => file(
+            iku_stats::html::to_html(&review, lang).into_bytes(),
+            "text/html; charset=utf-8",
+            None,
+        ),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PublishForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    year: String,
+}
+
+pub async fn publish(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    poster: Poster,
+    Form(form): Form<PublishForm>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = match poster.check(&form.csrf) {
+        Ok(p) => p,
+        Err(e) => return away(lang, &e),
+    };
+    let Some(period) = period(&form.kind, &form.year) else {
+        return away(lang, &ApiError::BAD_REQUEST);
+    };
+    let shown = principal.clone();
+    let published = state
+        .with_store(move |store, state| {
+            let statistics = principal.statistics()?;
+            statistics.publish(store, state, period)
+        })
+        .await;
+    match published {
+        Ok(true) => Redirect::to(&format!("/{}/staff/statistics", lang.code())).into_response(),
+        Ok(false) => staff_page(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &t(lang, "stats.title"),
+            "/staff/statistics",
+            Some(&shown),
+            &format!(
+                r#"<div class="error-summary" role="alert"><p>{}</p></div>"#,
+                escape(&t(lang, "stats.refused"))
+            ),
+        ),
+        Err(e) => away(lang, &e),
+    }
+}
+
+pub async fn publication(
+    State(state): State<Shared>,
+    Path((code, id, part)): Path<(String, i64, String)>,
+    reader: Reader,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = reader.principal();
+    let wanted = part.clone();
+    let found = state
+        .with_store(move |store, state| {
+            let statistics = principal.statistics()?;
+            statistics.frozen(store, state, id, wanted == "report")
+        })
+        .await;
+    match found {
+        Ok(Some(text)) => {
+            let name = format!("publication-{id}-{part}.json");
+            file(text.into_bytes(), "application/json", Some(name))
+        }
+        Ok(None) => not_found(),
+        Err(e) => away(lang, &e),
+    }
+}
