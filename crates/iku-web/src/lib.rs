@@ -175,6 +175,8 @@ fn routes(state: state::Shared) -> Router {
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route("/{lang}/staff/statistics", get(ui::statistics::page))
+        .route("/{lang}/staff/admin", get(ui::oversight::accounts))
+        .route("/{lang}/staff/audit", get(ui::oversight::audit))
         .route(
             "/{lang}/staff/statistics/review",
             get(ui::statistics::review),

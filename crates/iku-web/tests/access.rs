@@ -2180,3 +2180,60 @@ async fn the_statistics_pages_show_download_and_publish_reviews_by_role() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn admins_see_accounts_and_auditors_the_log_and_nobody_else_does() {
+    let app = TestApp::new();
+    let admin = app.login("admin").await;
+    let auditor = app.login("auditor").await;
+    let director = app.login("director").await;
+    let caseworker = app.login("cw.helsinki").await;
+    // A break-the-glass opening, for the director's view.
+    app.call(
+        Method::POST,
+        "/api/cases/p3/break-the-glass",
+        Some(&caseworker),
+        Some(json!({"reason": "the client called the advice line at night"})),
+    )
+    .await;
+    let (status, _, _, accounts) = app
+        .page(Method::GET, "/en/staff/admin", Some(&admin.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        accounts.contains("cw.tampere") && accounts.contains("newcomer") && !accounts.contains('⟦')
+    );
+    assert!(!accounts.contains("argon2"), "no password hash on the page");
+    let (status, _, _, log) = app
+        .page(Method::GET, "/fi/staff/audit", Some(&auditor.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        log.contains("login") && log.contains("case.break_the_glass"),
+        "{log}"
+    );
+    let (status, _, _, glass) = app
+        .page(Method::GET, "/sv/staff/audit", Some(&director.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        glass.contains("advice line") && !glass.contains(">login<"),
+        "{glass}"
+    );
+    for (who, path) in [
+        (&caseworker, "/en/staff/admin"),
+        (&caseworker, "/en/staff/audit"),
+        (&auditor, "/en/staff/admin"),
+        (&admin, "/en/staff/audit"),
+    ] {
+        let (status, _, _, _) = app.page(Method::GET, path, Some(&who.cookie), None).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // No personal value on either page.
+    for secret in SECRETS {
+        assert!(
+            !accounts.contains(secret) && !log.contains(secret),
+            "{secret}"
+        );
+    }
+}

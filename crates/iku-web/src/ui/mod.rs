@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod deadlines;
+pub mod oversight;
 pub mod referral;
 pub mod staff;
 pub mod statistics;

@@ -46,11 +46,13 @@ pub(crate) fn staff_page(
     if let Some(p) = who {
         let _ = write!(
             top,
-            r#"<nav class="staff" aria-label="{}"><ul><li><a href="/{code}/staff/">{}</a></li><li><a href="/{code}/staff/deadlines">{}</a></li><li><a href="/{code}/staff/statistics">{}</a></li></ul></nav>"#,
+            r#"<nav class="staff" aria-label="{}"><ul><li><a href="/{code}/staff/">{}</a></li><li><a href="/{code}/staff/deadlines">{}</a></li><li><a href="/{code}/staff/statistics">{}</a></li><li><a href="/{code}/staff/admin">{}</a></li><li><a href="/{code}/staff/audit">{}</a></li></ul></nav>"#,
             escape(&t(lang, "site.title")),
             escape(&t(lang, "nav.inbox")),
             escape(&t(lang, "nav.deadlines")),
             escape(&t(lang, "nav.statistics")),
+            escape(&t(lang, "nav.admin")),
+            escape(&t(lang, "nav.audit")),
             code = lang.code(),
         );
         let _ = write!(
