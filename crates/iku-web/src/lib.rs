@@ -193,6 +193,10 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/cases/{person}/decision",
             post(ui::case::decide),
         )
+        .route(
+            "/{lang}/staff/cases/{person}/record",
+            post(ui::case::record),
+        )
         .route("/{lang}/staff/logout", post(ui::staff::logout))
         .route(
             "/{lang}/staff/password",

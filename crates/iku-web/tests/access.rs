@@ -2237,3 +2237,148 @@ async fn admins_see_accounts_and_auditors_the_log_and_nobody_else_does() {
         );
     }
 }
+
+/// The day's work in pages: a public referral, admitted by a caseworker, assessed, given a
+/// reflection period; the statistician's review then counts the new client.
+#[tokio::test]
+async fn from_a_public_referral_to_the_review_through_the_pages() {
+    let app = TestApp::new();
+    let (_, location, _) = app
+        .post_form(
+            "/en/referral",
+            &[
+                ("who", "victim_self"),
+                ("name", "Ottilie Brennwald"),
+                ("phone", "040 7654321"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    let reference = location
+        .unwrap_or_default()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    // The director places the case in Helsinki; a Helsinki caseworker takes it from there.
+    let director = app.login("director").await;
+    let (_, _, _, inbox) = app
+        .page(Method::GET, "/en/staff/", Some(&director.cookie), None)
+        .await;
+    let person = inbox
+        .split("/en/staff/cases/")
+        .find(|rest| rest.contains(&reference))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(person.starts_with("p-"), "{inbox}");
+    let placed = app
+        .call(
+            Method::PUT,
+            &format!("/api/cases/{person}/assignment"),
+            Some(&director),
+            Some(json!({"office": "helsinki"})),
+        )
+        .await;
+    assert_eq!(placed.status, StatusCode::OK);
+    let helsinki = app.login("cw.helsinki").await;
+    let path = format!("/en/staff/cases/{person}");
+    let (_, _, _, html) = app
+        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .await;
+    let token = hidden(&html, "csrf");
+    let today = time::OffsetDateTime::now_utc().date();
+    let day = format!(
+        "{:04}-{:02}-{:02}",
+        today.year(),
+        u8::from(today.month()),
+        today.day()
+    );
+    let admit = [
+        ("csrf", token.as_str()),
+        ("application", reference.as_str()),
+        ("outcome", "admitted"),
+        ("date", day.as_str()),
+    ];
+    let (status, _, _, body) = app
+        .page(
+            Method::POST,
+            &format!("{path}/decision"),
+            Some(&helsinki.cookie),
+            Some(&admit),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    for fields in [
+        vec![
+            ("csrf", token.as_str()),
+            ("kind", "assessment"),
+            ("form", "forced_labour"),
+            ("place", "finland"),
+            ("date", day.as_str()),
+        ],
+        vec![
+            ("csrf", token.as_str()),
+            ("kind", "reflection"),
+            ("days", "60"),
+            ("granted_by", "assistance_system"),
+            ("date", day.as_str()),
+        ],
+    ] {
+        let (status, _, _, body) = app
+            .page(
+                Method::POST,
+                &format!("{path}/record"),
+                Some(&helsinki.cookie),
+                Some(&fields),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    }
+    let (_, _, _, html) = app
+        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .await;
+    // 60 days from today (the server's day is Finland's: a day ahead of UTC near midnight).
+    assert!(html.contains("Forced labour"), "{html}");
+    assert!(
+        html.contains("59 days left") || html.contains("58 days left"),
+        "{html}"
+    );
+    // A bad number of days is shown back, nothing stored.
+    let bad = [
+        ("csrf", token.as_str()),
+        ("kind", "reflection"),
+        ("days", "lots"),
+        ("granted_by", "police"),
+        ("date", day.as_str()),
+    ];
+    let (status, _, _, _) = app
+        .page(
+            Method::POST,
+            &format!("{path}/record"),
+            Some(&helsinki.cookie),
+            Some(&bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // The statistician's internal review of this year counts the new client.
+    let statistician = app.login("statistician").await;
+    let review = app
+        .call(
+            Method::GET,
+            &format!("/api/reviews/annual/{}?disclosure=internal", today.year()),
+            Some(&statistician),
+            None,
+        )
+        .await;
+    let table = review.body["tables"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == "new_clients_by_exploitation"))
+        .cloned()
+        .unwrap_or_default();
+    let forced_labour = table["cells"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["key"]["form"] == "forced_labour"))
+        .and_then(|c| c["value"].as_u64());
+    assert_eq!(forced_labour, Some(1), "{table}");
+}

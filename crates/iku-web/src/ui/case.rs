@@ -9,7 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::calendar::finnish_date;
-use iku_domain::codes::{Code, Lang, RejectionReason};
+use iku_domain::codes::{
+    Code, CodeList, ExploitationForm, Lang, Place, ReflectionGrantedBy, RejectionReason,
+};
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
 use iku_storage::Personals;
@@ -240,6 +242,7 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
             escape(&t(lang, "case.days_left")),
         );
     }
+    record_forms(&mut b, lang, p, csrf);
     let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.children")));
     if p.children.is_empty() {
         let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
@@ -253,6 +256,53 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
         );
     }
     b
+}
+
+/// `<option>`s of a code list.
+fn options<L: CodeList>(lang: Lang) -> String {
+    Code::<L>::all()
+        .map(|c| {
+            format!(
+                r#"<option value="{}">{}</option>"#,
+                c.code(),
+                escape(c.label(lang))
+            )
+        })
+        .collect()
+}
+
+/// The forms of an exploitation assessment (one form, primary) and a reflection period.
+fn record_forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str) {
+    let today = iku_domain::calendar::format_date(finnish_date(now()));
+    let action = format!(
+        "/{}/staff/cases/{}/record",
+        lang.code(),
+        escape(p.id.as_str())
+    );
+    let _ = write!(
+        b,
+        r#"<h3>{title}</h3><form method="post" action="{action}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="assessment"><label for="form">{form}</label><select id="form" name="form">{forms}</select><label for="place">{place}</label><select id="place" name="place">{places}</select><div class="checkbox"><input type="checkbox" id="minor_at_time" name="minor_at_time" value="yes"><label for="minor_at_time">{minor}</label></div><label for="assessment-date">{date}</label><input type="text" id="assessment-date" name="date" value="{today}"><button type="submit">{save}</button></form>"#,
+        title = escape(&t(lang, "case.assess")),
+        csrf = escape(csrf),
+        form = escape(&t(lang, "case.form")),
+        forms = options::<ExploitationForm>(lang),
+        place = escape(&t(lang, "case.place")),
+        places = options::<Place>(lang),
+        minor = escape(&t(lang, "case.minor_at_time")),
+        date = escape(&t(lang, "case.date")),
+        save = escape(&t(lang, "case.record")),
+    );
+    let _ = write!(
+        b,
+        r#"<h3>{title}</h3><form method="post" action="{action}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="reflection"><label for="days">{days}</label><input type="text" id="days" name="days" inputmode="numeric" value="30"><label for="granted_by">{by}</label><select id="granted_by" name="granted_by">{who}</select><label for="reflection-date">{date}</label><input type="text" id="reflection-date" name="date" value="{today}"><button type="submit">{save}</button></form>"#,
+        title = escape(&t(lang, "case.grant")),
+        csrf = escape(csrf),
+        days = escape(&t(lang, "case.days")),
+        by = escape(&t(lang, "case.granted_by")),
+        who = options::<ReflectionGrantedBy>(lang),
+        date = escape(&t(lang, "case.date")),
+        save = escape(&t(lang, "case.record")),
+    );
 }
 
 /// The record of `person`, read on record; None if the register has no such person.
@@ -367,6 +417,87 @@ pub async fn decide(
     let target = person.clone();
     let recorded = crate::writes::record_case_event(&state, principal, person.clone(), event).await;
     match recorded {
+        Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), target.as_str()))
+            .into_response(),
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
+            show(&state, lang, shown, person, e.status, Some(&why)).await
+        }
+        Err(e) => super::staff::away(lang, &e),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RecordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    form: String,
+    #[serde(default)]
+    place: String,
+    #[serde(default)]
+    minor_at_time: Option<String>,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    granted_by: String,
+}
+
+/// Records an exploitation assessment or a reflection period from the client page's forms.
+pub async fn record(
+    State(state): State<Shared>,
+    Path((code, person)): Path<(String, String)>,
+    poster: Poster,
+    Form(form): Form<RecordForm>,
+) -> Response {
+    let (Some(lang), Ok(person)) = (lang(&code), PersonId::parse(&person)) else {
+        return not_found();
+    };
+    let principal = match poster.check(&form.csrf) {
+        Ok(p) => p,
+        Err(e) => return super::staff::away(lang, &e),
+    };
+    let event = match form.kind.as_str() {
+        "assessment" => json!({
+            "event": "exploitation_assessed",
+            "date": form.date.trim(),
+            "forms": [{
+                "form": form.form,
+                "primary": true,
+                "place": form.place,
+                "minor_at_time": form.minor_at_time.as_deref() == Some("yes"),
+            }],
+        }),
+        "reflection" => {
+            let Ok(days) = form.days.trim().parse::<u16>() else {
+                let why = t(lang, "case.days");
+                return show(
+                    &state,
+                    lang,
+                    principal,
+                    person,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(&why),
+                )
+                .await;
+            };
+            json!({
+                "event": "reflection_period_granted",
+                "date": form.date.trim(),
+                "days": days,
+                "granted_by": form.granted_by,
+            })
+        }
+        _ => return super::staff::away(lang, &ApiError::BAD_REQUEST),
+    };
+    let event: Map<String, Value> = event.as_object().cloned().unwrap_or_default();
+    let shown = principal.clone();
+    let target = person.clone();
+    match crate::writes::record_case_event(&state, principal, person.clone(), event).await {
         Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), target.as_str()))
             .into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
