@@ -743,12 +743,12 @@ fn http_get(addr: &str, path: &str) -> (String, String) {
     (status, body)
 }
 
-#[test]
-fn the_server_answers_health_readiness_and_metrics_on_its_own_listener() {
-    let iku = Iku::new();
+/// Starts `iku COMMAND` listening on free ports: the process, what it said up to the line
+/// "listening on http://APP (metrics on http://METRICS/metrics)", and those two addresses.
+fn start_server(iku: &Iku, command: &str) -> (std::process::Child, String, Vec<String>) {
     let mut child = iku
         .command(&[
-            "serve",
+            command,
             "--listen",
             "127.0.0.1:0",
             "--metrics-listen",
@@ -758,31 +758,43 @@ fn the_server_answers_health_readiness_and_metrics_on_its_own_listener() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{e}"));
+    let mut said = String::new();
+    let mut reader = BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("no stdout")))
-        .read_line(&mut line)
-        .unwrap_or_else(|e| panic!("{e}"));
-    // "listening on http://127.0.0.1:P (metrics on http://127.0.0.1:Q/metrics)"
-    let addrs: Vec<&str> = line
+    while !line.contains("listening on") {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        said.push_str(&line);
+    }
+    let addrs: Vec<String> = line
         .split("http://")
         .skip(1)
-        .map(|s| s.split([' ', ')', '/']).next().unwrap_or(""))
+        .map(|s| s.split([' ', ')', '/']).next().unwrap_or("").to_owned())
         .collect();
-    assert_eq!(addrs.len(), 2, "{line}");
-    let (status, body) = http_get(addrs[0], "/health");
+    assert_eq!(addrs.len(), 2, "{said}");
+    (child, said, addrs)
+}
+
+#[test]
+fn the_server_answers_health_readiness_and_metrics_on_its_own_listener() {
+    let iku = Iku::new();
+    let (mut child, _, addrs) = start_server(&iku, "serve");
+    let (status, body) = http_get(&addrs[0], "/health");
     assert!(
         status.contains("200") && body.contains("ok"),
         "{status} {body}"
     );
-    let (status, body) = http_get(addrs[0], "/ready");
+    let (status, body) = http_get(&addrs[0], "/ready");
     assert!(
         status.contains("200") && body.contains("ready"),
         "{status} {body}"
     );
     // Metrics are not on the public listener, only on their own.
-    let (status, _) = http_get(addrs[0], "/metrics");
+    let (status, _) = http_get(&addrs[0], "/metrics");
     assert!(status.contains("404"), "{status}");
-    let (status, body) = http_get(addrs[1], "/metrics");
+    let (status, body) = http_get(&addrs[1], "/metrics");
     assert!(status.contains("200"), "{status}");
     assert!(
         body.contains("iku_health_requests_total 1")
@@ -876,36 +888,11 @@ fn iku_password_matches(password: &str, stored: &str) -> bool {
 #[test]
 fn the_demo_starts_the_server_with_the_demo_register_and_an_account_of_every_role() {
     let iku = Iku::new();
-    let mut child = iku
-        .command(&[
-            "demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--metrics-listen",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut said = String::new();
-    let mut reader = BufReader::new(child.stdout.take().unwrap_or_else(|| panic!("no stdout")));
-    while !said.contains("listening on") {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            break;
-        }
-        said.push_str(&line);
-    }
+    let (mut child, said, addrs) = start_server(&iku, "demo");
     for role in ["caseworker", "director", "statistician", "admin", "auditor"] {
         assert!(said.contains(&format!("demo.{role}")), "{said}");
     }
-    let addr = said
-        .split("listening on http://")
-        .nth(1)
-        .and_then(|s| s.split([' ', '/']).next())
-        .unwrap_or_default()
-        .to_owned();
+    let addr = addrs[0].clone();
     // Log in as the director with the demo's password and current code.
     let code = iku.ok(&["demo-code"]).trim().to_owned();
     let body = format!(

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::staff::{Poster, Reader, date, staff_page};
-use super::{escape, lang, not_found, t};
+use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;
 use crate::session::Principal;
 use crate::state::{Shared, now};
@@ -397,14 +397,9 @@ pub async fn decide(
     Path((code, person)): Path<(String, String)>,
     poster: Poster,
     Form(form): Form<DecisionForm>,
-) -> Response {
-    let (Some(lang), Ok(person)) = (lang(&code), PersonId::parse(&person)) else {
-        return not_found();
-    };
-    let principal = match poster.check(&form.csrf) {
-        Ok(p) => p,
-        Err(e) => return super::staff::away(lang, &e),
-    };
+) -> Result<Response, Refusal> {
+    let (lang, person) = (language(&code)?, person_of(&person)?);
+    let principal = poster.check(lang, &form.csrf)?;
     let mut event: Map<String, Value> = Map::new();
     event.insert("event".into(), json!("application_decided"));
     event.insert("date".into(), json!(form.date.trim()));
@@ -413,15 +408,30 @@ pub async fn decide(
     if form.outcome == "rejected" {
         event.insert("reason".into(), json!(form.reason));
     }
+    Ok(record_then_show(&state, lang, principal, person, event).await)
+}
+
+/// The path's person, or "not found".
+fn person_of(id: &str) -> Result<PersonId, Refusal> {
+    PersonId::parse(id).map_err(|_| not_found().into())
+}
+
+/// Records an event of the case from one of its forms: back to the case if stored, else the
+/// case again with the register's reason.
+async fn record_then_show(
+    state: &Shared,
+    lang: Lang,
+    principal: Principal,
+    person: PersonId,
+    event: Map<String, Value>,
+) -> Response {
     let shown = principal.clone();
-    let target = person.clone();
-    let recorded = crate::writes::record_case_event(&state, principal, person.clone(), event).await;
-    match recorded {
-        Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), target.as_str()))
+    match crate::writes::record_case_event(state, principal, person.clone(), event).await {
+        Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), person.as_str()))
             .into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
-            show(&state, lang, shown, person, e.status, Some(&why)).await
+            show(state, lang, shown, person, e.status, Some(&why)).await
         }
         Err(e) => super::staff::away(lang, &e),
     }
@@ -453,14 +463,9 @@ pub async fn record(
     Path((code, person)): Path<(String, String)>,
     poster: Poster,
     Form(form): Form<RecordForm>,
-) -> Response {
-    let (Some(lang), Ok(person)) = (lang(&code), PersonId::parse(&person)) else {
-        return not_found();
-    };
-    let principal = match poster.check(&form.csrf) {
-        Ok(p) => p,
-        Err(e) => return super::staff::away(lang, &e),
-    };
+) -> Result<Response, Refusal> {
+    let (lang, person) = (language(&code)?, person_of(&person)?);
+    let principal = poster.check(lang, &form.csrf)?;
     let event = match form.kind.as_str() {
         "assessment" => json!({
             "event": "exploitation_assessed",
@@ -475,15 +480,8 @@ pub async fn record(
         "reflection" => {
             let Ok(days) = form.days.trim().parse::<u16>() else {
                 let why = t(lang, "case.days");
-                return show(
-                    &state,
-                    lang,
-                    principal,
-                    person,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(&why),
-                )
-                .await;
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
             };
             json!({
                 "event": "reflection_period_granted",
@@ -492,18 +490,8 @@ pub async fn record(
                 "granted_by": form.granted_by,
             })
         }
-        _ => return super::staff::away(lang, &ApiError::BAD_REQUEST),
+        _ => return Err(super::staff::away(lang, &ApiError::BAD_REQUEST).into()),
     };
     let event: Map<String, Value> = event.as_object().cloned().unwrap_or_default();
-    let shown = principal.clone();
-    let target = person.clone();
-    match crate::writes::record_case_event(&state, principal, person.clone(), event).await {
-        Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), target.as_str()))
-            .into_response(),
-        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
-            show(&state, lang, shown, person, e.status, Some(&why)).await
-        }
-        Err(e) => super::staff::away(lang, &e),
-    }
+    Ok(record_then_show(&state, lang, principal, person, event).await)
 }

@@ -46,6 +46,26 @@ pub fn t(lang: Lang, key: &str) -> String {
         .map_or_else(|| format!("⟦{key}⟧"), |w| w[lang as usize].to_owned())
 }
 
+/// The page a handler answers instead of the one asked for (boxed: a response is large).
+pub struct Refusal(Box<Response>);
+
+impl From<Response> for Refusal {
+    fn from(response: Response) -> Self {
+        Refusal(Box::new(response))
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        *self.0
+    }
+}
+
+/// The language of a handler's path, or the "not found" it answers for an unknown one.
+pub fn language(code: &str) -> Result<Lang, Refusal> {
+    lang(code).ok_or_else(|| not_found().into())
+}
+
 /// The language of a path's first segment.
 pub fn lang(code: &str) -> Option<Lang> {
     Lang::ALL.into_iter().find(|l| l.code() == code)

@@ -15,7 +15,7 @@ use iku_domain::calendar::{age_on, finnish_date};
 use iku_domain::codes::{Code, Lang, Referrer};
 use serde::Deserialize;
 
-use super::{Audience, escape, lang, not_found, page, t};
+use super::{Audience, Refusal, escape, lang, language, not_found, page, t};
 use crate::error::ApiError;
 use crate::login::{self, LoginRequest, Outcome};
 use crate::session::{self, Principal, UncheckedPrincipal};
@@ -140,9 +140,9 @@ impl FromRequestParts<Shared> for Reader {
 pub struct Poster(UncheckedPrincipal);
 
 impl Poster {
-    /// The user, if the form carries the session's token.
-    pub fn check(self, token: &str) -> Result<Principal, ApiError> {
-        self.0.check(token)
+    /// The user, if the form carries the session's token; else the page that says why.
+    pub fn check(self, lang: Lang, token: &str) -> Result<Principal, Refusal> {
+        self.0.check(token).map_err(|e| away(lang, &e).into())
     }
 }
 
@@ -314,30 +314,23 @@ pub async fn logout(
     Path(code): Path<String>,
     poster: Poster,
     Form(form): Form<Csrf>,
-) -> Response {
-    let Some(lang) = lang(&code) else {
-        return not_found();
-    };
-    let principal = match poster.check(&form.csrf) {
-        Ok(p) => p,
-        Err(e) => return away(lang, &e),
-    };
-    let ended = state
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = poster.check(lang, &form.csrf)?;
+    state
         .with_store(move |store, state| {
             store
                 .end_session(&principal.session_hash, now())
                 .map_err(|e| state.storage(e))?;
             state.audit(store, principal.username.as_str(), "logout", "", "")
         })
-        .await;
-    if let Err(e) = ended {
-        return away(lang, &e);
-    }
+        .await
+        .map_err(|e| Refusal::from(away(lang, &e)))?;
     let mut response = Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session::clear_cookie());
-    response
+    Ok(response)
 }
 
 fn password_page(lang: Lang, status: StatusCode, p: &Principal, problem: Option<&str>) -> Response {
@@ -394,25 +387,22 @@ pub async fn password(
     Path(code): Path<String>,
     poster: Poster,
     Form(form): Form<PasswordForm>,
-) -> Response {
-    let Some(lang) = lang(&code) else {
-        return not_found();
-    };
-    let principal = match poster.check(&form.csrf) {
-        Ok(p) => p,
-        Err(e) => return away(lang, &e),
-    };
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = poster.check(lang, &form.csrf)?;
     let shown = principal.clone();
-    match login::change_own_password(&state, principal, form.current, form.new).await {
-        Ok(()) => Redirect::to(&format!("/{}/staff/", lang.code())).into_response(),
-        Err(e) if e.code == "weak_password" => {
-            password_page(lang, e.status, &shown, Some("staff.password.weak"))
-        }
-        Err(e) if e.code == "login_failed" => {
-            password_page(lang, e.status, &shown, Some("staff.password.wrong"))
-        }
-        Err(e) => away(lang, &e),
-    }
+    Ok(
+        match login::change_own_password(&state, principal, form.current, form.new).await {
+            Ok(()) => Redirect::to(&format!("/{}/staff/", lang.code())).into_response(),
+            Err(e) if e.code == "weak_password" => {
+                password_page(lang, e.status, &shown, Some("staff.password.weak"))
+            }
+            Err(e) if e.code == "login_failed" => {
+                password_page(lang, e.status, &shown, Some("staff.password.wrong"))
+            }
+            Err(e) => away(lang, &e),
+        },
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -13,7 +13,7 @@ use iku_stats::Period;
 use serde::Deserialize;
 
 use super::staff::{Poster, Reader, away, date, staff_page};
-use super::{escape, lang, not_found, t};
+use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;
 use crate::reviews::{Mode, review_of};
 use crate::state::{Shared, now};
@@ -272,17 +272,11 @@ pub async fn publish(
     Path(code): Path<String>,
     poster: Poster,
     Form(form): Form<PublishForm>,
-) -> Response {
-    let Some(lang) = lang(&code) else {
-        return not_found();
-    };
-    let principal = match poster.check(&form.csrf) {
-        Ok(p) => p,
-        Err(e) => return away(lang, &e),
-    };
-    let Some(period) = period(&form.kind, &form.year) else {
-        return away(lang, &ApiError::BAD_REQUEST);
-    };
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = poster.check(lang, &form.csrf)?;
+    let period = period(&form.kind, &form.year)
+        .ok_or_else(|| Refusal::from(away(lang, &ApiError::BAD_REQUEST)))?;
     let shown = principal.clone();
     let published = state
         .with_store(move |store, state| {
@@ -290,7 +284,7 @@ pub async fn publish(
             statistics.publish(store, state, period)
         })
         .await;
-    match published {
+    Ok(match published {
         Ok(true) => Redirect::to(&format!("/{}/staff/statistics", lang.code())).into_response(),
         Ok(false) => staff_page(
             lang,
@@ -304,7 +298,7 @@ pub async fn publish(
             ),
         ),
         Err(e) => away(lang, &e),
-    }
+    })
 }
 
 pub async fn publication(
