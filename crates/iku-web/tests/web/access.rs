@@ -22,7 +22,7 @@ use iku_web::{CSRF_HEADER, ServerConfig, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Values that must never leave the server except in a case's record to those allowed.
 const SECRETS: [&str; 6] = [
@@ -69,14 +69,14 @@ const ACCOUNTS: [(&str, Role, Option<&str>); 7] = [
     ("newcomer", Role::Caseworker, Some("oulu")),
 ];
 
-struct TestApp {
+pub(crate) struct TestApp {
     router: Router,
     keys_text: String,
     _dir: tempfile::TempDir,
     db: std::path::PathBuf,
     url: String,
     log: Arc<Mutex<Vec<String>>>,
-    secret: TotpSecret,
+    pub(crate) secret: TotpSecret,
 }
 
 /// A logged-in user's cookie and CSRF token.
@@ -93,12 +93,12 @@ struct Answer {
     text: String,
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl TestApp {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with(|c| c)
     }
 
@@ -249,7 +249,7 @@ impl TestApp {
     }
 
     /// The same server, listening on a port of its own (for clients from outside).
-    fn listen(&self) -> std::net::SocketAddr {
+    pub(crate) fn listen(&self) -> std::net::SocketAddr {
         let keys = Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"));
         let audit_key = AuditKey::parse(&"cd".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
         let mut config = ServerConfig::new(self.url.clone(), keys, audit_key);
@@ -1947,7 +1947,7 @@ async fn the_client_page_shows_the_record_and_records_a_decision() {
         .page(Method::POST, &decide, Some(&helsinki.cookie), Some(&again))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("Päätöstä ei tallennettu"), "{html}");
+    assert!(html.contains("Mitään ei tallennettu"), "{html}");
     // Without the token, nothing is recorded.
     let forged = [
         ("csrf", "forged"),
