@@ -175,7 +175,8 @@ pub trait Store {
         progress: &dyn Progress,
     ) -> Result<ImportReport, ImportError>;
 
-    /// How many events are stored.
+    /// How many events are stored (the last seq: events are numbered 1, 2, 3, ... and never
+    /// removed, so this reads one index entry).
     fn count(&mut self) -> Result<u64, StoreError>;
 
     /// Freezes a review as the next version of its report and year.
@@ -205,7 +206,22 @@ pub trait Store {
         key: &audit::AuditKey,
         entry: audit::NewAuditEntry,
         at: iku_domain::Timestamp,
-    ) -> Result<i64, StoreError>;
+    ) -> Result<i64, StoreError> {
+        let seqs = self.append_audit_batch(key, vec![entry], at)?;
+        seqs.first().copied().ok_or(StoreError::Corrupt {
+            seq: -1,
+            message: "an audit entry was appended without a seq".into(),
+        })
+    }
+
+    /// Appends entries to the audit chain in one transaction (one commit for many readers'
+    /// entries: the server's group commit); returns their seqs, in order.
+    fn append_audit_batch(
+        &mut self,
+        key: &audit::AuditKey,
+        entries: Vec<audit::NewAuditEntry>,
+        at: iku_domain::Timestamp,
+    ) -> Result<Vec<i64>, StoreError>;
 
     /// The whole audit chain in seq order, and its head (last seq and hash).
     fn audit_chain(&mut self) -> Result<audit::AuditChain, StoreError>;
@@ -219,6 +235,12 @@ pub trait Store {
 
     /// Every account, by name.
     fn accounts(&mut self) -> Result<Vec<Account>, StoreError>;
+
+    /// One account, if there is one of that name.
+    fn account(
+        &mut self,
+        username: &iku_domain::access::Username,
+    ) -> Result<Option<Account>, StoreError>;
 
     /// Disables (or enables) an account.
     fn set_disabled(
@@ -300,6 +322,20 @@ pub trait Store {
     /// The assignment in force of every case that has one, by person.
     fn case_assignments(&mut self) -> Result<Vec<access::CaseAssignment>, StoreError>;
 
+    /// The assignment in force of one case, if it has one.
+    fn case_assignment(
+        &mut self,
+        person: &iku_domain::ids::PersonId,
+    ) -> Result<Option<access::CaseAssignment>, StoreError>;
+
+    /// The personal fields of these events, opened (an event without any gets none; an
+    /// erased one, its erasure mark): one case's record without decrypting the register.
+    fn personal_fields(
+        &mut self,
+        keys: &Keyring,
+        events: &[iku_domain::ids::EventId],
+    ) -> Result<Vec<iku_domain::personal::PersonalFields>, StoreError>;
+
     /// Erases the personal fields of these events (the retention purge) and logs the run;
     /// the events themselves stay. Returns how many sealed values were erased. The erased
     /// bytes do not stay behind in the database files (SQLite: secure delete, WAL truncated;
@@ -377,7 +413,7 @@ pub(crate) fn owner_of(seq: i64, owner: i64) -> Result<u32, StoreError> {
 }
 
 /// Opens (and migrates) the store a URL names: `sqlite:PATH` or `postgres://...`.
-pub fn open(url: &str) -> Result<Box<dyn Store>, StoreError> {
+pub fn open(url: &str) -> Result<Box<dyn Store + Send>, StoreError> {
     if let Some(path) = url.strip_prefix("sqlite:") {
         let path = path.strip_prefix("//").unwrap_or(path);
         Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(

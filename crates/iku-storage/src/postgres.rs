@@ -3,7 +3,7 @@
 
 use iku_domain::Register;
 use iku_domain::grouping::StoredFacts;
-use iku_domain::ids::EventId;
+use iku_domain::ids::{EventId, PersonId};
 use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use postgres::binary_copy::BinaryCopyInWriter;
@@ -26,6 +26,19 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
+    /// The accounts named `only`, or all of them, by name.
+    fn accounts_named(&mut self, only: Option<&str>) -> Result<Vec<Account>, StoreError> {
+        self.client
+            .query(
+                "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
+                 FROM accounts WHERE $1::text IS NULL OR username = $1 ORDER BY username",
+                &[&only],
+            )?
+            .into_iter()
+            .map(|r| account(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+            .collect()
+    }
+
     pub fn open(url: &str) -> Result<Self, StoreError> {
         let mut client = Client::connect(url, NoTls)?;
         migrate(&mut client, migrations::POSTGRES)?;
@@ -390,31 +403,49 @@ impl Store for PostgresStore {
         Ok(erased as usize)
     }
 
-    fn append_audit(
+    fn append_audit_batch(
         &mut self,
         key: &AuditKey,
-        entry: NewAuditEntry,
+        entries: Vec<NewAuditEntry>,
         at: Timestamp,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.client.transaction()?;
         // One writer at a time on the chain, or it forks.
         tx.batch_execute("LOCK TABLE audit_head IN EXCLUSIVE MODE")?;
-        let (last, previous): (i64, Vec<u8>) = tx
+        let (mut last, mut previous): (i64, Vec<u8>) = tx
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
             .map_or((0, Vec::new()), |r| (r.get(0), r.get(1)));
-        let seq = last + 1;
-        let hash = audit::chain_hash(key, &previous, seq, at, &entry);
-        tx.execute(
+        let insert = tx.prepare(
             "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[&seq, &at.micros(), &entry.actor, &entry.action, &entry.record, &entry.reason, &hash],
         )?;
-        tx.execute(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            &[&seq, &hash],
-        )?;
+        let mut seqs = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let seq = last + 1;
+            let hash = audit::chain_hash(key, &previous, seq, at, entry);
+            tx.execute(
+                &insert,
+                &[
+                    &seq,
+                    &at.micros(),
+                    &entry.actor,
+                    &entry.action,
+                    &entry.record,
+                    &entry.reason,
+                    &hash,
+                ],
+            )?;
+            (last, previous) = (seq, hash);
+            seqs.push(seq);
+        }
+        if !seqs.is_empty() {
+            tx.execute(
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                &[&last, &previous],
+            )?;
+        }
         tx.commit()?;
-        Ok(seq)
+        Ok(seqs)
     }
 
     fn audit_chain(&mut self) -> Result<AuditChain, StoreError> {
@@ -457,14 +488,32 @@ impl Store for PostgresStore {
     }
 
     fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
+        self.accounts_named(None)
+    }
+
+    fn account(&mut self, username: &Username) -> Result<Option<Account>, StoreError> {
+        Ok(self.accounts_named(Some(username.as_str()))?.pop())
+    }
+
+    fn case_assignment(&mut self, person: &PersonId) -> Result<Option<CaseAssignment>, StoreError> {
         self.client
-            .query(
-                "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
-                 FROM accounts ORDER BY username",
-                &[],
+            .query_opt(
+                "SELECT person, office, assignee, assigned_at, assigned_by FROM case_assignments
+                 WHERE person = $1 ORDER BY seq DESC LIMIT 1",
+                &[&person.as_str()],
             )?
-            .into_iter()
-            .map(|r| account(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+            .map(|r| crate::access::assignment(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+            .transpose()
+    }
+
+    fn personal_fields(
+        &mut self,
+        keys: &Keyring,
+        events: &[EventId],
+    ) -> Result<Vec<PersonalFields>, StoreError> {
+        events
+            .iter()
+            .map(|id| sealed_of(&mut self.client, keys, id))
             .collect()
     }
 
@@ -745,7 +794,7 @@ impl Store for PostgresStore {
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .client
-            .query_one("SELECT COUNT(*) FROM events", &[])?
+            .query_one("SELECT COALESCE(MAX(seq), 0) FROM events", &[])?
             .get(0);
         Ok(n.max(0) as u64)
     }

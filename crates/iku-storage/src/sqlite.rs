@@ -6,7 +6,7 @@ use std::path::Path;
 use iku_domain::Register;
 use iku_domain::calendar::{format_date, parse_date};
 use iku_domain::grouping::StoredFacts;
-use iku_domain::ids::EventId;
+use iku_domain::ids::{EventId, PersonId};
 use iku_domain::interchange::{StoredEnvelope, parse_stored};
 use iku_domain::personal::PersonalFields;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -27,6 +27,39 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// The accounts named `only`, or all of them, by name.
+    fn accounts_named(&mut self, only: Option<&str>) -> Result<Vec<Account>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
+             FROM accounts WHERE ?1 IS NULL OR username = ?1 ORDER BY username",
+        )?;
+        let rows = stmt.query_map([only], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (username, role, office, password_hash, must_change, totp_enrolled, disabled) =
+                row?;
+            account(
+                username,
+                &role,
+                office,
+                password_hash,
+                must_change,
+                totp_enrolled,
+                disabled,
+            )
+        })
+        .collect()
+    }
+
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
@@ -441,34 +474,51 @@ impl Store for SqliteStore {
         Ok(erased)
     }
 
-    fn append_audit(
+    fn append_audit_batch(
         &mut self,
         key: &AuditKey,
-        entry: NewAuditEntry,
+        entries: Vec<NewAuditEntry>,
         at: Timestamp,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (last, previous): (i64, Vec<u8>) = tx
+        let (mut last, mut previous): (i64, Vec<u8>) = tx
             .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .optional()?
             .unwrap_or((0, Vec::new()));
-        let seq = last + 1;
-        let hash = audit::chain_hash(key, &previous, seq, at, &entry);
-        tx.execute(
-            "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![seq, at.micros(), entry.actor, entry.action, entry.record, entry.reason, hash],
-        )?;
-        tx.execute(
-            "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
-             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-            params![seq, hash],
-        )?;
+        let mut seqs = Vec::with_capacity(entries.len());
+        {
+            let mut insert = tx.prepare(
+                "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for entry in &entries {
+                let seq = last + 1;
+                let hash = audit::chain_hash(key, &previous, seq, at, entry);
+                insert.execute(params![
+                    seq,
+                    at.micros(),
+                    entry.actor,
+                    entry.action,
+                    entry.record,
+                    entry.reason,
+                    hash
+                ])?;
+                (last, previous) = (seq, hash);
+                seqs.push(seq);
+            }
+        }
+        if !seqs.is_empty() {
+            tx.execute(
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
+                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                params![last, previous],
+            )?;
+        }
         tx.commit()?;
-        Ok(seq)
+        Ok(seqs)
     }
 
     fn audit_chain(&mut self) -> Result<AuditChain, StoreError> {
@@ -514,35 +564,39 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
-             FROM accounts ORDER BY username",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (username, role, office, password_hash, must_change, totp_enrolled, disabled) =
-                row?;
-            account(
-                username,
-                &role,
-                office,
-                password_hash,
-                must_change,
-                totp_enrolled,
-                disabled,
-            )
+        self.accounts_named(None)
+    }
+
+    fn account(&mut self, username: &Username) -> Result<Option<Account>, StoreError> {
+        Ok(self.accounts_named(Some(username.as_str()))?.pop())
+    }
+
+    fn case_assignment(&mut self, person: &PersonId) -> Result<Option<CaseAssignment>, StoreError> {
+        let row = self
+            .conn
+            .prepare(
+                "SELECT person, office, assignee, assigned_at, assigned_by FROM case_assignments
+                 WHERE person = ?1 ORDER BY seq DESC LIMIT 1",
+            )?
+            .query_row([person.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .optional()?;
+        row.map(|(person, office, assignee, at, by)| {
+            crate::access::assignment(person, office, assignee, at, by)
         })
-        .collect()
+        .transpose()
+    }
+
+    fn personal_fields(
+        &mut self,
+        keys: &Keyring,
+        events: &[EventId],
+    ) -> Result<Vec<PersonalFields>, StoreError> {
+        events
+            .iter()
+            .map(|id| sealed_of(&self.conn, keys, id))
+            .collect()
     }
 
     fn set_disabled(&mut self, username: &Username, disabled: bool) -> Result<(), StoreError> {
@@ -858,7 +912,7 @@ impl Store for SqliteStore {
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
         Ok(n.max(0) as u64)
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use iku_domain::grouping::StoredFacts;
+use iku_domain::ids::EventId;
 use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
 use iku_domain::{Event, Timestamp};
 use iku_generate::{Options, generate};
@@ -223,6 +224,7 @@ contract!(
     failed_logins_lock_an_account_and_a_totp_step_is_accepted_once,
     sessions_are_found_by_their_hash_touched_and_ended,
     the_newest_case_assignment_is_in_force_and_history_is_kept,
+    audit_entries_appended_in_one_batch_chain_like_one_by_one,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -371,6 +373,47 @@ fn personal_fields_are_encrypted_at_rest(db: &TestDb) {
         assert!(!raw.contains(secret), "{secret} stored in the clear");
     }
     assert!(export(store.as_mut(), &keys).contains("Zyxwv Unique-Name"));
+    // One event's fields opened alone; an event without personal fields has none.
+    let ids = ["pd1", "app1"].map(|i| EventId::parse(i).unwrap_or_else(|e| panic!("{e}")));
+    let opened = store
+        .personal_fields(&keys, &ids)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<Option<&str>> = opened
+        .iter()
+        .map(|p| p.name.as_ref().map(|n| n.expose()))
+        .collect();
+    assert_eq!(names, [Some("Zyxwv Unique-Name"), None]);
+    let other = Keyring::generate().unwrap_or_else(|e| panic!("{e}")).0;
+    assert!(store.personal_fields(&other, &ids[..1]).is_err());
+}
+
+fn audit_entries_appended_in_one_batch_chain_like_one_by_one(db: &TestDb) {
+    use iku_storage::audit::{AuditKey, NewAuditEntry, verify};
+    let key = AuditKey::parse(&"ab".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let entry = |n: usize| NewAuditEntry {
+        actor: "maria".into(),
+        action: "case.read".into(),
+        record: format!("case p{n}"),
+        reason: String::new(),
+    };
+    let mut store = db.open();
+    let one = store
+        .append_audit(&key, entry(0), at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let batch = store
+        .append_audit_batch(&key, (1..=3).map(entry).collect(), at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((one, batch), (1, vec![2, 3, 4]));
+    assert_eq!(
+        store.append_audit_batch(&key, Vec::new(), at).ok(),
+        Some(vec![])
+    );
+    let chain = store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(chain.head.as_ref().map(|h| h.0), Some(4));
+    assert_eq!(verify(&key, &chain.entries, chain.head.clone()), Ok(()));
+    let records: Vec<String> = chain.entries.into_iter().map(|e| e.entry.record).collect();
+    assert_eq!(records, ["case p0", "case p1", "case p2", "case p3"]);
 }
 
 fn the_register_is_append_only(db: &TestDb) {
@@ -984,7 +1027,12 @@ fn the_newest_case_assignment_is_in_force_and_history_is_kept(db: &TestDb) {
         .case_assignments()
         .unwrap_or_else(|e| panic!("{e}"));
     in_force.sort_by(|a, b| a.person.cmp(&b.person));
-    assert_eq!(in_force, vec![moved, other]);
+    assert_eq!(in_force, vec![moved.clone(), other.clone()]);
+    // One case's assignment alone: the newest, or none.
+    let mut store = db.open();
+    assert_eq!(store.case_assignment(&person("p1")).ok(), Some(Some(moved)));
+    assert_eq!(store.case_assignment(&person("p2")).ok(), Some(Some(other)));
+    assert_eq!(store.case_assignment(&person("p3")).ok(), Some(None));
     let result = db.raw("DELETE FROM case_assignments");
     assert!(
         matches!(&result, Err(m) if m.contains("append-only")),
