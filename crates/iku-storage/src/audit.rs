@@ -18,6 +18,7 @@ use crate::crypto::{KeyError, hex, random_secret, read_secret_file, unhex, write
 type HmacSha256 = Hmac<Sha256>;
 
 /// The key of the audit chain. Separate from the encryption keys, which rotate.
+#[derive(Clone)]
 pub struct AuditKey([u8; 32]);
 
 impl fmt::Debug for AuditKey {

@@ -50,12 +50,14 @@ pub enum KeyError {
 pub const ERASED: &str = "erased";
 
 /// One 256-bit key with its id.
+#[derive(Clone)]
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
 }
 
 /// The keys this process may use; the last one seals new values.
+#[derive(Clone)]
 pub struct Keyring {
     keys: Vec<Key>,
 }

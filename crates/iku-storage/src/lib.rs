@@ -160,6 +160,13 @@ pub struct Publication {
 pub trait Store {
     fn backend(&self) -> Backend;
 
+    /// Whether the database this store opened is no longer the one its URL names (a SQLite
+    /// file replaced by a restore, or removed): a store kept open for later use must then be
+    /// opened again, or it would go on with the old file.
+    fn is_stale(&self) -> bool {
+        false
+    }
+
     /// The whole register, in seq order.
     fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError>;
 

@@ -24,6 +24,23 @@ use iku_domain::access::Username;
 
 pub struct SqliteStore {
     conn: Connection,
+    path: std::path::PathBuf,
+    /// Which file was opened (device and inode), to tell when another took its place.
+    file: Option<(u64, u64)>,
+}
+
+/// The device and inode of the file at `path`, where the system has them.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
 }
 
 impl SqliteStore {
@@ -76,7 +93,11 @@ impl SqliteStore {
         conn.pragma_update(None, "cache_size", -262_144)?;
         migrate(&mut conn, migrations::SQLITE)?;
         fill_missing_facts(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            path: path.to_owned(),
+            file: file_identity(path),
+        })
     }
 
     /// The connection, for tests that inspect or tamper with the database directly.
@@ -260,6 +281,10 @@ fn sealed_of(
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn is_stale(&self) -> bool {
+        file_identity(&self.path) != self.file
     }
 
     fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError> {

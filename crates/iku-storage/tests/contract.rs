@@ -575,6 +575,28 @@ fn resealing_moves_every_value_to_the_active_key(db: &TestDb) {
     assert_eq!(export(store.as_mut(), &new), before);
 }
 
+/// A server keeps stores open; one whose file was replaced must say so.
+#[test]
+fn a_sqlite_store_knows_when_its_file_was_replaced() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("iku.db");
+    let url = format!("sqlite:{}", path.display());
+    let store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!store.is_stale());
+    // A restore renames a verified copy into place.
+    let copy = dir.path().join("restored.db");
+    drop(iku_storage::open(&format!("sqlite:{}", copy.display())));
+    std::fs::rename(&copy, &path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(store.is_stale());
+    assert!(
+        !iku_storage::open(&url)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .is_stale()
+    );
+    std::fs::remove_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert!(store.is_stale());
+}
+
 /// SQLite keeps no erased bytes even while the connection stays open (as in a server): the
 /// erasure checkpoints and truncates the write-ahead log itself.
 #[test]

@@ -4,10 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use iku_domain::access::Username;
-use iku_domain::calendar::{finnish_date, format_date};
+use iku_domain::calendar::format_date;
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
-use iku_storage::Personals;
 use iku_storage::access::CaseAssignment;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -28,7 +27,8 @@ pub async fn cases(
     state
         .with_store(move |store, state| {
             let scope = principal.cases(store, state)?;
-            let (register_state, listed) = scope.today(store, state)?;
+            let (current, listed) = scope.today(store, state)?;
+            let register_state = current.today();
             let cases: Vec<Value> = listed
                 .iter()
                 .map(|p| {
@@ -107,23 +107,14 @@ fn record(person: &PersonState) -> Value {
     })
 }
 
-/// Reads a case through an opened handle: the read is audited before the record is built.
+/// Reads a case through an opened handle (which puts the read on record).
 fn read_case(
     store: &mut dyn iku_storage::Store,
     state: &crate::state::AppState,
     access: &crate::scope::CaseAccess<'_>,
 ) -> Result<Json<Value>, ApiError> {
-    let register = store
-        .load(Personals::Open(&state.config.keys))
-        .map_err(|e| state.storage(e))?;
-    let today = finnish_date(now());
-    let register_state = register.view(None).state_as_of(today);
-    let person = register_state
-        .persons
-        .get(access.person())
-        .ok_or(ApiError::NOT_FOUND)?;
-    access.record_read(store, state)?;
-    Ok(Json(record(person)))
+    let person = access.read(store, state)?.ok_or(ApiError::NOT_FOUND)?;
+    Ok(Json(record(&person)))
 }
 
 pub async fn case(
@@ -134,8 +125,7 @@ pub async fn case(
     let person = person_id(&person)?;
     state
         .with_store(move |store, state| {
-            let scope = principal.cases(store, state)?;
-            let access = scope.open(&person)?;
+            let access = principal.open_case(store, state, &person)?;
             read_case(store, state, &access)
         })
         .await
@@ -157,8 +147,7 @@ pub async fn break_the_glass(
     let person = person_id(&person)?;
     state
         .with_store(move |store, state| {
-            let scope = principal.cases(store, state)?;
-            let access = scope.break_the_glass(&person, &request.reason)?;
+            let access = principal.break_the_glass(store, state, &person, &request.reason)?;
             read_case(store, state, &access)
         })
         .await
@@ -237,10 +226,10 @@ pub async fn review(
             let statistics = principal.statistics()?;
             let what = format!("{kind} {year}");
             let mode = if internal {
-                statistics.internal(store, state, &what)?;
+                statistics.internal(state, &what)?;
                 crate::reviews::Mode::Internal
             } else {
-                statistics.published(store, state, &what)?;
+                statistics.published(state, &what)?;
                 crate::reviews::Mode::Published {
                     threshold: iku_stats::THRESHOLD,
                 }

@@ -5,12 +5,15 @@
 //! blocking threads. The caseworkers' UI arrives with a later issue.
 
 mod api;
+mod audit_log;
 pub mod auth;
+mod current;
 pub mod error;
 pub mod log;
 mod login;
 mod oidc;
 mod ratelimit;
+mod register_writer;
 pub mod reviews;
 mod scope;
 mod session;
@@ -146,8 +149,15 @@ pub fn router(config: ServerConfig) -> Router {
 }
 
 fn shared(config: ServerConfig) -> state::Shared {
+    let audit_log = audit_log::AuditLog::new(config.database.clone(), config.audit_key.clone());
+    let register_writer =
+        register_writer::RegisterWriter::new(config.database.clone(), config.keys.clone());
     Arc::new(state::AppState {
         config,
+        stores: std::sync::Mutex::new(Vec::new()),
+        audit_log,
+        register_writer,
+        current: current::CurrentRegister::default(),
         metrics: Metrics::default(),
         login_limit: ratelimit::RateLimit::new(10, 10),
         referral_limit: ratelimit::RateLimit::new(5, 2),

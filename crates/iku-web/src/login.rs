@@ -124,7 +124,7 @@ pub(crate) fn start_session(
             ended_at: None,
         })
         .map_err(|e| state.storage(e))?;
-    state.audit(store, account.username.as_str(), action, "", "")?;
+    state.audit(account.username.as_str(), action, "", "")?;
     Ok(Outcome::Session {
         id,
         csrf,
@@ -136,7 +136,7 @@ pub(crate) fn start_session(
 fn failed(store: &mut dyn Store, state: &AppState, name: &Username, why: &str) -> ApiError {
     let until = Timestamp::from_micros(now().micros() + state.config.lock_for);
     let counted = store.login_failed(name, state.config.max_failed_logins, until);
-    let audited = state.audit(store, name.as_str(), "login.failed", "", why);
+    let audited = state.audit(name.as_str(), "login.failed", "", why);
     match (counted, audited) {
         (Ok(_), Ok(())) => ApiError::LOGIN_FAILED,
         (Err(e), _) => state.storage(e),
@@ -190,17 +190,17 @@ pub(crate) async fn attempt_login(
             let password_ok = password::verify(&request.password, hash);
             let Some(account) = account else {
                 // The name tried is not recorded: it may be anything, even a person's code.
-                state.audit(store, "unknown", "login.failed", "", "no such account")?;
+                state.audit("unknown", "login.failed", "", "no such account")?;
                 return Err(ApiError::LOGIN_FAILED);
             };
             let name = account.username.clone();
             let lock = store.login_state(&name).map_err(|e| state.storage(e))?;
             if lock.locked_until.is_some_and(|until| until > now()) {
-                state.audit(store, name.as_str(), "login.failed", "", "locked")?;
+                state.audit(name.as_str(), "login.failed", "", "locked")?;
                 return Err(ApiError::LOGIN_FAILED);
             }
             if account.disabled {
-                state.audit(store, name.as_str(), "login.failed", "", "disabled")?;
+                state.audit(name.as_str(), "login.failed", "", "disabled")?;
                 return Err(ApiError::LOGIN_FAILED);
             }
             if !password_ok {
@@ -329,7 +329,7 @@ pub(crate) async fn attempt_enrol(
                 .into_iter()
                 .find(|a| a.username == name)
                 .ok_or(ApiError::LOGIN_FAILED)?;
-            state.audit(store, name.as_str(), "totp.enrolled", "", "")?;
+            state.audit(name.as_str(), "totp.enrolled", "", "")?;
             start_session(store, state, &account, previous.as_deref(), "login")
         })
         .await
@@ -344,7 +344,7 @@ pub async fn logout(
             store
                 .end_session(&principal.session_hash, now())
                 .map_err(|e| state.storage(e))?;
-            state.audit(store, principal.username.as_str(), "logout", "", "")
+            state.audit(principal.username.as_str(), "logout", "", "")
         })
         .await?;
     let mut response = Json(serde_json::json!({"status": "logged_out"})).into_response();
@@ -397,7 +397,7 @@ pub(crate) async fn change_own_password(
             store
                 .set_password(&name, &hash, false)
                 .map_err(|e| state.storage(e))?;
-            state.audit(store, name.as_str(), "password.change", "", "")
+            state.audit(name.as_str(), "password.change", "", "")
         })
         .await
 }

@@ -233,12 +233,12 @@ pub async fn callback(
                 .unwrap_or_else(|| claims.subject().as_str().to_owned());
             let username = Username::parse(&name).map_err(|e| refused("user name", &e))?;
             let Some((role, office)) = role_of(oidc, &info.additional_claims().groups) else {
-                state.audit(store, username.as_str(), "login.failed", "", "oidc groups")?;
+                state.audit(username.as_str(), "login.failed", "", "oidc groups")?;
                 return Err(ApiError::LOGIN_FAILED);
             };
             let account = keep_account(store, state, &username, role, office)?;
             if account.disabled {
-                state.audit(store, username.as_str(), "login.failed", "", "disabled")?;
+                state.audit(username.as_str(), "login.failed", "", "disabled")?;
                 return Err(ApiError::LOGIN_FAILED);
             }
             crate::login::start_session(store, state, &account, previous.as_deref(), "login.oidc")
@@ -266,13 +266,7 @@ fn keep_account(
                 store
                     .set_role(username, role, office.as_deref())
                     .map_err(|e| state.storage(e))?;
-                state.audit(
-                    store,
-                    username.as_str(),
-                    "user.role_from_oidc",
-                    role.name(),
-                    "",
-                )?;
+                state.audit(username.as_str(), "user.role_from_oidc", role.name(), "")?;
                 a.role = role;
                 a.office = office;
             }
@@ -292,13 +286,7 @@ fn keep_account(
             store
                 .add_account(&account, now())
                 .map_err(|e| state.storage(e))?;
-            state.audit(
-                store,
-                username.as_str(),
-                "user.add_from_oidc",
-                role.name(),
-                "",
-            )?;
+            state.audit(username.as_str(), "user.add_from_oidc", role.name(), "")?;
             Ok(account)
         }
     }

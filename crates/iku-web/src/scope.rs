@@ -3,11 +3,16 @@
 //! or change. The handles' fields are private to this module, so no other code can make one
 //! without the check, and no read of a case can skip its audit entry.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use iku_domain::access::Role;
 use iku_domain::ids::PersonId;
+use iku_domain::state::PersonState;
 use iku_storage::Store;
 use iku_storage::access::CaseAssignment;
 
+use crate::current::Current;
 use crate::error::ApiError;
 use crate::session::Principal;
 use crate::state::AppState;
@@ -22,7 +27,7 @@ enum Grounds {
 /// The cases a caseworker or director may see.
 pub struct CaseScope<'a> {
     principal: &'a Principal,
-    assignments: Vec<CaseAssignment>,
+    assignments: HashMap<PersonId, CaseAssignment>,
 }
 
 /// One case, opened: reading it writes the audit entry.
@@ -69,7 +74,12 @@ impl Principal {
         match self.role {
             Role::Caseworker | Role::Director => Ok(CaseScope {
                 principal: self,
-                assignments: store.case_assignments().map_err(|e| state.storage(e))?,
+                assignments: store
+                    .case_assignments()
+                    .map_err(|e| state.storage(e))?
+                    .into_iter()
+                    .map(|a| (a.person.clone(), a))
+                    .collect(),
             }),
             _ => Err(ApiError::FORBIDDEN),
         }
@@ -126,33 +136,37 @@ impl Principal {
     }
 }
 
-impl<'a> CaseScope<'a> {
+/// Whether a user sees a case: a director every case; a caseworker their office's and those
+/// assigned to them.
+fn covers(principal: &Principal, assignment: Option<&CaseAssignment>) -> bool {
+    match principal.role {
+        Role::Director => true,
+        Role::Caseworker => assignment.is_some_and(|a| {
+            a.assignee.as_ref() == Some(&principal.username)
+                || Some(&a.office) == principal.office.as_ref()
+        }),
+        _ => false,
+    }
+}
+
+impl CaseScope<'_> {
     /// The assignment in force of a case, if any.
     pub fn assignment(&self, person: &PersonId) -> Option<&CaseAssignment> {
-        self.assignments.iter().find(|a| &a.person == person)
+        self.assignments.get(person)
     }
 
-    /// A director sees every case; a caseworker their office's and those assigned to them.
     pub fn covers(&self, person: &PersonId) -> bool {
-        match self.principal.role {
-            Role::Director => true,
-            _ => self.assignment(person).is_some_and(|a| {
-                a.assignee.as_ref() == Some(&self.principal.username)
-                    || Some(&a.office) == self.principal.office.as_ref()
-            }),
-        }
+        covers(self.principal, self.assignment(person))
     }
 
     /// The cases in scope, among `persons`; listing them is on record.
     pub fn list<'p>(
         &self,
-        store: &mut dyn Store,
         state: &AppState,
         persons: impl Iterator<Item = &'p PersonId>,
     ) -> Result<Vec<PersonId>, ApiError> {
         let listed: Vec<PersonId> = persons.filter(|p| self.covers(p)).cloned().collect();
         state.audit(
-            store,
             self.principal.username.as_str(),
             "cases.list",
             &format!("{} cases", listed.len()),
@@ -161,51 +175,68 @@ impl<'a> CaseScope<'a> {
         Ok(listed)
     }
 
-    /// The register's state today and the cases in scope among its persons (listing them is
-    /// on record).
+    /// The register as it stands today and the cases in scope among its persons (listing
+    /// them is on record).
     pub fn today(
         &self,
         store: &mut dyn Store,
         state: &AppState,
-    ) -> Result<(iku_domain::state::RegisterState, Vec<PersonId>), ApiError> {
-        let register = store
-            .load(iku_storage::Personals::Leave)
-            .map_err(|e| state.storage(e))?;
-        let today = iku_domain::calendar::finnish_date(crate::state::now());
-        let register_state = register.view(None).state_as_of(today);
-        let mut persons: Vec<&PersonId> = register_state.persons.keys().collect();
+    ) -> Result<(Arc<Current>, Vec<PersonId>), ApiError> {
+        let current = state.current.get(store).map_err(|e| state.storage(e))?;
+        let mut persons: Vec<&PersonId> = current.today().persons.keys().collect();
         persons.sort();
-        let listed = self.list(store, state, persons.into_iter())?;
-        Ok((register_state, listed))
+        let listed = self.list(state, persons.into_iter())?;
+        Ok((current, listed))
     }
+}
 
-    /// Opens a case in scope.
-    pub fn open(&self, person: &PersonId) -> Result<CaseAccess<'a>, ApiError> {
-        if !self.covers(person) {
+impl Principal {
+    /// Opens a case in the user's scope (its assignment alone is read).
+    pub fn open_case(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        person: &PersonId,
+    ) -> Result<CaseAccess<'_>, ApiError> {
+        if !matches!(self.role, Role::Caseworker | Role::Director) {
+            return Err(ApiError::FORBIDDEN);
+        }
+        let assignment = store
+            .case_assignment(person)
+            .map_err(|e| state.storage(e))?;
+        if !covers(self, assignment.as_ref()) {
             return Err(ApiError::FORBIDDEN);
         }
         Ok(CaseAccess {
-            principal: self.principal,
+            principal: self,
             person: person.clone(),
             grounds: Grounds::InScope,
         })
     }
 
-    /// Opens a case outside the caseworker's scope, for a reason that is audited and shown
-    /// to directors.
+    /// Opens a case outside a caseworker's scope, for a reason that is audited and shown to
+    /// directors (inside it, the reason is not needed and not recorded).
     pub fn break_the_glass(
         &self,
+        store: &mut dyn Store,
+        state: &AppState,
         person: &PersonId,
         reason: &str,
-    ) -> Result<CaseAccess<'a>, ApiError> {
+    ) -> Result<CaseAccess<'_>, ApiError> {
+        if !matches!(self.role, Role::Caseworker | Role::Director) {
+            return Err(ApiError::FORBIDDEN);
+        }
         let reason = reason.trim();
         if !(10..=500).contains(&reason.chars().count()) {
             return Err(ApiError::REASON_REQUIRED);
         }
+        let assignment = store
+            .case_assignment(person)
+            .map_err(|e| state.storage(e))?;
         Ok(CaseAccess {
-            principal: self.principal,
+            principal: self,
             person: person.clone(),
-            grounds: if self.covers(person) {
+            grounds: if covers(self, assignment.as_ref()) {
                 Grounds::InScope
             } else {
                 Grounds::BreakTheGlass(reason.to_owned())
@@ -215,19 +246,9 @@ impl<'a> CaseScope<'a> {
 }
 
 impl CaseAccess<'_> {
-    pub fn person(&self) -> &PersonId {
-        &self.person
-    }
-
     /// Records a write to the case (what kind of event; never its content).
-    pub fn record_write(
-        &self,
-        store: &mut dyn Store,
-        state: &AppState,
-        kind: &str,
-    ) -> Result<(), ApiError> {
+    pub fn record_write(&self, state: &AppState, kind: &str) -> Result<(), ApiError> {
         state.audit(
-            store,
             self.principal.username.as_str(),
             "case.write",
             &format!("{} {kind}", self.person.as_str()),
@@ -235,20 +256,30 @@ impl CaseAccess<'_> {
         )
     }
 
-    /// Records the read of the case's record (personal fields included); call it before the
-    /// record leaves the server.
-    pub fn record_read(&self, store: &mut dyn Store, state: &AppState) -> Result<(), ApiError> {
-        let (action, reason) = match &self.grounds {
-            Grounds::InScope => ("case.read", ""),
-            Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
-        };
-        state.audit(
-            store,
-            self.principal.username.as_str(),
-            action,
-            self.person.as_str(),
-            reason,
-        )
+    /// The case's record today, personal fields opened; its read is on record before it is
+    /// returned. None (and nothing recorded) if the register has no such person.
+    pub fn read(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+    ) -> Result<Option<PersonState>, ApiError> {
+        let current = state.current.get(store).map_err(|e| state.storage(e))?;
+        let record = current
+            .record(store, &state.config.keys, &self.person)
+            .map_err(|e| state.storage(e))?;
+        if record.is_some() {
+            let (action, reason) = match &self.grounds {
+                Grounds::InScope => ("case.read", ""),
+                Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
+            };
+            state.audit(
+                self.principal.username.as_str(),
+                action,
+                self.person.as_str(),
+                reason,
+            )?;
+        }
+        Ok(record)
     }
 }
 
@@ -271,7 +302,6 @@ impl Intake<'_> {
             .assign_case(&assignment)
             .map_err(|e| state.storage(e))?;
         state.audit(
-            store,
             self.principal.username.as_str(),
             "application.create",
             person.as_str(),
@@ -282,17 +312,11 @@ impl Intake<'_> {
 
 impl Statistics<'_> {
     /// Exact counts are for statisticians only, and every such run is on record.
-    pub fn internal(
-        &self,
-        store: &mut dyn Store,
-        state: &AppState,
-        what: &str,
-    ) -> Result<(), ApiError> {
+    pub fn internal(&self, state: &AppState, what: &str) -> Result<(), ApiError> {
         if self.principal.role != Role::Statistician {
             return Err(ApiError::FORBIDDEN);
         }
         state.audit(
-            store,
             self.principal.username.as_str(),
             "report.internal",
             what,
@@ -334,7 +358,6 @@ impl Statistics<'_> {
             )
             .map_err(|e| state.storage(e))?;
         state.audit(
-            store,
             self.principal.username.as_str(),
             "publish",
             &format!(
@@ -367,7 +390,6 @@ impl Statistics<'_> {
         };
         if report {
             state.audit(
-                store,
                 self.principal.username.as_str(),
                 "publication.disclosure_report",
                 &format!("publication {id}"),
@@ -378,14 +400,8 @@ impl Statistics<'_> {
         Ok(Some(publication.document))
     }
 
-    pub fn published(
-        &self,
-        store: &mut dyn Store,
-        state: &AppState,
-        what: &str,
-    ) -> Result<(), ApiError> {
+    pub fn published(&self, state: &AppState, what: &str) -> Result<(), ApiError> {
         state.audit(
-            store,
             self.principal.username.as_str(),
             "report.published",
             what,
@@ -400,13 +416,7 @@ impl Administration<'_> {
         store: &mut dyn Store,
         state: &AppState,
     ) -> Result<Vec<iku_storage::Account>, ApiError> {
-        state.audit(
-            store,
-            self.principal.username.as_str(),
-            "accounts.list",
-            "",
-            "",
-        )?;
+        state.audit(self.principal.username.as_str(), "accounts.list", "", "")?;
         store.accounts().map_err(|e| state.storage(e))
     }
 }
@@ -424,7 +434,7 @@ impl AuditReading<'_> {
         } else {
             "audit.break_the_glass"
         };
-        state.audit(store, self.principal.username.as_str(), action, "", "")?;
+        state.audit(self.principal.username.as_str(), action, "", "")?;
         Ok(chain
             .entries
             .into_iter()
@@ -444,7 +454,6 @@ impl CaseDirection<'_> {
             .assign_case(assignment)
             .map_err(|e| state.storage(e))?;
         state.audit(
-            store,
             self.principal.username.as_str(),
             "case.assign",
             assignment.person.as_str(),

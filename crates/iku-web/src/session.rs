@@ -114,10 +114,8 @@ async fn resolve(parts: &Parts, state: &Shared, csrf: Csrf) -> Result<Principal,
                 return Err(ApiError::UNAUTHENTICATED);
             }
             let account = store
-                .accounts()
+                .account(&session.username)
                 .map_err(|e| state.storage(e))?
-                .into_iter()
-                .find(|a| a.username == session.username)
                 .filter(|a| !a.disabled)
                 .ok_or(ApiError::UNAUTHENTICATED)?;
             if changes
@@ -129,9 +127,13 @@ async fn resolve(parts: &Parts, state: &Shared, csrf: Csrf) -> Result<Principal,
             if account.must_change && !open_while_changing {
                 return Err(ApiError::PASSWORD_CHANGE_REQUIRED);
             }
-            store
-                .touch_session(&id_hash, at)
-                .map_err(|e| state.storage(e))?;
+            // The idle time counts in steps of a thirtieth of the timeout (a minute of 30):
+            // a write for every request would cost more than the request.
+            if at.micros() - session.last_seen.micros() > state.config.idle_timeout / 30 {
+                store
+                    .touch_session(&id_hash, at)
+                    .map_err(|e| state.storage(e))?;
+            }
             Ok(Principal {
                 username: account.username,
                 role: account.role,

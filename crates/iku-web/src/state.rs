@@ -14,6 +14,9 @@ use crate::error::ApiError;
 use crate::log::Log;
 use crate::ratelimit::RateLimit;
 
+/// At most this many stores stay open for the next requests.
+const POOLED: usize = 16;
+
 /// How the server runs.
 pub struct ServerConfig {
     /// `sqlite:PATH` or `postgres://...`.
@@ -65,6 +68,15 @@ pub(crate) struct AppState {
     /// By the hash of the enrolment token.
     pub enrolments: Mutex<HashMap<String, PendingEnrolment>>,
     pub oidc_logins: crate::oidc::PendingLogins,
+    /// Open stores, for the next request to take (opening one per request costs more than
+    /// most requests).
+    pub stores: Mutex<Vec<Box<dyn Store + Send>>>,
+    /// Every request's audit entries, committed in batches.
+    pub audit_log: crate::audit_log::AuditLog,
+    /// Every request's events, imported in batches.
+    pub register_writer: crate::register_writer::RegisterWriter,
+    /// The register as it stands, held between requests.
+    pub current: crate::current::CurrentRegister,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -79,18 +91,37 @@ pub(crate) fn now() -> Timestamp {
 
 impl AppState {
     /// Runs `work` with a store on a blocking thread. A storage failure is logged with its
-    /// details and answered as `internal`.
+    /// details and answered as `internal`. The store goes back to the pool after work that
+    /// succeeded; after a failure it is dropped (it may be in any state), and a new one is
+    /// opened when needed.
     pub async fn with_store<T: Send + 'static>(
         self: &Arc<Self>,
         work: impl FnOnce(&mut dyn Store, &AppState) -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let state = self.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let mut store = iku_storage::open(&state.config.database).map_err(|e| {
-                state.config.log.line(&format!("storage: {e}"));
-                ApiError::INTERNAL
-            })?;
-            work(store.as_mut(), &state)
+            let pooled = {
+                let mut stores = state.stores.lock().unwrap_or_else(|p| p.into_inner());
+                std::iter::from_fn(|| stores.pop()).find(|s| !s.is_stale())
+            };
+            let mut store = match pooled {
+                Some(store) => store,
+                None => iku_storage::open(&state.config.database).map_err(|e| {
+                    state.config.log.line(&format!("storage: {e}"));
+                    ApiError::INTERNAL
+                })?,
+            };
+            let done = work(store.as_mut(), &state);
+            if done
+                .as_ref()
+                .map_or_else(|e| e.status.is_client_error(), |_| true)
+            {
+                let mut stores = state.stores.lock().unwrap_or_else(|p| p.into_inner());
+                if stores.len() < POOLED {
+                    stores.push(store);
+                }
+            }
+            done
         })
         .await;
         joined.unwrap_or_else(|e| {
@@ -107,10 +138,10 @@ impl AppState {
         ApiError::INTERNAL
     }
 
-    /// Appends an audit entry; a request whose entry cannot be written fails.
+    /// Appends an audit entry, committed before this returns; a request whose entry cannot
+    /// be written fails.
     pub fn audit(
         &self,
-        store: &mut dyn Store,
         actor: &str,
         action: &str,
         record: &str,
@@ -122,8 +153,8 @@ impl AppState {
             record: record.to_owned(),
             reason: reason.to_owned(),
         };
-        store
-            .append_audit(&self.config.audit_key, entry, now())
+        self.audit_log
+            .append(entry)
             .map(|_| ())
             .map_err(|e| self.storage(e))
     }

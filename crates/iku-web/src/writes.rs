@@ -11,15 +11,15 @@ use iku_domain::calendar::finnish_date;
 use iku_domain::event::Subject;
 use iku_domain::ids::PersonId;
 use iku_domain::interchange::{ParseContext, parse_line};
-use iku_storage::import::{ImportError, NumberedLine, Silent};
-use iku_storage::{Personals, Store};
+use iku_storage::Store;
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
+use crate::register_writer::WriteError;
 use crate::session::{self, Principal};
 use crate::state::{AppState, Shared, now};
 
-fn context() -> ParseContext {
+pub(crate) fn context() -> ParseContext {
     let at = now();
     ParseContext {
         today: finnish_date(at),
@@ -48,33 +48,13 @@ pub(crate) fn event_of(mut fields: Map<String, Value>) -> Result<Event, ApiError
         .map_err(|e| ApiError::invalid_event(e.to_string()))
 }
 
-/// Stores events through the import: all or nothing, every rule checked.
-pub(crate) fn store_events(
-    store: &mut dyn Store,
-    state: &AppState,
-    events: Vec<Event>,
-) -> Result<(), ApiError> {
-    let lines = events
-        .into_iter()
-        .enumerate()
-        .map(|(i, event)| NumberedLine {
-            line: i + 1,
-            parsed: iku_domain::interchange::ParsedLine {
-                event,
-                recorded_at_given: false,
-            },
-        })
-        .collect();
-    match store.import(lines, &state.config.keys, &Silent) {
-        Ok(_) => Ok(()),
-        Err(ImportError::Invalid { errors, .. }) => Err(ApiError::invalid_event(
-            errors
-                .iter()
-                .map(|e| e.message.clone())
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
-        Err(e) => Err(state.storage(e)),
+/// Stores events through the import: all or nothing, every rule checked, durable when this
+/// returns (with the events of other requests waiting meanwhile: `register_writer`).
+pub(crate) fn store_events(state: &AppState, events: Vec<Event>) -> Result<(), ApiError> {
+    match state.register_writer.write(events) {
+        Ok(()) => Ok(()),
+        Err(WriteError::Invalid(why)) => Err(ApiError::invalid_event(why)),
+        Err(WriteError::Storage(e)) => Err(state.storage(e)),
     }
 }
 
@@ -96,8 +76,8 @@ fn is_about(
     event: &Event,
     person: &PersonId,
 ) -> Result<bool, ApiError> {
-    let register = store.load(Personals::Leave).map_err(|e| state.storage(e))?;
-    let view = register.view(None);
+    let current = state.current.get(store).map_err(|e| state.storage(e))?;
+    let view = current.register().view(None);
     let groups = view.by_person();
     let owner_of = |id: &iku_domain::ids::EventId| {
         groups
@@ -110,8 +90,7 @@ fn is_about(
     {
         return Ok(false);
     }
-    let state_now = view.state_as_of(finnish_date(now()));
-    let theirs = state_now.persons.get(person);
+    let theirs = current.today().persons.get(person);
     Ok(match event.body.subject() {
         Subject::Person(p) => p == person,
         Subject::Child(_, Some(parent)) => parent == person,
@@ -149,14 +128,13 @@ pub(crate) async fn record_case_event(
     let event = event_of(body)?;
     state
         .with_store(move |store, state| {
-            let scope = principal.cases(store, state)?;
-            let access = scope.open(&person)?;
+            let access = principal.open_case(store, state, &person)?;
             if !is_about(store, state, &event, &person)? {
                 return Err(ApiError::OTHER_CASE);
             }
             let (id, kind) = (event.id.as_str().to_owned(), event.body.kind().name());
-            store_events(store, state, vec![event])?;
-            access.record_write(store, state, kind)?;
+            store_events(state, vec![event])?;
+            access.record_write(state, kind)?;
             Ok((id, kind))
         })
         .await
@@ -198,7 +176,7 @@ pub async fn application(
     state
         .with_store(move |store, state| {
             let intake = principal.intake(office)?;
-            store_events(store, state, events)?;
+            store_events(state, events)?;
             let person = PersonId::parse(&person).map_err(|_| ApiError::INTERNAL)?;
             intake.record_application(store, state, &person)?;
             Ok(Json(json!({

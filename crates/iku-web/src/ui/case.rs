@@ -14,7 +14,6 @@ use iku_domain::codes::{
 };
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
-use iku_storage::Personals;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -313,20 +312,9 @@ async fn read(
 ) -> Result<(Principal, Option<PersonState>), ApiError> {
     state
         .with_store(move |store, state| {
-            let scope = principal.cases(store, state)?;
-            let access = scope.open(&person)?;
-            let register = store
-                .load(Personals::Open(&state.config.keys))
-                .map_err(|e| state.storage(e))?;
-            let found = register
-                .view(None)
-                .state_as_of(finnish_date(now()))
-                .persons
-                .remove(&person);
-            if found.is_some() {
-                access.record_read(store, state)?;
-            }
-            drop(scope);
+            let found = principal
+                .open_case(store, state, &person)?
+                .read(store, state)?;
             Ok((principal, found))
         })
         .await

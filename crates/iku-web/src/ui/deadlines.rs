@@ -32,7 +32,8 @@ pub async fn deadlines(
     let found = state
         .with_store(move |store, state| {
             let scope = principal.cases(store, state)?;
-            let (register_state, listed) = scope.today(store, state)?;
+            let (current, listed) = scope.today(store, state)?;
+            let register_state = current.today();
             let (mut reflection, mut waiting, mut children) = (Vec::new(), Vec::new(), Vec::new());
             for person in &listed {
                 let Some(p) = register_state.persons.get(person) else {

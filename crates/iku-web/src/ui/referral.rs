@@ -467,9 +467,9 @@ async fn store(
     }
     let events = vec![event_of(application)?, event_of(details)?];
     state
-        .with_store(move |store, state| {
-            store_events(store, state, events)?;
-            state.audit(store, "public", "referral.received", &person, "")
+        .with_store(move |_, state| {
+            store_events(state, events)?;
+            state.audit("public", "referral.received", &person, "")
         })
         .await
 }

@@ -322,7 +322,7 @@ pub async fn logout(
             store
                 .end_session(&principal.session_hash, now())
                 .map_err(|e| state.storage(e))?;
-            state.audit(store, principal.username.as_str(), "logout", "", "")
+            state.audit(principal.username.as_str(), "logout", "", "")
         })
         .await
         .map_err(|e| Refusal::from(away(lang, &e)))?;
@@ -447,7 +447,8 @@ pub async fn inbox(
     let listed = state
         .with_store(move |store, state| {
             let scope = p.cases(store, state)?;
-            let (register_state, listed) = scope.today(store, state)?;
+            let (current, listed) = scope.today(store, state)?;
+            let register_state = current.today();
             let mut waiting = Vec::new();
             for person in &listed {
                 let Some(s) = register_state.persons.get(person) else {

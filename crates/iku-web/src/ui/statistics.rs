@@ -212,10 +212,10 @@ pub async fn review(
         .with_store(move |store, state| {
             let statistics = principal.statistics()?;
             let mode = if internal {
-                statistics.internal(store, state, &what)?;
+                statistics.internal(state, &what)?;
                 Mode::Internal
             } else {
-                statistics.published(store, state, &what)?;
+                statistics.published(state, &what)?;
                 Mode::Published {
                     threshold: iku_stats::THRESHOLD,
                 }
