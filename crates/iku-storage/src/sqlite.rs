@@ -46,7 +46,7 @@ fn file_identity(path: &Path) -> Option<(u64, u64)> {
 impl SqliteStore {
     /// The accounts named `only`, or all of them, by name.
     fn accounts_named(&mut self, only: Option<&str>) -> Result<Vec<Account>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
              FROM accounts WHERE ?1 IS NULL OR username = ?1 ORDER BY username",
         )?;
@@ -91,6 +91,9 @@ impl SqliteStore {
         // A large import is one transaction; with SQLite's default 2 MiB cache its pages
         // would spill to the WAL again and again before the commit.
         conn.pragma_update(None, "cache_size", -262_144)?;
+        // Pages read straight from the mapped file, not copied (a server's many short reads,
+        // the statistics' long ones).
+        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         migrate(&mut conn, migrations::SQLITE)?;
         fill_missing_facts(&mut conn)?;
         Ok(Self {
@@ -266,8 +269,10 @@ fn sealed_of(
     id: &EventId,
 ) -> Result<PersonalFields, StoreError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT s.key_id, s.nonce, s.ciphertext FROM events e JOIN sealed_fields s ON s.event_seq = e.seq WHERE e.id = ?1",
+        )?
+        .query_row(
             [id.as_str()],
             |r| Ok(Sealed { key_id: r.get(0)?, nonce: r.get(1)?, ciphertext: r.get(2)? }),
         )
@@ -299,8 +304,6 @@ impl Store for SqliteStore {
     /// append-only), so the halves fit together.
     fn load_facts(&mut self) -> Result<StoredFacts, StoreError> {
         let path = self.conn.path().map(str::to_owned);
-        // Pages read straight from the mapped file, not copied into the page cache first.
-        self.conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         let tx = self.conn.transaction()?;
         let last: i64 =
             tx.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?;
@@ -516,7 +519,7 @@ impl Store for SqliteStore {
             .unwrap_or((0, Vec::new()));
         let mut seqs = Vec::with_capacity(entries.len());
         {
-            let mut insert = tx.prepare(
+            let mut insert = tx.prepare_cached(
                 "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for entry in &entries {
@@ -599,7 +602,7 @@ impl Store for SqliteStore {
     fn case_assignment(&mut self, person: &PersonId) -> Result<Option<CaseAssignment>, StoreError> {
         let row = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT person, office, assignee, assigned_at, assigned_by FROM case_assignments
                  WHERE person = ?1 ORDER BY seq DESC LIMIT 1",
             )?
@@ -778,21 +781,20 @@ impl Store for SqliteStore {
     fn session(&mut self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id_hash, username, csrf_token, created_at, last_seen, ended_at
                  FROM sessions WHERE id_hash = ?1",
-                [id_hash],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
+            )?
+            .query_row([id_hash], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
             .optional()?;
         row.map(|(a, b, c, d, e, f)| crate::access::session(a, b, c, d, e, f))
             .transpose()
@@ -937,7 +939,8 @@ impl Store for SqliteStore {
     fn count(&mut self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+            .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?
+            .query_row([], |r| r.get(0))?;
         Ok(n.max(0) as u64)
     }
 }

@@ -5,7 +5,6 @@
 //! blocking threads. The caseworkers' UI arrives with a later issue.
 
 mod api;
-mod audit_log;
 pub mod auth;
 mod current;
 pub mod error;
@@ -13,12 +12,12 @@ pub mod log;
 mod login;
 mod oidc;
 mod ratelimit;
-mod register_writer;
 pub mod reviews;
 mod scope;
 mod session;
 mod state;
 mod ui;
+mod writer;
 mod writes;
 
 pub use oidc::OidcConfig;
@@ -149,18 +148,20 @@ pub fn router(config: ServerConfig) -> Router {
 }
 
 fn shared(config: ServerConfig) -> state::Shared {
-    let audit_log = audit_log::AuditLog::new(config.database.clone(), config.audit_key.clone());
-    let register_writer =
-        register_writer::RegisterWriter::new(config.database.clone(), config.keys.clone());
+    let referrals = config.referrals_per_minute;
+    let writer = writer::Writer::new(
+        config.database.clone(),
+        config.keys.clone(),
+        config.audit_key.clone(),
+    );
     Arc::new(state::AppState {
         config,
         stores: std::sync::Mutex::new(Vec::new()),
-        audit_log,
-        register_writer,
+        writer,
         current: current::CurrentRegister::default(),
         metrics: Metrics::default(),
         login_limit: ratelimit::RateLimit::new(10, 10),
-        referral_limit: ratelimit::RateLimit::new(5, 2),
+        referral_limit: ratelimit::RateLimit::new(referrals.max(5), referrals),
         enrolments: std::sync::Mutex::new(std::collections::HashMap::new()),
         oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),
     })

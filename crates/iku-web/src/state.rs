@@ -33,6 +33,8 @@ pub struct ServerConfig {
     pub lock_for: i64,
     /// Logging in with an OpenID Connect provider, if configured.
     pub oidc: Option<crate::oidc::OidcConfig>,
+    /// Public referrals accepted from one address per minute, after a first five at once.
+    pub referrals_per_minute: u32,
 }
 
 impl ServerConfig {
@@ -48,6 +50,7 @@ impl ServerConfig {
             max_failed_logins: 5,
             lock_for: 15 * 60 * 1_000_000,
             oidc: None,
+            referrals_per_minute: 2,
         }
     }
 }
@@ -71,15 +74,22 @@ pub(crate) struct AppState {
     /// Open stores, for the next request to take (opening one per request costs more than
     /// most requests).
     pub stores: Mutex<Vec<Box<dyn Store + Send>>>,
-    /// Every request's audit entries, committed in batches.
-    pub audit_log: crate::audit_log::AuditLog,
-    /// Every request's events, imported in batches.
-    pub register_writer: crate::register_writer::RegisterWriter,
+    /// Every request's events and audit entries, committed in batches.
+    pub writer: crate::writer::Writer,
     /// The register as it stands, held between requests.
     pub current: crate::current::CurrentRegister,
 }
 
 pub(crate) type Shared = Arc<AppState>;
+
+fn entry(actor: &str, action: &str, record: &str, reason: &str) -> NewAuditEntry {
+    NewAuditEntry {
+        actor: actor.to_owned(),
+        action: action.to_owned(),
+        record: record.to_owned(),
+        reason: reason.to_owned(),
+    }
+}
 
 /// The current time.
 pub(crate) fn now() -> Timestamp {
@@ -138,8 +148,8 @@ impl AppState {
         ApiError::INTERNAL
     }
 
-    /// Appends an audit entry, committed before this returns; a request whose entry cannot
-    /// be written fails.
+    /// Appends an audit entry, committed before this returns (on a blocking thread); a
+    /// request whose entry cannot be written fails.
     pub fn audit(
         &self,
         actor: &str,
@@ -147,15 +157,20 @@ impl AppState {
         record: &str,
         reason: &str,
     ) -> Result<(), ApiError> {
-        let entry = NewAuditEntry {
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            record: record.to_owned(),
-            reason: reason.to_owned(),
-        };
-        self.audit_log
-            .append(entry)
-            .map(|_| ())
-            .map_err(|e| self.storage(e))
+        let entry = entry(actor, action, record, reason);
+        self.writer.audit(entry).wait().map_err(|e| self.storage(e))
+    }
+
+    /// `audit`, awaited: no thread waits for the commit.
+    pub async fn audit_async(
+        &self,
+        actor: &str,
+        action: &str,
+        record: &str,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        let entry = entry(actor, action, record, reason);
+        let pending = self.writer.audit(entry);
+        pending.done().await.map_err(|e| self.storage(e))
     }
 }

@@ -15,9 +15,9 @@ use iku_storage::Store;
 use serde_json::{Map, Value, json};
 
 use crate::error::ApiError;
-use crate::register_writer::WriteError;
 use crate::session::{self, Principal};
 use crate::state::{AppState, Shared, now};
+use crate::writer::WriteError;
 
 pub(crate) fn context() -> ParseContext {
     let at = now();
@@ -51,7 +51,20 @@ pub(crate) fn event_of(mut fields: Map<String, Value>) -> Result<Event, ApiError
 /// Stores events through the import: all or nothing, every rule checked, durable when this
 /// returns (with the events of other requests waiting meanwhile: `register_writer`).
 pub(crate) fn store_events(state: &AppState, events: Vec<Event>) -> Result<(), ApiError> {
-    match state.register_writer.write(events) {
+    stored(state, state.writer.store_events(events).wait())
+}
+
+/// `store_events`, awaited: no thread waits for the commit.
+pub(crate) async fn store_events_async(
+    state: &AppState,
+    events: Vec<Event>,
+) -> Result<(), ApiError> {
+    let pending = state.writer.store_events(events);
+    stored(state, pending.done().await)
+}
+
+fn stored(state: &AppState, done: Result<(), WriteError>) -> Result<(), ApiError> {
+    match done {
         Ok(()) => Ok(()),
         Err(WriteError::Invalid(why)) => Err(ApiError::invalid_event(why)),
         Err(WriteError::Storage(e)) => Err(state.storage(e)),

@@ -55,6 +55,8 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:9090")]
         metrics_listen: std::net::SocketAddr,
         #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
         oidc: OidcArgs,
     },
     /// Imports a register file (JSON Lines, interchange format v1; `-` reads standard input).
@@ -135,6 +137,8 @@ enum Command {
         listen: std::net::SocketAddr,
         #[arg(long, default_value = "127.0.0.1:9090")]
         metrics_listen: std::net::SocketAddr,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// The demo accounts' current verification code.
     DemoCode,
@@ -316,14 +320,16 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve {
             listen,
             metrics_listen,
+            limits,
             oidc,
-        } => serve(&config, listen, metrics_listen, oidc.config()?),
+        } => serve(&config, listen, metrics_listen, limits, oidc.config()?),
         Command::Demo {
             listen,
             metrics_listen,
+            limits,
         } => {
             demo::prepare(&config)?;
-            serve(&config, listen, metrics_listen, None)
+            serve(&config, listen, metrics_listen, limits, None)
         }
         Command::DemoCode => {
             println!("{}", demo::current_code());
@@ -436,6 +442,7 @@ fn serve(
     config: &Config,
     listen: std::net::SocketAddr,
     metrics_listen: std::net::SocketAddr,
+    limits: LimitArgs,
     oidc: Option<iku_web::OidcConfig>,
 ) -> Result<(), CliError> {
     // Opening once first migrates the database and reports a bad URL at start-up.
@@ -443,7 +450,13 @@ fn serve(
     let mut server =
         iku_web::ServerConfig::new(config.database.clone(), config.keys()?, config.audit_key()?);
     server.oidc = oidc;
-    let runtime = tokio::runtime::Runtime::new()
+    server.referrals_per_minute = limits.referrals_per_minute;
+    // Requests wait on the database in blocking threads: a few more than the cores keep
+    // them busy; hundreds would spend the cores switching between threads.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
         .map_err(|e| CliError::Config(format!("cannot start the server: {e}")))?;
     runtime
         .block_on(iku_web::serve(server, listen, metrics_listen, |bound| {
@@ -463,6 +476,19 @@ fn serve(
             let _ = out.flush();
         }))
         .map_err(|e| CliError::Config(e.to_string()))
+}
+
+/// Threads for the server's requests to the database.
+const BLOCKING_THREADS: usize = 16;
+
+/// Limits of the server.
+#[derive(clap::Args, Debug, Clone, Copy)]
+struct LimitArgs {
+    /// Public referrals accepted from one address per minute (after a first five at once):
+    /// a limit instead of a CAPTCHA. Raise it behind a proxy that all referrals come
+    /// through, or for a load test.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..))]
+    referrals_per_minute: u32,
 }
 
 /// Imports the synthetic demo register.

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Audience, escape, lang, not_found, page, t};
 use crate::state::{Shared, now};
-use crate::writes::{event_of, store_events};
+use crate::writes::{event_of, store_events_async};
 
 /// What the form sends (every field a string, as typed).
 #[derive(Debug, Default, Deserialize)]
@@ -466,11 +466,10 @@ async fn store(
         details.insert("birth_year".into(), json!(year));
     }
     let events = vec![event_of(application)?, event_of(details)?];
+    // Nothing is read: the referral waits for its commit without holding a thread.
+    store_events_async(state, events).await?;
     state
-        .with_store(move |_, state| {
-            store_events(state, events)?;
-            state.audit("public", "referral.received", &person, "")
-        })
+        .audit_async("public", "referral.received", &person, "")
         .await
 }
 

@@ -1,0 +1,223 @@
+//! Every write of the server's requests to the register and to the audit log, made by one
+//! thread in batches. A request hands its events or its audit entry over and waits until the
+//! transaction that holds them has committed (nothing is answered that is not durable and on
+//! record), while the work of every request waiting meanwhile shares that commit. The events
+//! of all waiting requests go into one import (one check of the register's rules, which reads
+//! the whole register); if they break a rule together, each request's events are imported
+//! alone, so a request is refused only for its own. One thread writes both, so the server's
+//! writes never wait on each other's locks.
+
+use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use tokio::sync::oneshot;
+
+use iku_domain::Event;
+use iku_domain::interchange::ParsedLine;
+use iku_storage::audit::{AuditKey, NewAuditEntry};
+use iku_storage::import::{ImportError, NumberedLine, Silent};
+use iku_storage::{Keyring, Store};
+
+/// At most this many requests' work goes into one batch.
+const MOST: usize = 1024;
+
+/// Why a request's work was not stored.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WriteError {
+    /// The events break a rule of the register (the import's message: ids and rules, never
+    /// a personal value).
+    #[error("{0}")]
+    Invalid(String),
+    /// The database failed (for the log).
+    #[error("{0}")]
+    Storage(String),
+}
+
+type Answer = oneshot::Sender<Result<(), WriteError>>;
+
+enum Job {
+    Events(Vec<Event>, Answer),
+    Audit(NewAuditEntry, Answer),
+}
+
+/// A request's work, handed over: wait for it on a blocking thread, or await it (so that
+/// no thread waits for the commit).
+pub struct Pending(Result<oneshot::Receiver<Result<(), WriteError>>, WriteError>);
+
+fn stopped() -> WriteError {
+    WriteError::Storage("the server's writer has stopped".into())
+}
+
+impl Pending {
+    pub fn wait(self) -> Result<(), WriteError> {
+        self.0?.blocking_recv().map_err(|_| stopped())?
+    }
+
+    pub async fn done(self) -> Result<(), WriteError> {
+        self.0?.await.map_err(|_| stopped())?
+    }
+}
+
+pub struct Writer {
+    database: String,
+    keys: Keyring,
+    audit_key: AuditKey,
+    queue: OnceLock<Sender<Job>>,
+}
+
+impl Writer {
+    pub fn new(database: String, keys: Keyring, audit_key: AuditKey) -> Writer {
+        Writer {
+            database,
+            keys,
+            audit_key,
+            queue: OnceLock::new(),
+        }
+    }
+
+    /// Stores the events, all or none, every rule checked; done once they are committed.
+    pub fn store_events(&self, events: Vec<Event>) -> Pending {
+        self.hand_over(|done| Job::Events(events, done))
+    }
+
+    /// Appends an entry to the audit log; done once it is committed.
+    pub fn audit(&self, entry: NewAuditEntry) -> Pending {
+        self.hand_over(|done| Job::Audit(entry, done))
+    }
+
+    fn hand_over(&self, job: impl FnOnce(Answer) -> Job) -> Pending {
+        let queue = self.queue.get_or_init(|| {
+            let (send, receive) = channel();
+            let thread = Thread {
+                database: self.database.clone(),
+                keys: self.keys.clone(),
+                audit_key: self.audit_key.clone(),
+            };
+            std::thread::spawn(move || thread.run(&receive));
+            send
+        });
+        let (done, answer) = oneshot::channel();
+        Pending(
+            queue
+                .send(job(done))
+                .map(|()| answer)
+                .map_err(|_| stopped()),
+        )
+    }
+}
+
+struct Thread {
+    database: String,
+    keys: Keyring,
+    audit_key: AuditKey,
+}
+
+impl Thread {
+    /// Takes every job waiting, writes them, answers each; ends when the server (every
+    /// sender) is gone.
+    fn run(&self, queue: &Receiver<Job>) {
+        let mut store: Option<Box<dyn Store + Send>> = None;
+        while let Ok(first) = queue.recv() {
+            let mut events = Vec::new();
+            let mut entries = Vec::new();
+            let mut take = |job| match job {
+                Job::Events(e, done) => events.push((e, done)),
+                Job::Audit(e, done) => entries.push((e, done)),
+            };
+            take(first);
+            for _ in 1..MOST {
+                match queue.try_recv() {
+                    Ok(job) => take(job),
+                    Err(_) => break,
+                }
+            }
+            let mut opened = match store.take().filter(|s| !s.is_stale()) {
+                Some(s) => s,
+                None => match iku_storage::open(&self.database) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let failed = WriteError::Storage(e.to_string());
+                        let answers = events.into_iter().map(|(_, d)| d);
+                        for done in answers.chain(entries.into_iter().map(|(_, d)| d)) {
+                            let _ = done.send(Err(failed.clone()));
+                        }
+                        continue;
+                    }
+                },
+            };
+            let healthy =
+                self.import(opened.as_mut(), events) & self.append(opened.as_mut(), entries);
+            // After a storage failure the next batch starts on a new connection.
+            if healthy {
+                store = Some(opened);
+            }
+        }
+    }
+
+    fn import_one(&self, store: &mut dyn Store, events: Vec<Event>) -> Result<(), WriteError> {
+        let lines = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| NumberedLine {
+                line: i + 1,
+                parsed: ParsedLine {
+                    event,
+                    recorded_at_given: false,
+                },
+            })
+            .collect();
+        match store.import(lines, &self.keys, &Silent) {
+            Ok(_) => Ok(()),
+            Err(ImportError::Invalid { errors, .. }) => Err(WriteError::Invalid(
+                errors
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )),
+            Err(e) => Err(WriteError::Storage(e.to_string())),
+        }
+    }
+
+    /// Imports the jobs' events together, or, if they break a rule together, one job at a
+    /// time; answers each. False if the database failed.
+    fn import(&self, store: &mut dyn Store, jobs: Vec<(Vec<Event>, Answer)>) -> bool {
+        if jobs.len() > 1 {
+            let all: Vec<Event> = jobs.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
+            match self.import_one(store, all) {
+                Err(WriteError::Invalid(_)) => {}
+                done => {
+                    let healthy = done.is_ok();
+                    for (_, answer) in jobs {
+                        let _ = answer.send(done.clone());
+                    }
+                    return healthy;
+                }
+            }
+        }
+        let mut healthy = true;
+        for (events, answer) in jobs {
+            let done = self.import_one(store, events);
+            healthy &= !matches!(done, Err(WriteError::Storage(_)));
+            let _ = answer.send(done);
+        }
+        healthy
+    }
+
+    /// Appends the entries in one transaction; answers each. False if the database failed.
+    fn append(&self, store: &mut dyn Store, jobs: Vec<(NewAuditEntry, Answer)>) -> bool {
+        if jobs.is_empty() {
+            return true;
+        }
+        let (entries, answers): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let done = store
+            .append_audit_batch(&self.audit_key, entries, crate::state::now())
+            .map(|_| ())
+            .map_err(|e| WriteError::Storage(e.to_string()));
+        let healthy = done.is_ok();
+        for answer in answers {
+            let _ = answer.send(done.clone());
+        }
+        healthy
+    }
+}
