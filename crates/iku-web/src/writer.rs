@@ -221,3 +221,102 @@ impl Thread {
         healthy
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iku_storage::Personals;
+
+    fn event(line: &str) -> Event {
+        iku_domain::interchange::parse_line(line, &crate::writes::context())
+            .map(|p| p.event)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn application(n: usize) -> Vec<Event> {
+        vec![event(&format!(
+            r#"{{"id":"e{n}","event":"application_received","date":"2026-03-01","application":"a{n}","person":"p{n}","referrer":"police","consent":true}}"#
+        ))]
+    }
+
+    fn setup() -> (tempfile::TempDir, String, Thread) {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite:{}", dir.path().join("iku.db").display());
+        let (keys, _) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+        let audit_key = AuditKey::parse(&"ab".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+        let thread = Thread {
+            database: url.clone(),
+            keys,
+            audit_key,
+        };
+        (dir, url, thread)
+    }
+
+    /// A batch one request of which breaks a rule: that request alone is refused.
+    #[test]
+    fn a_request_is_refused_only_for_its_own_events() {
+        let (_dir, url, thread) = setup();
+        let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+        let undecidable = vec![event(
+            r#"{"id":"d1","event":"application_decided","date":"2026-03-02","application":"nowhere","outcome":"admitted"}"#,
+        )];
+        let mut answers = Vec::new();
+        let mut jobs = Vec::new();
+        for events in [application(1), undecidable, application(2), application(1)] {
+            let (done, answer) = oneshot::channel();
+            jobs.push((events, done));
+            answers.push(answer);
+        }
+        assert!(thread.import(store.as_mut(), jobs));
+        let results: Vec<_> = answers
+            .into_iter()
+            .map(|a| a.blocking_recv().unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(
+            matches!(results[1], Err(WriteError::Invalid(_))),
+            "{results:?}"
+        );
+        // The same id again with the same content is an identical re-import.
+        assert!(results[3].is_ok(), "{results:?}");
+        let stored: Vec<String> = store
+            .load(Personals::Leave)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .events()
+            .iter()
+            .map(|e| e.id.as_str().to_owned())
+            .collect();
+        assert_eq!(stored, ["e1", "e2"]);
+    }
+
+    /// Requests from many threads at once: every one answered, every entry chained once.
+    #[test]
+    fn every_request_is_answered_once_its_work_is_committed() {
+        let (_dir, url, thread) = setup();
+        let writer = Writer::new(url.clone(), thread.keys.clone(), thread.audit_key.clone());
+        std::thread::scope(|scope| {
+            for n in 0..16 {
+                let writer = &writer;
+                scope.spawn(move || {
+                    let entry = NewAuditEntry {
+                        actor: format!("user{n}"),
+                        action: "case.read".into(),
+                        record: String::new(),
+                        reason: String::new(),
+                    };
+                    writer.audit(entry).wait().unwrap_or_else(|e| panic!("{e}"));
+                    writer
+                        .store_events(application(n))
+                        .wait()
+                        .unwrap_or_else(|e| panic!("{e}"));
+                });
+            }
+        });
+        let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(store.count().ok(), Some(16));
+        let chain = store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(chain.entries.len(), 16);
+        let verified = iku_storage::audit::verify(&thread.audit_key, &chain.entries, chain.head);
+        assert_eq!(verified, Ok(()));
+    }
+}
