@@ -9,14 +9,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::calendar::finnish_date;
-use iku_domain::codes::{
-    Code, CodeList, ExploitationForm, Lang, Place, ReflectionGrantedBy, RejectionReason,
-};
+use iku_domain::codes::{Code, Lang, RejectionReason};
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::case_forms::{RecordForm, Section, Unfit, forms};
 use super::staff::{Poster, Reader, date, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;
@@ -88,6 +87,9 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
         d.service_provider().label(lang),
     );
     b.push_str("</tbody></table>");
+    folded(&mut b, lang, "case.details.record", |b| {
+        forms(b, lang, p, csrf, Section::Details)
+    });
 
     let _ = write!(
         b,
@@ -224,6 +226,7 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
             b.push_str("</tbody></table>");
         }
     }
+    forms(&mut b, lang, p, csrf, Section::Assessment);
     let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.reflection")));
     if p.reflection_periods.is_empty() {
         let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
@@ -241,67 +244,122 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
             escape(&t(lang, "case.days_left")),
         );
     }
-    record_forms(&mut b, lang, p, csrf);
+    forms(&mut b, lang, p, csrf, Section::Reflection);
+    measures_html(&mut b, lang, p);
+    folded(&mut b, lang, "case.measure.record", |b| {
+        forms(b, lang, p, csrf, Section::Measures)
+    });
     let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.children")));
     if p.children.is_empty() {
         let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
     }
     for c in &p.children {
+        let left = c
+            .left
+            .map(|d| format!(" – {} {}", t(lang, "case.child.gone"), date(lang, d)))
+            .unwrap_or_default();
         let _ = write!(
             b,
-            "<p>{} ({})</p>",
+            "<p>{} ({}{})</p>",
             escape(c.id.as_str()),
-            date(lang, c.admitted)
+            date(lang, c.admitted),
+            escape(&left)
         );
     }
+    folded(&mut b, lang, "case.child.forms", |b| {
+        forms(b, lang, p, csrf, Section::Children)
+    });
+    identification_html(&mut b, lang, p);
+    folded(&mut b, lang, "case.identification.forms", |b| {
+        forms(b, lang, p, csrf, Section::Identification)
+    });
+    if p.is_client() {
+        let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.terminate")));
+        folded(&mut b, lang, "case.terminate", |b| {
+            forms(b, lang, p, csrf, Section::Termination)
+        });
+    }
+    let _ = write!(
+        b,
+        r#"<h2>{}</h2><p><a href="/{}/staff/cases/{}/history">{}</a></p>"#,
+        escape(&t(lang, "case.history")),
+        lang.code(),
+        escape(p.id.as_str()),
+        escape(&t(lang, "case.history.show")),
+    );
     b
 }
 
-/// `<option>`s of a code list.
-fn options<L: CodeList>(lang: Lang) -> String {
-    Code::<L>::all()
-        .map(|c| {
-            format!(
-                r#"<option value="{}">{}</option>"#,
-                c.code(),
-                escape(c.label(lang))
-            )
-        })
-        .collect()
+/// Forms that are used less often, behind a summary that opens them (no script needed).
+fn folded(b: &mut String, lang: Lang, summary: &str, inner: impl FnOnce(&mut String)) {
+    let mut forms = String::new();
+    inner(&mut forms);
+    if !forms.is_empty() {
+        let _ = write!(
+            b,
+            "<details><summary>{}</summary>{forms}</details>",
+            escape(&t(lang, summary))
+        );
+    }
 }
 
-/// The forms of an exploitation assessment (one form, primary) and a reflection period.
-fn record_forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str) {
-    let today = iku_domain::calendar::format_date(finnish_date(now()));
-    let action = format!(
-        "/{}/staff/cases/{}/record",
-        lang.code(),
-        escape(p.id.as_str())
-    );
+fn measures_html(b: &mut String, lang: Lang, p: &PersonState) {
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.measures")));
+    if p.measures.is_empty() {
+        let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
+        return;
+    }
     let _ = write!(
         b,
-        r#"<h3>{title}</h3><form method="post" action="{action}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="assessment"><label for="form">{form}</label><select id="form" name="form">{forms}</select><label for="place">{place}</label><select id="place" name="place">{places}</select><div class="checkbox"><input type="checkbox" id="minor_at_time" name="minor_at_time" value="yes"><label for="minor_at_time">{minor}</label></div><label for="assessment-date">{date}</label><input type="text" id="assessment-date" name="date" value="{today}"><button type="submit">{save}</button></form>"#,
-        title = escape(&t(lang, "case.assess")),
-        csrf = escape(csrf),
-        form = escape(&t(lang, "case.form")),
-        forms = options::<ExploitationForm>(lang),
-        place = escape(&t(lang, "case.place")),
-        places = options::<Place>(lang),
-        minor = escape(&t(lang, "case.minor_at_time")),
-        date = escape(&t(lang, "case.date")),
-        save = escape(&t(lang, "case.record")),
+        r#"<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        escape(&t(lang, "case.date")),
+        escape(&t(lang, "case.measure")),
+        escape(&t(lang, "case.provider")),
     );
-    let _ = write!(
+    for m in &p.measures {
+        let _ = write!(
+            b,
+            r#"<tr><td>{}</td><th scope="row">{}</th><td>{}</td></tr>"#,
+            date(lang, m.date),
+            escape(m.measure.label(lang)),
+            escape(m.provider.map_or("–", |x| x.label(lang))),
+        );
+    }
+    b.push_str("</tbody></table>");
+}
+
+/// The official identification (2015-2022), where one was begun.
+fn identification_html(b: &mut String, lang: Lang, p: &PersonState) {
+    let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.identification")));
+    let Some(i) = &p.identification else {
+        let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
+        return;
+    };
+    let _ = write!(b, "<table><tbody>");
+    row(
         b,
-        r#"<h3>{title}</h3><form method="post" action="{action}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="kind" value="reflection"><label for="days">{days}</label><input type="text" id="days" name="days" inputmode="numeric" value="30"><label for="granted_by">{by}</label><select id="granted_by" name="granted_by">{who}</select><label for="reflection-date">{date}</label><input type="text" id="reflection-date" name="date" value="{today}"><button type="submit">{save}</button></form>"#,
-        title = escape(&t(lang, "case.grant")),
-        csrf = escape(csrf),
-        days = escape(&t(lang, "case.days")),
-        by = escape(&t(lang, "case.granted_by")),
-        who = options::<ReflectionGrantedBy>(lang),
-        date = escape(&t(lang, "case.date")),
-        save = escape(&t(lang, "case.record")),
+        &t(lang, "case.identification.started"),
+        &date(lang, i.started),
     );
+    let heard = i.expert_group_heard.map(|d| date(lang, d));
+    row(
+        b,
+        &t(lang, "case.identification.heard"),
+        heard.as_deref().unwrap_or("–"),
+    );
+    let decided = i.decided.map(|(d, o)| {
+        format!(
+            "{}, {}",
+            t(lang, &format!("identification.{}", o.name())),
+            date(lang, d)
+        )
+    });
+    row(
+        b,
+        &t(lang, "case.identification.decide"),
+        decided.as_deref().unwrap_or("–"),
+    );
+    b.push_str("</tbody></table>");
 }
 
 /// The record of `person`, read on record; None if the register has no such person.
@@ -425,27 +483,7 @@ async fn record_then_show(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct RecordForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    kind: String,
-    #[serde(default)]
-    date: String,
-    #[serde(default)]
-    form: String,
-    #[serde(default)]
-    place: String,
-    #[serde(default)]
-    minor_at_time: Option<String>,
-    #[serde(default)]
-    days: String,
-    #[serde(default)]
-    granted_by: String,
-}
-
-/// Records an exploitation assessment or a reflection period from the client page's forms.
+/// Records what one of the client page's forms says (`case_forms`).
 pub async fn record(
     State(state): State<Shared>,
     Path((code, person)): Path<(String, String)>,
@@ -454,32 +492,11 @@ pub async fn record(
 ) -> Result<Response, Refusal> {
     let (lang, person) = (language(&code)?, person_of(&person)?);
     let principal = poster.check(lang, &form.csrf)?;
-    let event = match form.kind.as_str() {
-        "assessment" => json!({
-            "event": "exploitation_assessed",
-            "date": form.date.trim(),
-            "forms": [{
-                "form": form.form,
-                "primary": true,
-                "place": form.place,
-                "minor_at_time": form.minor_at_time.as_deref() == Some("yes"),
-            }],
-        }),
-        "reflection" => {
-            let Ok(days) = form.days.trim().parse::<u16>() else {
-                let why = t(lang, "case.days");
-                let status = StatusCode::UNPROCESSABLE_ENTITY;
-                return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
-            };
-            json!({
-                "event": "reflection_period_granted",
-                "date": form.date.trim(),
-                "days": days,
-                "granted_by": form.granted_by,
-            })
+    match form.event() {
+        Ok(event) => Ok(record_then_show(&state, lang, principal, person, event).await),
+        Err(Unfit(key)) => {
+            let (why, status) = (t(lang, key), StatusCode::UNPROCESSABLE_ENTITY);
+            Ok(show(&state, lang, principal, person, status, Some(&why)).await)
         }
-        _ => return Err(super::staff::away(lang, &ApiError::BAD_REQUEST).into()),
-    };
-    let event: Map<String, Value> = event.as_object().cloned().unwrap_or_default();
-    Ok(record_then_show(&state, lang, principal, person, event).await)
+    }
 }

@@ -3,6 +3,7 @@
 //! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
 
 pub mod case;
+pub mod case_forms;
 pub mod deadlines;
 pub mod oversight;
 pub mod referral;
@@ -226,6 +227,59 @@ mod tests {
         assert!(missing.is_empty(), "{missing:#?}");
         assert!(words().len() > 40);
         assert!(t(Lang::Sv, "no.such.key").starts_with('⟦'));
+    }
+
+    /// Every word the pages ask for by name is in the table (a missing one would show as
+    /// ⟦key⟧): the keys written in the source, and those made from codes.
+    #[test]
+    fn every_word_the_pages_use_is_there() {
+        let sources = [
+            include_str!("mod.rs"),
+            include_str!("case.rs"),
+            include_str!("case_forms.rs"),
+            include_str!("deadlines.rs"),
+            include_str!("oversight.rs"),
+            include_str!("referral.rs"),
+            include_str!("staff.rs"),
+            include_str!("statistics.rs"),
+        ];
+        let mut keys: Vec<String> = Vec::new();
+        for source in sources {
+            // Keys are the string literals that look like `area.word` in a t(…) call or
+            // handed to a form builder: dotted lowercase words.
+            for piece in source.split('"').skip(1).step_by(2) {
+                let dotted = piece.contains('.')
+                    && !piece.contains("..")
+                    && piece.split('.').all(|w| {
+                        !w.is_empty()
+                            && w.chars()
+                                .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+                    });
+                // The one dotted literal that is no word: an audit entry's action.
+                let audit_action = piece == "referral.received";
+                if dotted && !audit_action && !piece.ends_with(".css") && !piece.ends_with(".fi") {
+                    keys.push(piece.to_owned());
+                }
+            }
+        }
+        for outcome in ["admitted", "rejected", "withdrawn"] {
+            keys.push(format!("outcome.{outcome}"));
+        }
+        for o in ["identified", "not_identified"] {
+            keys.push(format!("identification.{o}"));
+        }
+        for kind in ["annual", "semiannual"] {
+            keys.push(format!("stats.{kind}"));
+        }
+        for name in ["name", "personal_identity_code", "phone", "email", "note"] {
+            keys.push(format!("case.field.{name}"));
+        }
+        let missing: Vec<&String> = keys
+            .iter()
+            .filter(|k| !words().contains_key(k.as_str()))
+            .collect();
+        assert!(keys.len() > 100, "{}", keys.len());
+        assert!(missing.is_empty(), "no words for {missing:?}");
     }
 
     #[test]

@@ -2400,3 +2400,162 @@ async fn from_a_public_referral_to_the_review_through_the_pages() {
         .and_then(|c| c["value"].as_u64());
     assert_eq!(forced_labour, Some(1), "{table}");
 }
+
+#[tokio::test]
+async fn every_form_of_the_client_page_records_its_event() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let path = "/en/staff/cases/p1";
+    let (status, _, _, html) = app
+        .page(Method::GET, path, Some(&helsinki.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let token = hidden(&html, "csrf");
+    let record = format!("{path}/record");
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut all = vec![("csrf", token.clone())];
+        all.extend(fields);
+        let record = record.clone();
+        let cookie = helsinki.cookie.clone();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, _, _, body) = app
+                .page(Method::POST, &record, Some(&cookie), Some(&fields))
+                .await;
+            (status, body)
+        }
+    };
+    let s = |v: &str| v.to_owned();
+    let p1 = || {
+        app.persons()
+            .into_iter()
+            .find(|p| p.id.as_str() == "p1")
+            .unwrap_or_else(|| panic!("p1"))
+    };
+    let steps: Vec<Vec<(&'static str, String)>> = vec![
+        vec![
+            ("kind", s("details")),
+            ("residence_status", s("asylum_seeker")),
+            ("municipality", s("no")),
+            ("date", s("2026-04-01")),
+        ],
+        vec![
+            ("kind", s("assessment")),
+            ("form", s("forced_labour")),
+            ("place", s("finland")),
+            ("form_2", s("sexual_exploitation")),
+            ("place_2", s("abroad")),
+            ("form_3", s("")),
+            ("place_3", s("finland")),
+            ("date", s("2026-04-01")),
+        ],
+        vec![
+            ("kind", s("reflection")),
+            ("days", s("30")),
+            ("granted_by", s("assistance_system")),
+            ("date", s("2026-04-02")),
+        ],
+        vec![
+            ("kind", s("extension")),
+            ("days", s("20")),
+            ("date", s("2026-04-10")),
+        ],
+        vec![("kind", s("interruption")), ("date", s("2026-04-20"))],
+        vec![
+            ("kind", s("measure")),
+            ("measure", s("safe_accommodation")),
+            ("provider", s("")),
+            ("date", s("2026-04-03")),
+        ],
+        vec![("kind", s("child")), ("date", s("2026-04-03"))],
+    ];
+    for fields in steps {
+        let (status, body) = post(fields.clone()).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{fields:?}: {body}");
+    }
+    let p = p1();
+    assert_eq!(
+        p.details.service_provider().code(),
+        "reception_centre",
+        "asylum seekers' services come from a reception centre"
+    );
+    let forms: Vec<(&str, bool)> = p
+        .assessment
+        .as_ref()
+        .map(|(_, a)| {
+            a.forms()
+                .iter()
+                .map(|f| (f.form.code(), f.primary))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        forms,
+        [("forced_labour", true), ("sexual_exploitation", false)]
+    );
+    let reflection = p.reflection_periods.first().cloned();
+    assert_eq!(reflection.as_ref().map(|r| r.days), Some(50));
+    assert!(reflection.is_some_and(|r| r.interrupted.is_some()));
+    assert_eq!(p.measures.len(), 1);
+    let child = p
+        .children
+        .first()
+        .map(|c| c.id.as_str().to_owned())
+        .unwrap_or_default();
+    assert!(child.starts_with("c-"), "{:?}", p.children);
+    // The page shows it all, in every word.
+    let (_, _, _, html) = app
+        .page(Method::GET, path, Some(&helsinki.cookie), None)
+        .await;
+    assert!(
+        html.contains("Safe accommodation") && html.contains(&child),
+        "{html}"
+    );
+    assert!(!html.contains('⟦'));
+
+    let (status, body) = post(vec![
+        ("kind", s("child_left")),
+        ("child", child.clone()),
+        ("date", s("2026-05-01")),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert!(p1().children[0].left.is_some());
+    // The official identification was for 2015-2022: a step dated now is refused, with the
+    // register's reason, and nothing is stored.
+    let before = app.store().count().unwrap_or_default();
+    let (status, body) = post(vec![
+        ("kind", s("identification_started")),
+        ("date", s("2026-04-05")),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("Nothing was saved") && body.contains("2023"),
+        "{body}"
+    );
+    // Details with nothing in them, and days that are no number, are refused before the
+    // register sees them.
+    for fields in [
+        vec![("kind", s("details")), ("date", s("2026-04-05"))],
+        vec![
+            ("kind", s("extension")),
+            ("days", s("many")),
+            ("date", s("2026-04-05")),
+        ],
+    ] {
+        let (status, _) = post(fields).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(app.store().count().unwrap_or_default(), before);
+    // Removal on a statutory ground ends the client period.
+    let (status, body) = post(vec![
+        ("kind", s("termination")),
+        ("reason", s("own_request")),
+        ("date", s("2026-06-01")),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert!(!p1().is_client());
+}

@@ -201,6 +201,11 @@ impl Browser {
 
     /// Takes a screenshot of the page and runs axe on it, as a page of `kind`.
     async fn check(&mut self, kind: &str) {
+        let source = self.driver.source().await.unwrap_or_default();
+        assert!(
+            !source.contains('⟦'),
+            "a word is missing on the {kind} page"
+        );
         self.shots += 1;
         let name = format!("{:02}-{}.png", self.shots, kind.replace(' ', "-"));
         self.driver
@@ -335,7 +340,7 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     );
 
     // Refused input comes back with the reason, nothing stored.
-    browser.type_into("#days", "lots").await;
+    browser.type_into("#reflection-days", "lots").await;
     browser
         .submit("form[action$='/record'] input[value=reflection] ~ button")
         .await;
@@ -346,13 +351,15 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     );
     browser.check("client page with a refusal").await;
 
-    browser.choose("#form", "forced_labour").await;
-    browser.choose("#place", "finland").await;
+    browser.choose("#assessment-form", "forced_labour").await;
+    browser.choose("#assessment-place", "finland").await;
     browser
         .submit("form[action$='/record'] input[value=assessment] ~ button")
         .await;
-    browser.type_into("#days", "60").await;
-    browser.choose("#granted_by", "assistance_system").await;
+    browser.type_into("#reflection-days", "60").await;
+    browser
+        .choose("#reflection-granted_by", "assistance_system")
+        .await;
     browser
         .submit("form[action$='/record'] input[value=reflection] ~ button")
         .await;
