@@ -56,8 +56,13 @@ impl Current {
         &self.today
     }
 
-    pub fn register(&self) -> &Register {
-        &self.register
+    /// Whether `event` is one of `person`'s visible events (the ones their record is
+    /// folded from).
+    pub fn owns(&self, person: &PersonId, event: &iku_domain::ids::EventId) -> bool {
+        match (self.groups.get(person), self.register.seq_of(event)) {
+            (Some(positions), Some(seq)) => positions.contains(&(seq as u32)),
+            _ => false,
+        }
     }
 
     /// One person's record today with their personal fields opened; None if the register

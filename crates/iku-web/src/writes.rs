@@ -90,16 +90,8 @@ fn is_about(
     person: &PersonId,
 ) -> Result<bool, ApiError> {
     let current = state.current.get(store).map_err(|e| state.storage(e))?;
-    let view = current.register().view(None);
-    let groups = view.by_person();
-    let owner_of = |id: &iku_domain::ids::EventId| {
-        groups
-            .iter()
-            .find(|(_, events)| events.iter().any(|e| &e.id == id))
-            .map(|(p, _)| (*p).clone())
-    };
     if let Some(corrected) = &event.corrects
-        && owner_of(corrected).as_ref() != Some(person)
+        && !current.owns(person, corrected)
     {
         return Ok(false);
     }
@@ -113,7 +105,7 @@ fn is_about(
         Subject::Application(application) => {
             theirs.is_some_and(|s| s.applications.iter().any(|a| &a.id == application))
         }
-        Subject::Event(retracted) => owner_of(retracted).as_ref() == Some(person),
+        Subject::Event(retracted) => current.owns(person, retracted),
     })
 }
 
