@@ -929,6 +929,21 @@ async fn a_caseworker_records_a_case_and_the_register_keeps_its_rules() {
         )
         .await;
     assert_eq!(other.body["code"], "other_case", "{}", other.text);
+    // So is a retraction or a correction of another case's event, sent to a case in scope.
+    for body in [
+        json!({"event": "retraction", "date": "2026-10-07", "retracts": "p1-det"}),
+        json!({"event": "person_details", "date": "2026-03-02", "corrects": "p1-det", "gender": "male"}),
+    ] {
+        let answer = app
+            .call(
+                Method::POST,
+                "/api/cases/p2/events",
+                Some(&helsinki),
+                Some(body),
+            )
+            .await;
+        assert_eq!(answer.body["code"], "other_case", "{}", answer.text);
+    }
     // Bad input names the field.
     let bad = app
         .call(
