@@ -19,6 +19,9 @@ use crate::ids::{ApplicationId, ChildId, EventId, PersonId};
 use crate::rules::{Rule, Violation};
 use crate::state::RegisterState;
 
+mod history;
+pub use history::HistoryEntry;
+
 /// The whole history, in the order events entered it.
 #[derive(Debug, Clone, Default)]
 pub struct Register {

@@ -233,6 +233,13 @@ pub trait Store {
     /// The whole audit chain in seq order, and its head (last seq and hash).
     fn audit_chain(&mut self) -> Result<audit::AuditChain, StoreError>;
 
+    /// The audit entries whose record is one of `records`, in seq order: who recorded an
+    /// event is the actor of the `case.write` entry that names it.
+    fn audit_entries_for(
+        &mut self,
+        records: &[String],
+    ) -> Result<Vec<audit::AuditEntry>, StoreError>;
+
     /// Adds an account; an existing name is refused.
     fn add_account(
         &mut self,

@@ -36,6 +36,7 @@ migrations! {
     7 "event_facts" "0007_event_facts.sql",
     8 "disclosure_reports" "0008_disclosure_reports.sql",
     9 "sessions_and_assignments" "0009_sessions_and_assignments.sql",
+    10 "audit_by_record" "0010_audit_by_record.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

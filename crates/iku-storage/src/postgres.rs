@@ -475,6 +475,28 @@ impl Store for PostgresStore {
         Ok(AuditChain { entries, head })
     }
 
+    fn audit_entries_for(&mut self, records: &[String]) -> Result<Vec<AuditEntry>, StoreError> {
+        let rows = self.client.query(
+            "SELECT seq, at, actor, action, record, reason, hash FROM audit_log
+             WHERE record = ANY($1) ORDER BY seq",
+            &[&records],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AuditEntry {
+                seq: r.get(0),
+                at: Timestamp::from_micros(r.get(1)),
+                entry: NewAuditEntry {
+                    actor: r.get(2),
+                    action: r.get(3),
+                    record: r.get(4),
+                    reason: r.get(5),
+                },
+                hash: r.get(6),
+            })
+            .collect())
+    }
+
     fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
         let inserted = self.client.execute(
             "INSERT INTO accounts (username, role, office, password_hash, must_change, disabled, created_at)

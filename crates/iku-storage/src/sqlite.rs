@@ -579,6 +579,34 @@ impl Store for SqliteStore {
         Ok(AuditChain { entries, head })
     }
 
+    fn audit_entries_for(&mut self, records: &[String]) -> Result<Vec<AuditEntry>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, actor, action, record, reason, hash FROM audit_log WHERE record = ?1",
+        )?;
+        let mut found = Vec::new();
+        for record in records {
+            let rows = stmt.query_map([record], |r| {
+                Ok(AuditEntry {
+                    seq: r.get(0)?,
+                    at: Timestamp::from_micros(r.get(1)?),
+                    entry: NewAuditEntry {
+                        actor: r.get(2)?,
+                        action: r.get(3)?,
+                        record: r.get(4)?,
+                        reason: r.get(5)?,
+                    },
+                    hash: r.get(6)?,
+                })
+            })?;
+            for row in rows {
+                found.push(row?);
+            }
+        }
+        found.sort_by_key(|e| e.seq);
+        found.dedup_by_key(|e| e.seq);
+        Ok(found)
+    }
+
     fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
         let inserted = self.conn.execute(
             "INSERT INTO accounts (username, role, office, password_hash, must_change, disabled, created_at)

@@ -225,6 +225,7 @@ contract!(
     sessions_are_found_by_their_hash_touched_and_ended,
     the_newest_case_assignment_is_in_force_and_history_is_kept,
     audit_entries_appended_in_one_batch_chain_like_one_by_one,
+    audit_entries_are_found_by_their_record,
 );
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
@@ -414,6 +415,41 @@ fn audit_entries_appended_in_one_batch_chain_like_one_by_one(db: &TestDb) {
     assert_eq!(verify(&key, &chain.entries, chain.head.clone()), Ok(()));
     let records: Vec<String> = chain.entries.into_iter().map(|e| e.entry.record).collect();
     assert_eq!(records, ["case p0", "case p1", "case p2", "case p3"]);
+}
+
+fn audit_entries_are_found_by_their_record(db: &TestDb) {
+    use iku_storage::audit::{AuditKey, NewAuditEntry};
+    let key = AuditKey::parse(&"ab".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let entry = |actor: &str, record: &str| NewAuditEntry {
+        actor: actor.into(),
+        action: "case.write".into(),
+        record: record.into(),
+        reason: String::new(),
+    };
+    let mut store = db.open();
+    let entries = vec![
+        entry("maria", "p1 person_details e1"),
+        entry("juha", "p1 application_decided e2"),
+        entry("maria", "p1 person_details e10"),
+        entry("juha", "p1 person_details e1"),
+    ];
+    store
+        .append_audit_batch(&key, entries, at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let wanted = ["p1 person_details e1".to_owned(), "p1 application_decided e2".to_owned()];
+    let found: Vec<(i64, String)> = store
+        .audit_entries_for(&wanted)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .map(|e| (e.seq, e.entry.actor))
+        .collect();
+    assert_eq!(
+        found,
+        [(1, "maria".into()), (2, "juha".into()), (4, "juha".into())],
+        "exact records only (not e10), in seq order"
+    );
+    assert_eq!(store.audit_entries_for(&[]).map(|e| e.len()).ok(), Some(0));
 }
 
 fn the_register_is_append_only(db: &TestDb) {

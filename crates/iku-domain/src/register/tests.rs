@@ -4,7 +4,7 @@ use crate::interchange::{ParseContext, parse_line};
 
 /// Builds a register from interchange lines; each line's `recorded_at` is given as `@T` after
 /// the JSON, in minutes after 2021-01-01T00:00Z, so the tests read as time lines.
-fn register(lines: &[(&str, i64)]) -> Result<Register, Violation> {
+pub(super) fn register(lines: &[(&str, i64)]) -> Result<Register, Violation> {
     let ctx = ParseContext {
         today: parse_date("2026-01-01").unwrap_or(Date::MIN),
         now: at(1_000_000),
@@ -31,12 +31,12 @@ fn d(s: &str) -> Date {
     parse_date(s).unwrap_or(Date::MIN)
 }
 
-const APP: &str = r#"{"id":"app","event":"application_received","date":"2020-01-10","application":"a1","person":"p1","referrer":"police","consent":true}"#;
+pub(super) const APP: &str = r#"{"id":"app","event":"application_received","date":"2020-01-10","application":"a1","person":"p1","referrer":"police","consent":true}"#;
 const ADMIT: &str = r#"{"id":"adm","event":"application_decided","date":"2020-02-01","application":"a1","outcome":"admitted"}"#;
-const GENDER_F: &str =
+pub(super) const GENDER_F: &str =
     r#"{"id":"g1","event":"person_details","date":"2020-01-10","person":"p1","gender":"female"}"#;
-const GENDER_M: &str = r#"{"id":"g2","event":"person_details","date":"2020-01-10","person":"p1","gender":"male","corrects":"g1"}"#;
-const RETRACT_G2: &str = r#"{"id":"r1","event":"retraction","date":"2020-01-10","retracts":"g2"}"#;
+pub(super) const GENDER_M: &str = r#"{"id":"g2","event":"person_details","date":"2020-01-10","person":"p1","gender":"male","corrects":"g1"}"#;
+pub(super) const RETRACT_G2: &str = r#"{"id":"r1","event":"retraction","date":"2020-01-10","retracts":"g2"}"#;
 
 fn gender(r: &Register, t: Option<i64>) -> Option<&'static str> {
     let state = r.view(t.map(at)).state_as_of(d("2020-12-31"));
