@@ -437,7 +437,10 @@ fn audit_entries_are_found_by_their_record(db: &TestDb) {
     store
         .append_audit_batch(&key, entries, at)
         .unwrap_or_else(|e| panic!("{e}"));
-    let wanted = ["p1 person_details e1".to_owned(), "p1 application_decided e2".to_owned()];
+    let wanted = [
+        "p1 person_details e1".to_owned(),
+        "p1 application_decided e2".to_owned(),
+    ];
     let found: Vec<(i64, String)> = store
         .audit_entries_for(&wanted)
         .unwrap_or_else(|e| panic!("{e}"))

@@ -51,6 +51,11 @@ impl Current {
         }
     }
 
+    /// The whole register, without personal fields.
+    pub fn register(&self) -> &Register {
+        &self.register
+    }
+
     /// The state of every person today, without personal fields.
     pub fn today(&self) -> &RegisterState {
         &self.today

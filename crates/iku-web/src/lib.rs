@@ -6,6 +6,7 @@
 
 mod api;
 pub mod auth;
+mod case_history;
 mod current;
 pub mod error;
 pub mod log;
@@ -207,6 +208,10 @@ fn routes(state: state::Shared) -> Router {
         .route(
             "/{lang}/staff/cases/{person}/record",
             post(ui::case::record),
+        )
+        .route(
+            "/{lang}/staff/cases/{person}/history",
+            get(ui::history::history),
         )
         .route("/{lang}/staff/logout", post(ui::staff::logout))
         .route(

@@ -246,14 +246,49 @@ impl Principal {
 }
 
 impl CaseAccess<'_> {
-    /// Records a write to the case (what kind of event; never its content).
-    pub fn record_write(&self, state: &AppState, kind: &str) -> Result<(), ApiError> {
+    /// Records a write to the case (the event's kind and id; never its content).
+    pub fn record_write(
+        &self,
+        state: &AppState,
+        event: &iku_domain::Event,
+    ) -> Result<(), ApiError> {
         state.audit(
             self.principal.username.as_str(),
             "case.write",
-            &format!("{} {kind}", self.person.as_str()),
+            &crate::case_history::write_record(&self.person, event),
             "",
         )
+    }
+
+    /// Puts a read of the case on record: `what` was read, on the grounds the case was
+    /// opened on.
+    fn audit_read(&self, state: &AppState, what: &str) -> Result<(), ApiError> {
+        let (action, reason) = match &self.grounds {
+            Grounds::InScope => (what, ""),
+            Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
+        };
+        let record = match what {
+            "case.read" => self.person.as_str().to_owned(),
+            _ => format!("{} {what}", self.person.as_str()),
+        };
+        state.audit(self.principal.username.as_str(), action, &record, reason)
+    }
+
+    /// The case's history (every event, voided ones too, without personal fields), its read
+    /// on record. None (and nothing recorded) if the register has no such person.
+    pub fn history(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+    ) -> Result<Option<Vec<crate::case_history::Recorded>>, ApiError> {
+        let current = state.current.get(store).map_err(|e| state.storage(e))?;
+        let history = crate::case_history::gather(&current, store, &self.person)
+            .map_err(|e| state.storage(e))?;
+        if history.is_empty() {
+            return Ok(None);
+        }
+        self.audit_read(state, "case.history")?;
+        Ok(Some(history))
     }
 
     /// The case's record today, personal fields opened; its read is on record before it is
@@ -268,16 +303,7 @@ impl CaseAccess<'_> {
             .record(store, &state.config.keys, &self.person)
             .map_err(|e| state.storage(e))?;
         if record.is_some() {
-            let (action, reason) = match &self.grounds {
-                Grounds::InScope => ("case.read", ""),
-                Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
-            };
-            state.audit(
-                self.principal.username.as_str(),
-                action,
-                self.person.as_str(),
-                reason,
-            )?;
+            self.audit_read(state, "case.read")?;
         }
         Ok(record)
     }

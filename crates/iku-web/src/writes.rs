@@ -138,8 +138,9 @@ pub(crate) async fn record_case_event(
                 return Err(ApiError::OTHER_CASE);
             }
             let (id, kind) = (event.id.as_str().to_owned(), event.body.kind().name());
+            let written = event.clone();
             store_events(state, vec![event])?;
-            access.record_write(state, kind)?;
+            access.record_write(state, &written)?;
             Ok((id, kind))
         })
         .await

@@ -80,9 +80,9 @@ mod tests {
     const DECIDE_A1: &str = r#"{"id":"dec","event":"application_decided","date":"2020-02-01","application":"a1","outcome":"admitted"}"#;
     const RETRACT_APP: &str =
         r#"{"id":"r2","event":"retraction","date":"2020-01-10","retracts":"app"}"#;
-    const CHILD: &str = r#"{"id":"c1","event":"child_admitted","date":"2020-03-01","child":"k1","parent":"p1"}"#;
-    const CHILD_LEFT: &str =
-        r#"{"id":"c2","event":"child_left","date":"2020-04-01","child":"k1"}"#;
+    const CHILD: &str =
+        r#"{"id":"c1","event":"child_admitted","date":"2020-03-01","child":"k1","parent":"p1"}"#;
+    const CHILD_LEFT: &str = r#"{"id":"c2","event":"child_left","date":"2020-04-01","child":"k1"}"#;
 
     fn ids<'a>(entries: &[super::HistoryEntry<'a>]) -> Vec<&'a str> {
         entries.iter().map(|h| h.event.id.as_str()).collect()

@@ -36,7 +36,8 @@ const ADMIT: &str = r#"{"id":"adm","event":"application_decided","date":"2020-02
 pub(super) const GENDER_F: &str =
     r#"{"id":"g1","event":"person_details","date":"2020-01-10","person":"p1","gender":"female"}"#;
 pub(super) const GENDER_M: &str = r#"{"id":"g2","event":"person_details","date":"2020-01-10","person":"p1","gender":"male","corrects":"g1"}"#;
-pub(super) const RETRACT_G2: &str = r#"{"id":"r1","event":"retraction","date":"2020-01-10","retracts":"g2"}"#;
+pub(super) const RETRACT_G2: &str =
+    r#"{"id":"r1","event":"retraction","date":"2020-01-10","retracts":"g2"}"#;
 
 fn gender(r: &Register, t: Option<i64>) -> Option<&'static str> {
     let state = r.view(t.map(at)).state_as_of(d("2020-12-31"));

@@ -454,7 +454,7 @@ pub async fn decide(
     if form.outcome == "rejected" {
         event.insert("reason".into(), json!(form.reason));
     }
-    Ok(record_then_show(&state, lang, principal, person, event).await)
+    Ok(record_then_show(&state, lang, principal, person, event, "").await)
 }
 
 /// The path's person, or "not found".
@@ -470,11 +470,16 @@ async fn record_then_show(
     principal: Principal,
     person: PersonId,
     event: Map<String, Value>,
+    then: &str,
 ) -> Response {
     let shown = principal.clone();
     match crate::writes::record_case_event(state, principal, person.clone(), event).await {
-        Ok(_) => Redirect::to(&format!("/{}/staff/cases/{}", lang.code(), person.as_str()))
-            .into_response(),
+        Ok(_) => Redirect::to(&format!(
+            "/{}/staff/cases/{}{then}",
+            lang.code(),
+            person.as_str()
+        ))
+        .into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
             let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
             show(state, lang, shown, person, e.status, Some(&why)).await
@@ -493,7 +498,10 @@ pub async fn record(
     let (lang, person) = (language(&code)?, person_of(&person)?);
     let principal = poster.check(lang, &form.csrf)?;
     match form.event() {
-        Ok(event) => Ok(record_then_show(&state, lang, principal, person, event).await),
+        Ok(event) => {
+            let then = if form.is_retraction() { "/history" } else { "" };
+            Ok(record_then_show(&state, lang, principal, person, event, then).await)
+        }
         Err(Unfit(key)) => {
             let (why, status) = (t(lang, key), StatusCode::UNPROCESSABLE_ENTITY);
             Ok(show(&state, lang, principal, person, status, Some(&why)).await)

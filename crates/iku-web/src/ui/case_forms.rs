@@ -71,6 +71,8 @@ pub struct RecordForm {
     birth_year: String,
     #[serde(default)]
     municipality: String,
+    #[serde(default)]
+    retracts: String,
 }
 
 /// Why a form's input is not an event yet (the message key of the field in error).
@@ -79,6 +81,11 @@ pub struct Unfit(pub &'static str);
 impl RecordForm {
     /// The event this form records, as the interchange format writes it (without the id,
     /// the recorded time and the person, which the server adds).
+    /// Whether the form retracts an entry (sent from the case's history, shown again after).
+    pub fn is_retraction(&self) -> bool {
+        self.kind == "retraction"
+    }
+
     pub fn event(&self) -> Result<Map<String, Value>, Unfit> {
         let date = self.date.trim();
         let days = || {
@@ -133,6 +140,9 @@ impl RecordForm {
                 json!({"event": "identification_decided", "date": date, "outcome": self.outcome})
             }
             "details" => self.details(date)?,
+            "retraction" => {
+                json!({"event": "retraction", "date": date, "retracts": self.retracts.trim()})
+            }
             _ => return Err(Unfit("case.unknown_form")),
         };
         Ok(event.as_object().cloned().unwrap_or_default())

@@ -5,6 +5,7 @@
 pub mod case;
 pub mod case_forms;
 pub mod deadlines;
+pub mod history;
 pub mod oversight;
 pub mod referral;
 pub mod staff;

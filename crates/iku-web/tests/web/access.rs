@@ -25,7 +25,7 @@ use tower::ServiceExt;
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// Values that must never leave the server except in a case's record to those allowed.
-const SECRETS: [&str; 6] = [
+pub(crate) const SECRETS: [&str; 6] = [
     "Zyxwa Qwertyson",
     "010190-913X",
     "Vlatka Brnovich",
@@ -81,9 +81,9 @@ pub(crate) struct TestApp {
 
 /// A logged-in user's cookie and CSRF token.
 #[derive(Clone)]
-struct Login {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Login {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
 struct Answer {
@@ -242,7 +242,7 @@ impl TestApp {
         .await
     }
 
-    async fn login(&self, name: &str) -> Login {
+    pub(crate) async fn login(&self, name: &str) -> Login {
         let answer = self.try_login(name, PASSWORD, 0).await;
         assert_eq!(answer.status, StatusCode::OK, "{name}: {}", answer.text);
         session_of(&answer)
@@ -276,7 +276,7 @@ impl TestApp {
         iku_storage::open(&self.url).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn audit_actions(&self) -> Vec<(String, String, String, String)> {
+    pub(crate) fn audit_actions(&self) -> Vec<(String, String, String, String)> {
         let chain = self.store().audit_chain().unwrap_or_else(|e| panic!("{e}"));
         chain
             .entries
@@ -1457,7 +1457,7 @@ impl TestApp {
     }
 
     /// The register's persons, with their personal fields opened.
-    fn persons(&self) -> Vec<iku_domain::state::PersonState> {
+    pub(crate) fn persons(&self) -> Vec<iku_domain::state::PersonState> {
         let keys = Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"));
         let register = self
             .store()
@@ -1628,7 +1628,7 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
 
 impl TestApp {
     /// A page request with a session cookie: (status, location, set-cookie, body).
-    async fn page(
+    pub(crate) async fn page(
         &self,
         method: Method,
         path: &str,
@@ -1681,7 +1681,7 @@ fn cookie_of(set_cookie: Option<&str>) -> String {
         .to_owned()
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     html.split(&format!(r#"name="{name}" value=""#))
         .nth(1)
         .and_then(|rest| rest.split('"').next())

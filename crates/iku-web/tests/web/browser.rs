@@ -370,6 +370,30 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
         "{record}"
     );
     browser.check("client page with a reflection period").await;
+
+    // The history names who recorded each entry; the latest (the reflection period) is
+    // retracted after a confirmation, and the record no longer counts it.
+    let case = browser.url().await;
+    browser.submit("a[href$='/history']").await;
+    let history = browser.text().await;
+    assert!(
+        history.contains("the public referral form") && history.contains("director"),
+        "{history}"
+    );
+    browser.check("case history").await;
+    browser
+        .submit("tbody tr:last-child a[href*='retract=']")
+        .await;
+    browser.check("retraction confirmation").await;
+    browser.submit(".confirm button[type=submit]").await;
+    let history = browser.text().await;
+    assert!(history.contains("Retracted by entry"), "{history}");
+    browser
+        .driver
+        .goto(&case)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!browser.text().await.contains("days left"));
     browser.go("/en/staff/deadlines").await;
     browser.check("deadlines").await;
     browser.go("/en/staff/audit").await;

@@ -1,7 +1,8 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
 //! also holds the shared test app), the pages in a real browser (`browser`), readiness
-//! (`ready`).
+//! (`ready`), the history of a case (`history`).
 
 mod access;
 mod browser;
+mod history;
 mod ready;
