@@ -213,6 +213,10 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/cases/{person}/history",
             get(ui::history::history),
         )
+        .route(
+            "/{lang}/staff/cases/{person}/decisions/{application}/{doc}",
+            get(ui::decision::decision),
+        )
         .route("/{lang}/staff/logout", post(ui::staff::logout))
         .route(
             "/{lang}/staff/password",

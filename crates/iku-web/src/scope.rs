@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use iku_domain::access::Role;
-use iku_domain::ids::PersonId;
-use iku_domain::state::PersonState;
+use iku_domain::ids::{ApplicationId, PersonId};
+use iku_domain::state::{ApplicationState, PersonState};
 use iku_storage::Store;
 use iku_storage::access::CaseAssignment;
 
@@ -28,6 +28,14 @@ enum Grounds {
 pub struct CaseScope<'a> {
     principal: &'a Principal,
     assignments: HashMap<PersonId, CaseAssignment>,
+}
+
+/// An application's decision as its document shows it (`CaseAccess::decision`).
+pub struct DecisionRecord {
+    pub person: PersonState,
+    pub application: ApplicationState,
+    /// The decision event in force, with who recorded it.
+    pub decided: crate::case_history::Recorded,
 }
 
 /// One case, opened: reading it writes the audit entry.
@@ -263,15 +271,73 @@ impl CaseAccess<'_> {
     /// Puts a read of the case on record: `what` was read, on the grounds the case was
     /// opened on.
     fn audit_read(&self, state: &AppState, what: &str) -> Result<(), ApiError> {
+        self.audit_read_of(state, what, None)
+    }
+
+    /// A read of the case, or (`of`) of one thing in it: an application's decision.
+    fn audit_read_of(
+        &self,
+        state: &AppState,
+        what: &str,
+        of: Option<&str>,
+    ) -> Result<(), ApiError> {
         let (action, reason) = match &self.grounds {
             Grounds::InScope => (what, ""),
             Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
         };
-        let record = match what {
+        let mut record = match what {
             "case.read" => self.person.as_str().to_owned(),
             _ => format!("{} {what}", self.person.as_str()),
         };
+        if let Some(of) = of {
+            record.push(' ');
+            record.push_str(of);
+        }
         state.audit(self.principal.username.as_str(), action, &record, reason)
+    }
+
+    /// What the decision document of an application shows: the record (personal fields
+    /// opened: the document is addressed to the person), the application, and the decision in
+    /// force with who recorded it. None (and nothing recorded) if there is no such decided
+    /// application in the case.
+    pub fn decision(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        application: &ApplicationId,
+    ) -> Result<Option<DecisionRecord>, ApiError> {
+        let current = state.current.get(store).map_err(|e| state.storage(e))?;
+        let Some(person) = current
+            .record(store, &state.config.keys, &self.person)
+            .map_err(|e| state.storage(e))?
+        else {
+            return Ok(None);
+        };
+        let Some(applied) = person
+            .applications
+            .iter()
+            .find(|a| &a.id == application && a.decided.is_some())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let decided = crate::case_history::gather(&current, store, &self.person)
+            .map_err(|e| state.storage(e))?
+            .into_iter()
+            .find(|r| {
+                r.in_force()
+                    && matches!(&r.event.body,
+                        iku_domain::EventBody::ApplicationDecided(d) if &d.application == application)
+            });
+        let Some(decided) = decided else {
+            return Ok(None);
+        };
+        self.audit_read_of(state, "case.decision", Some(application.as_str()))?;
+        Ok(Some(DecisionRecord {
+            person,
+            application: applied,
+            decided,
+        }))
     }
 
     /// The case's history (every event, voided ones too, without personal fields), its read

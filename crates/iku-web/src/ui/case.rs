@@ -103,19 +103,26 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
     for a in &p.applications {
         let decision = match a.decided {
             Some((day, decision)) => format!(
-                "{}, {}",
-                t(lang, &format!("outcome.{}", decision.outcome())),
-                date(lang, day)
+                r#"{}, {} <a href="{}">{}<span class="visually-hidden"> {}</span></a>"#,
+                escape(&t(lang, &format!("outcome.{}", decision.outcome()))),
+                date(lang, day),
+                escape(&super::decision::document_path(
+                    lang,
+                    &p.id,
+                    &a.id,
+                    super::decision::official_language(lang)
+                )),
+                escape(&t(lang, "case.decision.document")),
+                escape(a.id.as_str()),
             ),
-            None => t(lang, "case.pending"),
+            None => escape(&t(lang, "case.pending")),
         };
         let _ = write!(
             b,
-            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{decision}</td></tr>"#,
             escape(a.id.as_str()),
             date(lang, a.received),
             escape(a.referrer.label(lang)),
-            escape(&decision)
         );
     }
     b.push_str("</tbody></table>");

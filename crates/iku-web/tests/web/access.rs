@@ -86,11 +86,11 @@ pub(crate) struct Login {
     pub(crate) csrf: String,
 }
 
-struct Answer {
-    status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     set_cookie: Option<String>,
-    body: Value,
-    text: String,
+    pub(crate) body: Value,
+    pub(crate) text: String,
 }
 
 pub(crate) fn unix_now() -> i64 {
@@ -180,7 +180,7 @@ impl TestApp {
         }
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,

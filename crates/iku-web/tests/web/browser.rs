@@ -339,6 +339,21 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
         browser.text().await
     );
 
+    // The decision as its document, in Finnish from an English page.
+    let case = browser.url().await;
+    browser.submit("a[href*='/decisions/']").await;
+    let document = browser.text().await;
+    assert!(
+        document.contains("Valitusosoitus") && document.contains("director"),
+        "{document}"
+    );
+    browser.check("decision document").await;
+    browser
+        .driver
+        .goto(&case)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
     // Refused input comes back with the reason, nothing stored.
     browser.type_into("#reflection-days", "lots").await;
     browser

@@ -1,0 +1,150 @@
+//! The decision document through the router: in Finnish and Swedish (English marked a
+//! translation), citing the law of the decision's date, naming who decided, its read on
+//! record, and only for those who may open the case.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::access::{SECRETS, TestApp, hidden};
+
+#[tokio::test]
+async fn an_imported_admission_reads_as_a_decision_in_finnish_and_swedish() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let get = |path: &str| {
+        let (app, cookie, path) = (&app, helsinki.cookie.clone(), path.to_owned());
+        async move {
+            let (status, _, _, body) = app.page(Method::GET, &path, Some(&cookie), None).await;
+            (status, body)
+        }
+    };
+    // The client page links the decided application to its document in Finnish, as the
+    // English page has no official language of its own.
+    let (_, case) = get("/en/staff/cases/p1").await;
+    let path = "/en/staff/cases/p1/decisions/p1-a/fi";
+    assert!(case.contains(&format!(r#"href="{path}""#)), "{case}");
+
+    let (status, fi) = get(path).await;
+    assert_eq!(status, StatusCode::OK, "{fi}");
+    for expected in [
+        r#"<article class="decision" lang="fi">"#,
+        "Salassa pidettävä",
+        "Asianosainen otetaan ihmiskaupan uhrien auttamisjärjestelmään 6.3.2026 alkaen.",
+        // Admitted after 2022: the admission is the identification.
+        "samalla ihmiskaupan uhriksi tunnistaminen",
+        "(746/2011) 33, 34 ja 35 §",
+        "Hallintolaki (434/2003)",
+        "valittamalla hallinto-oikeuteen",
+        "30 päivän kuluessa",
+        "(808/2019)",
+        "Poliisi",
+        // The decision came in with the import: iku does not know who made it.
+        "sen tekijä ilmenee alkuperäisestä päätöksestä",
+        // Addressed to the person, by name.
+        SECRETS[0],
+    ] {
+        assert!(fi.contains(expected), "{expected}: {fi}");
+    }
+    assert!(!fi.contains('⟦'), "{fi}");
+
+    let (_, sv) = get("/en/staff/cases/p1/decisions/p1-a/sv").await;
+    for expected in [
+        r#"lang="sv""#,
+        "Besvärsanvisning",
+        "inom 30 dagar",
+        "Parten tas upp i hjälpsystemet för offer för människohandel från och med 6.3.2026.",
+    ] {
+        assert!(sv.contains(expected), "{expected}: {sv}");
+    }
+    let (_, en) = get("/en/staff/cases/p1/decisions/p1-a/en").await;
+    assert!(en.contains("Unofficial translation"), "{en}");
+
+    let reads = app
+        .audit_actions()
+        .into_iter()
+        .filter(|(actor, action, record, _)| {
+            actor == "cw.helsinki" && action == "case.decision" && record == "p1 case.decision p1-a"
+        })
+        .count();
+    assert_eq!(reads, 3);
+
+    // No such application, or one of another person, is no document.
+    for path in [
+        "/en/staff/cases/p1/decisions/nothing/fi",
+        "/en/staff/cases/p1/decisions/p2-a/fi",
+        "/en/staff/cases/p1/decisions/p1-a/de",
+    ] {
+        assert_eq!(get(path).await.0, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Another office's caseworker may not read it.
+    let tampere = app.login("cw.tampere").await;
+    let (status, _, _, body) = app
+        .page(Method::GET, path, Some(&tampere.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!body.contains(SECRETS[0]));
+}
+
+#[tokio::test]
+async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let created = app
+        .call(
+            Method::POST,
+            "/api/applications",
+            Some(&helsinki),
+            Some(json!({"date": "2026-10-01", "referrer": "ngo", "consent": true})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let person = created.body["person"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let application = created.body["application"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let case = format!("/sv/staff/cases/{person}");
+    let (_, _, _, html) = app
+        .page(Method::GET, &case, Some(&helsinki.cookie), None)
+        .await;
+    let fields = [
+        ("csrf", hidden(&html, "csrf")),
+        ("application", application.clone()),
+        ("outcome", "rejected".to_owned()),
+        ("reason", "no_need_for_assistance".to_owned()),
+        ("date", "2026-10-05".to_owned()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _, _, body) = app
+        .page(
+            Method::POST,
+            &format!("{case}/decision"),
+            Some(&helsinki.cookie),
+            Some(&fields),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+
+    // A Swedish page links the Swedish document.
+    let (_, _, _, html) = app
+        .page(Method::GET, &case, Some(&helsinki.cookie), None)
+        .await;
+    let path = format!("{case}/decisions/{application}/sv");
+    assert!(html.contains(&path), "{html}");
+    let (status, _, _, sv) = app
+        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sv}");
+    for expected in [
+        "Parten tas inte upp i hjälpsystemet för offer för människohandel.",
+        "Parten är inte i behov av hjälpsystemets hjälpinsatser.",
+        "Namnet är inte känt",
+        "cw.helsinki",
+    ] {
+        assert!(sv.contains(expected), "{expected}: {sv}");
+    }
+    assert!(!sv.contains("identifiering som offer"), "{sv}");
+}
