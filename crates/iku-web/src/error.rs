@@ -92,6 +92,11 @@ impl ApiError {
         "bad_request",
         "the request is not what this endpoint takes",
     );
+    pub const OWN_ACCOUNT: Self = Self::new(
+        StatusCode::CONFLICT,
+        "own_account",
+        "an admin does not disable their own account",
+    );
     pub const REASON_REQUIRED: Self = Self::new(
         StatusCode::BAD_REQUEST,
         "reason_required",

@@ -188,6 +188,10 @@ fn routes(state: state::Shared) -> Router {
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route("/{lang}/staff/statistics", get(ui::statistics::page))
         .route("/{lang}/staff/admin", get(ui::oversight::accounts))
+        .route(
+            "/{lang}/staff/admin/accounts/{username}",
+            post(ui::oversight::account_action),
+        )
         .route("/{lang}/staff/audit", get(ui::oversight::audit))
         .route(
             "/{lang}/staff/statistics/review",

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use iku_domain::access::Role;
+use iku_domain::access::{Role, Username};
 use iku_domain::ids::{ApplicationId, PersonId};
 use iku_domain::state::{ApplicationState, PersonState};
 use iku_storage::Store;
@@ -510,6 +510,64 @@ impl Administration<'_> {
     ) -> Result<Vec<iku_storage::Account>, ApiError> {
         state.audit(self.principal.username.as_str(), "accounts.list", "", "")?;
         store.accounts().map_err(|e| state.storage(e))
+    }
+
+    /// Disables or enables an account (its sessions end with it: a session is only as good
+    /// as its account). An admin may not disable their own, lest nobody be left to undo it.
+    pub fn set_disabled(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        account: &Username,
+        disabled: bool,
+    ) -> Result<(), ApiError> {
+        if disabled && account == &self.principal.username {
+            return Err(ApiError::OWN_ACCOUNT);
+        }
+        self.existing(store, state, account)?;
+        store
+            .set_disabled(account, disabled)
+            .map_err(|e| state.storage(e))?;
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        state.audit(
+            self.principal.username.as_str(),
+            action,
+            account.as_str(),
+            "",
+        )
+    }
+
+    /// Forgets an account's TOTP secret (a lost phone): it enrols a new one at its next login.
+    pub fn reset_totp(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        account: &Username,
+    ) -> Result<(), ApiError> {
+        self.existing(store, state, account)?;
+        store.reset_totp(account).map_err(|e| state.storage(e))?;
+        state.audit(
+            self.principal.username.as_str(),
+            "user.reset_totp",
+            account.as_str(),
+            "",
+        )
+    }
+
+    fn existing(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        account: &Username,
+    ) -> Result<(), ApiError> {
+        match store.account(account).map_err(|e| state.storage(e))? {
+            Some(_) => Ok(()),
+            None => Err(ApiError::NOT_FOUND),
+        }
     }
 }
 

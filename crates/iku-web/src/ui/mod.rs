@@ -280,6 +280,12 @@ mod tests {
         for reason in ["not_trafficking", "no_need_for_assistance", "other"] {
             keys.push(format!("decision.reasons.{reason}"));
         }
+        for action in ["disable", "enable", "reset_totp"] {
+            keys.push(format!("admin.done.{action}"));
+        }
+        for code in ["own_account", "bad_request"] {
+            keys.push(format!("admin.refused.{code}"));
+        }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));
         }

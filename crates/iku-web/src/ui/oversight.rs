@@ -3,18 +3,27 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use iku_domain::access::Role;
+use axum::response::{IntoResponse, Redirect, Response};
+use iku_domain::access::{Role, Username};
+use serde::Deserialize;
 
-use super::staff::{Reader, away, staff_page};
-use super::{escape, lang, not_found, t};
+use super::staff::{Poster, Reader, away, staff_page};
+use super::{Refusal, escape, lang, language, not_found, t};
 use crate::state::Shared;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    /// What was just done, to say so: `disable`, `enable` or `reset_totp`.
+    #[serde(default)]
+    done: Option<String>,
+}
 
 pub async fn accounts(
     State(state): State<Shared>,
     Path(code): Path<String>,
+    Query(done): Query<Done>,
     reader: Reader,
 ) -> Response {
     let Some(lang) = lang(&code) else {
@@ -30,19 +39,46 @@ pub async fn accounts(
         Err(e) => return away(lang, &e),
     };
     let yes_no = |b: bool| t(lang, if b { "admin.yes" } else { "admin.no" });
+    let notice = match done.done.as_deref() {
+        Some(action @ ("disable" | "enable" | "reset_totp")) => format!(
+            r#"<p class="notice" role="status">{}</p>"#,
+            escape(&t(lang, &format!("admin.done.{action}")))
+        ),
+        _ => String::new(),
+    };
     let mut b = format!(
-        r#"<h1>{}</h1><table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        r#"<h1>{}</h1>{notice}<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
         escape(&t(lang, "admin.title")),
         escape(&t(lang, "staff.username")),
         escape(&t(lang, "admin.role")),
         escape(&t(lang, "staff.inbox.office")),
         escape(&t(lang, "admin.totp")),
         escape(&t(lang, "admin.state")),
+        escape(&t(lang, "admin.actions")),
     );
     for a in &accounts {
+        let name = escape(a.username.as_str());
+        let button = |action: &str, key: &str| {
+            format!(
+                r#"<form method="post" action="/{}/staff/admin/accounts/{name}" class="inline"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}"><button type="submit" class="secondary">{}<span class="visually-hidden"> {name}</span></button></form>"#,
+                lang.code(),
+                escape(&principal.csrf_token),
+                escape(&t(lang, key)),
+            )
+        };
+        let mut actions = if a.disabled {
+            button("enable", "admin.enable")
+        } else if a.username == principal.username {
+            String::new()
+        } else {
+            button("disable", "admin.disable")
+        };
+        if a.totp_enrolled {
+            actions.push_str(&button("reset_totp", "admin.reset_totp"));
+        }
         let _ = write!(
             b,
-            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
+            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>"#,
             escape(a.username.as_str()),
             escape(a.role.name()),
             escape(a.office.as_deref().unwrap_or("")),
@@ -66,6 +102,60 @@ pub async fn accounts(
         Some(&principal),
         &b,
     )
+}
+
+#[derive(Deserialize)]
+pub struct AccountAction {
+    csrf: String,
+    action: String,
+}
+
+/// `POST /{lang}/staff/admin/accounts/{username}`: disable, enable, or reset the TOTP
+/// secret; back to the accounts, which say what was done.
+pub async fn account_action(
+    State(state): State<Shared>,
+    Path((code, name)): Path<(String, String)>,
+    poster: Poster,
+    Form(form): Form<AccountAction>,
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = poster.check(lang, &form.csrf)?;
+    let account = Username::parse(&name).map_err(|_| Refusal::from(not_found()))?;
+    let action = form.action;
+    let what = action.clone();
+    let p = principal.clone();
+    let done = state
+        .with_store(move |store, state| {
+            let admin = p.administration()?;
+            match what.as_str() {
+                "disable" => admin.set_disabled(store, state, &account, true),
+                "enable" => admin.set_disabled(store, state, &account, false),
+                "reset_totp" => admin.reset_totp(store, state, &account),
+                _ => Err(crate::error::ApiError::BAD_REQUEST),
+            }
+        })
+        .await;
+    Ok(match done {
+        Ok(()) => {
+            Redirect::to(&format!("/{}/staff/admin?done={action}", lang.code())).into_response()
+        }
+        Err(e) if e.code == "not_found" => not_found(),
+        Err(e) if e.code == "own_account" || e.code == "bad_request" => staff_page(
+            lang,
+            e.status,
+            &t(lang, "admin.title"),
+            "/staff/admin",
+            Some(&principal),
+            &format!(
+                r#"<h1>{}</h1><p>{}</p><p><a href="/{}/staff/admin">{}</a></p>"#,
+                escape(&t(lang, "admin.title")),
+                escape(&t(lang, &format!("admin.refused.{}", e.code))),
+                lang.code(),
+                escape(&t(lang, "admin.back")),
+            ),
+        ),
+        Err(e) => away(lang, &e),
+    })
 }
 
 pub async fn audit(

@@ -231,7 +231,7 @@ impl TestApp {
 
     /// Logs in with the code of the time step `ahead` steps from now (codes of the next
     /// step are accepted too, so one account can log in twice in a test).
-    async fn try_login(&self, name: &str, password: &str, ahead: i64) -> Answer {
+    pub(crate) async fn try_login(&self, name: &str, password: &str, ahead: i64) -> Answer {
         let code = code(&self.secret, unix_now() + 30 * ahead);
         self.call(
             Method::POST,
@@ -272,7 +272,7 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn store(&self) -> Box<dyn Store> {
+    pub(crate) fn store(&self) -> Box<dyn Store> {
         iku_storage::open(&self.url).unwrap_or_else(|e| panic!("{e}"))
     }
 

@@ -1,0 +1,166 @@
+//! The admins' account actions through the pages: disable (which ends the account's
+//! sessions), enable, and reset a lost verification app; each on record, none on one's own
+//! account that would lock it out, none for anyone but an admin.
+
+use axum::http::{Method, StatusCode};
+use iku_domain::access::Username;
+
+use super::access::{PASSWORD, TestApp, hidden};
+
+#[tokio::test]
+async fn an_admin_disables_enables_and_resets_accounts_from_the_page() {
+    let app = TestApp::new();
+    let admin = app.login("admin").await;
+    let tampere = app.login("cw.tampere").await;
+    let (status, _, _, page) = app
+        .page(Method::GET, "/en/staff/admin", Some(&admin.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(r#"action="/en/staff/admin/accounts/cw.tampere""#),
+        "{page}"
+    );
+    // No button disables the admin's own account.
+    let own = page
+        .split(r#"<tr><th scope="row">admin</th>"#)
+        .nth(1)
+        .and_then(|row| row.split("</tr>").next())
+        .unwrap_or_else(|| panic!("no row of the admin's own: {page}"));
+    assert!(!own.contains(r#"value="disable""#), "{own}");
+    let csrf = hidden(&page, "csrf");
+    let act = |name: &str, action: &str, cookie: String, csrf: String| {
+        let (app, path, action) = (
+            &app,
+            format!("/en/staff/admin/accounts/{name}"),
+            action.to_owned(),
+        );
+        async move {
+            let fields = [("csrf", csrf.as_str()), ("action", action.as_str())];
+            let (status, location, _, body) = app
+                .page(Method::POST, &path, Some(&cookie), Some(&fields))
+                .await;
+            (status, location, body)
+        }
+    };
+
+    let (status, location, _) =
+        act("cw.tampere", "disable", admin.cookie.clone(), csrf.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/en/staff/admin?done=disable"));
+    let (_, _, _, page) = app
+        .page(
+            Method::GET,
+            "/en/staff/admin?done=disable",
+            Some(&admin.cookie),
+            None,
+        )
+        .await;
+    assert!(page.contains("The account was disabled and its sessions ended."));
+    // The disabled account's session is over, and it cannot log in.
+    let (status, location, _, _) = app
+        .page(Method::GET, "/en/staff/", Some(&tampere.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.is_some_and(|l| l.contains("/login")));
+    assert_ne!(
+        app.try_login("cw.tampere", PASSWORD, 0).await.status,
+        StatusCode::OK
+    );
+
+    let (status, ..) = act("cw.tampere", "enable", admin.cookie.clone(), csrf.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Enabled, it logs in again (with the next code: each is accepted once).
+    assert_eq!(
+        app.try_login("cw.tampere", PASSWORD, 1).await.status,
+        StatusCode::OK
+    );
+
+    let helsinki = Username::parse("cw.helsinki").unwrap_or_else(|e| panic!("{e}"));
+    let enrolled = || {
+        app.store()
+            .account(&helsinki)
+            .ok()
+            .flatten()
+            .map(|a| a.totp_enrolled)
+    };
+    assert_eq!(enrolled(), Some(true));
+    let (status, ..) = act(
+        "cw.helsinki",
+        "reset_totp",
+        admin.cookie.clone(),
+        csrf.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(enrolled(), Some(false));
+
+    // Refused: the admin's own account, an account that is not there, an action that is not
+    // one, a form without the session's token.
+    let (status, _, body) = act("admin", "disable", admin.cookie.clone(), csrf.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        body.contains("You cannot disable your own account"),
+        "{body}"
+    );
+    let (status, ..) = act("nobody", "disable", admin.cookie.clone(), csrf.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, ..) = act("cw.tampere", "delete", admin.cookie.clone(), csrf.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, ..) = act(
+        "cw.tampere",
+        "disable",
+        admin.cookie.clone(),
+        "forged".into(),
+    )
+    .await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+
+    let audit = app.audit_actions();
+    for (action, record) in [
+        ("user.disable", "cw.tampere"),
+        ("user.enable", "cw.tampere"),
+        ("user.reset_totp", "cw.helsinki"),
+    ] {
+        assert!(
+            audit
+                .iter()
+                .any(|(actor, a, r, _)| actor == "admin" && a == action && r == record),
+            "{action}: {audit:?}"
+        );
+    }
+    assert!(
+        !audit
+            .iter()
+            .any(|(_, a, r, _)| a == "user.disable" && r != "cw.tampere")
+    );
+}
+
+#[tokio::test]
+async fn only_an_admin_acts_on_accounts() {
+    let app = TestApp::new();
+    for name in ["cw.helsinki", "director", "auditor", "statistician"] {
+        let login = app.login(name).await;
+        let (_, _, _, page) = app
+            .page(Method::GET, "/en/staff/", Some(&login.cookie), None)
+            .await;
+        let fields = [
+            ("csrf", hidden(&page, "csrf")),
+            ("action", "disable".to_owned()),
+        ];
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, ..) = app
+            .page(
+                Method::POST,
+                "/en/staff/admin/accounts/cw.tampere",
+                Some(&login.cookie),
+                Some(&fields),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{name}");
+    }
+    assert!(
+        !app.audit_actions()
+            .iter()
+            .any(|(_, a, ..)| a == "user.disable")
+    );
+}
