@@ -456,17 +456,7 @@ impl Store for PostgresStore {
                 &[],
             )?
             .into_iter()
-            .map(|r| AuditEntry {
-                seq: r.get(0),
-                at: Timestamp::from_micros(r.get(1)),
-                entry: NewAuditEntry {
-                    actor: r.get(2),
-                    action: r.get(3),
-                    record: r.get(4),
-                    reason: r.get(5),
-                },
-                hash: r.get(6),
-            })
+            .map(|r| audit_entry(&r))
             .collect();
         let head = tx
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
@@ -481,20 +471,7 @@ impl Store for PostgresStore {
              WHERE record = ANY($1) ORDER BY seq",
             &[&records],
         )?;
-        Ok(rows
-            .into_iter()
-            .map(|r| AuditEntry {
-                seq: r.get(0),
-                at: Timestamp::from_micros(r.get(1)),
-                entry: NewAuditEntry {
-                    actor: r.get(2),
-                    action: r.get(3),
-                    record: r.get(4),
-                    reason: r.get(5),
-                },
-                hash: r.get(6),
-            })
-            .collect())
+        Ok(rows.into_iter().map(|r| audit_entry(&r)).collect())
     }
 
     fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
@@ -819,5 +796,20 @@ impl Store for PostgresStore {
             .query_one("SELECT COALESCE(MAX(seq), 0) FROM events", &[])?
             .get(0);
         Ok(n.max(0) as u64)
+    }
+}
+
+/// An audit entry from `SELECT seq, at, actor, action, record, reason, hash`.
+fn audit_entry(r: &postgres::Row) -> AuditEntry {
+    AuditEntry {
+        seq: r.get(0),
+        at: Timestamp::from_micros(r.get(1)),
+        entry: NewAuditEntry {
+            actor: r.get(2),
+            action: r.get(3),
+            record: r.get(4),
+            reason: r.get(5),
+        },
+        hash: r.get(6),
     }
 }

@@ -555,19 +555,7 @@ impl Store for SqliteStore {
             let mut stmt = tx.prepare(
                 "SELECT seq, at, actor, action, record, reason, hash FROM audit_log ORDER BY seq",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: Timestamp::from_micros(r.get(1)?),
-                    entry: NewAuditEntry {
-                        actor: r.get(2)?,
-                        action: r.get(3)?,
-                        record: r.get(4)?,
-                        reason: r.get(5)?,
-                    },
-                    hash: r.get(6)?,
-                })
-            })?;
+            let rows = stmt.query_map([], audit_entry)?;
             rows.collect::<Result<Vec<_>, _>>()?
         };
         let head = tx
@@ -585,19 +573,7 @@ impl Store for SqliteStore {
         )?;
         let mut found = Vec::new();
         for record in records {
-            let rows = stmt.query_map([record], |r| {
-                Ok(AuditEntry {
-                    seq: r.get(0)?,
-                    at: Timestamp::from_micros(r.get(1)?),
-                    entry: NewAuditEntry {
-                        actor: r.get(2)?,
-                        action: r.get(3)?,
-                        record: r.get(4)?,
-                        reason: r.get(5)?,
-                    },
-                    hash: r.get(6)?,
-                })
-            })?;
+            let rows = stmt.query_map([record], audit_entry)?;
             for row in rows {
                 found.push(row?);
             }
@@ -971,4 +947,19 @@ impl Store for SqliteStore {
             .query_row([], |r| r.get(0))?;
         Ok(n.max(0) as u64)
     }
+}
+
+/// An audit entry from `SELECT seq, at, actor, action, record, reason, hash`.
+fn audit_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: r.get(0)?,
+        at: Timestamp::from_micros(r.get(1)?),
+        entry: NewAuditEntry {
+            actor: r.get(2)?,
+            action: r.get(3)?,
+            record: r.get(4)?,
+            reason: r.get(5)?,
+        },
+        hash: r.get(6)?,
+    })
 }
