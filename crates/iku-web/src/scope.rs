@@ -34,6 +34,9 @@ pub struct CaseScope<'a> {
 pub struct DecisionRecord {
     pub person: PersonState,
     pub application: ApplicationState,
+    /// The application's decision in force, and its date.
+    pub decision: iku_domain::event::Decision,
+    pub decided_on: time::Date,
     /// The decision event in force, with who recorded it.
     pub decided: crate::case_history::Recorded,
 }
@@ -313,11 +316,11 @@ impl CaseAccess<'_> {
         else {
             return Ok(None);
         };
-        let Some(applied) = person
+        let Some((applied, (decided_on, decision))) = person
             .applications
             .iter()
-            .find(|a| &a.id == application && a.decided.is_some())
-            .cloned()
+            .find(|a| &a.id == application)
+            .and_then(|a| Some((a.clone(), a.decided?)))
         else {
             return Ok(None);
         };
@@ -336,6 +339,8 @@ impl CaseAccess<'_> {
         Ok(Some(DecisionRecord {
             person,
             application: applied,
+            decision,
+            decided_on,
             decided,
         }))
     }

@@ -56,9 +56,7 @@ fn section(b: &mut String, heading: &str, paragraphs: &[String]) {
 
 /// The document itself, in `doc`.
 fn document(doc: Lang, r: &DecisionRecord) -> String {
-    let Some((decided_on, decision)) = r.application.decided else {
-        return String::new();
-    };
+    let (decided_on, decision) = (r.decided_on, r.decision);
     let mut b = format!(
         r#"<article class="decision" lang="{}"><p class="authority">{}</p><p class="secret"><strong>{}</strong> ({})</p><h1>{}</h1><dl>"#,
         doc.code(),
@@ -266,8 +264,12 @@ mod tests {
             .ok()
             .and_then(|p| state.persons.remove(&p))
             .unwrap_or_else(|| panic!("no p1"));
+        let application = person.applications[0].clone();
+        let (decided_on, decision) = application.decided.unwrap_or_else(|| panic!("undecided"));
         DecisionRecord {
-            application: person.applications[0].clone(),
+            application,
+            decision,
+            decided_on,
             person,
             decided: Recorded {
                 event: decided,
