@@ -114,6 +114,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
 
+    /// Goes back to a page met before, by its whole address (`url`).
+    async fn return_to(&self, url: &str) {
+        self.driver
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+
     async fn find(&self, css: &str) -> WebElement {
         match self.driver.find(By::Css(css)).await {
             Ok(found) => found,
@@ -348,11 +356,7 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
         "{document}"
     );
     browser.check("decision document").await;
-    browser
-        .driver
-        .goto(&case)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    browser.return_to(&case).await;
 
     // Refused input comes back with the reason, nothing stored.
     browser.type_into("#reflection-days", "lots").await;
@@ -403,11 +407,7 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     browser.submit(".confirm button[type=submit]").await;
     let history = browser.text().await;
     assert!(history.contains("Retracted by entry"), "{history}");
-    browser
-        .driver
-        .goto(&case)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    browser.return_to(&case).await;
     assert!(!browser.text().await.contains("days left"));
     browser.go("/en/staff/deadlines").await;
     browser.check("deadlines").await;
