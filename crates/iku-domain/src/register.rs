@@ -4,8 +4,13 @@
 //! An event is visible as recorded at T when it was recorded at or before T and its
 //! successor (the correction or retraction that amends it, if any) was not. A voided event
 //! stays void: retracting a correction voids the correction and does not bring back what it
-//! replaced. Visible events apply in order of (date, recorded_at, seq), seq being the order in
-//! which events entered the register.
+//! replaced.
+//!
+//! Visible events apply in order of their date, then of the `recorded_at` and seq (the order
+//! in which events entered the register) of the first event of their chain: a correction takes
+//! the place of the event it corrects, so that correcting an application's referrer never moves
+//! the application behind the details recorded after it on the same day. A correction that
+//! changes the date moves the event to its new date.
 
 use std::hash::{Hash, Hasher};
 
@@ -30,6 +35,9 @@ pub struct Register {
     index: HashTable<u32>,
     /// For each event, the event that corrects or retracts it.
     successor: Vec<Option<u32>>,
+    /// For each event, the first event of its chain of corrections (itself if it corrects
+    /// nothing; for a retraction, that of what it voids): whose place in a day it takes.
+    root: Vec<u32>,
 }
 
 fn hash_id(id: &EventId) -> u64 {
@@ -108,8 +116,12 @@ impl Register {
             }
             self.successor[ti as usize] = Some(seq);
         }
+        let root = target
+            .and_then(|t| self.find(t))
+            .map_or(seq, |t| self.root[t as usize]);
         let hash = hash_id(&e.id);
         self.successor.push(None);
+        self.root.push(root);
         self.events.push(e);
         let events = &self.events;
         self.index
@@ -154,11 +166,21 @@ impl Register {
     /// they apply. Retractions only void; they are not part of the view.
     pub fn view(&self, as_recorded_at: Option<Timestamp>) -> View<'_> {
         let seen = |i: u32| as_recorded_at.is_none_or(|t| self.events[i as usize].recorded_at <= t);
-        View::ordered(&self.events, |i| {
-            seen(i)
-                && !matches!(self.events[i as usize].body, EventBody::Retraction { .. })
-                && !self.successor[i as usize].is_some_and(seen)
-        })
+        View::ordered(
+            &self.events,
+            |i| {
+                seen(i)
+                    && !matches!(self.events[i as usize].body, EventBody::Retraction { .. })
+                    && !self.successor[i as usize].is_some_and(seen)
+            },
+            |i| self.root[i as usize],
+        )
+    }
+
+    /// The position of the first event of `seq`'s chain of corrections (for a retraction, of
+    /// the chain it ends): the event whose place among the events of a day the chain keeps.
+    pub fn chain_root(&self, seq: usize) -> usize {
+        self.root[seq] as usize
     }
 }
 
@@ -173,27 +195,39 @@ impl<'a> View<'a> {
         if events.iter().any(amends) {
             return None;
         }
-        Some(View::ordered(events, |i| {
-            as_recorded_at.is_none_or(|t| events[i as usize].recorded_at <= t)
-        }))
+        Some(View::ordered(
+            events,
+            |i| as_recorded_at.is_none_or(|t| events[i as usize].recorded_at <= t),
+            |i| i,
+        ))
     }
 
-    /// The events at the positions `visible` accepts, in apply order: (date, recorded_at,
-    /// position).
-    fn ordered(events: &'a [Event], visible: impl Fn(u32) -> bool) -> Self {
+    /// The events at the positions `visible` accepts, in apply order: (date, then the
+    /// recorded_at and position of the first event of the chain, as `root` gives it). At most
+    /// one event of a chain is visible, so the key is unique.
+    fn ordered(
+        events: &'a [Event],
+        visible: impl Fn(u32) -> bool,
+        root: impl Fn(u32) -> u32,
+    ) -> Self {
         // The sort keys side by side: sorting them does not chase the events in memory.
-        let mut order: Vec<(Date, Timestamp, u32)> = (0..events.len() as u32)
+        let mut order: Vec<(Date, Timestamp, u32, u32)> = (0..events.len() as u32)
             .filter(|&i| visible(i))
             .map(|i| {
-                let e = &events[i as usize];
-                (e.date, e.recorded_at, i)
+                let r = root(i);
+                (
+                    events[i as usize].date,
+                    events[r as usize].recorded_at,
+                    r,
+                    i,
+                )
             })
             .collect();
         order.sort_unstable();
         View {
             events: order
                 .into_iter()
-                .map(|(_, _, i)| &events[i as usize])
+                .map(|(_, _, _, i)| &events[i as usize])
                 .collect(),
         }
     }

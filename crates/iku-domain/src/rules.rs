@@ -63,7 +63,7 @@ impl Rule {
                 "official identification events are dated before 2023-01-01"
             }
             Rule::IdentificationOrder => {
-                "identification is started once, then heard and decided once"
+                "identification is started once per client period, then heard and decided once"
             }
             Rule::CodeInForce => "a code is used only while the law has it",
             Rule::NoFutureDate => "no date in the future",

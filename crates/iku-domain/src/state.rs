@@ -36,7 +36,8 @@ pub struct PersonState {
     /// Client periods, oldest first; the last is open while the person is a client.
     pub client_periods: Vec<ClientPeriod>,
     pub reflection_periods: Vec<ReflectionPeriod>,
-    pub identification: Option<Identification>,
+    /// Official identifications, oldest first: one process per client period.
+    pub identifications: Vec<Identification>,
     pub measures: Vec<MeasureGiven>,
     pub children: Vec<ChildState>,
 }
@@ -85,6 +86,8 @@ impl ReflectionPeriod {
 /// The official identification of 2015-2022.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identification {
+    /// How many client periods had begun when it started (the process belongs to the last).
+    pub client_periods: usize,
     pub started: Date,
     pub expert_group_heard: Option<Date>,
     pub decided: Option<(Date, IdentificationOutcome)>,
@@ -113,7 +116,7 @@ impl PersonState {
             assessment: None,
             client_periods: Vec::new(),
             reflection_periods: Vec::new(),
-            identification: None,
+            identifications: Vec::new(),
             measures: Vec::new(),
             children: Vec::new(),
         }
@@ -128,6 +131,11 @@ impl PersonState {
 
     pub fn is_client(&self) -> bool {
         self.current_client_period().is_some()
+    }
+
+    /// The latest official identification process.
+    pub fn identification(&self) -> Option<&Identification> {
+        self.identifications.last()
     }
 
     /// The children in the person's care who have not left (counted while the person is a
@@ -312,13 +320,18 @@ impl RegisterState {
             }
             EventBody::IdentificationStarted { person } => {
                 let person = self.person_mut(person)?;
-                if person.identification.is_some() {
+                let periods = person.client_periods.len();
+                if person
+                    .identification()
+                    .is_some_and(|i| i.client_periods == periods)
+                {
                     return skip(
                         Rule::IdentificationOrder,
-                        "identification was started already",
+                        "identification was started already in this client period",
                     );
                 }
-                person.identification = Some(Identification {
+                person.identifications.push(Identification {
+                    client_periods: periods,
                     started: date,
                     expert_group_heard: None,
                     decided: None,
@@ -326,7 +339,7 @@ impl RegisterState {
             }
             EventBody::ExpertGroupHeard { person } => {
                 let person = self.person_mut(person)?;
-                match &mut person.identification {
+                match person.identifications.last_mut() {
                     Some(i) if i.expert_group_heard.is_none() && i.decided.is_none() => {
                         i.expert_group_heard = Some(date);
                     }
@@ -340,7 +353,7 @@ impl RegisterState {
             }
             EventBody::IdentificationDecided { person, outcome } => {
                 let person = self.person_mut(person)?;
-                match &mut person.identification {
+                match person.identifications.last_mut() {
                     Some(i) if i.decided.is_none() => i.decided = Some((date, *outcome)),
                     _ => {
                         return skip(

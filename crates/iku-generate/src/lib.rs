@@ -54,6 +54,7 @@ fn date(y: i32, m: Month, d: u8) -> Date {
 pub fn generate(options: &Options) -> Vec<Event> {
     let mut g = Generator {
         rng: Rng::new(options.seed),
+        extra: Rng::new(options.seed ^ 0xC0_44EC_7104),
         options: options.clone(),
         events: Vec::with_capacity(options.persons * 7),
         next_event: 0,
@@ -73,8 +74,47 @@ pub fn generate(options: &Options) -> Vec<Event> {
     events.into_iter().map(|(_, e)| e).collect()
 }
 
+/// Corrections with identical content of the events `select` picks among those that can be
+/// corrected (no retraction, nothing amended already), recorded one microsecond apart after
+/// the last event. They change nothing the register means: a review as of now, or a rule,
+/// that sees a difference is wrong.
+pub fn identical_corrections(events: &[Event], select: impl Fn(usize) -> bool) -> Vec<Event> {
+    let amended: std::collections::HashSet<&EventId> = events
+        .iter()
+        .filter_map(|e| match (&e.corrects, &e.body) {
+            (Some(t), _) | (None, EventBody::Retraction { retracts: t }) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let last = events
+        .iter()
+        .map(|e| e.recorded_at.micros())
+        .max()
+        .unwrap_or(0);
+    events
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            select(*i)
+                && !matches!(e.body, EventBody::Retraction { .. })
+                && !amended.contains(&e.id)
+        })
+        .enumerate()
+        .map(|(n, (_, e))| Event {
+            id: EventId::parse(&format!("{}-same", e.id)).unwrap_or_else(|_| e.id.clone()),
+            recorded_at: Timestamp::from_micros(last + 1 + n as i64),
+            corrects: Some(e.id.clone()),
+            ..e.clone()
+        })
+        .collect()
+}
+
 struct Generator {
     rng: Rng,
+    /// A second stream for what was added to the generator later (same-day corrections,
+    /// identification after re-admission), so that a seed still gives the events it gave
+    /// before, with these added.
+    extra: Rng,
     options: Options,
     events: Vec<Event>,
     next_event: u64,
@@ -321,6 +361,58 @@ impl Generator {
     }
 
     fn person(&mut self, person: PersonId) {
+        let first = self.events.len();
+        self.person_history(person);
+        self.with_extra_stream(|g| g.same_day_corrections(first));
+    }
+
+    /// Runs `f` with the second random stream in place of the first.
+    fn with_extra_stream(&mut self, f: impl FnOnce(&mut Self)) {
+        std::mem::swap(&mut self.rng, &mut self.extra);
+        f(self);
+        std::mem::swap(&mut self.rng, &mut self.extra);
+    }
+
+    /// Corrections, recorded later, of a person's application or admission (from the events
+    /// at `first` on): with the same content, or another referrer. Such a correction must keep
+    /// its place before the details, assessment or child recorded after the original on the
+    /// same day.
+    fn same_day_corrections(&mut self, first: usize) {
+        let amended = |g: &Self, id: &EventId| {
+            g.events[first..].iter().any(|e| {
+                e.corrects.as_ref() == Some(id)
+                    || matches!(&e.body, EventBody::Retraction { retracts } if retracts == id)
+            })
+        };
+        let targets: Vec<usize> = (first..self.events.len())
+            .filter(|&i| {
+                let e = &self.events[i];
+                let kind_fits = match &e.body {
+                    EventBody::ApplicationReceived(_) => true,
+                    EventBody::ApplicationDecided(d) => d.decision == Decision::Admitted,
+                    _ => false,
+                };
+                kind_fits && e.corrects.is_none() && !amended(self, &e.id)
+            })
+            .collect();
+        for i in targets {
+            if !self.rng.chance(6) {
+                continue;
+            }
+            let (id, date, mut body) = {
+                let e = &self.events[i];
+                (e.id.clone(), e.date, e.body.clone())
+            };
+            if let EventBody::ApplicationReceived(a) = &mut body
+                && self.rng.chance(50)
+            {
+                a.referrer = pick(&mut self.rng, date);
+            }
+            self.amend(id, date, Some(body));
+        }
+    }
+
+    fn person_history(&mut self, person: PersonId) {
         self.clock = Timestamp::from_micros(0);
         let span = (self.options.end - self.options.start).whole_days().max(1);
         let applied = self.options.start + Duration::days(self.rng.below(span as u64) as i64);
@@ -575,6 +667,20 @@ impl Generator {
                         decision: Decision::Admitted,
                     }),
                 );
+                if decided < identification_abolished() {
+                    self.with_extra_stream(|g| {
+                        if g.rng.chance(30) {
+                            // A new client period may have an official identification of its
+                            // own.
+                            g.add(
+                                decided,
+                                EventBody::IdentificationStarted {
+                                    person: person.clone(),
+                                },
+                            );
+                        }
+                    });
+                }
                 let last_period_end = self.options.end;
                 if let Some(on) = self
                     .later(decided, 0, 200)

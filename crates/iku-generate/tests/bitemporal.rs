@@ -14,7 +14,8 @@ use time::{Date, Duration};
 /// (application, received, referrer, basis, decision date and outcome)
 type ApplicationSummary = (String, Date, String, String, Option<(Date, String)>);
 /// (started, expert group heard, decision)
-type IdentificationSummary = (Date, Option<Date>, Option<(Date, &'static str)>);
+/// Client periods begun when it started, started, expert group heard, decided.
+type IdentificationSummary = (usize, Date, Option<Date>, Option<(Date, &'static str)>);
 
 /// What both folds are compared on, per person.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -31,7 +32,7 @@ struct Summary {
     client_periods: Vec<(Date, Option<(Date, String)>)>,
     children_present: Vec<String>,
     reflection: Vec<(Date, u16, Option<Date>)>,
-    identification: Option<IdentificationSummary>,
+    identifications: Vec<IdentificationSummary>,
     measures: usize,
 }
 
@@ -80,13 +81,18 @@ fn summarise(state: &RegisterState) -> BTreeMap<String, Summary> {
                     .iter()
                     .map(|r| (r.granted, r.days, r.interrupted))
                     .collect(),
-                identification: p.identification.as_ref().map(|i| {
-                    (
-                        i.started,
-                        i.expert_group_heard,
-                        i.decided.map(|(d, o)| (d, o.name())),
-                    )
-                }),
+                identifications: p
+                    .identifications
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.client_periods,
+                            i.started,
+                            i.expert_group_heard,
+                            i.decided.map(|(d, o)| (d, o.name())),
+                        )
+                    })
+                    .collect(),
                 measures: p.measures.len(),
             };
             (p.id.to_string(), s)
@@ -115,8 +121,24 @@ fn visible(events: &[Event], t: Option<Timestamp>) -> Vec<&Event> {
             out.push(e);
         }
     }
-    // Stable: file order breaks the last ties.
-    out.sort_by_key(|e| (e.date, e.recorded_at));
+    // A correction takes the place of the first event of its chain (its recorded time, then
+    // its place in the file) among the events of its date.
+    let position = |e: &Event| events.iter().position(|x| std::ptr::eq(x, e)).unwrap_or(0);
+    let first_of_chain = |e: &Event| -> usize {
+        let mut at = position(e);
+        while let Some(next) = events[at]
+            .corrects
+            .as_ref()
+            .and_then(|t| events.iter().position(|x| &x.id == t))
+        {
+            at = next;
+        }
+        at
+    };
+    out.sort_by_key(|e| {
+        let first = first_of_chain(e);
+        (e.date, events[first].recorded_at, first)
+    });
     out
 }
 
@@ -274,29 +296,32 @@ fn reference(events: &[Event], t: Option<Timestamp>, as_of: Date) -> BTreeMap<St
                 let Some(p) = persons.get_mut(person.as_str()) else {
                     continue;
                 };
-                if p.identification.is_none() {
-                    p.identification = Some((on, None, None));
+                // One process per client period: a new one once the person was admitted
+                // again after the last one started.
+                let periods = p.client_periods.len();
+                if p.identifications.last().is_none_or(|i| i.0 < periods) {
+                    p.identifications.push((periods, on, None, None));
                 }
             }
             EventBody::ExpertGroupHeard { person } => {
                 let Some(p) = persons.get_mut(person.as_str()) else {
                     continue;
                 };
-                if let Some(i) = &mut p.identification
-                    && i.1.is_none()
+                if let Some(i) = p.identifications.last_mut()
                     && i.2.is_none()
+                    && i.3.is_none()
                 {
-                    i.1 = Some(on);
+                    i.2 = Some(on);
                 }
             }
             EventBody::IdentificationDecided { person, outcome } => {
                 let Some(p) = persons.get_mut(person.as_str()) else {
                     continue;
                 };
-                if let Some(i) = &mut p.identification
-                    && i.2.is_none()
+                if let Some(i) = p.identifications.last_mut()
+                    && i.3.is_none()
                 {
-                    i.2 = Some((
+                    i.3 = Some((
                         on,
                         match outcome {
                             IdentificationOutcome::Identified => "identified",

@@ -634,12 +634,16 @@ fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
             add(&mut tally.reflection_months, &[MONTHS[months as usize - 1]]);
         }
     }
-    if let Some(i) = &p.identification {
+    // One process per client period: every decision in the period counts; only the latest
+    // process can be waiting at the end (an earlier one ended with its client period).
+    let latest = p.identifications.len().saturating_sub(1);
+    for (n, i) in p.identifications.iter().enumerate() {
         match (i.expert_group_heard, i.decided) {
             (_, Some((d, outcome))) if period.contains(d) => {
                 add(&mut tally.identifications, &[outcome.name()])
             }
             (_, Some(_)) => {}
+            _ if n < latest => {}
             (Some(_), None) => tally.identifications_in_process += 1,
             (None, None) => tally.identifications_awaiting += 1,
         }
@@ -673,12 +677,16 @@ fn count_new_client(a: &Admission, tally: &mut Tally) {
         .as_ref()
         .map(Assessment::primary)
         .filter(|_| a.basis == Basis::Victim);
-    // A witness's place is that of their assessment too (witnesses assist in a Finnish
-    // investigation, and the published reviews show them as exploited in Finland).
-    let place = a
-        .assessment
-        .as_ref()
-        .map_or("unknown", |x| x.primary().place.code());
+    // A witness's place is Finland, assessed or not: witnesses assist in a Finnish criminal
+    // investigation (published 2020: witness/finland = 3), as `finland_by_exploitation` counts
+    // them.
+    let place = match a.basis {
+        Basis::Witness => "finland",
+        Basis::Victim => a
+            .assessment
+            .as_ref()
+            .map_or("unknown", |x| x.primary().place.code()),
+    };
     add(&mut tally.new_form_place, &[row, place]);
     add(&mut tally.new_nationality, &[nationality(&a.details)]);
     match (a.basis, primary) {

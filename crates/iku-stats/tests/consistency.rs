@@ -7,8 +7,9 @@ use iku_domain::event::{Decision, EventBody};
 use iku_domain::grouping::StoredFacts;
 use iku_domain::interchange::{ParseContext, parse_line};
 use iku_domain::{Register, Timestamp};
-use iku_generate::{Options, generate};
+use iku_generate::{Options, generate, identical_corrections};
 use iku_stats::{Period, Review, compute, compute_from_facts};
+use proptest::prelude::*;
 
 fn total(r: &Review, id: &str) -> u64 {
     r.table(id)
@@ -206,11 +207,31 @@ fn same_from_facts(register: &Register, period: Period, t: Option<Timestamp>) {
     assert_eq!(grouped, whole, "{period:?} {t:?}");
 }
 
+/// Whether an event corrects an application or a decision: the corrections whose place
+/// among the events of their day matters.
+fn corrects_an_application_or_admission(register: &Register, e: &iku_domain::Event) -> bool {
+    e.corrects
+        .as_ref()
+        .and_then(|t| register.get(t))
+        .is_some_and(|t| {
+            matches!(
+                &t.body,
+                EventBody::ApplicationReceived(_) | EventBody::ApplicationDecided(_)
+            )
+        })
+}
+
 #[test]
 fn the_facts_path_gives_the_same_review_as_the_register() {
+    let mut same_day_corrections = 0;
     for seed in 0..30 {
         let events = generate(&Options::new(200, 100 + seed));
         let register = Register::new(events).unwrap_or_else(|v| panic!("{v}"));
+        same_day_corrections += register
+            .events()
+            .iter()
+            .filter(|e| corrects_an_application_or_admission(&register, e))
+            .count();
         for t in [
             None,
             Timestamp::parse("2019-03-01T00:00:00Z").ok(),
@@ -220,6 +241,53 @@ fn the_facts_path_gives_the_same_review_as_the_register() {
                 same_from_facts(&register, Period::annual(year), t);
                 same_from_facts(&register, Period::semiannual(year), t);
             }
+        }
+    }
+    assert!(
+        same_day_corrections > 20,
+        "the registers correct applications and admissions: {same_day_corrections}"
+    );
+}
+
+/// The review of `period` as of now, as JSON.
+fn review_json(register: &Register, period: Period) -> String {
+    serde_json::to_string(&compute(register, period, None)).unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A correction that says what the event said changes nothing: it is accepted (the
+    /// register's rules hold, whatever was recorded on its day after the original) and every
+    /// review as of now, on both read paths, is what it was.
+    #[test]
+    fn correcting_any_event_with_identical_content_changes_no_review(
+        seed in any::<u64>(),
+        persons in 1usize..60,
+        every in 1usize..5,
+        offset in 0usize..5,
+    ) {
+        let events = generate(&Options::new(persons, seed));
+        let register = Register::new(events.clone()).map_err(|v| TestCaseError::fail(v.to_string()))?;
+        let corrections = identical_corrections(&events, |i| (i + offset) % every == 0);
+        prop_assume!(!corrections.is_empty());
+        let corrected = Register::new(events.into_iter().chain(corrections).collect())
+            .map_err(|v| TestCaseError::fail(v.to_string()))?;
+        let violations = corrected.view(None).validate(5);
+        prop_assert!(violations.is_empty(), "{:?}", violations);
+        let facts = StoredFacts::of(&corrected);
+        for period in [
+            Period::annual(2018),
+            Period::semiannual(2020),
+            Period::annual(2022),
+            Period::annual(2025),
+        ] {
+            let before = review_json(&register, period);
+            prop_assert_eq!(&review_json(&corrected, period), &before, "{:?}", period);
+            let from_facts = compute_from_facts(&facts, period, None)
+                .map(|r| serde_json::to_string(&r).unwrap_or_default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&from_facts, &before, "{:?} (facts)", period);
         }
     }
 }

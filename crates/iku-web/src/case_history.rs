@@ -49,7 +49,7 @@ pub fn write_record(person: &PersonId, event: &Event) -> String {
     )
 }
 
-/// The person's history, in the order the events entered the register.
+/// The person's history, in the order of `Register::history_of`.
 pub fn gather(
     current: &Current,
     store: &mut dyn Store,

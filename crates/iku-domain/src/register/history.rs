@@ -27,10 +27,13 @@ impl HistoryEntry<'_> {
 }
 
 impl Register {
-    /// Every event about `person`, in the order they entered the register: theirs by the
-    /// person, application or child they name, or by the event they correct or retract.
-    /// Unlike `View::by_person`, voided events count: an application received and then
-    /// retracted still makes its decision part of the history.
+    /// Every event about `person`: theirs by the person, application or child they name, or
+    /// by the event they correct or retract. Unlike `View::by_person`, voided events count: an
+    /// application received and then retracted still makes its decision part of the history.
+    ///
+    /// In the order the register applies them (date, then the place of the chain's first
+    /// event), each correction and retraction right after what it amends: a history reads as
+    /// the record does, with how each entry came to be beside it.
     pub fn history_of(&self, person: &PersonId) -> Vec<HistoryEntry<'_>> {
         let mut applications = HashSet::default();
         let mut children = HashSet::default();
@@ -60,11 +63,20 @@ impl Register {
                     Subject::Event(_) => false,
                 };
         }
-        theirs
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| **t)
-            .map(|(seq, _)| HistoryEntry {
+        let mut order: Vec<usize> = (0..self.events.len()).filter(|&s| theirs[s]).collect();
+        order.sort_by_key(|&seq| {
+            let e = &self.events[seq];
+            // A retraction sits with what it voids, on that event's date.
+            let date = match &e.body {
+                EventBody::Retraction { retracts } => self.get(retracts).map_or(e.date, |t| t.date),
+                _ => e.date,
+            };
+            let root = self.chain_root(seq);
+            (date, self.events[root].recorded_at, root, seq)
+        });
+        order
+            .into_iter()
+            .map(|seq| HistoryEntry {
                 event: &self.events[seq],
                 amended_by: self.successor[seq].map(|s| &self.events[s as usize]),
             })
@@ -105,8 +117,9 @@ mod tests {
         let history = r.history_of(&p1);
         assert_eq!(
             ids(&history),
-            ["app", "g1", "dec", "c1", "c2", "g2", "r1"],
-            "the other person's application is not theirs"
+            ["app", "g1", "g2", "r1", "dec", "c1", "c2"],
+            "the other person's application is not theirs; each amendment right after what \
+             it amends"
         );
         let by_id = |id: &str| history.iter().find(|h| h.event.id.as_str() == id).copied();
         let amender = |id: &str| by_id(id).and_then(|h| h.amended_by).map(|e| e.id.as_str());
@@ -122,7 +135,7 @@ mod tests {
         let r = register(&[(APP, 0), (DECIDE_A1, 1), (RETRACT_APP, 5)]);
         let Ok(r) = r else { panic!("{r:?}") };
         let p1 = crate::ids::PersonId::parse("p1").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(ids(&r.history_of(&p1)), ["app", "dec", "r2"]);
+        assert_eq!(ids(&r.history_of(&p1)), ["app", "r2", "dec"]);
         let p2 = crate::ids::PersonId::parse("p2").unwrap_or_else(|e| panic!("{e}"));
         assert!(r.history_of(&p2).is_empty());
     }

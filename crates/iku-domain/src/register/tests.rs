@@ -105,21 +105,17 @@ fn amendments_must_point_at_one_earlier_event() {
     }
 }
 
+/// The rules broken by lines recorded a minute apart in the order given.
 fn rules_broken(lines: &[&str]) -> Vec<Rule> {
-    let timed: Vec<(&str, i64)> = lines
+    timed_rules_broken(&in_order(lines))
+}
+
+fn in_order<'a>(lines: &[&'a str]) -> Vec<(&'a str, i64)> {
+    lines
         .iter()
         .enumerate()
         .map(|(i, l)| (*l, i as i64))
-        .collect();
-    match register(&timed) {
-        Ok(r) => r
-            .view(None)
-            .validate(10)
-            .into_iter()
-            .map(|v| v.rule)
-            .collect(),
-        Err(v) => vec![v.rule],
-    }
+        .collect()
 }
 
 #[test]
@@ -234,4 +230,149 @@ fn a_terminated_parents_children_do_not_count() {
     };
     assert_eq!(counted("2020-03-01"), 1);
     assert_eq!(counted("2020-06-01"), 0);
+}
+
+fn timed_rules_broken(lines: &[(&str, i64)]) -> Vec<Rule> {
+    match register(lines) {
+        Ok(r) => r
+            .view(None)
+            .validate(10)
+            .into_iter()
+            .map(|v| v.rule)
+            .collect(),
+        Err(v) => vec![v.rule],
+    }
+}
+
+/// The ids of the view's events, in the order they apply.
+fn applied(r: &Register, t: Option<i64>) -> Vec<String> {
+    r.view(t.map(at))
+        .events()
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect()
+}
+
+const DETAILS_SAME_DAY: &str =
+    r#"{"id":"d1","event":"person_details","date":"2020-01-10","person":"p1","gender":"female"}"#;
+const APP_CORRECTED: &str = r#"{"id":"app-c","event":"application_received","date":"2020-01-10","application":"a1","person":"p1","referrer":"border_guard","consent":true,"corrects":"app"}"#;
+
+#[test]
+fn a_correction_takes_the_place_of_what_it_corrects_among_the_events_of_its_day() {
+    // The application, then the details of its day, then (later) a corrected referrer.
+    let lines = [(APP, 0), (DETAILS_SAME_DAY, 5), (APP_CORRECTED, 60)];
+    assert_eq!(timed_rules_broken(&lines), vec![]);
+    let Ok(r) = register(&lines) else { panic!() };
+    assert_eq!(applied(&r, None), ["app-c", "d1"]);
+    assert_eq!(applied(&r, Some(30)), ["app", "d1"]);
+    let state = r.view(None).state_as_of(d("2020-12-31"));
+    let p = state.persons.values().next().map(|p| {
+        (
+            p.applications[0].referrer.code(),
+            p.details.gender.map(|g| g.code()),
+        )
+    });
+    assert_eq!(p, Some(("border_guard", Some("female"))));
+    // A correction of a correction keeps the place of the first of the chain.
+    let again = r#"{"id":"app-c2","event":"application_received","date":"2020-01-10","application":"a1","person":"p1","referrer":"police","consent":true,"corrects":"app-c"}"#;
+    let Ok(r) = register(&[
+        (APP, 0),
+        (DETAILS_SAME_DAY, 5),
+        (APP_CORRECTED, 60),
+        (again, 70),
+    ]) else {
+        panic!()
+    };
+    assert_eq!(applied(&r, None), ["app-c2", "d1"]);
+}
+
+#[test]
+fn an_admission_corrected_after_a_child_of_its_day_keeps_its_place() {
+    let child =
+        r#"{"id":"c","event":"child_admitted","date":"2020-02-01","child":"c1","parent":"p1"}"#;
+    let measure = r#"{"id":"m","event":"assistance_measure","date":"2020-02-01","person":"p1","measure":"legal_aid"}"#;
+    let admit_again = r#"{"id":"adm-c","event":"application_decided","date":"2020-02-01","application":"a1","outcome":"admitted","corrects":"adm"}"#;
+    let lines = [
+        (APP, 0),
+        (ADMIT, 1),
+        (child, 2),
+        (measure, 3),
+        (admit_again, 100),
+    ];
+    assert_eq!(timed_rules_broken(&lines), vec![]);
+    let Ok(r) = register(&lines) else { panic!() };
+    assert_eq!(applied(&r, None), ["app", "adm-c", "c", "m"]);
+}
+
+#[test]
+fn a_correction_that_changes_the_date_moves_the_event_to_its_new_date() {
+    let moved = r#"{"id":"d2","event":"person_details","date":"2020-03-01","person":"p1","gender":"male","corrects":"d1"}"#;
+    let later = r#"{"id":"d3","event":"person_details","date":"2020-02-01","person":"p1","gender":"female"}"#;
+    let Ok(r) = register(&[(APP, 0), (DETAILS_SAME_DAY, 1), (later, 2), (moved, 3)]) else {
+        panic!()
+    };
+    assert_eq!(applied(&r, None), ["app", "d3", "d2"]);
+    // And a correction that moves an application after what depends on it is refused.
+    let app_late = r#"{"id":"app-c","event":"application_received","date":"2020-01-20","application":"a1","person":"p1","referrer":"police","consent":true,"corrects":"app"}"#;
+    assert_eq!(
+        timed_rules_broken(&[(APP, 0), (DETAILS_SAME_DAY, 1), (app_late, 2)]),
+        vec![Rule::NotBeforeApplication]
+    );
+}
+
+#[test]
+fn official_identification_once_per_client_period() {
+    let ev = |id: &str, date: &str, event: &str, rest: &str| {
+        format!(r#"{{"id":"{id}","event":"{event}","date":"{date}"{rest}}}"#)
+    };
+    let p1 = r#","person":"p1""#;
+    let start1 = ev("i1", "2020-02-02", "identification_started", p1);
+    let start_again = ev("i2", "2020-03-02", "identification_started", p1);
+    let term = ev(
+        "t",
+        "2020-06-01",
+        "assistance_terminated",
+        r#","person":"p1","reason":"own_request""#,
+    );
+    let app2 = ev(
+        "app2",
+        "2020-09-01",
+        "application_received",
+        r#","application":"a2","person":"p1","referrer":"police","consent":true"#,
+    );
+    let admit2 = ev(
+        "adm2",
+        "2020-09-10",
+        "application_decided",
+        r#","application":"a2","outcome":"admitted""#,
+    );
+    let start2 = ev("i3", "2020-09-11", "identification_started", p1);
+    let heard2 = ev("h3", "2020-10-11", "expert_group_heard", p1);
+    assert_eq!(
+        rules_broken(&[APP, ADMIT, &start1, &start_again]),
+        vec![Rule::IdentificationOrder],
+        "twice in one client period"
+    );
+    let lines = [APP, ADMIT, &start1, &term, &app2, &admit2, &start2, &heard2];
+    assert_eq!(rules_broken(&lines), vec![], "again after re-admission");
+    let Ok(r) = register(&in_order(&lines)) else {
+        panic!()
+    };
+    let state = r.view(None).state_as_of(d("2020-12-31"));
+    let p = state.persons.values().next();
+    let processes: Vec<_> = p
+        .map(|p| {
+            p.identifications
+                .iter()
+                .map(|i| (i.client_periods, i.started, i.expert_group_heard))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        processes,
+        [
+            (1, d("2020-02-02"), None),
+            (2, d("2020-09-11"), Some(d("2020-10-11")))
+        ]
+    );
 }

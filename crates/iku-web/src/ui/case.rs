@@ -335,37 +335,37 @@ fn measures_html(b: &mut String, lang: Lang, p: &PersonState) {
     b.push_str("</tbody></table>");
 }
 
-/// The official identification (2015-2022), where one was begun.
+/// The official identification (2015-2022): each process begun, one per client period.
 fn identification_html(b: &mut String, lang: Lang, p: &PersonState) {
     let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.identification")));
-    let Some(i) = &p.identification else {
+    if p.identifications.is_empty() {
         let _ = write!(b, "<p>{}</p>", escape(&t(lang, "case.none")));
         return;
-    };
-    let _ = write!(b, "<table><tbody>");
-    row(
+    }
+    let _ = write!(
         b,
-        &t(lang, "case.identification.started"),
-        &date(lang, i.started),
+        r#"<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+        escape(&t(lang, "case.identification.started")),
+        escape(&t(lang, "case.identification.heard")),
+        escape(&t(lang, "case.identification.decide")),
     );
-    let heard = i.expert_group_heard.map(|d| date(lang, d));
-    row(
-        b,
-        &t(lang, "case.identification.heard"),
-        heard.as_deref().unwrap_or("–"),
-    );
-    let decided = i.decided.map(|(d, o)| {
-        format!(
-            "{}, {}",
-            t(lang, &format!("identification.{}", o.name())),
-            date(lang, d)
-        )
-    });
-    row(
-        b,
-        &t(lang, "case.identification.decide"),
-        decided.as_deref().unwrap_or("–"),
-    );
+    for i in &p.identifications {
+        let heard = i.expert_group_heard.map(|d| date(lang, d));
+        let decided = i.decided.map(|(d, o)| {
+            format!(
+                "{}, {}",
+                t(lang, &format!("identification.{}", o.name())),
+                date(lang, d)
+            )
+        });
+        let _ = write!(
+            b,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            date(lang, i.started),
+            escape(heard.as_deref().unwrap_or("–")),
+            escape(decided.as_deref().unwrap_or("–")),
+        );
+    }
     b.push_str("</tbody></table>");
 }
 

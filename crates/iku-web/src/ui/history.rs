@@ -1,5 +1,5 @@
-//! The history of a case: every entry ever recorded about the person, in the order it was
-//! recorded, with corrections and retractions shown against what they amended and who
+//! The history of a case: every entry ever recorded about the person, in the order the
+//! register applies them, each correction and retraction right after what it amended, and who
 //! recorded each (from the audit trail). An entry in force can be retracted from here, after
 //! a confirmation step: a retraction cannot itself be undone.
 

@@ -1,6 +1,6 @@
 //! One contract, both backends: every test here runs on SQLite (a temporary file) and on
 //! PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards; `IKU_TEST_POSTGRES`
-//! names another server).
+//! names another server). Topics of their own: `register_semantics`.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -201,6 +201,8 @@ macro_rules! contract {
         }
     };
 }
+
+mod register_semantics;
 
 contract!(
     import_then_load_gives_the_same_events,
