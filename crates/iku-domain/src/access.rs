@@ -1,7 +1,10 @@
-//! Who may use iku: roles, offices and account names. What each role may do is decided where
-//! requests are handled (iku-web), by handing out scoped handles; here are the words.
+//! Who may use iku: roles, offices and account names, and how failed logins lock an account.
+//! What each role may do is decided where requests are handled, by handing out scoped
+//! handles; here are the words.
 
 use std::fmt;
+
+use crate::calendar::Timestamp;
 
 /// A role. Each account has exactly one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,9 +89,125 @@ impl fmt::Display for Username {
     }
 }
 
+/// An account's failed logins, as kept between attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LoginState {
+    /// Failed logins since the last success or the end of the last lock.
+    pub failed: u32,
+    /// While the lock lasts, addresses that failed at the account are refused unheard; an
+    /// address that did not fail may still log in with both factors.
+    pub locked_until: Option<Timestamp>,
+    /// Locks since the last success: each lasts twice as long as the one before.
+    pub locks: u32,
+}
+
+impl LoginState {
+    pub fn is_locked(&self, at: Timestamp) -> bool {
+        self.locked_until.is_some_and(|until| until > at)
+    }
+}
+
+/// How failed logins lock an account: `max_failed` failures in a row lock it, for
+/// `first_lock` the first time and twice as long each time after, up to `longest_lock`. A
+/// lock slows a guesser down without keeping the account's owner out: it refuses only the
+/// addresses that failed (the server keeps those), and it never outlives its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockPolicy {
+    pub max_failed: u32,
+    /// µs
+    pub first_lock: i64,
+    /// µs
+    pub longest_lock: i64,
+}
+
+impl Default for LockPolicy {
+    /// Five failures lock an account for 15 minutes, then 30, 60, ..., at most a day.
+    fn default() -> Self {
+        LockPolicy {
+            max_failed: 5,
+            first_lock: 15 * 60 * 1_000_000,
+            longest_lock: 24 * 3600 * 1_000_000,
+        }
+    }
+}
+
+impl LockPolicy {
+    /// The state after a failed login at `at`. A lock that has run out is forgotten first, so
+    /// one failure after it does not lock the account again; a failure while locked counts
+    /// but does not lengthen the lock (an attacker cannot keep extending it).
+    pub fn after_failure(&self, state: LoginState, at: Timestamp) -> LoginState {
+        if state.is_locked(at) {
+            return LoginState {
+                failed: state.failed.saturating_add(1),
+                ..state
+            };
+        }
+        let failed = if state.locked_until.is_some() {
+            1
+        } else {
+            state.failed.saturating_add(1)
+        };
+        if failed < self.max_failed.max(1) {
+            return LoginState {
+                failed,
+                locked_until: None,
+                locks: state.locks,
+            };
+        }
+        let locks = state.locks.saturating_add(1);
+        let length = self
+            .first_lock
+            .saturating_mul(1i64 << (locks - 1).min(30))
+            .min(self.longest_lock.max(self.first_lock));
+        LoginState {
+            failed: 0,
+            locked_until: Some(Timestamp::from_micros(at.micros().saturating_add(length))),
+            locks,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(minutes: i64) -> Timestamp {
+        Timestamp::from_micros(minutes * 60_000_000)
+    }
+
+    fn fail(policy: &LockPolicy, state: LoginState, times: u32, minute: i64) -> LoginState {
+        (0..times).fold(state, |s, _| policy.after_failure(s, at(minute)))
+    }
+
+    #[test]
+    fn five_failures_lock_for_a_quarter_hour_and_an_expired_lock_is_forgotten() {
+        let policy = LockPolicy::default();
+        let four = fail(&policy, LoginState::default(), 4, 0);
+        assert_eq!((four.failed, four.is_locked(at(0))), (4, false));
+        let locked = policy.after_failure(four, at(0));
+        assert!(locked.is_locked(at(14)) && !locked.is_locked(at(15)));
+        // Failing while locked does not lengthen the lock.
+        let still = fail(&policy, locked, 10, 10);
+        assert_eq!(still.locked_until, locked.locked_until);
+        // After the lock: one failure does not lock again.
+        let after = policy.after_failure(still, at(16));
+        assert_eq!((after.failed, after.is_locked(at(16))), (1, false));
+    }
+
+    #[test]
+    fn each_lock_lasts_twice_as_long_up_to_a_day() {
+        let policy = LockPolicy::default();
+        let mut state = LoginState::default();
+        let mut minute = 0;
+        let mut lengths = Vec::new();
+        for _ in 0..9 {
+            state = fail(&policy, state, 5, minute);
+            let until = state.locked_until.map_or(0, |u| u.micros() / 60_000_000);
+            lengths.push(until - minute);
+            minute = until;
+        }
+        assert_eq!(lengths, [15, 30, 60, 120, 240, 480, 960, 1440, 1440]);
+    }
 
     #[test]
     fn roles_and_names_parse_strictly() {

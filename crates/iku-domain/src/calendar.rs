@@ -41,10 +41,16 @@ pub fn age_on(birth: Date, on: Date) -> i32 {
     age
 }
 
-/// The date in Finland at moment `t` (UTC+2, and UTC+3 from the last Sunday of March to the
-/// last Sunday of October, changing at 01:00 UTC as everywhere in the EU): "today" for the
-/// rule that no event is dated in the future.
+/// The date in Finland at moment `t`: "today" for the rule that no event is dated in the
+/// future.
 pub fn finnish_date(t: Timestamp) -> Date {
+    finnish_time(t).date()
+}
+
+/// The wall-clock time in Finland (Europe/Helsinki) at moment `t`: UTC+2, and UTC+3 from the
+/// last Sunday of March to the last Sunday of October, changing at 01:00 UTC as everywhere in
+/// the EU.
+pub fn finnish_time(t: Timestamp) -> time::PrimitiveDateTime {
     let utc = t.to_offset_date_time();
     let year = utc.year();
     let last_sunday = |month: Month| -> Date {
@@ -67,7 +73,8 @@ pub fn finnish_date(t: Timestamp) -> Date {
     } else {
         2
     };
-    (utc + time::Duration::hours(hours)).date()
+    let local = utc + time::Duration::hours(hours);
+    time::PrimitiveDateTime::new(local.date(), local.time())
 }
 
 /// A moment in recorded time, in whole microseconds since 1970-01-01T00:00:00Z (the precision

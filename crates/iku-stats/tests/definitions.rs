@@ -285,7 +285,9 @@ fn an_assessment_after_admission_leaves_the_new_client_unknown() {
     // A witness's place is Finland, in the place table too (published 2020: witness/finland).
     let place = "new_clients_by_exploitation_and_place";
     assert_eq!(value(&r, place, &["witness", "finland"]), 1);
-    let unknown = r.table(place).and_then(|t| t.value(&["witness", "unknown"]));
+    let unknown = r
+        .table(place)
+        .and_then(|t| t.value(&["witness", "unknown"]));
     assert_eq!(unknown.unwrap_or(0), 0);
     assert_eq!(total(&r, "finland_by_gender"), 0);
     assert_eq!(value(&r, "clients_by_exploitation", &["forced_labour"]), 1);

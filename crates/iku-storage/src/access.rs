@@ -5,14 +5,7 @@ use iku_domain::Timestamp;
 use iku_domain::access::Username;
 use iku_domain::ids::PersonId;
 
-/// An account's recent failed logins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct LoginState {
-    /// Failed logins since the last success.
-    pub failed: u32,
-    /// Refuses every login until then.
-    pub locked_until: Option<Timestamp>,
-}
+pub use iku_domain::access::LoginState;
 
 /// A session as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -113,6 +113,8 @@ pub struct Account {
     pub must_change: bool,
     pub totp_enrolled: bool,
     pub disabled: bool,
+    /// Until when failed logins lock it (read only: `Store::login_failed` sets it).
+    pub locked_until: Option<iku_domain::Timestamp>,
 }
 
 /// An account from its stored columns; a name or role that no longer parses is corruption.
@@ -138,6 +140,7 @@ pub(crate) fn account(
         must_change,
         totp_enrolled,
         disabled,
+        locked_until: None,
     })
 }
 
@@ -301,17 +304,21 @@ pub trait Store {
         username: &iku_domain::access::Username,
     ) -> Result<access::LoginState, StoreError>;
 
-    /// Counts a failed login; the `max`-th in a row locks the account until `lock_until`.
+    /// Counts a failed login at `at`, locking the account as `policy` says (in one
+    /// transaction: failures racing each other are all counted).
     fn login_failed(
         &mut self,
         username: &iku_domain::access::Username,
-        max: u32,
-        lock_until: iku_domain::Timestamp,
+        policy: &iku_domain::access::LockPolicy,
+        at: iku_domain::Timestamp,
     ) -> Result<access::LoginState, StoreError>;
+
+    /// Lifts an account's lock and forgets its failures (an admin's action).
+    fn unlock(&mut self, username: &iku_domain::access::Username) -> Result<(), StoreError>;
 
     /// Records a login whose TOTP code was of time step `step`: false (and nothing recorded)
     /// if that step is not after the last one accepted, so that a code is never accepted
-    /// twice. On success the failures are forgotten.
+    /// twice. On success the failures and locks are forgotten.
     fn login_succeeded(
         &mut self,
         username: &iku_domain::access::Username,

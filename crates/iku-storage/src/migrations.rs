@@ -37,6 +37,7 @@ migrations! {
     8 "disclosure_reports" "0008_disclosure_reports.sql",
     9 "sessions_and_assignments" "0009_sessions_and_assignments.sql",
     10 "audit_by_record" "0010_audit_by_record.sql",
+    11 "lock_count" "0011_lock_count.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

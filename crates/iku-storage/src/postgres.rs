@@ -19,7 +19,7 @@ use crate::{
     Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
 };
 use iku_domain::Timestamp;
-use iku_domain::access::Username;
+use iku_domain::access::{LockPolicy, Username};
 
 pub struct PostgresStore {
     client: Client,
@@ -30,12 +30,18 @@ impl PostgresStore {
     fn accounts_named(&mut self, only: Option<&str>) -> Result<Vec<Account>, StoreError> {
         self.client
             .query(
-                "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
+                "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled,
+                        locked_until
                  FROM accounts WHERE $1::text IS NULL OR username = $1 ORDER BY username",
                 &[&only],
             )?
             .into_iter()
-            .map(|r| account(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+            .map(|r| {
+                let mut a =
+                    account(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6))?;
+                a.locked_until = r.get::<_, Option<i64>>(7).map(Timestamp::from_micros);
+                Ok(a)
+            })
             .collect()
     }
 
@@ -200,6 +206,28 @@ fn sealed_of(
         )?),
         None => Ok(PersonalFields::default()),
     }
+}
+
+/// An account's login state; `for_update` locks its row until the transaction ends.
+fn login_state_of(
+    client: &mut impl GenericClient,
+    username: &Username,
+    for_update: bool,
+) -> Result<LoginState, StoreError> {
+    let sql = if for_update {
+        "SELECT failed_logins, locked_until, lock_count FROM accounts WHERE username = $1 FOR UPDATE"
+    } else {
+        "SELECT failed_logins, locked_until, lock_count FROM accounts WHERE username = $1"
+    };
+    let row = client
+        .query_opt(sql, &[&username.as_str()])?
+        .ok_or_else(|| StoreError::NoAccount(username.to_string()))?;
+    let (failed, locked, locks): (i32, Option<i64>, i32) = (row.get(0), row.get(1), row.get(2));
+    Ok(LoginState {
+        failed: u32::try_from(failed).unwrap_or(0),
+        locked_until: locked.map(Timestamp::from_micros),
+        locks: u32::try_from(locks).unwrap_or(0),
+    })
 }
 
 impl Store for PostgresStore {
@@ -605,43 +633,47 @@ impl Store for PostgresStore {
     }
 
     fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
-        let row = self
-            .client
-            .query_opt(
-                "SELECT failed_logins, locked_until FROM accounts WHERE username = $1",
-                &[&username.as_str()],
-            )?
-            .ok_or_else(|| StoreError::NoAccount(username.to_string()))?;
-        let failed: i32 = row.get(0);
-        let locked: Option<i64> = row.get(1);
-        Ok(LoginState {
-            failed: u32::try_from(failed).unwrap_or(0),
-            locked_until: locked.map(Timestamp::from_micros),
-        })
+        login_state_of(&mut self.client, username, false)
     }
 
     fn login_failed(
         &mut self,
         username: &Username,
-        max: u32,
-        lock_until: Timestamp,
+        policy: &LockPolicy,
+        at: Timestamp,
     ) -> Result<LoginState, StoreError> {
-        let max = i32::try_from(max).unwrap_or(i32::MAX);
-        let n = self.client.execute(
-            "UPDATE accounts SET failed_logins = failed_logins + 1,
-                 locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+        let mut tx = self.client.transaction()?;
+        let state = policy.after_failure(login_state_of(&mut tx, username, true)?, at);
+        tx.execute(
+            "UPDATE accounts SET failed_logins = $2, locked_until = $3, lock_count = $4
              WHERE username = $1",
-            &[&username.as_str(), &max, &lock_until.micros()],
+            &[
+                &username.as_str(),
+                &i32::try_from(state.failed).unwrap_or(i32::MAX),
+                &state.locked_until.map(Timestamp::micros),
+                &i32::try_from(state.locks).unwrap_or(i32::MAX),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(state)
+    }
+
+    fn unlock(&mut self, username: &Username) -> Result<(), StoreError> {
+        let n = self.client.execute(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, lock_count = 0
+             WHERE username = $1",
+            &[&username.as_str()],
         )?;
         if n == 0 {
             return Err(StoreError::NoAccount(username.to_string()));
         }
-        self.login_state(username)
+        Ok(())
     }
 
     fn login_succeeded(&mut self, username: &Username, step: i64) -> Result<bool, StoreError> {
         let n = self.client.execute(
-            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_totp_step = $2
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, lock_count = 0,
+                 last_totp_step = $2
              WHERE username = $1 AND (last_totp_step IS NULL OR last_totp_step < $2)",
             &[&username.as_str(), &step],
         )?;

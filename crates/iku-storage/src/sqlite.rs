@@ -20,7 +20,7 @@ use crate::{
     Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
 };
 use iku_domain::Timestamp;
-use iku_domain::access::Username;
+use iku_domain::access::{LockPolicy, Username};
 
 pub struct SqliteStore {
     conn: Connection,
@@ -47,7 +47,8 @@ impl SqliteStore {
     /// The accounts named `only`, or all of them, by name.
     fn accounts_named(&mut self, only: Option<&str>) -> Result<Vec<Account>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled
+            "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled,
+                    locked_until
              FROM accounts WHERE ?1 IS NULL OR username = ?1 ORDER BY username",
         )?;
         let rows = stmt.query_map([only], |r| {
@@ -59,12 +60,13 @@ impl SqliteStore {
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get::<_, Option<i64>>(7)?,
             ))
         })?;
         rows.map(|row| {
-            let (username, role, office, password_hash, must_change, totp_enrolled, disabled) =
+            let (username, role, office, password_hash, must_change, totp_enrolled, disabled, lock) =
                 row?;
-            account(
+            let mut a = account(
                 username,
                 &role,
                 office,
@@ -72,7 +74,9 @@ impl SqliteStore {
                 must_change,
                 totp_enrolled,
                 disabled,
-            )
+            )?;
+            a.locked_until = lock.map(Timestamp::from_micros);
+            Ok(a)
         })
         .collect()
     }
@@ -281,6 +285,22 @@ fn sealed_of(
         Some(sealed) => Ok(keys.open(id, &sealed)?),
         None => Ok(PersonalFields::default()),
     }
+}
+
+fn login_state_of(conn: &Connection, username: &Username) -> Result<LoginState, StoreError> {
+    let row: Option<(i64, Option<i64>, i64)> = conn
+        .query_row(
+            "SELECT failed_logins, locked_until, lock_count FROM accounts WHERE username = ?1",
+            [username.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let (failed, locked, locks) = row.ok_or_else(|| StoreError::NoAccount(username.to_string()))?;
+    Ok(LoginState {
+        failed: u32::try_from(failed).unwrap_or(u32::MAX),
+        locked_until: locked.map(Timestamp::from_micros),
+        locks: u32::try_from(locks).unwrap_or(u32::MAX),
+    })
 }
 
 impl Store for SqliteStore {
@@ -724,42 +744,49 @@ impl Store for SqliteStore {
     }
 
     fn login_state(&mut self, username: &Username) -> Result<LoginState, StoreError> {
-        let row: Option<(i64, Option<i64>)> = self
-            .conn
-            .query_row(
-                "SELECT failed_logins, locked_until FROM accounts WHERE username = ?1",
-                [username.as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (failed, locked) = row.ok_or_else(|| StoreError::NoAccount(username.to_string()))?;
-        Ok(LoginState {
-            failed: u32::try_from(failed).unwrap_or(u32::MAX),
-            locked_until: locked.map(Timestamp::from_micros),
-        })
+        login_state_of(&self.conn, username)
     }
 
     fn login_failed(
         &mut self,
         username: &Username,
-        max: u32,
-        lock_until: Timestamp,
+        policy: &LockPolicy,
+        at: Timestamp,
     ) -> Result<LoginState, StoreError> {
-        let n = self.conn.execute(
-            "UPDATE accounts SET failed_logins = failed_logins + 1,
-                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let state = policy.after_failure(login_state_of(&tx, username)?, at);
+        tx.execute(
+            "UPDATE accounts SET failed_logins = ?2, locked_until = ?3, lock_count = ?4
              WHERE username = ?1",
-            params![username.as_str(), max, lock_until.micros()],
+            params![
+                username.as_str(),
+                state.failed,
+                state.locked_until.map(Timestamp::micros),
+                state.locks
+            ],
+        )?;
+        tx.commit()?;
+        Ok(state)
+    }
+
+    fn unlock(&mut self, username: &Username) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, lock_count = 0
+             WHERE username = ?1",
+            [username.as_str()],
         )?;
         if n == 0 {
             return Err(StoreError::NoAccount(username.to_string()));
         }
-        self.login_state(username)
+        Ok(())
     }
 
     fn login_succeeded(&mut self, username: &Username, step: i64) -> Result<bool, StoreError> {
         let n = self.conn.execute(
-            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, last_totp_step = ?2
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL, lock_count = 0,
+                 last_totp_step = ?2
              WHERE username = ?1 AND (last_totp_step IS NULL OR last_totp_step < ?2)",
             params![username.as_str(), step],
         )?;

@@ -162,6 +162,7 @@ fn shared(config: ServerConfig) -> state::Shared {
         current: current::CurrentRegister::default(),
         metrics: Metrics::default(),
         login_limit: ratelimit::RateLimit::new(10, 10),
+        login_failures: ratelimit::FailedAddresses::default(),
         referral_limit: ratelimit::RateLimit::new(referrals.max(5), referrals),
         enrolments: std::sync::Mutex::new(std::collections::HashMap::new()),
         oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),

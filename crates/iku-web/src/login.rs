@@ -132,10 +132,17 @@ pub(crate) fn start_session(
     })
 }
 
-/// A failed attempt at a known account: counted, audited, answered like any failure.
-fn failed(store: &mut dyn Store, state: &AppState, name: &Username, why: &str) -> ApiError {
-    let until = Timestamp::from_micros(now().micros() + state.config.lock_for);
-    let counted = store.login_failed(name, state.config.max_failed_logins, until);
+/// A failed attempt at a known account from `client`: counted (towards the account's lock,
+/// and against the address), audited, answered like any failure.
+fn failed(
+    store: &mut dyn Store,
+    state: &AppState,
+    name: &Username,
+    client: Option<std::net::IpAddr>,
+    why: &str,
+) -> ApiError {
+    state.login_failures.failed(name, client);
+    let counted = store.login_failed(name, &state.config.lock_policy, now());
     let audited = state.audit(name.as_str(), "login.failed", "", why);
     match (counted, audited) {
         (Ok(_), Ok(())) => ApiError::LOGIN_FAILED,
@@ -194,8 +201,10 @@ pub(crate) async fn attempt_login(
                 return Err(ApiError::LOGIN_FAILED);
             };
             let name = account.username.clone();
+            // A locked account refuses the addresses that failed at it, unheard; from any
+            // other, its owner may still log in with both factors.
             let lock = store.login_state(&name).map_err(|e| state.storage(e))?;
-            if lock.locked_until.is_some_and(|until| until > now()) {
+            if lock.is_locked(now()) && state.login_failures.has_failed(&name, client) {
                 state.audit(name.as_str(), "login.failed", "", "locked")?;
                 return Err(ApiError::LOGIN_FAILED);
             }
@@ -204,13 +213,13 @@ pub(crate) async fn attempt_login(
                 return Err(ApiError::LOGIN_FAILED);
             }
             if !password_ok {
-                return Err(failed(store, state, &name, "password"));
+                return Err(failed(store, state, &name, client, "password"));
             }
             if !account.totp_enrolled {
                 return enrol_offer(&shared, &account);
             }
             let Some(code) = request.code.as_deref() else {
-                return Err(failed(store, state, &name, "no code"));
+                return Err(failed(store, state, &name, client, "no code"));
             };
             let (sealed, last_step) = store
                 .totp_secret(&name)
@@ -225,9 +234,9 @@ pub(crate) async fn attempt_login(
             let step = match totp::verify(&secret, code, unix_seconds(now()), last_step) {
                 Ok(step) => step,
                 Err(totp::TotpError::Replayed) => {
-                    return Err(failed(store, state, &name, "code used already"));
+                    return Err(failed(store, state, &name, client, "code used already"));
                 }
-                Err(_) => return Err(failed(store, state, &name, "code")),
+                Err(_) => return Err(failed(store, state, &name, client, "code")),
             };
             // Stored only if still after the last step: two logins racing with one code
             // cannot both get in.
@@ -235,8 +244,9 @@ pub(crate) async fn attempt_login(
                 .login_succeeded(&name, step)
                 .map_err(|e| state.storage(e))?
             {
-                return Err(failed(store, state, &name, "code used already"));
+                return Err(failed(store, state, &name, client, "code used already"));
             }
+            state.login_failures.forget(&name);
             start_session(store, state, &account, previous.as_deref(), "login")
         })
         .await
@@ -307,7 +317,7 @@ pub(crate) async fn attempt_enrol(
         .with_store(move |store, state| {
             let name = pending.username;
             let Ok(step) = totp::verify(&pending.secret, &code, unix_seconds(now()), None) else {
-                return Err(failed(store, state, &name, "enrolment code"));
+                return Err(failed(store, state, &name, client, "enrolment code"));
             };
             let sealed = state
                 .config
@@ -330,6 +340,7 @@ pub(crate) async fn attempt_enrol(
                 .find(|a| a.username == name)
                 .ok_or(ApiError::LOGIN_FAILED)?;
             state.audit(name.as_str(), "totp.enrolled", "", "")?;
+            state.login_failures.forget(&name);
             start_session(store, state, &account, previous.as_deref(), "login")
         })
         .await
@@ -391,7 +402,7 @@ pub(crate) async fn change_own_password(
                 .find(|a| a.username == name)
                 .ok_or(ApiError::UNAUTHENTICATED)?;
             if !password::verify(&current, &account.password_hash) {
-                return Err(failed(store, state, &name, "password change"));
+                return Err(failed(store, state, &name, None, "password change"));
             }
             let hash = password::hash(&new).map_err(|e| state.storage(e))?;
             store

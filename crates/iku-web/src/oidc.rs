@@ -282,6 +282,7 @@ fn keep_account(
                 must_change: false,
                 totp_enrolled: false,
                 disabled: false,
+                locked_until: None,
             };
             store
                 .add_account(&account, now())

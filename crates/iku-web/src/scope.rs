@@ -546,6 +546,25 @@ impl Administration<'_> {
         )
     }
 
+    /// Lifts a lock left by failed logins: the account's failures, and the addresses they came
+    /// from, are forgotten.
+    pub fn unlock(
+        &self,
+        store: &mut dyn Store,
+        state: &AppState,
+        account: &Username,
+    ) -> Result<(), ApiError> {
+        self.existing(store, state, account)?;
+        store.unlock(account).map_err(|e| state.storage(e))?;
+        state.login_failures.forget(account);
+        state.audit(
+            self.principal.username.as_str(),
+            "user.unlock",
+            account.as_str(),
+            "",
+        )
+    }
+
     /// Forgets an account's TOTP secret (a lost phone): it enrols a new one at its next login.
     pub fn reset_totp(
         &self,

@@ -28,9 +28,8 @@ pub struct ServerConfig {
     pub log: Log,
     /// A session unused this long (µs) has ended.
     pub idle_timeout: i64,
-    /// Failed logins in a row that lock an account, and for how long (µs).
-    pub max_failed_logins: u32,
-    pub lock_for: i64,
+    /// How failed logins lock an account.
+    pub lock_policy: iku_domain::access::LockPolicy,
     /// Logging in with an OpenID Connect provider, if configured.
     pub oidc: Option<crate::oidc::OidcConfig>,
     /// Public referrals accepted from one address per minute, after a first five at once.
@@ -39,7 +38,7 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     /// The defaults: sessions end after 30 idle minutes; 5 failed logins lock an account for
-    /// 15 minutes.
+    /// 15 minutes, each lock after that twice as long (`LockPolicy::default`).
     pub fn new(database: String, keys: Keyring, audit_key: AuditKey) -> Self {
         ServerConfig {
             database,
@@ -47,8 +46,7 @@ impl ServerConfig {
             audit_key,
             log: Log::stderr(),
             idle_timeout: 30 * 60 * 1_000_000,
-            max_failed_logins: 5,
-            lock_for: 15 * 60 * 1_000_000,
+            lock_policy: iku_domain::access::LockPolicy::default(),
             oidc: None,
             referrals_per_minute: 2,
         }
@@ -66,6 +64,8 @@ pub(crate) struct AppState {
     pub config: ServerConfig,
     pub metrics: crate::Metrics,
     pub login_limit: RateLimit,
+    /// The addresses each account's failed logins came from, for its lock.
+    pub login_failures: crate::ratelimit::FailedAddresses,
     /// Public referrals per address.
     pub referral_limit: RateLimit,
     /// By the hash of the enrolment token.

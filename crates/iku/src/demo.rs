@@ -88,6 +88,7 @@ fn add_accounts(config: &Config, store: &mut dyn Store) -> Result<(), CliError> 
                 must_change: false,
                 totp_enrolled: false,
                 disabled: false,
+                locked_until: None,
             },
             now(),
         )?;

@@ -192,6 +192,8 @@ enum UserCommand {
     Enable { username: String },
     /// Forgets the account's TOTP app; a new one is enrolled at the next login.
     ResetTotp { username: String },
+    /// Lifts a lock left by failed logins.
+    Unlock { username: String },
     /// Lists the accounts.
     List,
 }
@@ -368,6 +370,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             UserCommand::Disable { username } => users::set_disabled(&config, &username, true),
             UserCommand::Enable { username } => users::set_disabled(&config, &username, false),
             UserCommand::ResetTotp { username } => users::reset_totp(&config, &username),
+            UserCommand::Unlock { username } => users::unlock(&config, &username),
             UserCommand::List => users::list(&config),
         },
         Command::Audit {

@@ -40,6 +40,7 @@ pub fn add(
         must_change: true,
         totp_enrolled: false,
         disabled: false,
+        locked_until: None,
     };
     let mut store = iku_storage::open(&config.database)?;
     let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
@@ -82,12 +83,27 @@ pub fn reset_totp(config: &Config, name: &str) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Lifts the lock of failed logins (the account's failures are forgotten).
+pub fn unlock(config: &Config, name: &str) -> Result<(), CliError> {
+    let username = username(name)?;
+    let mut store = iku_storage::open(&config.database)?;
+    store.unlock(&username)?;
+    config.audit(store.as_mut(), "user.unlock", username.to_string())?;
+    println!("account {username} unlocked");
+    Ok(())
+}
+
 pub fn list(config: &Config) -> Result<(), CliError> {
     let mut store = iku_storage::open(&config.database)?;
-    println!("account\trole\toffice\ttotp\tstate");
+    println!("account\trole\toffice\ttotp\tstate\tlocked until");
+    let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
     for a in store.accounts()? {
+        let locked = a
+            .locked_until
+            .filter(|until| *until > now)
+            .map_or_else(|| "-".to_owned(), |until| until.to_string());
         println!(
-            "{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{locked}",
             a.username,
             a.role,
             a.office.as_deref().unwrap_or("-"),

@@ -806,7 +806,7 @@ fn the_server_answers_health_readiness_and_metrics_on_its_own_listener() {
 }
 
 #[test]
-fn admins_add_disable_and_reset_accounts_on_record() {
+fn admins_add_disable_reset_and_unlock_accounts_on_record() {
     let iku = Iku::new();
     let out = iku.ok(&[
         "user",
@@ -861,9 +861,22 @@ fn admins_add_disable_and_reset_accounts_on_record() {
     );
     iku.ok(&["user", "disable", "maria"]);
     iku.ok(&["user", "reset-totp", "maria"]);
+    // A lock left by failed logins is shown, and lifted.
+    let future = time::OffsetDateTime::now_utc().unix_timestamp() * 1_000_000 + 600_000_000;
+    conn.execute(
+        "UPDATE accounts SET failed_logins = 0, locked_until = ?1, lock_count = 1 WHERE username = 'maria'",
+        [future],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let listed = iku.ok(&["user", "list"]);
     assert!(
-        listed.contains("maria\tcaseworker\thelsinki\tnot enrolled\tdisabled"),
+        listed.contains("maria\tcaseworker\thelsinki\tnot enrolled\tdisabled\t20"),
+        "{listed}"
+    );
+    iku.ok(&["user", "unlock", "maria"]);
+    let listed = iku.ok(&["user", "list"]);
+    assert!(
+        listed.contains("maria\tcaseworker\thelsinki\tnot enrolled\tdisabled\t-"),
         "{listed}"
     );
     assert!(
@@ -874,10 +887,13 @@ fn admins_add_disable_and_reset_accounts_on_record() {
         .prepare("SELECT action FROM audit_log ORDER BY seq")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(actions, ["user.add", "user.disable", "user.reset_totp"]);
+    assert_eq!(
+        actions,
+        ["user.add", "user.disable", "user.reset_totp", "user.unlock"]
+    );
     assert!(
         iku.ok(&["audit", "verify"])
-            .starts_with("ok: 3 audit entries")
+            .starts_with("ok: 4 audit entries")
     );
 }
 

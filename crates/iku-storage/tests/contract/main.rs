@@ -793,6 +793,7 @@ fn accounts_are_added_once_disabled_and_reset(db: &TestDb) {
         must_change: true,
         totp_enrolled: false,
         disabled: false,
+        locked_until: None,
     };
     store
         .add_account(&maria, at)
@@ -843,6 +844,7 @@ fn totp_secrets_are_sealed_and_move_with_key_rotation(db: &TestDb) {
         must_change: false,
         totp_enrolled: false,
         disabled: false,
+        locked_until: None,
     };
     store
         .add_account(&account, at)
@@ -962,6 +964,7 @@ fn an_account(store: &mut dyn Store, name: &str) -> iku_domain::access::Username
         must_change: false,
         totp_enrolled: false,
         disabled: false,
+        locked_until: None,
     };
     store
         .add_account(&account, Timestamp::from_micros(0))
@@ -972,18 +975,46 @@ fn an_account(store: &mut dyn Store, name: &str) -> iku_domain::access::Username
 fn failed_logins_lock_an_account_and_a_totp_step_is_accepted_once(db: &TestDb) {
     let mut store = db.open();
     let maria = an_account(store.as_mut(), "maria");
-    let until = Timestamp::from_micros(9_000_000);
+    let policy = iku_domain::access::LockPolicy {
+        max_failed: 3,
+        first_lock: 1_000_000,
+        longest_lock: 10_000_000,
+    };
+    let at = Timestamp::from_micros(5_000_000);
     for n in 1..=2 {
         let state = store
-            .login_failed(&maria, 3, until)
+            .login_failed(&maria, &policy, at)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!((state.failed, state.locked_until), (n, None));
     }
     let state = store
-        .login_failed(&maria, 3, until)
+        .login_failed(&maria, &policy, at)
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((state.failed, state.locked_until), (3, Some(until)));
+    let until = Timestamp::from_micros(6_000_000);
+    assert_eq!((state.locked_until, state.locks), (Some(until), 1));
     assert_eq!(db.open().login_state(&maria).ok(), Some(state));
+    let listed = store
+        .account(&maria)
+        .ok()
+        .flatten()
+        .and_then(|a| a.locked_until);
+    assert_eq!(listed, Some(until));
+    // After the lock, one failure does not lock again; an unlock forgets everything.
+    let after = store
+        .login_failed(&maria, &policy, Timestamp::from_micros(7_000_000))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (after.failed, after.locked_until, after.locks),
+        (1, None, 1)
+    );
+    store.unlock(&maria).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        store.login_state(&maria).ok(),
+        Some(iku_storage::access::LoginState::default())
+    );
+    for _ in 0..3 {
+        let _ = store.login_failed(&maria, &policy, at);
+    }
     assert_eq!(store.login_succeeded(&maria, 100).ok(), Some(true));
     assert_eq!(
         store.login_state(&maria).ok(),
@@ -994,7 +1025,8 @@ fn failed_logins_lock_an_account_and_a_totp_step_is_accepted_once(db: &TestDb) {
     assert_eq!(store.login_succeeded(&maria, 99).ok(), Some(false));
     assert_eq!(store.login_succeeded(&maria, 101).ok(), Some(true));
     let nobody = iku_domain::access::Username::parse("nobody").unwrap_or_else(|e| panic!("{e}"));
-    assert!(store.login_failed(&nobody, 3, until).is_err());
+    assert!(store.login_failed(&nobody, &policy, at).is_err());
+    assert!(store.unlock(&nobody).is_err());
     assert!(store.set_password(&nobody, "x", false).is_err());
     assert!(
         store

@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::access::{Role, Username};
 use serde::Deserialize;
 
-use super::staff::{Poster, Reader, away, staff_page};
+use super::staff::{Poster, Reader, away, date_time, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
-use crate::state::Shared;
+use crate::state::{Shared, now};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
-    /// What was just done, to say so: `disable`, `enable` or `reset_totp`.
+    /// What was just done, to say so: `disable`, `enable`, `reset_totp` or `unlock`.
     #[serde(default)]
     done: Option<String>,
 }
@@ -40,7 +40,7 @@ pub async fn accounts(
     };
     let yes_no = |b: bool| t(lang, if b { "admin.yes" } else { "admin.no" });
     let notice = match done.done.as_deref() {
-        Some(action @ ("disable" | "enable" | "reset_totp")) => format!(
+        Some(action @ ("disable" | "enable" | "reset_totp" | "unlock")) => format!(
             r#"<p class="notice" role="status">{}</p>"#,
             escape(&t(lang, &format!("admin.done.{action}")))
         ),
@@ -76,6 +76,25 @@ pub async fn accounts(
         if a.totp_enrolled {
             actions.push_str(&button("reset_totp", "admin.reset_totp"));
         }
+        let locked = a.locked_until.filter(|until| *until > now());
+        if locked.is_some() {
+            actions.push_str(&button("unlock", "admin.unlock"));
+        }
+        let mut standing = t(
+            lang,
+            if a.disabled {
+                "admin.disabled"
+            } else {
+                "admin.active"
+            },
+        );
+        if let Some(until) = locked {
+            let _ = write!(
+                standing,
+                "; {}",
+                t(lang, "admin.locked_until").replace("{time}", &date_time(lang, until))
+            );
+        }
         let _ = write!(
             b,
             r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{actions}</td></tr>"#,
@@ -83,14 +102,7 @@ pub async fn accounts(
             escape(a.role.name()),
             escape(a.office.as_deref().unwrap_or("")),
             escape(&yes_no(a.totp_enrolled)),
-            escape(&t(
-                lang,
-                if a.disabled {
-                    "admin.disabled"
-                } else {
-                    "admin.active"
-                }
-            )),
+            escape(&standing),
         );
     }
     b.push_str("</tbody></table>");
@@ -110,8 +122,8 @@ pub struct AccountAction {
     action: String,
 }
 
-/// `POST /{lang}/staff/admin/accounts/{username}`: disable, enable, or reset the TOTP
-/// secret; back to the accounts, which say what was done.
+/// `POST /{lang}/staff/admin/accounts/{username}`: disable, enable, reset the TOTP secret,
+/// or lift a lock; back to the accounts, which say what was done.
 pub async fn account_action(
     State(state): State<Shared>,
     Path((code, name)): Path<(String, String)>,
@@ -131,6 +143,7 @@ pub async fn account_action(
                 "disable" => admin.set_disabled(store, state, &account, true),
                 "enable" => admin.set_disabled(store, state, &account, false),
                 "reset_totp" => admin.reset_totp(store, state, &account),
+                "unlock" => admin.unlock(store, state, &account),
                 _ => Err(crate::error::ApiError::BAD_REQUEST),
             }
         })

@@ -32,6 +32,19 @@ pub fn date(lang: Lang, d: time::Date) -> String {
     )
 }
 
+/// A moment as the user's language writes it, in Finnish time (Europe/Helsinki):
+/// 3.12.2026 klo 14.05 (fi), 3.12.2026 kl. 14.05 (sv), 3/12/2026 14:05 (en).
+pub fn date_time(lang: Lang, at: iku_domain::Timestamp) -> String {
+    let local = iku_domain::calendar::finnish_time(at);
+    let (hour, minute) = (local.hour(), local.minute());
+    let day = date(lang, local.date());
+    match lang {
+        Lang::Fi => format!("{day} klo {hour}.{minute:02}"),
+        Lang::Sv => format!("{day} kl. {hour}.{minute:02}"),
+        Lang::En => format!("{day} {hour:02}:{minute:02}"),
+    }
+}
+
 /// The staff's page for `rest` in `lang`, with the staff's links, who is signed in and the
 /// logout button.
 pub(crate) fn staff_page(

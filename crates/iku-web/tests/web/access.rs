@@ -102,7 +102,7 @@ impl TestApp {
         Self::with(|c| c)
     }
 
-    fn with(adjust: impl FnOnce(ServerConfig) -> ServerConfig) -> Self {
+    pub(crate) fn with(adjust: impl FnOnce(ServerConfig) -> ServerConfig) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let db = dir.path().join("iku.db");
         let url = format!("sqlite:{}", db.display());
@@ -131,6 +131,7 @@ impl TestApp {
                 must_change: name == "newcomer",
                 totp_enrolled: false,
                 disabled: false,
+                locked_until: None,
             };
             store
                 .add_account(&account, Timestamp::from_micros(0))
@@ -240,6 +241,28 @@ impl TestApp {
             Some(json!({"username": name, "password": password, "code": code})),
         )
         .await
+    }
+
+    /// `try_login` from the client address `from`, as the server sees it.
+    pub(crate) async fn try_login_from(
+        &self,
+        from: std::net::SocketAddr,
+        name: &str,
+        password: &str,
+        ahead: i64,
+    ) -> Answer {
+        let code = code(&self.secret, unix_now() + 30 * ahead);
+        let body = json!({"username": name, "password": password, "code": code});
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(from));
+        self.send(request).await
     }
 
     pub(crate) async fn login(&self, name: &str) -> Login {
