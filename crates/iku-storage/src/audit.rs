@@ -4,13 +4,18 @@
 //! nobody can forge a consistent one. The chain's head (last seq and hash) is kept apart and
 //! checked too, so cutting entries off the end is caught unless the head is rolled back as
 //! well; anchor the head outside the database (`iku audit verify` prints it) to catch that.
-//! Entries never hold personal values: records are named by id.
+//! Entries never hold personal values: records are named by id. A free-text reason (the
+//! break-the-glass note, which may name anyone) is a `note`: sealed with the encryption keys
+//! in `audit_notes`, bound to its entry, outside the chain (so key rotation re-seals it and the
+//! retention purge erases it without breaking the chain), while the chain records that the
+//! entry has one.
 
 use std::fmt;
 use std::path::Path;
 
 use hmac::{Hmac, KeyInit, Mac};
 use iku_domain::Timestamp;
+use iku_domain::personal::Personal;
 use sha2::Sha256;
 
 use crate::crypto::{KeyError, hex, random_secret, read_secret_file, unhex, write_secret_file};
@@ -59,8 +64,25 @@ pub struct NewAuditEntry {
     pub action: String,
     /// Which record: an id or a description without personal values.
     pub record: String,
-    /// Why, when a reason is required (break-the-glass); else empty.
+    /// Why, as a code without personal values (a failed login's `password`, ...); else
+    /// empty.
     pub reason: String,
+    /// A reason in a person's own words (break-the-glass), sealed when stored. Never read
+    /// back with the chain: `Store::audit_notes` opens it for those allowed to see it.
+    pub note: Option<Personal>,
+}
+
+impl NewAuditEntry {
+    /// An entry with a code for a reason (or none) and no note.
+    pub fn new(actor: &str, action: &str, record: &str, reason: &str) -> Self {
+        NewAuditEntry {
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            record: record.to_owned(),
+            reason: reason.to_owned(),
+            note: None,
+        }
+    }
 }
 
 /// An entry as stored.
@@ -68,38 +90,53 @@ pub struct NewAuditEntry {
 pub struct AuditEntry {
     pub seq: i64,
     pub at: Timestamp,
+    /// The entry (its note left sealed: always None here).
     pub entry: NewAuditEntry,
     pub hash: Vec<u8>,
+    /// Whether a note was given with it (sealed in `audit_notes`).
+    pub noted: bool,
 }
 
-/// The entry's bytes for the hash: every field length-prefixed, so no two entries share them.
-fn canonical(seq: i64, at: Timestamp, e: &NewAuditEntry) -> Vec<u8> {
+/// The entry's bytes for the hash: every field length-prefixed, so no two entries share them;
+/// an entry with a note says so after them (entries without one hash as they always did).
+fn canonical(seq: i64, at: Timestamp, e: &NewAuditEntry, noted: bool) -> Vec<u8> {
     let mut out =
-        Vec::with_capacity(64 + e.actor.len() + e.action.len() + e.record.len() + e.reason.len());
+        Vec::with_capacity(72 + e.actor.len() + e.action.len() + e.record.len() + e.reason.len());
     out.extend_from_slice(&seq.to_be_bytes());
     out.extend_from_slice(&at.micros().to_be_bytes());
     for field in [&e.actor, &e.action, &e.record, &e.reason] {
         out.extend_from_slice(&(field.len() as u64).to_be_bytes());
         out.extend_from_slice(field.as_bytes());
     }
+    if noted {
+        out.extend_from_slice(b"\x01note");
+    }
     out
 }
 
-/// The hash of entry `seq` chained to `previous` (empty for the first entry).
+/// The hash of entry `seq` chained to `previous` (empty for the first entry); `noted`: the
+/// entry has a note.
 pub fn chain_hash(
     key: &AuditKey,
     previous: &[u8],
     seq: i64,
     at: Timestamp,
     e: &NewAuditEntry,
+    noted: bool,
 ) -> Vec<u8> {
     // HMAC takes a key of any length, so this cannot fail.
     let Ok(mut mac) = HmacSha256::new_from_slice(&key.0) else {
         return Vec::new();
     };
     mac.update(previous);
-    mac.update(&canonical(seq, at, e));
+    mac.update(&canonical(seq, at, e, noted));
     mac.finalize().into_bytes().to_vec()
+}
+
+/// What a note's ciphertext is bound to: its entry (a note moved to another entry does not
+/// open).
+pub fn note_aad(seq: i64) -> Vec<u8> {
+    format!("iku audit note {seq}").into_bytes()
 }
 
 /// The chain's head: the last entry's seq and hash.
@@ -144,7 +181,7 @@ pub fn verify(
                 before: expected_seq - 1,
             });
         }
-        let hash = chain_hash(key, &previous, e.seq, e.at, &e.entry);
+        let hash = chain_hash(key, &previous, e.seq, e.at, &e.entry, e.noted);
         if hash != e.hash {
             return Err(AuditError::Broken { seq: e.seq });
         }

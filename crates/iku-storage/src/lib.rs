@@ -217,7 +217,7 @@ pub trait Store {
         entry: audit::NewAuditEntry,
         at: iku_domain::Timestamp,
     ) -> Result<i64, StoreError> {
-        let seqs = self.append_audit_batch(key, vec![entry], at)?;
+        let seqs = self.append_audit_batch(key, None, vec![entry], at)?;
         seqs.first().copied().ok_or(StoreError::Corrupt {
             seq: -1,
             message: "an audit entry was appended without a seq".into(),
@@ -225,13 +225,23 @@ pub trait Store {
     }
 
     /// Appends entries to the audit chain in one transaction (one commit for many readers'
-    /// entries: the server's group commit); returns their seqs, in order.
+    /// entries: the server's group commit); returns their seqs, in order. Their notes are
+    /// sealed with `notes` (an entry with a note and no keys is refused).
     fn append_audit_batch(
         &mut self,
         key: &audit::AuditKey,
+        notes: Option<&Keyring>,
         entries: Vec<audit::NewAuditEntry>,
         at: iku_domain::Timestamp,
     ) -> Result<Vec<i64>, StoreError>;
+
+    /// The notes of the entries `seqs`, opened, in the same order: None where an entry has no
+    /// note or its note was erased.
+    fn audit_notes(
+        &mut self,
+        keys: &Keyring,
+        seqs: &[i64],
+    ) -> Result<Vec<Option<iku_domain::personal::Personal>>, StoreError>;
 
     /// The whole audit chain in seq order, and its head (last seq and hash).
     fn audit_chain(&mut self) -> Result<audit::AuditChain, StoreError>;
@@ -357,14 +367,15 @@ pub trait Store {
         events: &[iku_domain::ids::EventId],
     ) -> Result<Vec<iku_domain::personal::PersonalFields>, StoreError>;
 
-    /// Erases the personal fields of these events (the retention purge) and logs the run;
-    /// the events themselves stay. Returns how many sealed values were erased. The erased
-    /// bytes do not stay behind in the database files (SQLite: secure delete, WAL truncated;
-    /// PostgreSQL: the table rewritten).
+    /// Erases the personal fields of these events, and the audit notes of entries about these
+    /// persons (the retention purge), and logs the run; the events and entries themselves
+    /// stay. Returns how many sealed values were erased. The erased bytes do not stay behind
+    /// in the database files (SQLite: secure delete, WAL truncated; PostgreSQL: the tables
+    /// rewritten).
     fn erase_personal(
         &mut self,
         events: &[iku_domain::ids::EventId],
-        persons: usize,
+        persons: &[iku_domain::ids::PersonId],
         cutoff: time::Date,
         at: iku_domain::Timestamp,
     ) -> Result<usize, StoreError>;
@@ -386,6 +397,48 @@ pub trait Store {
 
 /// The register from the events a backend read, in seq order. They were checked when they
 /// came in, so a failure here means the database was changed behind iku's back.
+/// A note sealed for the entry `seq`; refused without keys.
+pub(crate) fn seal_note(
+    keys: Option<&Keyring>,
+    seq: i64,
+    note: &iku_domain::personal::Personal,
+) -> Result<crypto::Sealed, StoreError> {
+    let keys = keys.ok_or_else(|| StoreError::Corrupt {
+        seq,
+        message: "an audit note cannot be stored without the encryption keys".into(),
+    })?;
+    Ok(keys.seal_bytes(&audit::note_aad(seq), note.expose().as_bytes())?)
+}
+
+/// An audit note opened; None if it was erased.
+pub(crate) fn open_note(
+    keys: &Keyring,
+    seq: i64,
+    sealed: &crypto::Sealed,
+) -> Result<Option<iku_domain::personal::Personal>, StoreError> {
+    if sealed.key_id == crypto::ERASED {
+        return Ok(None);
+    }
+    let plain = keys.open_named(
+        &audit::note_aad(seq),
+        sealed,
+        &format!("the note of audit entry {seq}"),
+    )?;
+    let text = String::from_utf8(plain).map_err(|_| StoreError::Corrupt {
+        seq,
+        message: "an audit note is not UTF-8".into(),
+    })?;
+    Ok(Some(iku_domain::personal::Personal::new(&text)))
+}
+
+/// The audit records about `person`: the person's id, or the id and what was done.
+pub(crate) fn records_about(person: &iku_domain::ids::PersonId) -> (String, String, String) {
+    // Records are `PERSON` or `PERSON what...`; ids never hold a space or a `!`, the next
+    // character after the space, so the range holds exactly those.
+    let id = person.as_str();
+    (id.to_owned(), format!("{id} "), format!("{id}!"))
+}
+
 pub(crate) fn register_of(events: Vec<iku_domain::Event>) -> Result<Register, StoreError> {
     Register::new(events).map_err(|v| StoreError::Corrupt {
         seq: -1,

@@ -38,6 +38,7 @@ migrations! {
     9 "sessions_and_assignments" "0009_sessions_and_assignments.sql",
     10 "audit_by_record" "0010_audit_by_record.sql",
     11 "lock_count" "0011_lock_count.sql",
+    12 "audit_notes" "0012_audit_notes.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

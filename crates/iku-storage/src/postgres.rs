@@ -408,32 +408,49 @@ impl Store for PostgresStore {
     fn erase_personal(
         &mut self,
         events: &[EventId],
-        persons: usize,
+        persons: &[PersonId],
         cutoff: time::Date,
         at: Timestamp,
     ) -> Result<usize, StoreError> {
         let mut tx = self.client.transaction()?;
         let ids: Vec<&str> = events.iter().map(EventId::as_str).collect();
-        let erased = tx.execute(
+        let mut erased = tx.execute(
             "UPDATE sealed_fields SET key_id = 'erased', nonce = '', ciphertext = ''
              WHERE key_id <> 'erased' AND event_seq IN (SELECT seq FROM events WHERE id = ANY($1))",
             &[&ids],
         )?;
+        let erase_notes = tx.prepare(
+            "UPDATE audit_notes SET key_id = 'erased', nonce = '', ciphertext = ''
+             WHERE key_id <> 'erased' AND seq IN (SELECT seq FROM audit_log
+                 WHERE record = $1 OR (record >= $2 AND record < $3))",
+        )?;
+        for person in persons {
+            let (id, from, until) = crate::records_about(person);
+            erased += tx.execute(&erase_notes, &[&id, &from, &until])?;
+        }
         tx.batch_execute("LOCK TABLE retention_purges IN EXCLUSIVE MODE")?;
         tx.execute(
             "INSERT INTO retention_purges (id, at, cutoff, persons, erased)
              VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM retention_purges), $1, $2, $3, $4)",
-            &[&at.micros(), &cutoff, &(persons as i64), &(erased as i64)],
+            &[
+                &at.micros(),
+                &cutoff,
+                &(persons.len() as i64),
+                &(erased as i64),
+            ],
         )?;
         tx.commit()?;
         // Rewrite the table so the old row versions leave the data files.
+        // One statement each: VACUUM may not run in the transaction a batch of them makes.
         self.client.batch_execute("VACUUM FULL sealed_fields")?;
+        self.client.batch_execute("VACUUM FULL audit_notes")?;
         Ok(erased as usize)
     }
 
     fn append_audit_batch(
         &mut self,
         key: &AuditKey,
+        notes: Option<&Keyring>,
         entries: Vec<NewAuditEntry>,
         at: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
@@ -444,12 +461,14 @@ impl Store for PostgresStore {
             .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
             .map_or((0, Vec::new()), |r| (r.get(0), r.get(1)));
         let insert = tx.prepare(
-            "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash, noted)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )?;
         let mut seqs = Vec::with_capacity(entries.len());
         for entry in &entries {
             let seq = last + 1;
-            let hash = audit::chain_hash(key, &previous, seq, at, entry);
+            let noted = entry.note.is_some();
+            let hash = audit::chain_hash(key, &previous, seq, at, entry, noted);
             tx.execute(
                 &insert,
                 &[
@@ -460,8 +479,16 @@ impl Store for PostgresStore {
                     &entry.record,
                     &entry.reason,
                     &hash,
+                    &noted,
                 ],
             )?;
+            if let Some(note) = &entry.note {
+                let sealed = crate::seal_note(notes, seq, note)?;
+                tx.execute(
+                    "INSERT INTO audit_notes (seq, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4)",
+                    &[&seq, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
+                )?;
+            }
             (last, previous) = (seq, hash);
             seqs.push(seq);
         }
@@ -480,7 +507,7 @@ impl Store for PostgresStore {
         let mut tx = self.snapshot()?;
         let entries = tx
             .query(
-                "SELECT seq, at, actor, action, record, reason, hash FROM audit_log ORDER BY seq",
+                "SELECT seq, at, actor, action, record, reason, hash, noted FROM audit_log ORDER BY seq",
                 &[],
             )?
             .into_iter()
@@ -495,11 +522,34 @@ impl Store for PostgresStore {
 
     fn audit_entries_for(&mut self, records: &[String]) -> Result<Vec<AuditEntry>, StoreError> {
         let rows = self.client.query(
-            "SELECT seq, at, actor, action, record, reason, hash FROM audit_log
+            "SELECT seq, at, actor, action, record, reason, hash, noted FROM audit_log
              WHERE record = ANY($1) ORDER BY seq",
             &[&records],
         )?;
         Ok(rows.into_iter().map(|r| audit_entry(&r)).collect())
+    }
+
+    fn audit_notes(
+        &mut self,
+        keys: &Keyring,
+        seqs: &[i64],
+    ) -> Result<Vec<Option<iku_domain::personal::Personal>>, StoreError> {
+        let stmt = self
+            .client
+            .prepare("SELECT key_id, nonce, ciphertext FROM audit_notes WHERE seq = $1")?;
+        seqs.iter()
+            .map(|&seq| match self.client.query_opt(&stmt, &[&seq])? {
+                Some(r) => {
+                    let sealed = Sealed {
+                        key_id: r.get(0),
+                        nonce: r.get(1),
+                        ciphertext: r.get(2),
+                    };
+                    crate::open_note(keys, seq, &sealed)
+                }
+                None => Ok(None),
+            })
+            .collect()
     }
 
     fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
@@ -761,6 +811,7 @@ impl Store for PostgresStore {
         let rows = self.client.query(
             "SELECT key_id, COUNT(*) FROM (
                  SELECT key_id FROM sealed_fields WHERE key_id <> 'erased'
+                 UNION ALL SELECT key_id FROM audit_notes WHERE key_id <> 'erased'
                  UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL) AS sealed
              GROUP BY key_id ORDER BY key_id",
             &[],
@@ -818,8 +869,32 @@ impl Store for PostgresStore {
                 &[&fresh.key_id, &fresh.nonce, &fresh.ciphertext, &username],
             )?;
         }
+        // Then the audit notes, with what is left.
+        let notes = tx.query(
+            "SELECT seq, key_id, nonce, ciphertext FROM audit_notes
+             WHERE key_id <> $1 AND key_id <> 'erased' ORDER BY seq LIMIT $2 FOR UPDATE",
+            &[
+                &keys.active_key_id(),
+                &((limit - rows.len() - accounts.len()) as i64),
+            ],
+        )?;
+        for r in &notes {
+            let seq: i64 = r.get(0);
+            let sealed = Sealed {
+                key_id: r.get(1),
+                nonce: r.get(2),
+                ciphertext: r.get(3),
+            };
+            let aad = audit::note_aad(seq);
+            let note = keys.open_named(&aad, &sealed, &format!("the note of audit entry {seq}"))?;
+            let fresh = keys.seal_bytes(&aad, &note)?;
+            tx.execute(
+                "UPDATE audit_notes SET key_id = $1, nonce = $2, ciphertext = $3 WHERE seq = $4",
+                &[&fresh.key_id, &fresh.nonce, &fresh.ciphertext, &seq],
+            )?;
+        }
         tx.commit()?;
-        Ok(rows.len() + accounts.len())
+        Ok(rows.len() + accounts.len() + notes.len())
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {
@@ -831,7 +906,7 @@ impl Store for PostgresStore {
     }
 }
 
-/// An audit entry from `SELECT seq, at, actor, action, record, reason, hash`.
+/// An audit entry from `SELECT seq, at, actor, action, record, reason, hash, noted`.
 fn audit_entry(r: &postgres::Row) -> AuditEntry {
     AuditEntry {
         seq: r.get(0),
@@ -841,7 +916,9 @@ fn audit_entry(r: &postgres::Row) -> AuditEntry {
             action: r.get(3),
             record: r.get(4),
             reason: r.get(5),
+            note: None,
         },
         hash: r.get(6),
+        noted: r.get(7),
     }
 }

@@ -488,7 +488,7 @@ impl Store for SqliteStore {
     fn erase_personal(
         &mut self,
         events: &[EventId],
-        persons: usize,
+        persons: &[PersonId],
         cutoff: time::Date,
         at: Timestamp,
     ) -> Result<usize, StoreError> {
@@ -504,6 +504,15 @@ impl Store for SqliteStore {
             for id in events {
                 erased += erase.execute([id.as_str()])?;
             }
+            let mut erase_notes = tx.prepare(
+                "UPDATE audit_notes SET key_id = 'erased', nonce = x'', ciphertext = x''
+                 WHERE key_id <> 'erased' AND seq IN (SELECT seq FROM audit_log
+                     WHERE record = ?1 OR (record >= ?2 AND record < ?3))",
+            )?;
+            for person in persons {
+                let (id, from, until) = crate::records_about(person);
+                erased += erase_notes.execute([id, from, until])?;
+            }
         }
         tx.execute(
             "INSERT INTO retention_purges (id, at, cutoff, persons, erased)
@@ -511,7 +520,7 @@ impl Store for SqliteStore {
             params![
                 at.micros(),
                 format_date(cutoff),
-                persons as i64,
+                persons.len() as i64,
                 erased as i64
             ],
         )?;
@@ -525,6 +534,7 @@ impl Store for SqliteStore {
     fn append_audit_batch(
         &mut self,
         key: &AuditKey,
+        notes: Option<&Keyring>,
         entries: Vec<NewAuditEntry>,
         at: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
@@ -540,11 +550,16 @@ impl Store for SqliteStore {
         let mut seqs = Vec::with_capacity(entries.len());
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash, noted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            let mut insert_note = tx.prepare_cached(
+                "INSERT INTO audit_notes (seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for entry in &entries {
                 let seq = last + 1;
-                let hash = audit::chain_hash(key, &previous, seq, at, entry);
+                let noted = entry.note.is_some();
+                let hash = audit::chain_hash(key, &previous, seq, at, entry, noted);
                 insert.execute(params![
                     seq,
                     at.micros(),
@@ -552,8 +567,18 @@ impl Store for SqliteStore {
                     entry.action,
                     entry.record,
                     entry.reason,
-                    hash
+                    hash,
+                    noted
                 ])?;
+                if let Some(note) = &entry.note {
+                    let sealed = crate::seal_note(notes, seq, note)?;
+                    insert_note.execute(params![
+                        seq,
+                        sealed.key_id,
+                        sealed.nonce,
+                        sealed.ciphertext
+                    ])?;
+                }
                 (last, previous) = (seq, hash);
                 seqs.push(seq);
             }
@@ -573,7 +598,7 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction()?;
         let entries = {
             let mut stmt = tx.prepare(
-                "SELECT seq, at, actor, action, record, reason, hash FROM audit_log ORDER BY seq",
+                "SELECT seq, at, actor, action, record, reason, hash, noted FROM audit_log ORDER BY seq",
             )?;
             let rows = stmt.query_map([], audit_entry)?;
             rows.collect::<Result<Vec<_>, _>>()?
@@ -589,7 +614,7 @@ impl Store for SqliteStore {
 
     fn audit_entries_for(&mut self, records: &[String]) -> Result<Vec<AuditEntry>, StoreError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, at, actor, action, record, reason, hash FROM audit_log WHERE record = ?1",
+            "SELECT seq, at, actor, action, record, reason, hash, noted FROM audit_log WHERE record = ?1",
         )?;
         let mut found = Vec::new();
         for record in records {
@@ -601,6 +626,33 @@ impl Store for SqliteStore {
         found.sort_by_key(|e| e.seq);
         found.dedup_by_key(|e| e.seq);
         Ok(found)
+    }
+
+    fn audit_notes(
+        &mut self,
+        keys: &Keyring,
+        seqs: &[i64],
+    ) -> Result<Vec<Option<iku_domain::personal::Personal>>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT key_id, nonce, ciphertext FROM audit_notes WHERE seq = ?1")?;
+        seqs.iter()
+            .map(|&seq| {
+                let sealed = stmt
+                    .query_row([seq], |r| {
+                        Ok(Sealed {
+                            key_id: r.get(0)?,
+                            nonce: r.get(1)?,
+                            ciphertext: r.get(2)?,
+                        })
+                    })
+                    .optional()?;
+                match sealed {
+                    Some(sealed) => crate::open_note(keys, seq, &sealed),
+                    None => Ok(None),
+                }
+            })
+            .collect()
     }
 
     fn add_account(&mut self, a: &Account, at: Timestamp) -> Result<(), StoreError> {
@@ -889,6 +941,7 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare(
             "SELECT key_id, COUNT(*) FROM (
                  SELECT key_id FROM sealed_fields WHERE key_id <> 'erased'
+                 UNION ALL SELECT key_id FROM audit_notes WHERE key_id <> 'erased'
                  UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL)
              GROUP BY key_id ORDER BY key_id",
         )?;
@@ -963,8 +1016,41 @@ impl Store for SqliteStore {
                 params![fresh.key_id, fresh.nonce, fresh.ciphertext, username],
             )?;
         }
+        // Then the audit notes, with what is left.
+        let notes: Vec<(i64, Sealed)> = {
+            let mut stmt = tx.prepare(
+                "SELECT seq, key_id, nonce, ciphertext FROM audit_notes
+                 WHERE key_id <> ?1 AND key_id <> 'erased' ORDER BY seq LIMIT ?2",
+            )?;
+            let mapped = stmt.query_map(
+                params![
+                    keys.active_key_id(),
+                    (limit - rows.len() - accounts.len()) as i64
+                ],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        Sealed {
+                            key_id: r.get(1)?,
+                            nonce: r.get(2)?,
+                            ciphertext: r.get(3)?,
+                        },
+                    ))
+                },
+            )?;
+            mapped.collect::<Result<_, _>>()?
+        };
+        for (seq, sealed) in &notes {
+            let aad = audit::note_aad(*seq);
+            let note = keys.open_named(&aad, sealed, &format!("the note of audit entry {seq}"))?;
+            let fresh = keys.seal_bytes(&aad, &note)?;
+            tx.execute(
+                "UPDATE audit_notes SET key_id = ?1, nonce = ?2, ciphertext = ?3 WHERE seq = ?4",
+                params![fresh.key_id, fresh.nonce, fresh.ciphertext, seq],
+            )?;
+        }
         tx.commit()?;
-        Ok(rows.len() + accounts.len())
+        Ok(rows.len() + accounts.len() + notes.len())
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {
@@ -976,7 +1062,7 @@ impl Store for SqliteStore {
     }
 }
 
-/// An audit entry from `SELECT seq, at, actor, action, record, reason, hash`.
+/// An audit entry from `SELECT seq, at, actor, action, record, reason, hash, noted`.
 fn audit_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         seq: r.get(0)?,
@@ -986,7 +1072,9 @@ fn audit_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
             action: r.get(3)?,
             record: r.get(4)?,
             reason: r.get(5)?,
+            note: None,
         },
         hash: r.get(6)?,
+        noted: r.get(7)?,
     })
 }

@@ -254,7 +254,15 @@ pub async fn audit(
             let entries: Vec<Value> = reading
                 .entries(store, state)?
                 .into_iter()
-                .map(|e| {
+                .map(|read| {
+                    let e = &read.entry;
+                    // An auditor sees that a reason in words was given; a director judging
+                    // the opening reads it.
+                    let note = match (&read.note, e.noted) {
+                        (Some(note), _) => json!(note.expose()),
+                        (None, true) => json!("sealed"),
+                        (None, false) => Value::Null,
+                    };
                     json!({
                         "seq": e.seq,
                         "at": e.at.to_string(),
@@ -262,6 +270,7 @@ pub async fn audit(
                         "action": e.entry.action,
                         "record": e.entry.record,
                         "reason": e.entry.reason,
+                        "note": note,
                     })
                 })
                 .collect();

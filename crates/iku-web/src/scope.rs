@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use iku_domain::access::{Role, Username};
 use iku_domain::ids::{ApplicationId, PersonId};
+use iku_domain::personal::Personal;
 use iku_domain::state::{ApplicationState, PersonState};
 use iku_storage::Store;
 use iku_storage::access::CaseAssignment;
@@ -17,11 +18,12 @@ use crate::error::ApiError;
 use crate::session::Principal;
 use crate::state::AppState;
 
-/// Why a case was opened: in the user's scope, or outside it with a reason (break-the-glass).
+/// Why a case was opened: in the user's scope, or outside it with a reason in the user's own
+/// words (break-the-glass), which may name anyone: sealed in the audit log as a note.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Grounds {
     InScope,
-    BreakTheGlass(String),
+    BreakTheGlass(Personal),
 }
 
 /// The cases a caseworker or director may see.
@@ -250,7 +252,7 @@ impl Principal {
             grounds: if covers(self, assignment.as_ref()) {
                 Grounds::InScope
             } else {
-                Grounds::BreakTheGlass(reason.to_owned())
+                Grounds::BreakTheGlass(Personal::new(reason))
             },
         })
     }
@@ -284,10 +286,6 @@ impl CaseAccess<'_> {
         what: &str,
         of: Option<&str>,
     ) -> Result<(), ApiError> {
-        let (action, reason) = match &self.grounds {
-            Grounds::InScope => (what, ""),
-            Grounds::BreakTheGlass(reason) => ("case.break_the_glass", reason.as_str()),
-        };
         let mut record = match what {
             "case.read" => self.person.as_str().to_owned(),
             _ => format!("{} {what}", self.person.as_str()),
@@ -296,7 +294,13 @@ impl CaseAccess<'_> {
             record.push(' ');
             record.push_str(of);
         }
-        state.audit(self.principal.username.as_str(), action, &record, reason)
+        let actor = self.principal.username.as_str();
+        match &self.grounds {
+            Grounds::InScope => state.audit(actor, what, &record, ""),
+            Grounds::BreakTheGlass(reason) => {
+                state.audit_with_note(actor, "case.break_the_glass", &record, reason.clone())
+            }
+        }
     }
 
     /// What the decision document of an application shows: the record (personal fields
@@ -595,13 +599,21 @@ impl Administration<'_> {
     }
 }
 
+/// An audit entry as its reader sees it: with its note opened for a director judging a
+/// break-the-glass opening; an auditor sees only that a note was given.
+pub struct ReadEntry {
+    pub entry: iku_storage::audit::AuditEntry,
+    pub note: Option<Personal>,
+}
+
 impl AuditReading<'_> {
-    /// The entries this reader may see: all of them, or a director's break-the-glass ones.
+    /// The entries this reader may see: all of them, or a director's break-the-glass ones
+    /// with their reasons.
     pub fn entries(
         &self,
         store: &mut dyn Store,
         state: &AppState,
-    ) -> Result<Vec<iku_storage::audit::AuditEntry>, ApiError> {
+    ) -> Result<Vec<ReadEntry>, ApiError> {
         let chain = store.audit_chain().map_err(|e| state.storage(e))?;
         let action = if self.everything {
             "audit.read"
@@ -609,10 +621,26 @@ impl AuditReading<'_> {
             "audit.break_the_glass"
         };
         state.audit(self.principal.username.as_str(), action, "", "")?;
-        Ok(chain
+        if self.everything {
+            return Ok(chain
+                .entries
+                .into_iter()
+                .map(|entry| ReadEntry { entry, note: None })
+                .collect());
+        }
+        let glass: Vec<_> = chain
             .entries
             .into_iter()
-            .filter(|e| self.everything || e.entry.action == "case.break_the_glass")
+            .filter(|e| e.entry.action == "case.break_the_glass")
+            .collect();
+        let seqs: Vec<i64> = glass.iter().map(|e| e.seq).collect();
+        let notes = store
+            .audit_notes(&state.config.keys, &seqs)
+            .map_err(|e| state.storage(e))?;
+        Ok(glass
+            .into_iter()
+            .zip(notes)
+            .map(|(entry, note)| ReadEntry { entry, note })
             .collect())
     }
 }

@@ -82,15 +82,6 @@ pub(crate) struct AppState {
 
 pub(crate) type Shared = Arc<AppState>;
 
-fn entry(actor: &str, action: &str, record: &str, reason: &str) -> NewAuditEntry {
-    NewAuditEntry {
-        actor: actor.to_owned(),
-        action: action.to_owned(),
-        record: record.to_owned(),
-        reason: reason.to_owned(),
-    }
-}
-
 /// The current time.
 pub(crate) fn now() -> Timestamp {
     let micros = std::time::SystemTime::now()
@@ -157,7 +148,21 @@ impl AppState {
         record: &str,
         reason: &str,
     ) -> Result<(), ApiError> {
-        let entry = entry(actor, action, record, reason);
+        let entry = NewAuditEntry::new(actor, action, record, reason);
+        self.writer.audit(entry).wait().map_err(|e| self.storage(e))
+    }
+
+    /// Appends an entry whose reason is in a person's own words: the note is sealed
+    /// (`iku_storage::audit`), only its presence is in the chain.
+    pub fn audit_with_note(
+        &self,
+        actor: &str,
+        action: &str,
+        record: &str,
+        note: iku_domain::personal::Personal,
+    ) -> Result<(), ApiError> {
+        let mut entry = NewAuditEntry::new(actor, action, record, "");
+        entry.note = Some(note);
         self.writer.audit(entry).wait().map_err(|e| self.storage(e))
     }
 
@@ -169,7 +174,7 @@ impl AppState {
         record: &str,
         reason: &str,
     ) -> Result<(), ApiError> {
-        let entry = entry(actor, action, record, reason);
+        let entry = NewAuditEntry::new(actor, action, record, reason);
         let pending = self.writer.audit(entry);
         pending.done().await.map_err(|e| self.storage(e))
     }

@@ -211,7 +211,12 @@ impl Thread {
         }
         let (entries, answers): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
         let done = store
-            .append_audit_batch(&self.audit_key, entries, crate::state::now())
+            .append_audit_batch(
+                &self.audit_key,
+                Some(&self.keys),
+                entries,
+                crate::state::now(),
+            )
             .map(|_| ())
             .map_err(|e| WriteError::Storage(e.to_string()));
         let healthy = done.is_ok();
@@ -298,12 +303,7 @@ mod tests {
             for n in 0..16 {
                 let writer = &writer;
                 scope.spawn(move || {
-                    let entry = NewAuditEntry {
-                        actor: format!("user{n}"),
-                        action: "case.read".into(),
-                        record: String::new(),
-                        reason: String::new(),
-                    };
+                    let entry = NewAuditEntry::new(&format!("user{n}"), "case.read", "", "");
                     writer.audit(entry).wait().unwrap_or_else(|e| panic!("{e}"));
                     writer
                         .store_events(application(n))

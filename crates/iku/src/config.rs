@@ -90,12 +90,7 @@ impl Config {
     ) -> Result<(), CliError> {
         let key = self.audit_key()?;
         let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-        let entry = NewAuditEntry {
-            actor: format!("cli:{user}"),
-            action: action.to_owned(),
-            record,
-            reason: String::new(),
-        };
+        let entry = NewAuditEntry::new(&format!("cli:{user}"), action, &record, "");
         let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
         store.append_audit(&key, entry, now)?;
         Ok(())

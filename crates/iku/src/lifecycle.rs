@@ -228,7 +228,8 @@ pub fn retention_purge(config: &Config, years: u16, as_of: Option<&str>) -> Resu
     let events: Vec<iku_domain::ids::EventId> =
         due.iter().flat_map(|d| d.events.iter().cloned()).collect();
     let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-    let erased = store.erase_personal(&events, due.len(), cutoff, now)?;
+    let persons: Vec<iku_domain::ids::PersonId> = due.iter().map(|d| d.person.clone()).collect();
+    let erased = store.erase_personal(&events, &persons, cutoff, now)?;
     config.audit(
         store.as_mut(),
         "retention.purge",

@@ -203,7 +203,13 @@ pub async fn audit(
         escape(&t(lang, "audit.reason")),
     );
     // Newest first: what an auditor looks for is usually recent.
-    for e in entries.iter().rev() {
+    for read in entries.iter().rev() {
+        let e = &read.entry;
+        let reason = match (&read.note, e.noted) {
+            (Some(note), _) => note.expose().to_owned(),
+            (None, true) => t(lang, "audit.note_sealed"),
+            (None, false) => e.entry.reason.clone(),
+        };
         let _ = write!(
             b,
             r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
@@ -212,7 +218,7 @@ pub async fn audit(
             escape(&e.entry.actor),
             escape(&e.entry.action),
             escape(&e.entry.record),
-            escape(&e.entry.reason),
+            escape(&reason),
         );
     }
     b.push_str("</tbody></table>");

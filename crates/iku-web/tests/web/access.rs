@@ -295,8 +295,32 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// The SQLite database file.
+    pub(crate) fn db_path(&self) -> &std::path::Path {
+        &self.db
+    }
+
     pub(crate) fn store(&self) -> Box<dyn Store> {
         iku_storage::open(&self.url).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The audit chain's entries as stored.
+    pub(crate) fn audit_entries(&self) -> Vec<iku_storage::audit::AuditEntry> {
+        self.store()
+            .audit_chain()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .entries
+    }
+
+    /// The note of audit entry `seq`, opened with the server's keys.
+    pub(crate) fn audit_note(&self, seq: i64) -> Option<String> {
+        let keys = Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"));
+        self.store()
+            .audit_notes(&keys, &[seq])
+            .unwrap_or_else(|e| panic!("{e}"))
+            .pop()
+            .flatten()
+            .map(|n| n.expose().to_owned())
     }
 
     pub(crate) fn audit_actions(&self) -> Vec<(String, String, String, String)> {
@@ -749,12 +773,16 @@ async fn the_authorization_matrix_holds_and_leaks_nothing() {
                 "{who} {method} {path}: no audit entry in {new:?}"
             );
             if path.contains("break-the-glass") && who.starts_with("cw.") {
+                // The reason in the user's words is a sealed note, not in the chain.
+                let glass =
+                    app.audit_entries().into_iter().rev().find(|e| {
+                        e.entry.action == "case.break_the_glass" && e.entry.record == "p3"
+                    });
+                let glass = glass.unwrap_or_else(|| panic!("no break-the-glass entry: {new:?}"));
+                assert!(glass.noted && glass.entry.reason.is_empty(), "{glass:?}");
                 assert!(
-                    new.iter()
-                        .any(|(_, action, record, why)| action == "case.break_the_glass"
-                            && record == "p3"
-                            && why.contains("advice line")),
-                    "{new:?}"
+                    app.audit_note(glass.seq)
+                        .is_some_and(|n| n.contains("advice line"))
                 );
             }
             // Personal values only in a case's record, to those who may read it.
@@ -792,10 +820,21 @@ async fn the_authorization_matrix_holds_and_leaks_nothing() {
     );
     assert!(entries.iter().any(|e| {
         e["actor"] == "cw.helsinki"
-            && e["reason"]
+            && e["note"]
                 .as_str()
                 .is_some_and(|r| r.contains("advice line"))
     }));
+    // An auditor sees that a reason was given, not the reason.
+    let (_, auditor) = &logins[5];
+    let all = app
+        .call(Method::GET, "/api/audit", Some(auditor), None)
+        .await;
+    assert!(!all.text.contains("advice line"), "{}", all.text);
+    assert!(
+        all.body["entries"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|e| e["note"] == "sealed"))
+    );
     // Breaking the glass needs a real reason.
     let (_, tampere) = &logins[1];
     let short = app

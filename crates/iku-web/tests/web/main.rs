@@ -1,12 +1,13 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
 //! also holds the shared test app), the admins' account actions (`admin`), the pages in a real browser (`browser`), readiness
-//! (`ready`), corrections and the register's rules on the write path (`corrections`), the history of a case (`history`), locks after failed logins (`lockout`) and the decision document (`decision`).
+//! (`ready`), corrections and the register's rules on the write path (`corrections`), the history of a case (`history`), locks after failed logins (`lockout`), what probing the server found (`hardening`) and the decision document (`decision`).
 
 mod access;
 mod admin;
 mod browser;
 mod corrections;
 mod decision;
+mod hardening;
 mod history;
 mod lockout;
 mod ready;
