@@ -170,6 +170,12 @@ pub trait Store {
         false
     }
 
+    /// Whether the store's connection still answers (a pooled PostgreSQL connection the
+    /// server closed does not): a pool asks before it hands a store out again.
+    fn is_alive(&mut self) -> bool {
+        true
+    }
+
     /// The whole register, in seq order.
     fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError>;
 

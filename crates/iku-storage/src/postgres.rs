@@ -231,6 +231,14 @@ fn login_state_of(
 }
 
 impl Store for PostgresStore {
+    fn is_alive(&mut self) -> bool {
+        !self.client.is_closed()
+            && self
+                .client
+                .is_valid(std::time::Duration::from_secs(2))
+                .is_ok()
+    }
+
     fn backend(&self) -> Backend {
         Backend::Postgres
     }

@@ -49,6 +49,30 @@ impl RateLimit {
     }
 }
 
+impl RateLimit {
+    /// How long `client` must wait for a token; None if one is there now. Takes nothing: the
+    /// caller takes one (`take`) only for what counts.
+    pub fn wait(&self, client: Option<IpAddr>) -> Option<Duration> {
+        let now = Instant::now();
+        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let tokens = buckets.get(&client).map_or(self.burst, |(tokens, at)| {
+            (tokens + now.duration_since(*at).as_secs_f64() * self.per_second).min(self.burst)
+        });
+        (tokens < 1.0).then(|| Duration::from_secs_f64((1.0 - tokens) / self.per_second))
+    }
+
+    /// Takes a token for `client` (none left: it waits the longer).
+    pub fn take(&self, client: Option<IpAddr>) {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_second)
+            .min(self.burst)
+            - 1.0;
+        *at = now;
+    }
+}
+
 /// The addresses that failed to log in to each account since its last success, in memory.
 /// A locked account refuses these addresses without hearing them; an address that did not
 /// fail (the account's owner elsewhere) may still log in with both factors, so a lock slows a

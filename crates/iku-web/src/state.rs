@@ -101,10 +101,11 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let state = self.clone();
         let joined = tokio::task::spawn_blocking(move || {
-            let pooled = {
-                let mut stores = state.stores.lock().unwrap_or_else(|p| p.into_inner());
-                std::iter::from_fn(|| stores.pop()).find(|s| !s.is_stale())
-            };
+            // A pooled store whose file was replaced, or whose connection the database
+            // closed, is dropped: the request gets a working one, not an error.
+            let take = || state.stores.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            let pooled = std::iter::from_fn(take)
+                .find_map(|mut s| (!s.is_stale() && s.is_alive()).then_some(s));
             let mut store = match pooled {
                 Some(store) => store,
                 None => iku_storage::open(&state.config.database).map_err(|e| {

@@ -34,6 +34,8 @@ pub enum WriteError {
 }
 
 type Answer = oneshot::Sender<Result<(), WriteError>>;
+type EventJobs = Vec<(Vec<Event>, Answer)>;
+type AuditJobs = Vec<(NewAuditEntry, Answer)>;
 
 enum Job {
     Events(Vec<Event>, Answer),
@@ -131,25 +133,37 @@ impl Thread {
                     Err(_) => break,
                 }
             }
-            let mut opened = match store.take().filter(|s| !s.is_stale()) {
-                Some(s) => s,
-                None => match iku_storage::open(&self.database) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        let failed = WriteError::Storage(e.to_string());
-                        let answers = events.into_iter().map(|(_, d)| d);
-                        for done in answers.chain(entries.into_iter().map(|(_, d)| d)) {
-                            let _ = done.send(Err(failed.clone()));
+            // A connection the database closed (a restart, a dropped connection) costs no
+            // request: the batch is written again on a new one. Writing it twice is safe:
+            // an identical re-import stores nothing more.
+            let mut failed = None;
+            for attempt in 0..2 {
+                // After a failure `store` is empty: the second attempt opens a new one.
+                let mut opened = match store.take().filter(|s| !s.is_stale()) {
+                    Some(s) => s,
+                    None => match iku_storage::open(&self.database) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            failed = Some(WriteError::Storage(e.to_string()));
+                            continue;
                         }
-                        continue;
-                    }
-                },
-            };
-            let healthy =
-                self.import(opened.as_mut(), events) & self.append(opened.as_mut(), entries);
-            // After a storage failure the next batch starts on a new connection.
-            if healthy {
-                store = Some(opened);
+                    },
+                };
+                let (healthy, left) = self.write(opened.as_mut(), events, entries, attempt == 1);
+                if healthy {
+                    store = Some(opened);
+                }
+                (events, entries) = left;
+                if events.is_empty() && entries.is_empty() {
+                    failed = None;
+                    break;
+                }
+            }
+            if let Some(failed) = failed {
+                let answers = events.into_iter().map(|(_, d)| d);
+                for done in answers.chain(entries.into_iter().map(|(_, d)| d)) {
+                    let _ = done.send(Err(failed.clone()));
+                }
             }
         }
     }
@@ -179,37 +193,70 @@ impl Thread {
         }
     }
 
+    /// Writes the jobs and answers them: done, or refused for their own events. Jobs that
+    /// meet a storage failure are handed back to be written again on a new connection,
+    /// unless this is the `last` attempt (then they are answered with the failure). The
+    /// first value is false if the database failed.
+    fn write(
+        &self,
+        store: &mut dyn Store,
+        events: EventJobs,
+        entries: AuditJobs,
+        last: bool,
+    ) -> (bool, (EventJobs, AuditJobs)) {
+        let (healthy, events_left) = self.import(store, events, last);
+        if !healthy && !last {
+            return (false, (events_left, entries));
+        }
+        let (appended, entries_left) = self.append(store, entries, last);
+        (healthy && appended, (events_left, entries_left))
+    }
+
     /// Imports the jobs' events together, or, if they break a rule together, one job at a
-    /// time; answers each. False if the database failed.
-    fn import(&self, store: &mut dyn Store, jobs: Vec<(Vec<Event>, Answer)>) -> bool {
+    /// time; answers each (see `write` for storage failures).
+    fn import(&self, store: &mut dyn Store, jobs: EventJobs, last: bool) -> (bool, EventJobs) {
         if jobs.len() > 1 {
             let all: Vec<Event> = jobs.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
             match self.import_one(store, all) {
                 Err(WriteError::Invalid(_)) => {}
+                Err(WriteError::Storage(_)) if !last => return (false, jobs),
                 done => {
                     let healthy = done.is_ok();
                     for (_, answer) in jobs {
                         let _ = answer.send(done.clone());
                     }
-                    return healthy;
+                    return (healthy, Vec::new());
                 }
             }
         }
         let mut healthy = true;
+        let mut left = Vec::new();
         for (events, answer) in jobs {
-            let done = self.import_one(store, events);
-            healthy &= !matches!(done, Err(WriteError::Storage(_)));
-            let _ = answer.send(done);
+            if !healthy && !last {
+                left.push((events, answer));
+                continue;
+            }
+            match self.import_one(store, events.clone()) {
+                Err(WriteError::Storage(_)) if !last => {
+                    healthy = false;
+                    left.push((events, answer));
+                }
+                done => {
+                    healthy &= !matches!(done, Err(WriteError::Storage(_)));
+                    let _ = answer.send(done);
+                }
+            }
         }
-        healthy
+        (healthy, left)
     }
 
-    /// Appends the entries in one transaction; answers each. False if the database failed.
-    fn append(&self, store: &mut dyn Store, jobs: Vec<(NewAuditEntry, Answer)>) -> bool {
+    /// Appends the entries in one transaction; answers each (see `write` for storage
+    /// failures).
+    fn append(&self, store: &mut dyn Store, jobs: AuditJobs, last: bool) -> (bool, AuditJobs) {
         if jobs.is_empty() {
-            return true;
+            return (true, jobs);
         }
-        let (entries, answers): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
+        let entries: Vec<NewAuditEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
         let done = store
             .append_audit_batch(
                 &self.audit_key,
@@ -219,11 +266,14 @@ impl Thread {
             )
             .map(|_| ())
             .map_err(|e| WriteError::Storage(e.to_string()));
+        if done.is_err() && !last {
+            return (false, jobs);
+        }
         let healthy = done.is_ok();
-        for answer in answers {
+        for (_, answer) in jobs {
             let _ = answer.send(done.clone());
         }
-        healthy
+        (healthy, Vec::new())
     }
 }
 
@@ -272,7 +322,7 @@ mod tests {
             jobs.push((events, done));
             answers.push(answer);
         }
-        assert!(thread.import(store.as_mut(), jobs));
+        assert!(thread.import(store.as_mut(), jobs, true).0);
         let results: Vec<_> = answers
             .into_iter()
             .map(|a| a.blocking_recv().unwrap_or_else(|e| panic!("{e}")))

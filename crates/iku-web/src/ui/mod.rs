@@ -143,10 +143,17 @@ pub fn page(
             escape(&t(lang, "nav.leave"))
         );
     }
-    let _ = write!(
-        html,
-        r#"</header><main id="main">{body}</main></body></html>"#
-    );
+    html.push_str("</header>");
+    let _ = write!(html, r#"<main id="main">{body}</main>"#);
+    if audience == Audience::Public {
+        // Someone afraid, on a phone, finds help on every public page, error pages too.
+        let _ = write!(
+            html,
+            r#"<footer class="site"><p class="advice">{}</p></footer>"#,
+            advice_line(lang)
+        );
+    }
+    html.push_str("</body></html>");
     let mut response = (status, html).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -189,12 +196,11 @@ pub async fn home(axum::extract::Path(code): axum::extract::Path<String>) -> Res
         return not_found();
     };
     let body = format!(
-        r#"<h1>{title}</h1><p>{intro}</p><p><a href="/{code}/referral">{refer}</a></p><p>{advice}</p>"#,
+        r#"<h1>{title}</h1><p>{intro}</p><p><a href="/{code}/referral">{refer}</a></p>"#,
         title = escape(&t(lang, "home.title")),
         intro = escape(&t(lang, "home.intro")),
         code = lang.code(),
         refer = escape(&t(lang, "home.refer")),
-        advice = escape(&t(lang, "home.advice")),
     );
     page(
         lang,
@@ -204,6 +210,20 @@ pub async fn home(axum::extract::Path(code): axum::extract::Path<String>) -> Res
         Audience::Public,
         &body,
     )
+}
+
+/// The advice line, its numbers as links a phone can call.
+pub fn advice_line(lang: Lang) -> String {
+    let phone = match lang {
+        Lang::En => "+358 29 54 63 177",
+        Lang::Fi | Lang::Sv => "029 54 63 177",
+    };
+    escape(&t(lang, "home.advice"))
+        .replace(
+            "{phone}",
+            &format!(r#"<a href="tel:+358295463177">{phone}</a>"#),
+        )
+        .replace("{emergency}", r#"<a href="tel:112">112</a>"#)
 }
 
 pub fn not_found() -> Response {

@@ -224,7 +224,15 @@ impl Field<'_> {
     }
 }
 
-fn form_page(lang: Lang, status: StatusCode, r: &Referral, problems: &[Problem]) -> Response {
+/// The form, with what was typed, its fields' problems, and (`notice`) why it came back
+/// though nothing in it was wrong: too many sends, or the server failed.
+fn form_page(
+    lang: Lang,
+    status: StatusCode,
+    r: &Referral,
+    problems: &[Problem],
+    notice: Option<&str>,
+) -> Response {
     let mut body = String::new();
     let _ = write!(
         body,
@@ -232,6 +240,14 @@ fn form_page(lang: Lang, status: StatusCode, r: &Referral, problems: &[Problem])
         escape(&t(lang, "referral.title")),
         escape(&t(lang, "referral.intro"))
     );
+    if let Some(notice) = notice {
+        let _ = write!(
+            body,
+            r#"<div class="error-summary" role="alert" tabindex="-1"><p>{}</p><p>{}</p></div>"#,
+            escape(notice),
+            super::advice_line(lang)
+        );
+    }
     if !problems.is_empty() {
         let _ = write!(
             body,
@@ -364,7 +380,7 @@ fn form_page(lang: Lang, status: StatusCode, r: &Referral, problems: &[Problem])
 
 pub async fn form(Path(code): Path<String>) -> Response {
     match lang(&code) {
-        Some(lang) => form_page(lang, StatusCode::OK, &Referral::default(), &[]),
+        Some(lang) => form_page(lang, StatusCode::OK, &Referral::default(), &[], None),
         None => not_found(),
     }
 }
@@ -373,22 +389,6 @@ pub async fn form(Path(code): Path<String>) -> Response {
 fn reference() -> Result<String, crate::error::ApiError> {
     let token = crate::session::random_token()?;
     Ok(format!("R-{}", token[..10].to_uppercase()))
-}
-
-fn message_page(lang: Lang, status: StatusCode, key: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        escape(&t(lang, "referral.title")),
-        escape(&t(lang, key))
-    );
-    page(
-        lang,
-        status,
-        &t(lang, "referral.title"),
-        "/referral",
-        Audience::Public,
-        &body,
-    )
 }
 
 pub async fn submit(
@@ -403,16 +403,41 @@ pub async fn submit(
     let client = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    if !state.referral_limit.allow(client) {
-        return message_page(lang, StatusCode::TOO_MANY_REQUESTS, "error.busy");
-    }
     let today = finnish_date(now());
     let problems = check(&referral, today.year());
     if !problems.is_empty() {
-        return form_page(lang, StatusCode::UNPROCESSABLE_ENTITY, &referral, &problems);
+        return form_page(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &referral,
+            &problems,
+            None,
+        );
     }
+    // Only referrals sent count towards an address's limit; a limited one comes back with
+    // everything typed, and when to send it again.
+    if let Some(wait) = state.referral_limit.wait(client) {
+        let minutes = wait.as_secs().div_ceil(60).max(1);
+        let notice = t(lang, "error.busy").replace("{minutes}", &minutes.to_string());
+        return form_page(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            &referral,
+            &[],
+            Some(&notice),
+        );
+    }
+    let server_error = |referral: &Referral| {
+        form_page(
+            lang,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            referral,
+            &[],
+            Some(&t(lang, "error.server")),
+        )
+    };
     let Ok(reference) = reference() else {
-        return message_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.server");
+        return server_error(&referral);
     };
     let done = Redirect::to(&format!(
         "/{}/referral/done?reference={reference}",
@@ -423,8 +448,11 @@ pub async fn submit(
         return done.into_response();
     }
     match store(&state, &referral, &reference).await {
-        Ok(()) => done.into_response(),
-        Err(_) => message_page(lang, StatusCode::INTERNAL_SERVER_ERROR, "error.server"),
+        Ok(()) => {
+            state.referral_limit.take(client);
+            done.into_response()
+        }
+        Err(_) => server_error(&referral),
     }
 }
 
@@ -491,13 +519,12 @@ pub async fn done(Path(code): Path<String>, Query(done): Query<Done>) -> Respons
         return Redirect::to(&format!("/{}/referral", lang.code())).into_response();
     }
     let body = format!(
-        r#"<div class="panel"><h1>{title}</h1><p>{label}</p><p class="reference">{reference}</p></div><p>{next}</p><p>{keep}</p><p>{advice}</p>"#,
+        r#"<div class="panel"><h1>{title}</h1><p>{label}</p><p class="reference">{reference}</p></div><p>{next}</p><p>{keep}</p>"#,
         title = escape(&t(lang, "done.title")),
         label = escape(&t(lang, "done.reference")),
         reference = escape(&done.reference),
         next = escape(&t(lang, "done.next")),
         keep = escape(&t(lang, "done.keep")),
-        advice = escape(&t(lang, "home.advice")),
     );
     page(
         lang,

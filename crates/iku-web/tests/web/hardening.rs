@@ -48,3 +48,224 @@ async fn a_break_the_glass_reason_is_sealed_auditors_see_one_was_given_and_direc
         .await;
     assert!(html.contains("called about"), "{html}");
 }
+
+const STORY: [(&str, &str); 5] = [
+    ("who", "victim_self"),
+    ("name", "Marja Esimerkki-Tapaus"),
+    ("phone", "040 765 4321"),
+    ("what", "Työnantaja otti passini eikä maksa palkkaa."),
+    ("consent", "yes"),
+];
+
+/// Everything typed is in the page that came back, and so is the advice line to call.
+fn keeps_the_story(html: &str) {
+    for needle in [
+        r#"value="Marja Esimerkki-Tapaus""#,
+        r#"value="040 765 4321""#,
+        "Työnantaja otti passini eikä maksa palkkaa.</textarea>",
+        r#"<option value="victim_self" selected>"#,
+        r#"id="consent" name="consent" value="yes" checked"#,
+        r#"href="tel:+358295463177""#,
+    ] {
+        assert!(html.contains(needle), "{needle} is not in {html}");
+    }
+}
+
+#[tokio::test]
+async fn a_limited_send_comes_back_with_everything_typed_and_when_to_send_again() {
+    let app = TestApp::new();
+    let from = Some(std::net::SocketAddr::from(([198, 51, 100, 4], 5555)));
+    // Mistakes do not count towards the limit.
+    for _ in 0..6 {
+        let (status, _, _) = app
+            .post_form_from(from, "/fi/referral", &[("who", "victim_self")])
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    for _ in 0..5 {
+        let (status, _, html) = app.post_form_from(from, "/fi/referral", &STORY).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    }
+    let (status, _, html) = app.post_form_from(from, "/fi/referral", &STORY).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    keeps_the_story(&html);
+    assert!(html.contains("minuutin kuluttua"), "{html}");
+    // Another address is not held back.
+    let other = Some(std::net::SocketAddr::from(([198, 51, 100, 5], 5555)));
+    let (status, _, _) = app.post_form_from(other, "/fi/referral", &STORY).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_send_the_server_cannot_store_comes_back_with_everything_typed() {
+    let app = TestApp::new();
+    // The database is gone (and cannot be opened again: a directory in its place).
+    std::fs::remove_file(app.db_path()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(app.db_path()).unwrap_or_else(|e| panic!("{e}"));
+    let (status, _, html) = app.post_form("/en/referral", &STORY).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    keeps_the_story(&html);
+    assert!(
+        html.contains("Sending did not work. What you wrote is kept below"),
+        "{html}"
+    );
+}
+
+/// A fresh PostgreSQL database for one test, dropped with it.
+struct PostgresDb {
+    admin: String,
+    name: String,
+}
+
+impl PostgresDb {
+    fn new() -> Self {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let admin = std::env::var("IKU_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let name = format!(
+            "iku_web_test_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        );
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin}: {e}"));
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}; "))
+            .and_then(|()| client.batch_execute(&format!("CREATE DATABASE {name}")))
+            .unwrap_or_else(|e| panic!("{e}"));
+        PostgresDb { admin, name }
+    }
+
+    fn url(&self) -> String {
+        let base = self
+            .admin
+            .rsplit_once('/')
+            .map_or(self.admin.as_str(), |(b, _)| b);
+        format!("{base}/{}", self.name)
+    }
+
+    /// Ends every connection to the database but this one, as a restart or a network
+    /// failure would; returns how many.
+    fn drop_connections(&self) -> u64 {
+        let mut client = postgres::Client::connect(&self.admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("{e}"));
+        client
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&self.name],
+            )
+            .map(|rows| rows.len() as u64)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Drop for PostgresDb {
+    fn drop(&mut self) {
+        // On a thread of its own: the blocking client may not run inside the test's runtime.
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut client) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ =
+                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_postgresql_connection_costs_no_referral_and_no_request() {
+    let db = tokio::task::spawn_blocking(PostgresDb::new)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = db.url();
+    let (keys, _) = iku_storage::Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+    let audit_key = iku_storage::audit::AuditKey::parse(&"cd".repeat(32), "test")
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || iku_storage::open(&url).map(drop)
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let router = iku_web::router(iku_web::ServerConfig::new(url.clone(), keys, audit_key));
+    let send = |path: &'static str, form: String| {
+        let router = router.clone();
+        async move {
+            use tower::ServiceExt;
+            let request = axum::http::Request::builder()
+                .method(Method::POST)
+                .uri(path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(axum::body::Body::from(form))
+                .unwrap_or_else(|e| panic!("{e}"));
+            router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status()
+        }
+    };
+    let story = "who=victim_self&phone=040+765+4321&consent=yes".to_owned();
+    assert_eq!(
+        send("/fi/referral", story.clone()).await,
+        StatusCode::SEE_OTHER
+    );
+    // A login through the pool, so that a pooled connection exists too.
+    let login = r#"{"username":"nobody","password":"wrong"}"#.to_owned();
+    let api_login = |body: String| {
+        let router = router.clone();
+        async move {
+            use tower::ServiceExt;
+            let request = axum::http::Request::builder()
+                .method(Method::POST)
+                .uri("/api/login")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body))
+                .unwrap_or_else(|e| panic!("{e}"));
+            router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .status()
+        }
+    };
+    assert_eq!(api_login(login.clone()).await, StatusCode::UNAUTHORIZED);
+    let dropped = tokio::task::spawn_blocking(move || db.drop_connections_and_keep())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        dropped.0 >= 2,
+        "the writer's and the pool's connections: {}",
+        dropped.0
+    );
+    let db = dropped.1;
+    // The next referral and the next pooled request work, on new connections.
+    assert_eq!(send("/fi/referral", story).await, StatusCode::SEE_OTHER);
+    assert_eq!(api_login(login).await, StatusCode::UNAUTHORIZED);
+    // The server's pooled connections close off the runtime (their client blocks).
+    tokio::task::spawn_blocking(move || drop(router))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let applications = tokio::task::spawn_blocking(move || {
+        let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+        let n = store.count().unwrap_or_default();
+        drop(db);
+        n
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        applications, 4,
+        "two referrals, each an application and details"
+    );
+}
+
+impl PostgresDb {
+    /// `drop_connections`, handing the database back (for a blocking thread).
+    fn drop_connections_and_keep(self) -> (u64, Self) {
+        (self.drop_connections(), self)
+    }
+}
