@@ -356,6 +356,20 @@ pub trait Store {
     /// Assigns a case to an office and, optionally, a caseworker (appended to its history).
     fn assign_case(&mut self, assignment: &access::CaseAssignment) -> Result<(), StoreError>;
 
+    /// Flags a public referral for a person to check, with a reason code.
+    fn flag_referral(
+        &mut self,
+        person: &iku_domain::ids::PersonId,
+        reason: &str,
+        at: iku_domain::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// Which of `persons` came in by a flagged referral, with the reason code.
+    fn referral_flags(
+        &mut self,
+        persons: &[iku_domain::ids::PersonId],
+    ) -> Result<Vec<(iku_domain::ids::PersonId, String)>, StoreError>;
+
     /// The assignment in force of every case that has one, by person.
     fn case_assignments(&mut self) -> Result<Vec<access::CaseAssignment>, StoreError>;
 

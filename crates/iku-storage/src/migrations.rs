@@ -39,6 +39,7 @@ migrations! {
     10 "audit_by_record" "0010_audit_by_record.sql",
     11 "lock_count" "0011_lock_count.sql",
     12 "audit_notes" "0012_audit_notes.sql",
+    13 "flagged_referrals" "0013_flagged_referrals.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

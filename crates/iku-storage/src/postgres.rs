@@ -797,6 +797,40 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn flag_referral(
+        &mut self,
+        person: &PersonId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO flagged_referrals (person, reason, flagged_at) VALUES ($1, $2, $3)",
+            &[&person.as_str(), &reason, &at.micros()],
+        )?;
+        Ok(())
+    }
+
+    fn referral_flags(
+        &mut self,
+        persons: &[PersonId],
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
+        let ids: Vec<&str> = persons.iter().map(PersonId::as_str).collect();
+        let rows = self.client.query(
+            "SELECT person, reason FROM flagged_referrals WHERE person = ANY($1)",
+            &[&ids],
+        )?;
+        let mut found = Vec::new();
+        for r in rows {
+            let person: &str = r.get(0);
+            let person = PersonId::parse(person).map_err(|e| StoreError::Corrupt {
+                seq: -1,
+                message: format!("a flagged referral of a bad person id: {e}"),
+            })?;
+            found.push((person, r.get(1)));
+        }
+        Ok(found)
+    }
+
     fn case_assignments(&mut self) -> Result<Vec<CaseAssignment>, StoreError> {
         let rows = self.client.query(
             "SELECT DISTINCT ON (person) person, office, assignee, assigned_at, assigned_by

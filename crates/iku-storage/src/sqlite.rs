@@ -914,6 +914,38 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn flag_referral(
+        &mut self,
+        person: &PersonId,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO flagged_referrals (person, reason, flagged_at) VALUES (?1, ?2, ?3)",
+            params![person.as_str(), reason, at.micros()],
+        )?;
+        Ok(())
+    }
+
+    fn referral_flags(
+        &mut self,
+        persons: &[PersonId],
+    ) -> Result<Vec<(PersonId, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT reason FROM flagged_referrals WHERE person = ?1")?;
+        let mut found = Vec::new();
+        for person in persons {
+            if let Some(reason) = stmt
+                .query_row([person.as_str()], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                found.push((person.clone(), reason));
+            }
+        }
+        Ok(found)
+    }
+
     fn case_assignments(&mut self) -> Result<Vec<CaseAssignment>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT person, office, assignee, assigned_at, assigned_by FROM case_assignments c

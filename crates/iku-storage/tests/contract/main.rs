@@ -264,7 +264,27 @@ contract!(
     the_newest_case_assignment_is_in_force_and_history_is_kept,
     audit_entries_appended_in_one_batch_chain_like_one_by_one,
     audit_entries_are_found_by_their_record,
+    flagged_referrals_are_kept_and_found,
 );
+
+fn flagged_referrals_are_kept_and_found(db: &TestDb) {
+    use iku_domain::ids::PersonId;
+    let mut store = db.open();
+    let p = |id: &str| PersonId::parse(id).unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::from_micros(1);
+    store
+        .flag_referral(&p("p-1"), "hidden_field_filled", at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        db.open()
+            .referral_flags(&[p("p-0"), p("p-1"), p("p-2")])
+            .ok(),
+        Some(vec![(p("p-1"), "hidden_field_filled".to_owned())])
+    );
+    // Once flagged, a referral stays flagged: the flag is not changed or taken away.
+    assert!(store.flag_referral(&p("p-1"), "other", at).is_err());
+    assert!(db.raw("DELETE FROM flagged_referrals").is_err());
+}
 
 fn import_then_load_gives_the_same_events(db: &TestDb) {
     let keys = keys();

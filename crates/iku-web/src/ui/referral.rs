@@ -2,7 +2,8 @@
 //! person's consent. One page, labels above fields, hints, an error summary linking to each
 //! field and the message beside it, everything typed kept when the page comes back with
 //! errors; then a confirmation with the reference number and what happens next. A honeypot
-//! field and a per-address limit instead of a CAPTCHA. What is sent is stored as a new
+//! field (a referral that fills it is stored flagged for a person to check, not dropped) and a
+//! per-address limit instead of a CAPTCHA. What is sent is stored as a new
 //! application with the person's details, personal fields sealed, waiting in the inbox; the
 //! public side reads nothing back.
 
@@ -43,9 +44,10 @@ pub struct Referral {
     contact: String,
     #[serde(default)]
     consent: Option<String>,
-    /// The honeypot: hidden from people, filled in by robots.
-    #[serde(default)]
-    website: String,
+    /// The honeypot: hidden from people, filled in by robots. Its name is one no browser's
+    /// autofill knows, so that a person's browser does not fill it in.
+    #[serde(default, rename = "kx7")]
+    trap: String,
 }
 
 /// A field in error: its id and the message key.
@@ -360,7 +362,7 @@ fn form_page(
     // Hidden from people (and from screen readers); robots fill it in.
     let _ = write!(
         body,
-        r#"<div class="trap" aria-hidden="true"><label for="website">{}</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>"#,
+        r#"<div class="trap" aria-hidden="true"><label for="kx7">{}</label><input type="text" id="kx7" name="kx7" tabindex="-1" autocomplete="off"></div>"#,
         escape(&t(lang, "referral.website"))
     );
     let _ = write!(
@@ -443,11 +445,10 @@ pub async fn submit(
         "/{}/referral/done?reference={reference}",
         lang.code()
     ));
-    // A robot: thanked, and forgotten.
-    if !referral.website.is_empty() {
-        return done.into_response();
-    }
-    match store(&state, &referral, &reference).await {
+    // Perhaps a robot, perhaps a person whose browser filled the hidden field in: stored,
+    // flagged for a person to check, never dropped.
+    let flagged = !referral.trap.is_empty();
+    match store(&state, &referral, &reference, flagged).await {
         Ok(()) => {
             state.referral_limit.take(client);
             done.into_response()
@@ -456,11 +457,16 @@ pub async fn submit(
     }
 }
 
-/// The referral as a new application and the person's details.
+/// The code a flagged referral is flagged with.
+pub(crate) const HIDDEN_FIELD_FILLED: &str = "hidden_field_filled";
+
+/// The referral as a new application and the person's details; `flagged`: for a person to
+/// check before it is trusted.
 async fn store(
     state: &Shared,
     r: &Referral,
     reference: &str,
+    flagged: bool,
 ) -> Result<(), crate::error::ApiError> {
     let date = iku_domain::calendar::format_date(finnish_date(now()));
     let person = format!("p-{}", &crate::session::random_token()?[..20]);
@@ -496,8 +502,22 @@ async fn store(
     let events = vec![event_of(application)?, event_of(details)?];
     // Nothing is read: the referral waits for its commit without holding a thread.
     store_events_async(state, events).await?;
+    if !flagged {
+        return state
+            .audit_async("public", "referral.received", &person, "")
+            .await;
+    }
     state
-        .audit_async("public", "referral.received", &person, "")
+        .audit_async("public", "referral.received", &person, HIDDEN_FIELD_FILLED)
+        .await?;
+    let person =
+        iku_domain::ids::PersonId::parse(&person).map_err(|_| crate::error::ApiError::INTERNAL)?;
+    state
+        .with_store(move |store, state| {
+            store
+                .flag_referral(&person, HIDDEN_FIELD_FILLED, now())
+                .map_err(|e| state.storage(e))
+        })
         .await
 }
 

@@ -434,6 +434,8 @@ struct Waiting {
     referrer: Code<Referrer>,
     office: Option<String>,
     urgent: bool,
+    /// Came in by a public referral flagged for a person to check.
+    flagged: bool,
 }
 
 /// A matter concerning a child (handled urgently): the person is under 18, or has a child
@@ -476,8 +478,22 @@ pub async fn inbox(
                         referrer: a.referrer,
                         office: scope.assignment(person).map(|x| x.office.clone()),
                         urgent: minor,
+                        flagged: false,
                     });
                 }
+            }
+            let persons: Vec<iku_domain::ids::PersonId> = waiting
+                .iter()
+                .filter_map(|w| iku_domain::ids::PersonId::parse(&w.person).ok())
+                .collect();
+            let flagged: std::collections::HashSet<String> = store
+                .referral_flags(&persons)
+                .map_err(|e| state.storage(e))?
+                .into_iter()
+                .map(|(p, _)| p.as_str().to_owned())
+                .collect();
+            for w in &mut waiting {
+                w.flagged = flagged.contains(&w.person);
             }
             waiting.sort_by_key(|w| (w.received, w.application.clone()));
             Ok(waiting)
@@ -568,14 +584,18 @@ pub async fn inbox(
                         .clone()
                         .unwrap_or_else(|| t(lang, "staff.inbox.unassigned"))
                 ),
-                if w.urgent {
-                    format!(
-                        r#"<strong class="urgent">{}</strong>"#,
-                        escape(&t(lang, "staff.inbox.urgent"))
-                    )
-                } else {
-                    String::new()
-                },
+                [
+                    (w.urgent, "urgent", "staff.inbox.urgent"),
+                    (w.flagged, "flagged", "staff.inbox.flagged"),
+                ]
+                .iter()
+                .filter(|(shown, _, _)| *shown)
+                .map(|(_, class, key)| format!(
+                    r#"<strong class="{class}">{}</strong>"#,
+                    escape(&t(lang, key))
+                ))
+                .collect::<Vec<_>>()
+                .join(" "),
             );
         }
         body.push_str("</tbody></table>");

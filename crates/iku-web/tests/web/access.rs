@@ -1673,7 +1673,8 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
             .any(|(actor, action, _, _)| actor == "public" && action == "referral.received")
     );
 
-    // A robot filling the hidden field is thanked and forgotten.
+    // The hidden field filled in (a robot, or a browser's autofill): stored, flagged for a
+    // person to check, never dropped.
     let before = app.persons().len();
     let (status, _, _) = app
         .post_form(
@@ -1682,12 +1683,17 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
                 ("who", "ngo"),
                 ("phone", "040 1234567"),
                 ("consent", "yes"),
-                ("website", "http://spam"),
+                ("kx7", "http://spam"),
             ],
         )
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    assert_eq!(app.persons().len(), before);
+    assert_eq!(app.persons().len(), before + 1);
+    assert!(
+        app.audit_actions().iter().any(
+            |(_, action, _, why)| action == "referral.received" && why == "hidden_field_filled"
+        )
+    );
     // And one address cannot send many: sends with errors do not count, the sixth sent
     // referral in a burst is held back.
     let good = [("who", "ngo"), ("phone", "040 1234567"), ("consent", "yes")];

@@ -269,3 +269,50 @@ impl PostgresDb {
         (self.drop_connections(), self)
     }
 }
+
+#[tokio::test]
+async fn a_referral_whose_hidden_field_was_filled_is_kept_and_flagged_for_a_person_to_check() {
+    let app = TestApp::new();
+    let (_, _, _, form) = app.page(Method::GET, "/en/referral", None, None).await;
+    // The trap is a field no autofill knows: not named or labelled like a website, an
+    // address, a name.
+    let trap = form
+        .split(r#"<div class="trap""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_default();
+    assert!(trap.contains(r#"autocomplete="off""#), "{trap}");
+    for known in [
+        "website",
+        "url",
+        "email",
+        "name=\"name",
+        "address",
+        "company",
+    ] {
+        assert!(!trap.contains(&format!("name=\"{known}")), "{trap}");
+    }
+    let mut story = STORY.to_vec();
+    story.push(("kx7", "https://example.invalid"));
+    let (status, location, _) = app.post_form("/en/referral", &story).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(location.is_some_and(|l| l.contains("reference=R-")));
+    let stored = app.persons().into_iter().find(|p| {
+        let phone = p.details.personal.phone.as_ref();
+        phone.is_some_and(|phone| phone.expose() == "040 765 4321")
+    });
+    let person = stored
+        .map(|p| p.id)
+        .unwrap_or_else(|| panic!("the referral was dropped"));
+    let director = app.login("director").await;
+    let (_, _, _, inbox) = app
+        .page(Method::GET, "/en/staff/", Some(&director.cookie), None)
+        .await;
+    let row = inbox
+        .split("<tr>")
+        .find(|row| row.contains(&format!("/cases/{}\"", person.as_str())))
+        .unwrap_or_else(|| panic!("not in the inbox: {inbox}"));
+    assert!(row.contains("hidden field was filled in"), "{row}");
+    // Referrals without it are not flagged.
+    assert_eq!(inbox.matches("hidden field was filled in").count(), 1);
+}
