@@ -21,6 +21,9 @@ pub enum Provision {
     /// The reception act as it read before the 2015 reform: no sections of its own on
     /// admission yet.
     ReceptionActBefore2015,
+    /// Before the reception act came into force (1.9.2011), the assistance system's
+    /// provisions were in the act on integration and reception of 1999.
+    IntegrationActBefore2011,
     /// What a decision contains and why it gives its reasons (Administrative Procedure Act).
     AdministrativeProcedureAct,
     /// Where and how to appeal, from 2020.
@@ -43,6 +46,11 @@ impl Provision {
                 "Laki kansainvälistä suojelua hakevan vastaanotosta (746/2011), ihmiskaupan uhrin auttamista koskevat säännökset",
                 "Lag om mottagande av personer som söker internationellt skydd (746/2011), bestämmelserna om hjälp till offer för människohandel",
                 "Act on the Reception of Persons Applying for International Protection (746/2011), the provisions on assistance to victims of trafficking",
+            ],
+            Provision::IntegrationActBefore2011 => [
+                "Laki maahanmuuttajien kotouttamisesta ja turvapaikanhakijoiden vastaanotosta (493/1999), ihmiskaupan uhrin auttamista koskevat säännökset",
+                "Lag om integration av invandrare och mottagande av asylsökande (493/1999), bestämmelserna om hjälp till offer för människohandel",
+                "Act on the Integration of Immigrants and Reception of Asylum Seekers (493/1999), the provisions on assistance to victims of trafficking",
             ],
             Provision::AdministrativeProcedureAct => [
                 "Hallintolaki (434/2003) 44 ja 45 §",
@@ -81,8 +89,10 @@ fn day(year: i32, month: Month, day: u8) -> Date {
 pub fn provisions_applied(on: Date) -> [Provision; 2] {
     let assistance = if on >= day(2015, Month::July, 1) {
         Provision::AssistanceAct
-    } else {
+    } else if on >= day(2011, Month::September, 1) {
         Provision::ReceptionActBefore2015
+    } else {
+        Provision::IntegrationActBefore2011
     };
     [assistance, Provision::AdministrativeProcedureAct]
 }
@@ -116,6 +126,14 @@ mod tests {
         );
         assert_eq!(provisions_applied(reform)[0], Provision::AssistanceAct);
         assert_eq!(
+            provisions_applied(day(2011, Month::August, 31))[0],
+            Provision::IntegrationActBefore2011
+        );
+        assert_eq!(
+            provisions_applied(day(2011, Month::September, 1))[0],
+            Provision::ReceptionActBefore2015
+        );
+        assert_eq!(
             appeal_act(day(2019, Month::December, 31)),
             Provision::JudicialProcedureActBefore2020
         );
@@ -138,6 +156,7 @@ mod tests {
         let all = [
             Provision::AssistanceAct,
             Provision::ReceptionActBefore2015,
+            Provision::IntegrationActBefore2011,
             Provision::AdministrativeProcedureAct,
             Provision::JudicialProcedureAct,
             Provision::JudicialProcedureActBefore2020,

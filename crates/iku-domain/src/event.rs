@@ -393,6 +393,15 @@ impl IdentificationOutcome {
     }
 }
 
+/// The day the assistance system began (2006): no event of its register is dated before it,
+/// unless imported as history from an earlier system (`ParseContext::history`).
+pub fn system_began() -> Date {
+    Date::from_calendar_date(2006, time::Month::January, 1).unwrap_or(Date::MIN)
+}
+
+/// The oldest age a person of the register is taken to be, for plausible birth dates.
+pub const OLDEST_AGE: i32 = 120;
+
 /// The first day on which official identification events are no longer recorded: from
 /// 1.1.2023 admission itself is the identification.
 pub fn identification_abolished() -> Date {

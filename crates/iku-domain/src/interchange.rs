@@ -25,6 +25,29 @@ pub struct ParseContext {
     pub today: Date,
     /// No event may be recorded after this moment; events without `recorded_at` get it.
     pub now: Timestamp,
+    /// No event may be dated before this day: the day the system began, or for records of
+    /// an earlier system imported as history, none.
+    pub earliest: Date,
+}
+
+impl ParseContext {
+    /// The context of events entered today: none dated before the system began.
+    pub fn new(today: Date, now: Timestamp) -> Self {
+        ParseContext {
+            today,
+            now,
+            earliest: system_began(),
+        }
+    }
+
+    /// Accepts events dated before the system began: records of an earlier system imported
+    /// as history.
+    pub fn history(self) -> Self {
+        ParseContext {
+            earliest: Date::MIN,
+            ..self
+        }
+    }
 }
 
 /// A parsed line.
@@ -269,6 +292,16 @@ pub fn parse_line(line: &str, ctx: &ParseContext) -> Result<ParsedLine, ParseErr
             "date",
             Rule::NoFutureDate,
             "the date is after today",
+        ));
+    }
+    if event.date < ctx.earliest {
+        return Err(rule_err(
+            "date",
+            Rule::NotBeforeSystem,
+            format!(
+                "the date is before {}, when the assistance system began (records of an earlier system are imported as history)",
+                format_date(ctx.earliest)
+            ),
         ));
     }
     // A day's slack: the date is local time, `recorded_at` is UTC.
@@ -523,16 +556,26 @@ fn parse_details(f: &mut Fields<'_, '_>, date: Date, mode: Mode) -> Result<Detai
     if birth_date.is_some_and(|b| b > date) {
         return Err(err("birth_date", "a birth date after the event's date"));
     }
+    // Nobody of the register is older than `OLDEST_AGE` on the day of the event.
+    let oldest = date.year() - OLDEST_AGE;
+    if birth_date.is_some_and(|b| b.year() < oldest) {
+        return Err(err(
+            "birth_date",
+            format!("a birth date more than {OLDEST_AGE} years before the event's date"),
+        ));
+    }
     let birth_year = match f.integer("birth_year")? {
         None => None,
         Some(y) => Some(
             i32::try_from(y)
                 .ok()
-                .filter(|y| (1900..=date.year()).contains(y))
+                .filter(|y| (oldest..=date.year()).contains(y))
                 .ok_or_else(|| {
                     err(
                         "birth_year",
-                        "expected a year from 1900 to the event's year",
+                        format!(
+                            "expected a year from {OLDEST_AGE} years before the event's year to the event's year"
+                        ),
                     )
                 })?,
         ),

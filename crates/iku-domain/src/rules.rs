@@ -24,6 +24,8 @@ pub enum Rule {
     CodeInForce,
     /// No date after today, and no event dated after the day it was recorded.
     NoFutureDate,
+    /// No event dated before the assistance system began (2006), unless imported as history.
+    NotBeforeSystem,
     /// An application id is received once.
     ApplicationReceivedOnce,
     /// A decision refers to a received application.
@@ -67,6 +69,9 @@ impl Rule {
             }
             Rule::CodeInForce => "a code is used only while the law has it",
             Rule::NoFutureDate => "no date in the future",
+            Rule::NotBeforeSystem => {
+                "no event before the assistance system began in 2006, unless imported as history"
+            }
             Rule::ApplicationReceivedOnce => "an application is received once",
             Rule::UnknownApplication => "a decision refers to a received application",
             Rule::DecidedOnce => "an application is decided once",

@@ -294,10 +294,10 @@ proptest! {
 
 /// Lines of the interchange format, recorded a day apart in the order given.
 fn register_of(lines: &[&str]) -> Register {
-    let ctx = ParseContext {
-        today: parse_date("2024-12-31").unwrap_or(time::Date::MIN),
-        now: Timestamp::parse("2025-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
-    };
+    let ctx = ParseContext::new(
+        parse_date("2024-12-31").unwrap_or(time::Date::MIN),
+        Timestamp::parse("2025-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+    );
     let start = Timestamp::parse("2020-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
     let events = lines
         .iter()

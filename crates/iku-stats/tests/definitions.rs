@@ -8,10 +8,10 @@ use iku_stats::{Period, Review, compute};
 
 /// A register from lines; `recorded_at` defaults to the day after each event's date.
 fn register(lines: &[String]) -> Register {
-    let ctx = ParseContext {
-        today: parse_date("2026-01-01").unwrap_or(time::Date::MIN),
-        now: Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
-    };
+    let ctx = ParseContext::new(
+        parse_date("2026-01-01").unwrap_or(time::Date::MIN),
+        Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+    );
     let events = lines
         .iter()
         .map(|l| match parse_line(l, &ctx) {

@@ -21,10 +21,7 @@ use crate::writer::WriteError;
 
 pub(crate) fn context() -> ParseContext {
     let at = now();
-    ParseContext {
-        today: finnish_date(at),
-        now: at,
-    }
+    ParseContext::new(finnish_date(at), at)
 }
 
 /// A fresh id with a prefix saying what it names.

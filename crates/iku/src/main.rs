@@ -61,7 +61,13 @@ enum Command {
     },
     /// Imports a register file (JSON Lines, interchange format v1; `-` reads standard input).
     /// Atomic: one bad line imports nothing.
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// The file holds records of an earlier system: events dated before the assistance
+        /// system began (2006) are accepted.
+        #[arg(long)]
+        history: bool,
+    },
     /// Exports the whole register in the interchange format, personal fields included.
     Export {
         /// Write to this file instead of standard output.
@@ -337,7 +343,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", demo::current_code());
             Ok(())
         }
-        Command::Import { file } => import(&config, &file),
+        Command::Import { file, history } => import(&config, &file, history),
         Command::Export { out } => export(&config, out.as_deref()),
         Command::Report(request) => reports::report(&config, request),
         Command::Publish {
@@ -554,14 +560,12 @@ fn init(config: &Config) -> Result<(), CliError> {
     Ok(())
 }
 
-fn import(config: &Config, file: &Path) -> Result<(), CliError> {
+fn import(config: &Config, file: &Path, history: bool) -> Result<(), CliError> {
     let keys = config.keys()?;
     let mut store = iku_storage::open(&config.database)?;
     let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-    let ctx = ParseContext {
-        today: finnish_date(now),
-        now,
-    };
+    let ctx = ParseContext::new(finnish_date(now), now);
+    let ctx = if history { ctx.history() } else { ctx };
     let progress = progress::for_stderr(file_size(file));
     let lines = if file == Path::new("-") {
         read_lines(std::io::stdin().lock(), &ctx, progress.as_ref())?

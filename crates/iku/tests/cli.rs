@@ -153,6 +153,25 @@ fn bad_files_import_nothing_and_the_error_names_line_and_field() {
 }
 
 #[test]
+fn records_from_before_the_system_began_import_only_as_history() {
+    let iku = Iku::new();
+    let old = iku.path("old.jsonl");
+    let lines = [
+        r#"{"id":"h1","event":"application_received","date":"1999-05-03","recorded_at":"1999-05-04T09:00:00Z","application":"ha1","person":"hp1","referrer":"police","consent":true}"#,
+        r#"{"id":"h2","event":"application_decided","date":"1999-06-01","recorded_at":"1999-06-02T09:00:00Z","application":"ha1","outcome":"withdrawn"}"#,
+    ];
+    std::fs::write(&old, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    let stderr = iku.fails(&["import", path_str(&old)]);
+    assert!(
+        stderr.contains("line 1") && stderr.contains("field `date`") && stderr.contains("2006"),
+        "{stderr}"
+    );
+    assert_eq!(iku.export(), "");
+    iku.ok(&["import", "--history", path_str(&old)]);
+    assert_eq!(iku.export().lines().count(), 2);
+}
+
+#[test]
 fn errors_and_output_never_show_personal_values() {
     let iku = Iku::new();
     let line = r#"{"id":"d1","event":"person_details","date":"2020-01-02","person":"nobody","name":"Qwertyuiop Asdfgh","email":"zxcv@example.invalid"}"#;

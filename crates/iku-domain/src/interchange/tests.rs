@@ -1,10 +1,10 @@
 use super::*;
 
 pub(crate) fn ctx() -> ParseContext {
-    ParseContext {
-        today: parse_date("2024-06-30").unwrap_or(Date::MIN),
-        now: Timestamp::parse("2024-06-30T12:00:00Z").unwrap_or(Timestamp::from_micros(0)),
-    }
+    ParseContext::new(
+        parse_date("2024-06-30").unwrap_or(Date::MIN),
+        Timestamp::parse("2024-06-30T12:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+    )
 }
 
 fn parse(line: &str) -> Result<ParsedLine, ParseError> {
@@ -159,4 +159,39 @@ proptest::proptest! {
         escape_into(&mut ours, &s);
         proptest::prop_assert_eq!(Some(ours), serde_json::to_string(&s).ok());
     }
+}
+
+#[test]
+fn no_event_before_the_system_began_unless_imported_as_history() {
+    for date in ["0000-01-01", "1700-01-01", "2005-12-31"] {
+        let line = APP.replace("2020-03-01", date);
+        assert_eq!(
+            field_of(&line),
+            (Some("date".into()), Some(Rule::NotBeforeSystem)),
+            "{date}"
+        );
+        let history = parse_line(&line, &ctx().history());
+        assert!(history.is_ok(), "{date}: {history:?}");
+    }
+    assert!(parse(&APP.replace("2020-03-01", "2006-01-01")).is_ok());
+}
+
+#[test]
+fn birth_dates_and_years_are_plausible_ages() {
+    let details = |birth: &str| {
+        format!(
+            r#"{{"id":"d1","event":"person_details","date":"2020-03-01","person":"p1",{birth}}}"#
+        )
+    };
+    assert!(parse(&details(r#""birth_year":1900"#)).is_ok());
+    assert!(parse(&details(r#""birth_date":"1900-01-01""#)).is_ok());
+    for too_old in [r#""birth_year":1899"#, r#""birth_year":0"#] {
+        assert_eq!(field_of(&details(too_old)).0.as_deref(), Some("birth_year"));
+    }
+    assert_eq!(
+        field_of(&details(r#""birth_date":"1899-12-31""#))
+            .0
+            .as_deref(),
+        Some("birth_date")
+    );
 }

@@ -5,10 +5,7 @@ use crate::interchange::{ParseContext, parse_line};
 /// Builds a register from interchange lines; each line's `recorded_at` is given as `@T` after
 /// the JSON, in minutes after 2021-01-01T00:00Z, so the tests read as time lines.
 pub(super) fn register(lines: &[(&str, i64)]) -> Result<Register, Violation> {
-    let ctx = ParseContext {
-        today: parse_date("2026-01-01").unwrap_or(Date::MIN),
-        now: at(1_000_000),
-    };
+    let ctx = ParseContext::new(parse_date("2026-01-01").unwrap_or(Date::MIN), at(1_000_000));
     let events = lines
         .iter()
         .map(|(l, minutes)| {

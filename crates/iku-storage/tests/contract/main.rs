@@ -187,10 +187,10 @@ fn keys() -> Keyring {
 }
 
 fn ctx() -> ParseContext {
-    ParseContext {
-        today: Date::from_calendar_date(2026, Month::November, 1).unwrap_or(Date::MIN),
-        now: Timestamp::parse("2026-11-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
-    }
+    ParseContext::new(
+        Date::from_calendar_date(2026, Month::November, 1).unwrap_or(Date::MIN),
+        Timestamp::parse("2026-11-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+    )
 }
 
 fn parse(text: &str) -> Result<Vec<NumberedLine>, ImportError> {

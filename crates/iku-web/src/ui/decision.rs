@@ -244,10 +244,10 @@ mod tests {
 
     /// The decision record of the person `p1`'s one application, from interchange lines.
     fn record(lines: &[&str], recorded_by: RecordedBy) -> DecisionRecord {
-        let ctx = ParseContext {
-            today: parse_date("2026-12-01").unwrap_or(Date::MIN),
-            now: Timestamp::from_micros(1_790_000_000_000_000),
-        };
+        let ctx = ParseContext::new(
+            parse_date("2026-12-01").unwrap_or(Date::MIN),
+            Timestamp::from_micros(1_790_000_000_000_000),
+        );
         let events: Vec<Event> = lines
             .iter()
             .map(|l| parse_line(l, &ctx).map(|p| p.event))

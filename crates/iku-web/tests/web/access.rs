@@ -108,11 +108,11 @@ impl TestApp {
         let url = format!("sqlite:{}", db.display());
         let (keys, keys_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
         let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
-        let ctx = ParseContext {
-            today: time::Date::from_calendar_date(2026, time::Month::November, 1)
+        let ctx = ParseContext::new(
+            time::Date::from_calendar_date(2026, time::Month::November, 1)
                 .unwrap_or(time::Date::MIN),
-            now: Timestamp::parse("2026-11-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
-        };
+            Timestamp::parse("2026-11-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0)),
+        );
         let lines =
             read_lines(register().as_bytes(), &ctx, &Silent).unwrap_or_else(|e| panic!("{e}"));
         store

@@ -316,3 +316,32 @@ async fn a_referral_whose_hidden_field_was_filled_is_kept_and_flagged_for_a_pers
     // Referrals without it are not flagged.
     assert_eq!(inbox.matches("hidden field was filled in").count(), 1);
 }
+
+#[tokio::test]
+async fn events_before_the_system_began_and_implausible_birth_years_are_refused() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    for date in ["0000-01-01", "1700-01-01", "2005-12-31"] {
+        let answer = app
+            .call(
+                Method::POST,
+                "/api/applications",
+                Some(&helsinki),
+                Some(json!({"date": date, "referrer": "police", "consent": true})),
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{date}");
+        assert!(answer.text.contains("2006"), "{}", answer.text);
+    }
+    let old = app
+        .call(
+            Method::POST,
+            "/api/cases/p1/events",
+            Some(&helsinki),
+            Some(json!({"event": "person_details", "date": "2026-04-01", "birth_year": 1800})),
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", old.text);
+    assert!(old.text.contains("birth_year"), "{}", old.text);
+    assert_eq!(app.persons().len(), 3, "nothing stored");
+}
