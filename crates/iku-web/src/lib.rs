@@ -9,12 +9,14 @@ pub mod auth;
 mod case_history;
 mod current;
 pub mod error;
+mod limits;
 pub mod log;
 mod login;
 mod oidc;
 mod ratelimit;
 pub mod reviews;
 mod scope;
+mod server;
 mod session;
 mod state;
 mod ui;
@@ -249,6 +251,13 @@ fn routes(state: state::Shared) -> Router {
         .route("/api/reviews/{kind}/{year}", get(api::review))
         .route("/api/audit", get(api::audit))
         .route("/api/accounts", get(api::accounts))
+        // The body is read whole first; the API's headers and error shape go on every
+        // answer, a refused body's too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::read_body,
+        ))
+        .layer(axum::middleware::from_fn(limits::api_answers))
         .with_state(state)
 }
 
@@ -263,7 +272,7 @@ pub async fn serve(
     let app_router = routes(state.clone());
     let metrics_router = Router::new()
         .route("/metrics", get(metrics))
-        .with_state(state);
+        .with_state(state.clone());
     let listen = |addr: SocketAddr| async move {
         TcpListener::bind(addr)
             .await
@@ -276,37 +285,13 @@ pub async fn serve(
         app: local(&app_listener, app),
         metrics: local(&metrics_listener, metrics_addr),
     });
-    // The client's address, for the login rate limit.
-    let app_server = axum::serve(
-        app_listener,
-        app_router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown());
-    let metrics_server =
-        axum::serve(metrics_listener, metrics_router).with_graceful_shutdown(shutdown());
-    let (a, m) = tokio::join!(app_server, metrics_server);
+    let limits = server::Limits {
+        header_read_within: state.config.header_read_within,
+        max_connections: state.config.max_connections,
+    };
+    let (a, m) = tokio::join!(
+        server::run(app_listener, app_router, limits),
+        server::run(metrics_listener, metrics_router, limits),
+    );
     a.and(m).map_err(ServeError::Serve)
-}
-
-async fn shutdown() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

@@ -34,11 +34,18 @@ pub struct ServerConfig {
     pub oidc: Option<crate::oidc::OidcConfig>,
     /// Public referrals accepted from one address per minute, after a first five at once.
     pub referrals_per_minute: u32,
+    /// How long and how large a request's body may be.
+    pub body_limits: crate::limits::BodyLimits,
+    /// How long a client may take to send a request's headers (also: how long an idle
+    /// connection is kept), and how many connections are served at once (`serve`).
+    pub header_read_within: std::time::Duration,
+    pub max_connections: usize,
 }
 
 impl ServerConfig {
     /// The defaults: sessions end after 30 idle minutes; 5 failed logins lock an account for
-    /// 15 minutes, each lock after that twice as long (`LockPolicy::default`).
+    /// 15 minutes, each lock after that twice as long (`LockPolicy::default`); a request's
+    /// headers within 20 seconds and its body within 10, at most 2 MiB; 1,024 connections.
     pub fn new(database: String, keys: Keyring, audit_key: AuditKey) -> Self {
         ServerConfig {
             database,
@@ -49,6 +56,9 @@ impl ServerConfig {
             lock_policy: iku_domain::access::LockPolicy::default(),
             oidc: None,
             referrals_per_minute: 2,
+            body_limits: crate::limits::BodyLimits::default(),
+            header_read_within: std::time::Duration::from_secs(20),
+            max_connections: 1024,
         }
     }
 }

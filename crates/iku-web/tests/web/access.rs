@@ -273,9 +273,17 @@ impl TestApp {
 
     /// The same server, listening on a port of its own (for clients from outside).
     pub(crate) fn listen(&self) -> std::net::SocketAddr {
+        self.listen_with(|c| c)
+    }
+
+    /// `listen`, with the server's settings adjusted.
+    pub(crate) fn listen_with(
+        &self,
+        adjust: impl FnOnce(ServerConfig) -> ServerConfig,
+    ) -> std::net::SocketAddr {
         let keys = Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"));
         let audit_key = AuditKey::parse(&"cd".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
-        let mut config = ServerConfig::new(self.url.clone(), keys, audit_key);
+        let mut config = adjust(ServerConfig::new(self.url.clone(), keys, audit_key));
         let sink = self.log.clone();
         config.log = Log::to(move |line| {
             sink.lock()
@@ -293,6 +301,11 @@ impl TestApp {
         receive
             .recv_timeout(std::time::Duration::from_secs(30))
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The application's routes, to send a request of one's own.
+    pub(crate) fn router(&self) -> Router {
+        self.router.clone()
     }
 
     /// The SQLite database file.

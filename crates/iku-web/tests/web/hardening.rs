@@ -345,3 +345,156 @@ async fn events_before_the_system_began_and_implausible_birth_years_are_refused(
     assert!(old.text.contains("birth_year"), "{}", old.text);
     assert_eq!(app.persons().len(), 3, "nothing stored");
 }
+
+/// Reads what the server sends until it closes the connection or `within` passes: (the
+/// text, whether it closed).
+fn read_until_closed(
+    stream: &mut std::net::TcpStream,
+    within: std::time::Duration,
+) -> (String, bool) {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut got = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while started.elapsed() < within {
+        let left = within
+            .saturating_sub(started.elapsed())
+            .max(std::time::Duration::from_millis(10));
+        let _ = stream.set_read_timeout(Some(left));
+        match stream.read(&mut buffer) {
+            Ok(0) => return (String::from_utf8_lossy(&got).into_owned(), true),
+            Ok(n) => got.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return (String::from_utf8_lossy(&got).into_owned(), true);
+            }
+            Err(_) => {}
+        }
+    }
+    (String::from_utf8_lossy(&got).into_owned(), false)
+}
+
+#[test]
+fn slow_and_idle_clients_are_cut_off_and_connections_are_capped() {
+    use std::io::Write;
+    use std::time::Duration;
+    let app = TestApp::new();
+    let addr = app.listen_with(|mut c| {
+        c.header_read_within = Duration::from_secs(1);
+        c.body_limits.read_within = Duration::from_secs(1);
+        c.max_connections = 3;
+        c
+    });
+    let connect = || std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
+    let patience = Duration::from_secs(5);
+    // Idle: nothing sent at all.
+    let mut idle = connect();
+    assert!(
+        read_until_closed(&mut idle, patience).1,
+        "an idle connection stays open"
+    );
+    // Headers begun and never finished.
+    let mut partial = connect();
+    let _ = partial.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n");
+    assert!(
+        read_until_closed(&mut partial, patience).1,
+        "partial headers stay open"
+    );
+    // A body announced and never sent whole.
+    let mut slow_body = connect();
+    let _ = slow_body.write_all(
+        b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user",
+    );
+    let (answer, closed) = read_until_closed(&mut slow_body, patience);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#""code":"too_slow""#), "{answer}");
+    assert!(closed, "the connection of a slow body stays open");
+    // A kept-alive connection that goes quiet after a request is closed too.
+    let mut kept = connect();
+    let _ = kept.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (answer, closed) = read_until_closed(&mut kept, patience);
+    assert!(answer.starts_with("HTTP/1.1 200") && closed, "{answer}");
+
+    // At most three connections are served at once: a fourth waits until one closes.
+    let mut held: Vec<std::net::TcpStream> = (0..3).map(|_| connect()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut fourth = connect();
+    let _ = fourth.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let (early, _) = read_until_closed(&mut fourth, Duration::from_millis(500));
+    assert!(early.is_empty(), "served beyond the cap: {early}");
+    held.truncate(2);
+    drop(held);
+    // The held ones are closed (by us, or by the header timeout): the fourth is served.
+    let (answer, _) = read_until_closed(&mut fourth, patience);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn api_answers_are_never_cached_or_sniffed_and_every_refusal_is_json() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use tower::ServiceExt;
+    let app = TestApp::new();
+    let director = app.login("director").await;
+    let send = |request: Request<Body>| {
+        let router = app.router();
+        async move {
+            let response = router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let headers = response.headers().clone();
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .unwrap_or_default();
+            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            (headers, body)
+        }
+    };
+    let record = Request::get("/api/cases/p1")
+        .header(header::COOKIE, format!("iku_session={}", director.cookie))
+        .body(Body::empty())
+        .unwrap_or_default();
+    let (headers, body) = send(record).await;
+    assert!(body["details"]["personal"]["name"].is_string(), "{body}");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    let cases: [(&str, Body, &str, &str); 3] = [
+        (
+            "application/json",
+            Body::from("{\"username\": "),
+            "bad_request",
+            "400",
+        ),
+        (
+            "application/json",
+            Body::from(format!("{{\"username\":\"{}\"}}", "x".repeat(3 << 20))),
+            "too_large",
+            "413",
+        ),
+        (
+            "text/plain",
+            Body::from("hello"),
+            "unsupported_media_type",
+            "415",
+        ),
+    ];
+    for (content_type, body, code, status) in cases {
+        let request = Request::post("/api/login")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)
+            .unwrap_or_default();
+        let response = app
+            .router()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(response.status().as_str(), status);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        let answer: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        assert_eq!(answer["code"], code, "{}", String::from_utf8_lossy(&bytes));
+        assert!(answer["message"].is_string());
+    }
+}
