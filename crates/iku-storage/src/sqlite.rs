@@ -82,6 +82,9 @@ impl SqliteStore {
     }
 
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        // The register is for its owner's eyes only; SQLite gives its WAL and shared-memory
+        // files the database file's mode.
+        create_private(path)?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         // Larger pages: fewer B-tree splits and WAL frames for the bulk of an import. Takes
@@ -110,6 +113,22 @@ impl SqliteStore {
     /// The connection, for tests that inspect or tamper with the database directly.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+}
+
+/// Creates `path` as an empty file readable and writable by its owner only, unless it exists.
+pub fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Corrupt {
+            seq: -1,
+            message: format!("cannot create {}: {e}", path.display()),
+        }),
     }
 }
 
@@ -963,7 +982,18 @@ impl Store for SqliteStore {
     }
 
     fn backup_to(&mut self, path: &Path) -> Result<(), StoreError> {
-        // VACUUM INTO reads one consistent snapshot and writes a compact copy.
+        // VACUUM INTO reads one consistent snapshot and writes a compact copy into an empty
+        // file, made here readable by its owner only.
+        if path.exists() {
+            return Err(StoreError::Corrupt {
+                seq: -1,
+                message: format!(
+                    "{} exists; a backup never overwrites a file",
+                    path.display()
+                ),
+            });
+        }
+        create_private(path)?;
         self.conn
             .execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
         Ok(())

@@ -54,7 +54,16 @@ pub fn restore(config: &Config, file: &Path) -> Result<(), CliError> {
     }
     let staging = target.with_extension("restoring");
     let _ = std::fs::remove_file(&staging);
-    std::fs::copy(file, &staging).map_err(file_error(file))?;
+    // Copied into a file of the owner's only (a plain copy would keep the backup's mode).
+    iku_storage::sqlite::create_private(&staging)?;
+    let mut from = std::fs::File::open(file).map_err(file_error(file))?;
+    let mut into = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&staging)
+        .map_err(file_error(&staging))?;
+    std::io::copy(&mut from, &mut into)
+        .and_then(|_| into.sync_all())
+        .map_err(file_error(&staging))?;
     let checked = (|| {
         let mut store = iku_storage::open(&format!("sqlite:{}", staging.display()))?;
         verify_store(store.as_mut(), config)

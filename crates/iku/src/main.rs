@@ -70,7 +70,7 @@ enum Command {
     },
     /// Exports the whole register in the interchange format, personal fields included.
     Export {
-        /// Write to this file instead of standard output.
+        /// Write to this file instead of standard output (`-` is standard output).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -623,7 +623,7 @@ fn write_output(
     out: Option<&Path>,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<(), CliError> {
-    match out {
+    match out.filter(|p| *p != Path::new("-")) {
         None => {
             let stdout = std::io::stdout();
             let mut w = BufWriter::with_capacity(1 << 20, stdout.lock());

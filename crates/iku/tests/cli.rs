@@ -584,6 +584,66 @@ fn backup_restore_export_is_identical_and_verify_catches_tampering() {
     );
 }
 
+/// The mode bits of a file: who may read it.
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_database_its_log_and_its_backups_are_for_their_owner_only() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 20, 3);
+    iku.ok(&["import", path_str(&file)]);
+    assert_eq!(mode_of(&iku.path("data")), 0o700);
+    for name in ["data/iku.db", "data/keys", "data/audit-key"] {
+        assert_eq!(mode_of(&iku.path(name)), 0o600, "{name}");
+    }
+    // The write-ahead log exists while a connection is open.
+    let conn =
+        rusqlite::Connection::open(iku.path("data/iku.db")).unwrap_or_else(|e| panic!("{e}"));
+    conn.execute_batch("PRAGMA journal_mode = WAL; SELECT COUNT(*) FROM events;")
+        .unwrap_or_else(|e| panic!("{e}"));
+    for name in ["data/iku.db-wal", "data/iku.db-shm"] {
+        assert_eq!(mode_of(&iku.path(name)), 0o600, "{name}");
+    }
+    drop(conn);
+    let backup = iku.path("backup.db");
+    iku.ok(&["backup", path_str(&backup)]);
+    assert_eq!(mode_of(&backup), 0o600);
+    // Restored from a backup someone made readable: the restored database is not.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&backup, std::fs::Permissions::from_mode(0o644))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = Iku::new();
+    for key in ["data/keys", "data/audit-key"] {
+        std::fs::copy(iku.path(key), other.path(key)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let _ = std::fs::remove_file(other.path("data/iku.db"));
+    other.ok(&["restore", path_str(&backup)]);
+    assert_eq!(mode_of(&other.path("data/iku.db")), 0o600);
+    let out = iku.path("copy.jsonl");
+    iku.ok(&["export", "--out", path_str(&out)]);
+    assert_eq!(mode_of(&out), 0o600);
+}
+
+#[test]
+fn export_to_a_dash_writes_to_standard_output() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 10, 4);
+    iku.ok(&["import", path_str(&file)]);
+    let mut command = iku.command(&["export", "--out", "-"]);
+    let out = command
+        .current_dir(iku.path(""))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), iku.export());
+    assert!(!iku.path("-").exists(), "a file named - was written");
+}
+
 /// kill -9 in the middle of a key rotation; running it again completes it, and every
 /// personal field is still readable.
 #[test]
