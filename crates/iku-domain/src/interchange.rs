@@ -599,6 +599,8 @@ fn parse_details(f: &mut Fields<'_, '_>, date: Date, mode: Mode) -> Result<Detai
         if let Some(value) = f.string(name)?
             && let Some(slot) = details.personal.slot_mut(name)
         {
+            crate::personal::check_text(&value, crate::personal::longest(name), name == "note")
+                .map_err(|e| err(name, e.to_string()))?;
             *slot = Some(Personal::new(&value));
         }
     }

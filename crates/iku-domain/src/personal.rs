@@ -25,6 +25,49 @@ impl fmt::Debug for Personal {
     }
 }
 
+/// The longest value of each personal field, in characters: a name, an identity code (a
+/// Finnish one is 11; foreign ones are longer), a phone number, an e-mail address (RFC 5321),
+/// a note (what a referral tells, with its referrer's contact).
+pub fn longest(field: &str) -> usize {
+    match field {
+        "name" => 200,
+        "personal_identity_code" => 40,
+        "phone" => 40,
+        "email" => 254,
+        _ => 10_000,
+    }
+}
+
+/// Why a text is not taken as a personal value: too long, or it holds characters that are
+/// not text (controls, and the bidirectional overrides that make a value read otherwise than
+/// it is stored).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TextError {
+    #[error("at most {0} characters")]
+    TooLong(usize),
+    #[error("control characters and bidirectional overrides are not allowed")]
+    NotText,
+}
+
+/// Checks a text typed by a person: at most `longest` characters; no control characters but
+/// tabs and line breaks where `lines` allows them (a note), and none of the bidirectional
+/// embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069).
+pub fn check_text(text: &str, longest: usize, lines: bool) -> Result<(), TextError> {
+    if text.chars().count() > longest {
+        return Err(TextError::TooLong(longest));
+    }
+    let allowed = |c: char| lines && matches!(c, '\t' | '\n' | '\r');
+    let bad = |c: char| {
+        (c.is_control() && !allowed(c))
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
+    if text.chars().any(bad) {
+        return Err(TextError::NotText);
+    }
+    Ok(())
+}
+
 /// The personal fields a `person_details` event may carry, in interchange order.
 pub const PERSONAL_FIELD_NAMES: [&str; 5] =
     ["name", "personal_identity_code", "phone", "email", "note"];

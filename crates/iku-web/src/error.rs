@@ -100,7 +100,17 @@ impl ApiError {
     pub const REASON_REQUIRED: Self = Self::new(
         StatusCode::BAD_REQUEST,
         "reason_required",
-        "opening a case outside your scope needs a reason (10 to 500 characters)",
+        "opening a case outside your scope needs a reason (10 to 500 characters of text)",
+    );
+    pub const UNKNOWN_OFFICE: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_office",
+        "no caseworker works in this office: a case there would be in nobody's scope",
+    );
+    pub const UNKNOWN_ASSIGNEE: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_assignee",
+        "a case is assigned to an enabled caseworker's account",
     );
     pub const INTERNAL: Self = Self::new(
         StatusCode::INTERNAL_SERVER_ERROR,

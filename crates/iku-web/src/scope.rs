@@ -240,7 +240,9 @@ impl Principal {
             return Err(ApiError::FORBIDDEN);
         }
         let reason = reason.trim();
-        if !(10..=500).contains(&reason.chars().count()) {
+        if reason.chars().count() < 10
+            || iku_domain::personal::check_text(reason, 500, true).is_err()
+        {
             return Err(ApiError::REASON_REQUIRED);
         }
         let assignment = store
@@ -385,6 +387,15 @@ impl CaseAccess<'_> {
 }
 
 impl Intake<'_> {
+    /// Refuses an office where no caseworker works (before anything is stored).
+    pub fn check_office(&self, store: &mut dyn Store, state: &AppState) -> Result<(), ApiError> {
+        if office_exists(store, state, &self.office)? {
+            Ok(())
+        } else {
+            Err(ApiError::UNKNOWN_OFFICE)
+        }
+    }
+
     /// Puts the new case in the office, and records the write.
     pub fn record_application(
         &self,
@@ -645,13 +656,33 @@ impl AuditReading<'_> {
     }
 }
 
+/// Whether caseworkers work in `office` (an enabled caseworker account of it): a case put in
+/// an office nobody works in would leave every caseworker's scope.
+fn office_exists(store: &mut dyn Store, state: &AppState, office: &str) -> Result<bool, ApiError> {
+    Ok(store
+        .accounts()
+        .map_err(|e| state.storage(e))?
+        .iter()
+        .any(|a| a.role == Role::Caseworker && !a.disabled && a.office.as_deref() == Some(office)))
+}
+
 impl CaseDirection<'_> {
+    /// Puts a case in an office where caseworkers work and, if named, with one of them.
     pub fn assign(
         &self,
         store: &mut dyn Store,
         state: &AppState,
         assignment: &CaseAssignment,
     ) -> Result<(), ApiError> {
+        if !office_exists(store, state, &assignment.office)? {
+            return Err(ApiError::UNKNOWN_OFFICE);
+        }
+        if let Some(assignee) = &assignment.assignee {
+            let caseworker = store.account(assignee).map_err(|e| state.storage(e))?;
+            if !caseworker.is_some_and(|a| a.role == Role::Caseworker && !a.disabled) {
+                return Err(ApiError::UNKNOWN_ASSIGNEE);
+            }
+        }
         store
             .assign_case(assignment)
             .map_err(|e| state.storage(e))?;

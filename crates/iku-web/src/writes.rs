@@ -179,6 +179,7 @@ pub async fn application(
     state
         .with_store(move |store, state| {
             let intake = principal.intake(office)?;
+            intake.check_office(store, state)?;
             store_events(state, events)?;
             let person = PersonId::parse(&person).map_err(|_| ApiError::INTERNAL)?;
             intake.record_application(store, state, &person)?;

@@ -195,3 +195,39 @@ fn birth_dates_and_years_are_plausible_ages() {
         Some("birth_date")
     );
 }
+
+#[test]
+fn personal_fields_are_bounded_and_hold_only_text() {
+    let details = |field: &str, value: &str| {
+        let value = serde_json::to_string(value).unwrap_or_default();
+        format!(
+            r#"{{"id":"d1","event":"person_details","date":"2020-03-01","person":"p1","{field}":{value}}}"#
+        )
+    };
+    assert!(parse(&details("name", &"Å".repeat(200))).is_ok());
+    let too_long = parse(&details("name", &"Å".repeat(201))).map(|_| ());
+    assert!(
+        matches!(&too_long, Err(e) if e.field.as_deref() == Some("name") && e.expected.contains("200")),
+        "{too_long:?}"
+    );
+    assert!(parse(&details("name", &"x".repeat(1_500_000))).is_err());
+    for bad in [
+        "Ann\u{0}a",
+        "Ann\u{1b}[31ma",
+        "Anna\u{202e}lakaM",
+        "Anna\u{2067}x",
+        "A\nB",
+    ] {
+        let refused = parse(&details("name", bad)).map(|_| ());
+        assert!(
+            matches!(&refused, Err(e) if e.expected.contains("control characters")),
+            "{bad:?}: {refused:?}"
+        );
+        // An error never repeats what was typed.
+        assert!(refused.is_err_and(|e| !e.to_string().contains("Ann")));
+    }
+    // A note keeps its lines and tabs; a phone number may not.
+    assert!(parse(&details("note", "first line\r\nsecond\tline")).is_ok());
+    assert!(parse(&details("phone", "040\n123")).is_err());
+    assert!(parse(&details("note", &"n".repeat(10_001))).is_err());
+}

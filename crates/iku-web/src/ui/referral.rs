@@ -55,6 +55,24 @@ type Problem = (&'static str, &'static str);
 
 fn check(r: &Referral, year: i32) -> Vec<Problem> {
     let mut problems = Vec::new();
+    // Controls and bidirectional overrides are not text anyone types (a paste may bring
+    // them): said where they are, before any other check of the field.
+    let mut not_text = Vec::new();
+    for (field, value, lines) in [
+        ("name", &r.name, false),
+        ("phone", &r.phone, false),
+        ("email", &r.email, false),
+        ("what", &r.what, true),
+        ("contact", &r.contact, true),
+    ] {
+        if let Err(iku_domain::personal::TextError::NotText) =
+            iku_domain::personal::check_text(value, usize::MAX, lines)
+        {
+            not_text.push(field);
+            problems.push((field, "error.characters"));
+        }
+    }
+
     if Code::<Referrer>::parse(&r.who).is_none() {
         problems.push(("who", "error.who"));
     }
@@ -89,6 +107,8 @@ fn check(r: &Referral, year: i32) -> Vec<Problem> {
     if r.consent.as_deref() != Some("yes") {
         problems.push(("consent", "error.consent"));
     }
+    // A field that is not text gets that one message.
+    problems.retain(|(field, key)| !not_text.contains(field) || *key == "error.characters");
     problems
 }
 

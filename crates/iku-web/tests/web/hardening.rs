@@ -498,3 +498,96 @@ async fn api_answers_are_never_cached_or_sniffed_and_every_refusal_is_json() {
         assert!(answer["message"].is_string());
     }
 }
+
+#[tokio::test]
+async fn every_field_is_bounded_text_and_cases_go_only_to_offices_where_caseworkers_work() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let before = app.store().count().unwrap_or_default();
+    for (value, what) in [
+        ("x".repeat(1_500_000), "200"),
+        ("Anna\u{0}".to_owned(), "control characters"),
+        ("Anna \u{1b}[2J".to_owned(), "control characters"),
+        ("Anna \u{202e}nimeN".to_owned(), "control characters"),
+    ] {
+        let answer = app
+            .call(
+                Method::POST,
+                "/api/cases/p1/events",
+                Some(&helsinki),
+                Some(json!({"event": "person_details", "date": "2026-04-01", "name": value})),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.text
+        );
+        let detail = answer.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("`name`") && detail.contains(what),
+            "{detail}"
+        );
+    }
+    assert_eq!(
+        app.store().count().unwrap_or_default(),
+        before,
+        "nothing stored"
+    );
+    // The public form says so beside the field, and keeps the rest.
+    let (status, _, html) = app
+        .post_form(
+            "/en/referral",
+            &[
+                ("who", "victim_self"),
+                ("name", "Anna \u{202e}nimeN"),
+                ("phone", "040 765 4321"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains(r#"id="name-error""#) && html.contains("not text"),
+        "{html}"
+    );
+    assert!(html.contains(r#"value="040 765 4321""#));
+
+    let director = app.login("director").await;
+    let assign = |body: serde_json::Value| {
+        let (app, director) = (&app, director.clone());
+        async move {
+            app.call(
+                Method::PUT,
+                "/api/cases/p1/assignment",
+                Some(&director),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let nowhere = assign(json!({"office": "atlantis"})).await;
+    assert_eq!(nowhere.body["code"], "unknown_office", "{}", nowhere.text);
+    let not_a_caseworker = assign(json!({"office": "tampere", "assignee": "auditor"})).await;
+    assert_eq!(not_a_caseworker.body["code"], "unknown_assignee");
+    let office = app
+        .store()
+        .case_assignment(&iku_domain::ids::PersonId::parse("p1").unwrap_or_else(|e| panic!("{e}")))
+        .ok()
+        .flatten()
+        .map(|a| a.office);
+    assert_eq!(office.as_deref(), Some("helsinki"), "unchanged");
+    let moved = assign(json!({"office": "tampere", "assignee": "cw.tampere"})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    let intake = app
+        .call(
+            Method::POST,
+            "/api/applications",
+            Some(&director),
+            Some(json!({"date": "2026-06-01", "referrer": "police", "consent": true, "office": "atlantis"})),
+        )
+        .await;
+    assert_eq!(intake.body["code"], "unknown_office");
+    assert_eq!(app.persons().len(), 3, "no application stored");
+}
