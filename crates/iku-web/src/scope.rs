@@ -211,13 +211,17 @@ impl Principal {
         state: &AppState,
         person: &PersonId,
     ) -> Result<CaseAccess<'_>, ApiError> {
-        if !matches!(self.role, Role::Caseworker | Role::Director) {
-            return Err(ApiError::FORBIDDEN);
-        }
-        let assignment = store
-            .case_assignment(person)
-            .map_err(|e| state.storage(e))?;
-        if !covers(self, assignment.as_ref()) {
+        let allowed = matches!(self.role, Role::Caseworker | Role::Director)
+            && covers(
+                self,
+                store
+                    .case_assignment(person)
+                    .map_err(|e| state.storage(e))?
+                    .as_ref(),
+            );
+        if !allowed {
+            // A refused attempt is on record too: someone looking where they may not.
+            state.audit(self.username.as_str(), "case.refused", person.as_str(), "")?;
             return Err(ApiError::FORBIDDEN);
         }
         Ok(CaseAccess {

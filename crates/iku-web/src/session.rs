@@ -107,7 +107,10 @@ async fn resolve(parts: &Parts, state: &Shared, csrf: Csrf) -> Result<Principal,
                 .filter(|s| s.ended_at.is_none())
                 .ok_or(ApiError::UNAUTHENTICATED)?;
             let at = now();
-            if at.micros() - session.last_seen.micros() > state.config.idle_timeout {
+            // Idle too long, or older than a working day however busy: log in again.
+            if at.micros() - session.last_seen.micros() > state.config.idle_timeout
+                || at.micros() - session.created_at.micros() > state.config.session_lifetime
+            {
                 store
                     .end_session(&id_hash, at)
                     .map_err(|e| state.storage(e))?;

@@ -28,6 +28,8 @@ pub struct ServerConfig {
     pub log: Log,
     /// A session unused this long (µs) has ended.
     pub idle_timeout: i64,
+    /// A session this old (µs) has ended, however much it is used.
+    pub session_lifetime: i64,
     /// How failed logins lock an account.
     pub lock_policy: iku_domain::access::LockPolicy,
     /// Logging in with an OpenID Connect provider, if configured.
@@ -43,7 +45,7 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// The defaults: sessions end after 30 idle minutes; 5 failed logins lock an account for
+    /// The defaults: sessions end after 30 idle minutes or 12 hours; 5 failed logins lock an account for
     /// 15 minutes, each lock after that twice as long (`LockPolicy::default`); a request's
     /// headers within 20 seconds and its body within 10, at most 2 MiB; 1,024 connections.
     pub fn new(database: String, keys: Keyring, audit_key: AuditKey) -> Self {
@@ -53,6 +55,7 @@ impl ServerConfig {
             audit_key,
             log: Log::stderr(),
             idle_timeout: 30 * 60 * 1_000_000,
+            session_lifetime: 12 * 3600 * 1_000_000,
             lock_policy: iku_domain::access::LockPolicy::default(),
             oidc: None,
             referrals_per_minute: 2,

@@ -127,10 +127,12 @@ pub(crate) async fn record_case_event(
     mut body: Map<String, Value>,
 ) -> Result<(String, &'static str), ApiError> {
     fill_person(&mut body, &person);
-    let event = event_of(body)?;
     state
         .with_store(move |store, state| {
+            // Access first: what is wrong with an event is said only to those who may write
+            // to the case (else a refusal would tell whether the case exists elsewhere).
             let access = principal.open_case(store, state, &person)?;
+            let event = event_of(body)?;
             if !is_about(store, state, &event, &person)? {
                 return Err(ApiError::OTHER_CASE);
             }

@@ -776,6 +776,23 @@ async fn the_authorization_matrix_holds_and_leaks_nothing() {
                     "{who} {method} {path}"
                 );
                 assert_eq!(answer.body["code"], "forbidden");
+                // A refused attempt at a case is on record, with the case it was at.
+                let case = path
+                    .strip_prefix("/api/cases/")
+                    .and_then(|rest| rest.split('/').next())
+                    .filter(|_| {
+                        !path.ends_with("/assignment") && !path.ends_with("break-the-glass")
+                    });
+                if let Some(case) = case {
+                    let entries = app.audit_actions();
+                    assert!(
+                        entries[before..].iter().any(|(actor, action, record, _)| {
+                            actor == who && action == "case.refused" && record == case
+                        }),
+                        "{who} {method} {path}: no refusal on record in {:?}",
+                        &entries[before..]
+                    );
+                }
                 continue;
             }
             // Every allowed call is on record, and says who did it.

@@ -591,3 +591,46 @@ async fn every_field_is_bounded_text_and_cases_go_only_to_offices_where_casework
     assert_eq!(intake.body["code"], "unknown_office");
     assert_eq!(app.persons().len(), 3, "no application stored");
 }
+
+#[tokio::test]
+async fn a_session_ends_at_its_lifetime_however_busy_and_access_is_checked_before_input() {
+    let app = TestApp::with(|mut c| {
+        c.session_lifetime = 1_500_000;
+        c
+    });
+    let helsinki = app.login("cw.helsinki").await;
+    // Busy all along: every request well within the idle timeout.
+    for _ in 0..3 {
+        let me = app
+            .call(Method::GET, "/api/session", Some(&helsinki), None)
+            .await;
+        assert_eq!(me.status, StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    let late = app
+        .call(Method::GET, "/api/session", Some(&helsinki), None)
+        .await;
+    assert_eq!(late.status, StatusCode::UNAUTHORIZED, "{}", late.text);
+
+    // Bad input for a case out of scope is refused as out of scope: nothing tells whether
+    // the case exists, or what was wrong.
+    let again = app.login("cw.tampere").await;
+    for path in ["/api/cases/p3/events", "/api/cases/nobody/events"] {
+        let answer = app
+            .call(
+                Method::POST,
+                path,
+                Some(&again),
+                Some(json!({"event": "assistance_measure", "date": "2026-10-07", "measure": "massage"})),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::FORBIDDEN,
+            "{path}: {}",
+            answer.text
+        );
+        assert!(answer.body["detail"].is_null(), "{}", answer.text);
+    }
+}
