@@ -3,17 +3,17 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use iku_app::AppError;
 use iku_domain::access::Username;
 use iku_domain::calendar::format_date;
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
-use iku_storage::access::CaseAssignment;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::ApiError;
 use crate::session::Principal;
-use crate::state::{Shared, now};
+use crate::state::Shared;
 
 fn person_id(s: &str) -> Result<PersonId, ApiError> {
     PersonId::parse(s).map_err(|_| ApiError::NOT_FOUND)
@@ -25,9 +25,9 @@ pub async fn cases(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     state
-        .with_store(move |store, state| {
-            let scope = principal.cases(store, state)?;
-            let (current, listed) = scope.today(store, state)?;
+        .blocking(move |app| {
+            let mut scope = principal.cases(app)?;
+            let (current, listed) = scope.today()?;
             let register_state = current.today();
             let cases: Vec<Value> = listed
                 .iter()
@@ -108,13 +108,8 @@ fn record(person: &PersonState) -> Value {
 }
 
 /// Reads a case through an opened handle (which puts the read on record).
-fn read_case(
-    store: &mut dyn iku_storage::Store,
-    state: &crate::state::AppState,
-    access: &crate::scope::CaseAccess<'_>,
-) -> Result<Json<Value>, ApiError> {
-    let person = access.read(store, state)?.ok_or(ApiError::NOT_FOUND)?;
-    Ok(Json(record(&person)))
+fn read_case(mut access: iku_app::access::CaseAccess<'_>) -> Result<PersonState, AppError> {
+    access.read()?.ok_or(AppError::NotFound)
 }
 
 pub async fn case(
@@ -123,12 +118,10 @@ pub async fn case(
     Path(person): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let person = person_id(&person)?;
-    state
-        .with_store(move |store, state| {
-            let access = principal.open_case(store, state, &person)?;
-            read_case(store, state, &access)
-        })
-        .await
+    let person = state
+        .blocking(move |app| read_case(principal.open_case(app, &person)?))
+        .await?;
+    Ok(Json(record(&person)))
 }
 
 #[derive(Deserialize)]
@@ -145,12 +138,10 @@ pub async fn break_the_glass(
     Json(request): Json<BreakTheGlass>,
 ) -> Result<Json<Value>, ApiError> {
     let person = person_id(&person)?;
-    state
-        .with_store(move |store, state| {
-            let access = principal.break_the_glass(store, state, &person, &request.reason)?;
-            read_case(store, state, &access)
-        })
-        .await
+    let person = state
+        .blocking(move |app| read_case(principal.break_the_glass(app, &person, &request.reason)?))
+        .await?;
+    Ok(Json(record(&person)))
 }
 
 #[derive(Deserialize)]
@@ -168,10 +159,6 @@ pub async fn assign(
     Json(request): Json<Assignment>,
 ) -> Result<Json<Value>, ApiError> {
     let person = person_id(&person)?;
-    let office = request.office.trim().to_owned();
-    if office.is_empty() || office.len() > 64 {
-        return Err(ApiError::BAD_REQUEST);
-    }
     let assignee = request
         .assignee
         .as_deref()
@@ -179,19 +166,13 @@ pub async fn assign(
         .transpose()
         .map_err(|_| ApiError::BAD_REQUEST)?;
     state
-        .with_store(move |store, state| {
-            let direction = principal.case_direction()?;
-            let assignment = CaseAssignment {
-                person,
-                office,
-                assignee,
-                assigned_at: now(),
-                assigned_by: direction.username().to_owned(),
-            };
-            direction.assign(store, state, &assignment)?;
-            Ok(Json(json!({ "status": "assigned" })))
+        .blocking(move |app| {
+            principal
+                .case_direction(app)?
+                .assign(person, &request.office, assignee)
         })
-        .await
+        .await?;
+    Ok(Json(json!({ "status": "assigned" })))
 }
 
 #[derive(Deserialize)]
@@ -221,26 +202,15 @@ pub async fn review(
         Some("internal") => true,
         Some(_) => return Err(ApiError::BAD_REQUEST),
     };
-    state
-        .with_store(move |store, state| {
-            let statistics = principal.statistics()?;
+    let review = state
+        .blocking(move |app| {
             let what = format!("{kind} {year}");
-            let mode = if internal {
-                statistics.internal(state, &what)?;
-                crate::reviews::Mode::Internal
-            } else {
-                statistics.published(state, &what)?;
-                crate::reviews::Mode::Published {
-                    threshold: iku_stats::THRESHOLD,
-                }
-            };
-            let (review, _) = crate::reviews::review_of(store, period, None, mode)
-                .map_err(|e| state.storage(e))?;
-            serde_json::to_value(&review)
-                .map(Json)
-                .map_err(|e| state.storage(e))
+            principal.statistics(app)?.review(period, internal, &what)
         })
-        .await
+        .await?;
+    serde_json::to_value(&review)
+        .map(Json)
+        .map_err(|e| ApiError::internal(format!("a review as JSON: {e}")))
 }
 
 /// The audit log (auditors), or its break-the-glass entries (directors).
@@ -249,10 +219,10 @@ pub async fn audit(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     state
-        .with_store(move |store, state| {
-            let reading = principal.audit_log()?;
-            let entries: Vec<Value> = reading
-                .entries(store, state)?
+        .blocking(move |app| {
+            let entries: Vec<Value> = principal
+                .audit_log(app)?
+                .entries()?
                 .into_iter()
                 .map(|read| {
                     let e = &read.entry;
@@ -285,10 +255,10 @@ pub async fn accounts(
     principal: Principal,
 ) -> Result<Json<Value>, ApiError> {
     state
-        .with_store(move |store, state| {
-            let administration = principal.administration()?;
-            let accounts: Vec<Value> = administration
-                .accounts(store, state)?
+        .blocking(move |app| {
+            let accounts: Vec<Value> = principal
+                .administration(app)?
+                .accounts()?
                 .into_iter()
                 .map(|a| {
                     json!({

@@ -1,9 +1,12 @@
 //! The one error type of the HTTP layer: a status, a stable code for programs and a message
-//! for people. Details (a storage error, say) go to the server's log, never to the client,
-//! and never carry a personal value.
+//! for people (crates.io's `util/errors.rs` is the model). Handlers use `?` on the
+//! application's errors (`From<AppError>`); a failure's cause travels on its response to the
+//! one place that logs it (`log_causes`), never to the client, and never carries a personal
+//! value.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use iku_app::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -13,7 +16,13 @@ pub struct ApiError {
     /// What exactly was wrong with the input, where that helps (never a personal value: the
     /// interchange format's errors name fields and codes, not what was typed).
     pub detail: Option<String>,
+    /// Why the system failed, for the log (once, by `log_causes`), never for the client.
+    pub cause: Option<String>,
 }
+
+/// A failure's cause, carried by its response to the one place that logs it.
+#[derive(Debug, Clone)]
+pub(crate) struct Cause(pub String);
 
 impl ApiError {
     pub const fn new(status: StatusCode, code: &'static str, message: &'static str) -> Self {
@@ -22,6 +31,22 @@ impl ApiError {
             code,
             message,
             detail: None,
+            cause: None,
+        }
+    }
+
+    /// The system failed: `internal` to the client, the cause to the log.
+    pub fn internal(cause: String) -> Self {
+        Self {
+            cause: Some(cause),
+            ..Self::INTERNAL
+        }
+    }
+
+    /// Puts the cause (if any) on the response, for `log_causes`.
+    pub(crate) fn mark(&self, response: &mut Response) {
+        if let Some(cause) = &self.cause {
+            response.extensions_mut().insert(Cause(cause.clone()));
         }
     }
 
@@ -112,6 +137,11 @@ impl ApiError {
         "unknown_assignee",
         "a case is assigned to an enabled caseworker's account",
     );
+    pub const DISCLOSURE_AUDIT_FAILED: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "disclosure_audit_failed",
+        "the release cannot be made safe: its disclosure audit failed; nothing was published",
+    );
     pub const INTERNAL: Self = Self::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "internal",
@@ -122,9 +152,41 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut body = serde_json::json!({ "code": self.code, "message": self.message });
-        if let Some(detail) = self.detail {
-            body["detail"] = serde_json::Value::String(detail);
+        if let Some(detail) = &self.detail {
+            body["detail"] = serde_json::Value::String(detail.clone());
         }
-        (self.status, axum::Json(body)).into_response()
+        let mut response = (self.status, axum::Json(body)).into_response();
+        self.mark(&mut response);
+        response
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        let with_detail = |error: ApiError, detail: String| ApiError {
+            detail: Some(detail),
+            ..error
+        };
+        match e {
+            AppError::Forbidden => ApiError::FORBIDDEN,
+            AppError::NotFound => ApiError::NOT_FOUND,
+            AppError::BadRequest => ApiError::BAD_REQUEST,
+            AppError::InvalidEvent(why) => ApiError::invalid_event(why),
+            AppError::OtherCase => ApiError::OTHER_CASE,
+            AppError::ReasonRequired => ApiError::REASON_REQUIRED,
+            AppError::OwnAccount => ApiError::OWN_ACCOUNT,
+            AppError::UnknownOffice => ApiError::UNKNOWN_OFFICE,
+            AppError::UnknownAssignee => ApiError::UNKNOWN_ASSIGNEE,
+            AppError::LoginFailed => ApiError::LOGIN_FAILED,
+            AppError::Unauthenticated => ApiError::UNAUTHENTICATED,
+            AppError::PasswordChangeRequired => ApiError::PASSWORD_CHANGE_REQUIRED,
+            AppError::WeakPassword => ApiError::WEAK_PASSWORD,
+            refused @ AppError::DisclosureAuditFailed { .. } => {
+                with_detail(ApiError::DISCLOSURE_AUDIT_FAILED, refused.to_string())
+            }
+            failure @ (AppError::Storage(_) | AppError::Review(_) | AppError::Internal(_)) => {
+                ApiError::internal(failure.to_string())
+            }
+        }
     }
 }

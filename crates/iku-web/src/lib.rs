@@ -1,26 +1,20 @@
-//! The iku server: liveness (`/health`), readiness (`/ready`: the database answers),
-//! Prometheus metrics on a listener of their own (so they can be kept off the network the
-//! users reach), logins and sessions (`login`, `session`), and the JSON API (`api`) behind
-//! scoped handles (`scope`). Handlers reach the register through `iku_storage::Store` on
-//! blocking threads. The caseworkers' UI arrives with a later issue.
+//! The iku server, HTTP and pages only: liveness (`/health`), readiness (`/ready`: the
+//! database answers), Prometheus metrics on a listener of their own (so they can be kept off
+//! the network the users reach), logins and sessions over HTTP (`login`, `session`,
+//! `oidc`), the JSON API (`api`, `writes`) and the pages (`ui`). Every use case is the
+//! application layer's (`iku_app`), reached through the scoped handle the user's role gives,
+//! on a blocking thread (`AppState::blocking`); nothing here touches storage.
 
 mod api;
-pub mod auth;
-mod case_history;
-mod current;
 pub mod error;
 mod limits;
-pub mod log;
 mod login;
 mod oidc;
 mod ratelimit;
-pub mod reviews;
-mod scope;
 mod server;
 mod session;
 mod state;
 mod ui;
-mod writer;
 mod writes;
 
 pub use oidc::OidcConfig;
@@ -71,13 +65,9 @@ async fn health(State(state): State<state::Shared>) -> &'static str {
 }
 
 async fn ready(State(state): State<state::Shared>) -> Response {
-    let database = state.config.database.clone();
-    let answered = tokio::task::spawn_blocking(move || {
-        iku_storage::open(&database).and_then(|mut s| s.count())
-    })
-    .await;
+    let answered = state.blocking(|app| app.ready()).await;
     match answered {
-        Ok(Ok(_)) => {
+        Ok(()) => {
             state.metrics.ready.fetch_add(1, Ordering::Relaxed);
             "ready\n".into_response()
         }
@@ -151,24 +141,7 @@ pub fn router(config: ServerConfig) -> Router {
 }
 
 fn shared(config: ServerConfig) -> state::Shared {
-    let referrals = config.referrals_per_minute;
-    let writer = writer::Writer::new(
-        config.database.clone(),
-        config.keys.clone(),
-        config.audit_key.clone(),
-    );
-    Arc::new(state::AppState {
-        config,
-        stores: std::sync::Mutex::new(Vec::new()),
-        writer,
-        current: current::CurrentRegister::default(),
-        metrics: Metrics::default(),
-        login_limit: ratelimit::RateLimit::new(10, 10),
-        login_failures: ratelimit::FailedAddresses::default(),
-        referral_limit: ratelimit::RateLimit::new(referrals.max(5), referrals),
-        enrolments: std::sync::Mutex::new(std::collections::HashMap::new()),
-        oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),
-    })
+    Arc::new(state::AppState::new(config))
 }
 
 fn routes(state: state::Shared) -> Router {
@@ -258,6 +231,10 @@ fn routes(state: state::Shared) -> Router {
             limits::read_body,
         ))
         .layer(axum::middleware::from_fn(limits::api_answers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::log_causes,
+        ))
         .with_state(state)
 }
 

@@ -74,6 +74,15 @@ pub async fn read_body(State(state): State<Shared>, request: Request, next: Next
         .await
 }
 
+/// Logs the cause of every failure (once, here: a handler only passes its error on).
+pub async fn log_causes(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if let Some(crate::error::Cause(cause)) = response.extensions().get() {
+        state.config.log.line(cause);
+    }
+    response
+}
+
 /// The API's answers: never cached, never sniffed, every refusal in the one JSON shape.
 pub async fn api_answers(request: Request, next: Next) -> Response {
     if !is_api(&request) {

@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use iku_domain::Timestamp;
 use iku_domain::access::{Role, Username};
-use iku_storage::{Account, Store};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
 };
@@ -90,12 +89,14 @@ fn discover(
     >,
     ApiError,
 > {
-    let issuer = IssuerUrl::new(oidc.issuer.clone()).map_err(|e| state.storage(e))?;
+    let issuer = IssuerUrl::new(oidc.issuer.clone())
+        .map_err(|e| ApiError::internal(format!("oidc issuer: {e}")))?;
     let metadata = CoreProviderMetadata::discover(&issuer, &http()).map_err(|e| {
         state.config.log.line(&format!("oidc discovery: {e}"));
         ApiError::OIDC_UNAVAILABLE
     })?;
-    let redirect = RedirectUrl::new(oidc.redirect_url.clone()).map_err(|e| state.storage(e))?;
+    let redirect = RedirectUrl::new(oidc.redirect_url.clone())
+        .map_err(|e| ApiError::internal(format!("oidc redirect URL: {e}")))?;
     Ok(CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(oidc.client_id.clone()),
@@ -199,98 +200,48 @@ pub async fn callback(
         .filter(|p| p.expires > now())
         .ok_or(ApiError::LOGIN_FAILED)?;
     let previous = session::cookie(&headers);
+    let shared = state.clone();
+    let (username, role) = tokio::task::spawn_blocking(move || {
+        let state = &*shared;
+        let oidc = config(state)?;
+        let client = discover(state, oidc)?;
+        let refused = |what: &str, e: &dyn std::fmt::Display| {
+            state.config.log.line(&format!("oidc {what}: {e}"));
+            ApiError::LOGIN_FAILED
+        };
+        let tokens = client
+            .exchange_code(AuthorizationCode::new(answer.code))
+            .map_err(|e| refused("token endpoint", &e))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
+            .request(&http())
+            .map_err(|e| refused("code exchange", &e))?;
+        let id_token = tokens
+            .id_token()
+            .ok_or_else(|| refused("answer", &"no ID token"))?;
+        let claims = id_token
+            .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
+            .map_err(|e| refused("ID token", &e))?;
+        let info: UserInfoClaims<Groups, CoreGenderClaim> = client
+            .user_info(
+                tokens.access_token().clone(),
+                Some(claims.subject().clone()),
+            )
+            .map_err(|e| refused("user info endpoint", &e))?
+            .request(&http())
+            .map_err(|e| refused("user info", &e))?;
+        let name = info
+            .preferred_username()
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_else(|| claims.subject().as_str().to_owned());
+        let username = Username::parse(&name).map_err(|e| refused("user name", &e))?;
+        Ok::<_, ApiError>((username, role_of(oidc, &info.additional_claims().groups)))
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("the OIDC worker failed: {e}")))??;
     state
-        .with_store(move |store, state| {
-            let oidc = config(state)?;
-            let client = discover(state, oidc)?;
-            let refused = |what: &str, e: &dyn std::fmt::Display| {
-                state.config.log.line(&format!("oidc {what}: {e}"));
-                ApiError::LOGIN_FAILED
-            };
-            let tokens = client
-                .exchange_code(AuthorizationCode::new(answer.code))
-                .map_err(|e| refused("token endpoint", &e))?
-                .set_pkce_verifier(PkceCodeVerifier::new(pending.verifier))
-                .request(&http())
-                .map_err(|e| refused("code exchange", &e))?;
-            let id_token = tokens
-                .id_token()
-                .ok_or_else(|| refused("answer", &"no ID token"))?;
-            let claims = id_token
-                .claims(&client.id_token_verifier(), &Nonce::new(pending.nonce))
-                .map_err(|e| refused("ID token", &e))?;
-            let info: UserInfoClaims<Groups, CoreGenderClaim> = client
-                .user_info(
-                    tokens.access_token().clone(),
-                    Some(claims.subject().clone()),
-                )
-                .map_err(|e| refused("user info endpoint", &e))?
-                .request(&http())
-                .map_err(|e| refused("user info", &e))?;
-            let name = info
-                .preferred_username()
-                .map(|n| n.as_str().to_owned())
-                .unwrap_or_else(|| claims.subject().as_str().to_owned());
-            let username = Username::parse(&name).map_err(|e| refused("user name", &e))?;
-            let Some((role, office)) = role_of(oidc, &info.additional_claims().groups) else {
-                state.audit(username.as_str(), "login.failed", "", "oidc groups")?;
-                return Err(ApiError::LOGIN_FAILED);
-            };
-            let account = keep_account(store, state, &username, role, office)?;
-            if account.disabled {
-                state.audit(username.as_str(), "login.failed", "", "disabled")?;
-                return Err(ApiError::LOGIN_FAILED);
-            }
-            crate::login::start_session(store, state, &account, previous.as_deref(), "login.oidc")
-                .map(crate::login::Outcome::json)
-        })
+        .blocking(move |app| app.oidc_login(&username, role, previous.as_deref()))
         .await
-}
-
-/// The local account of a provider's user, created or brought in step with its groups.
-fn keep_account(
-    store: &mut dyn Store,
-    state: &AppState,
-    username: &Username,
-    role: Role,
-    office: Option<String>,
-) -> Result<Account, ApiError> {
-    let existing = store
-        .accounts()
-        .map_err(|e| state.storage(e))?
-        .into_iter()
-        .find(|a| &a.username == username);
-    match existing {
-        Some(mut a) => {
-            if a.role != role || a.office != office {
-                store
-                    .set_role(username, role, office.as_deref())
-                    .map_err(|e| state.storage(e))?;
-                state.audit(username.as_str(), "user.role_from_oidc", role.name(), "")?;
-                a.role = role;
-                a.office = office;
-            }
-            Ok(a)
-        }
-        None => {
-            let account = Account {
-                username: username.clone(),
-                role,
-                office,
-                // Not a password hash: no password ever matches it.
-                password_hash: "!oidc".into(),
-                must_change: false,
-                totp_enrolled: false,
-                disabled: false,
-                locked_until: None,
-            };
-            store
-                .add_account(&account, now())
-                .map_err(|e| state.storage(e))?;
-            state.audit(username.as_str(), "user.add_from_oidc", role.name(), "")?;
-            Ok(account)
-        }
-    }
+        .map(|session| crate::login::Outcome::Session(session).json())
 }
 
 #[cfg(test)]

@@ -1,14 +1,11 @@
 //! Login attempts per client address: a token bucket each (10 at once, one more every six
 //! seconds), kept in memory. The per-account lock in the database stops guessing at one
-//! account; this stops one address from trying many. And which addresses failed at which
-//! account: a locked account refuses those unheard, and no others (`FailedAddresses`).
+//! account; this stops one address from trying many.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-use iku_domain::access::Username;
 
 pub struct RateLimit {
     burst: f64,
@@ -70,43 +67,6 @@ impl RateLimit {
             .min(self.burst)
             - 1.0;
         *at = now;
-    }
-}
-
-/// The addresses that failed to log in to each account since its last success, in memory.
-/// A locked account refuses these addresses without hearing them; an address that did not
-/// fail (the account's owner elsewhere) may still log in with both factors, so a lock slows a
-/// guesser without locking the owner out.
-#[derive(Default)]
-pub struct FailedAddresses {
-    failed: Mutex<HashMap<(Username, Option<IpAddr>), Instant>>,
-}
-
-impl FailedAddresses {
-    /// Failures older than this are forgotten (no lock lasts longer).
-    const KEPT: Duration = Duration::from_secs(24 * 3600);
-
-    pub fn failed(&self, account: &Username, client: Option<IpAddr>) {
-        let now = Instant::now();
-        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-        if failed.len() > 100_000 {
-            failed.retain(|_, at| now.duration_since(*at) < Self::KEPT);
-        }
-        failed.insert((account.clone(), client), now);
-    }
-
-    /// Whether `client` failed at `account` since its last success.
-    pub fn has_failed(&self, account: &Username, client: Option<IpAddr>) -> bool {
-        let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-        failed
-            .get(&(account.clone(), client))
-            .is_some_and(|at| at.elapsed() < Self::KEPT)
-    }
-
-    /// A success (or an admin's unlock) forgets the account's failed addresses.
-    pub fn forget(&self, account: &Username) {
-        let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-        failed.retain(|(name, _), _| name != account);
     }
 }
 

@@ -1,6 +1,6 @@
-//! Sessions: a random id in a cookie (HttpOnly, Secure, SameSite=Strict), only its SHA-256
-//! stored; a new id at every login; ended by logout or after the idle timeout. Every
-//! state-changing request carries the session's CSRF token in `X-CSRF-Token`.
+//! Sessions on the HTTP side: the id in a cookie (HttpOnly, Secure, SameSite=Strict; the
+//! application keeps only its hash, and ends it by logout, when idle, or when old), and the
+//! session's CSRF token in `X-CSRF-Token` on every state-changing request.
 //!
 //! `Principal` is the extractor that turns a request into a logged-in user, or refuses it;
 //! handlers that need one cannot run without it.
@@ -8,30 +8,16 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
-use iku_domain::access::{Role, Username};
-use sha2::{Digest, Sha256};
+use iku_app::Actor;
+use iku_app::login::SessionUser;
 
 use crate::error::ApiError;
-use crate::state::{Shared, now};
+use crate::state::Shared;
 
 pub const COOKIE: &str = "iku_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// 32 random bytes, hex.
-pub(crate) fn random_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|_| ApiError::INTERNAL)?;
-    Ok(hex(&bytes))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// What is stored of a session id or token.
-pub(crate) fn hash(id: &str) -> String {
-    hex(&Sha256::digest(id.as_bytes()))
-}
+pub(crate) use iku_app::login::{hash, random_token};
 
 /// The session id the request's cookie carries, if any.
 pub(crate) fn cookie(headers: &HeaderMap) -> Option<String> {
@@ -63,15 +49,31 @@ pub(crate) fn clear_cookie() -> HeaderValue {
     HeaderValue::from_static("iku_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
 }
 
-/// A logged-in user, as the request's session says.
+/// A logged-in user, as the request's session says: an actor of the application with a
+/// session (dereferences to the `Actor`, whose role the handles check).
 #[derive(Debug, Clone)]
-pub struct Principal {
-    pub username: Username,
-    pub role: Role,
-    pub office: Option<String>,
-    pub must_change: bool,
-    pub(crate) session_hash: String,
-    pub(crate) csrf_token: String,
+pub struct Principal(SessionUser);
+
+impl Principal {
+    pub fn csrf_token(&self) -> &str {
+        &self.0.csrf_token
+    }
+
+    pub fn must_change(&self) -> bool {
+        self.0.must_change
+    }
+
+    pub fn session(&self) -> &SessionUser {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Principal {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.0.actor
+    }
 }
 
 /// Where a request's CSRF token is: in the header (the API), or in a form's field (pages,
@@ -98,55 +100,14 @@ async fn resolve(parts: &Parts, state: &Shared, csrf: Csrf) -> Result<Principal,
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let id_hash = hash(&id);
-    state
-        .with_store(move |store, state| {
-            let session = store
-                .session(&id_hash)
-                .map_err(|e| state.storage(e))?
-                .filter(|s| s.ended_at.is_none())
-                .ok_or(ApiError::UNAUTHENTICATED)?;
-            let at = now();
-            // Idle too long, or older than a working day however busy: log in again.
-            if at.micros() - session.last_seen.micros() > state.config.idle_timeout
-                || at.micros() - session.created_at.micros() > state.config.session_lifetime
-            {
-                store
-                    .end_session(&id_hash, at)
-                    .map_err(|e| state.storage(e))?;
-                return Err(ApiError::UNAUTHENTICATED);
-            }
-            let account = store
-                .account(&session.username)
-                .map_err(|e| state.storage(e))?
-                .filter(|a| !a.disabled)
-                .ok_or(ApiError::UNAUTHENTICATED)?;
-            if changes
-                && csrf == Csrf::Header
-                && sent_csrf.as_deref() != Some(session.csrf_token.as_str())
-            {
-                return Err(ApiError::CSRF);
-            }
-            if account.must_change && !open_while_changing {
-                return Err(ApiError::PASSWORD_CHANGE_REQUIRED);
-            }
-            // The idle time counts in steps of a thirtieth of the timeout (a minute of 30):
-            // a write for every request would cost more than the request.
-            if at.micros() - session.last_seen.micros() > state.config.idle_timeout / 30 {
-                store
-                    .touch_session(&id_hash, at)
-                    .map_err(|e| state.storage(e))?;
-            }
-            Ok(Principal {
-                username: account.username,
-                role: account.role,
-                office: account.office,
-                must_change: account.must_change,
-                session_hash: id_hash,
-                csrf_token: session.csrf_token,
-            })
-        })
-        .await
+    let user = state.blocking(move |app| app.session_user(&id)).await?;
+    if changes && csrf == Csrf::Header && sent_csrf.as_deref() != Some(user.csrf_token.as_str()) {
+        return Err(ApiError::CSRF);
+    }
+    if user.must_change && !open_while_changing {
+        return Err(ApiError::PASSWORD_CHANGE_REQUIRED);
+    }
+    Ok(Principal(user))
 }
 
 impl FromRequestParts<Shared> for Principal {
@@ -163,7 +124,7 @@ pub struct UncheckedPrincipal(Principal);
 
 impl UncheckedPrincipal {
     pub fn check(self, token: &str) -> Result<Principal, ApiError> {
-        if token.is_empty() || token != self.0.csrf_token {
+        if token.is_empty() || token != self.0.csrf_token() {
             return Err(ApiError::CSRF);
         }
         Ok(self.0)

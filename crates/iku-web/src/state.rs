@@ -1,31 +1,26 @@
-//! What every request handler shares: where the register is, the keys, the log, and the
-//! settings of logins and sessions.
+//! What every request handler shares: the application (`iku_app::App`: the register, the
+//! writer, logins and sessions, the scoped handles) and what only the HTTP side keeps (the
+//! settings of the listener, the per-address limits, OpenID Connect logins under way,
+//! metrics).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use iku_domain::Timestamp;
-use iku_domain::access::Username;
-use iku_storage::audit::{AuditKey, NewAuditEntry};
-use iku_storage::{Keyring, Store};
+use iku_app::{App, AppConfig, AppError};
 
-use crate::auth::totp::TotpSecret;
 use crate::error::ApiError;
-use crate::log::Log;
 use crate::ratelimit::RateLimit;
 
-/// At most this many stores stay open for the next requests.
-const POOLED: usize = 16;
+pub use iku_app::now;
 
 /// How the server runs.
 pub struct ServerConfig {
     /// `sqlite:PATH` or `postgres://...`.
     pub database: String,
-    /// Opens personal fields and TOTP secrets.
-    pub keys: Keyring,
+    /// Opens personal fields, audit notes and TOTP secrets.
+    pub keys: iku_app::Keyring,
     /// Chains the audit log.
-    pub audit_key: AuditKey,
-    pub log: Log,
+    pub audit_key: iku_app::AuditKey,
+    pub log: iku_app::Log,
     /// A session unused this long (µs) has ended.
     pub idle_timeout: i64,
     /// A session this old (µs) has ended, however much it is used.
@@ -45,18 +40,20 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// The defaults: sessions end after 30 idle minutes or 12 hours; 5 failed logins lock an account for
-    /// 15 minutes, each lock after that twice as long (`LockPolicy::default`); a request's
-    /// headers within 20 seconds and its body within 10, at most 2 MiB; 1,024 connections.
-    pub fn new(database: String, keys: Keyring, audit_key: AuditKey) -> Self {
+    /// The defaults: sessions end after 30 idle minutes or 12 hours; 5 failed logins lock an
+    /// account for 15 minutes, each lock after that twice as long (`LockPolicy::default`); a
+    /// request's headers within 20 seconds and its body within 10, at most 2 MiB; 1,024
+    /// connections.
+    pub fn new(database: String, keys: iku_app::Keyring, audit_key: iku_app::AuditKey) -> Self {
+        let app = AppConfig::new(database, keys, audit_key);
         ServerConfig {
-            database,
-            keys,
-            audit_key,
-            log: Log::stderr(),
-            idle_timeout: 30 * 60 * 1_000_000,
-            session_lifetime: 12 * 3600 * 1_000_000,
-            lock_policy: iku_domain::access::LockPolicy::default(),
+            database: app.database,
+            keys: app.keys,
+            audit_key: app.audit_key,
+            log: app.log,
+            idle_timeout: app.idle_timeout,
+            session_lifetime: app.session_lifetime,
+            lock_policy: app.lock_policy,
             oidc: None,
             referrals_per_minute: 2,
             body_limits: crate::limits::BodyLimits::default(),
@@ -66,130 +63,70 @@ impl ServerConfig {
     }
 }
 
-/// A TOTP secret shown at a first login, waiting for its first code.
-pub(crate) struct PendingEnrolment {
-    pub username: Username,
-    pub secret: TotpSecret,
-    pub expires: Timestamp,
+/// What only the HTTP side keeps of the configuration.
+pub(crate) struct HttpConfig {
+    pub oidc: Option<crate::oidc::OidcConfig>,
+    pub body_limits: crate::limits::BodyLimits,
+    pub header_read_within: std::time::Duration,
+    pub max_connections: usize,
+    pub log: iku_app::Log,
 }
 
 pub(crate) struct AppState {
-    pub config: ServerConfig,
+    pub app: App,
+    pub config: HttpConfig,
     pub metrics: crate::Metrics,
+    /// Login attempts per address.
     pub login_limit: RateLimit,
-    /// The addresses each account's failed logins came from, for its lock.
-    pub login_failures: crate::ratelimit::FailedAddresses,
     /// Public referrals per address.
     pub referral_limit: RateLimit,
-    /// By the hash of the enrolment token.
-    pub enrolments: Mutex<HashMap<String, PendingEnrolment>>,
     pub oidc_logins: crate::oidc::PendingLogins,
-    /// Open stores, for the next request to take (opening one per request costs more than
-    /// most requests).
-    pub stores: Mutex<Vec<Box<dyn Store + Send>>>,
-    /// Every request's events and audit entries, committed in batches.
-    pub writer: crate::writer::Writer,
-    /// The register as it stands, held between requests.
-    pub current: crate::current::CurrentRegister,
 }
 
 pub(crate) type Shared = Arc<AppState>;
 
-/// The current time.
-pub(crate) fn now() -> Timestamp {
-    let micros = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
-    Timestamp::from_micros(micros)
-}
-
 impl AppState {
-    /// Runs `work` with a store on a blocking thread. A storage failure is logged with its
-    /// details and answered as `internal`. The store goes back to the pool after work that
-    /// succeeded; after a failure it is dropped (it may be in any state), and a new one is
-    /// opened when needed.
-    pub async fn with_store<T: Send + 'static>(
+    pub fn new(config: ServerConfig) -> AppState {
+        let referrals = config.referrals_per_minute;
+        let http = HttpConfig {
+            oidc: config.oidc,
+            body_limits: config.body_limits,
+            header_read_within: config.header_read_within,
+            max_connections: config.max_connections,
+            log: config.log.clone(),
+        };
+        let app = App::new(AppConfig {
+            database: config.database,
+            keys: config.keys,
+            audit_key: config.audit_key,
+            log: config.log,
+            idle_timeout: config.idle_timeout,
+            session_lifetime: config.session_lifetime,
+            lock_policy: config.lock_policy,
+        });
+        AppState {
+            app,
+            config: http,
+            metrics: crate::Metrics::default(),
+            login_limit: RateLimit::new(10, 10),
+            referral_limit: RateLimit::new(referrals.max(5), referrals),
+            oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Runs `work` with the application on a blocking thread (its work reads and writes the
+    /// database): a use case, through the handles the user's role gives.
+    pub async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
-        work: impl FnOnce(&mut dyn Store, &AppState) -> Result<T, ApiError> + Send + 'static,
+        work: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let state = self.clone();
-        let joined = tokio::task::spawn_blocking(move || {
-            // A pooled store whose file was replaced, or whose connection the database
-            // closed, is dropped: the request gets a working one, not an error.
-            let take = || state.stores.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            let pooled = std::iter::from_fn(take)
-                .find_map(|mut s| (!s.is_stale() && s.is_alive()).then_some(s));
-            let mut store = match pooled {
-                Some(store) => store,
-                None => iku_storage::open(&state.config.database).map_err(|e| {
-                    state.config.log.line(&format!("storage: {e}"));
-                    ApiError::INTERNAL
-                })?,
-            };
-            let done = work(store.as_mut(), &state);
-            if done
-                .as_ref()
-                .map_or_else(|e| e.status.is_client_error(), |_| true)
-            {
-                let mut stores = state.stores.lock().unwrap_or_else(|p| p.into_inner());
-                if stores.len() < POOLED {
-                    stores.push(store);
-                }
-            }
-            done
-        })
-        .await;
-        joined.unwrap_or_else(|e| {
-            self.config
-                .log
-                .line(&format!("a request's worker failed: {e}"));
-            Err(ApiError::INTERNAL)
-        })
-    }
-
-    /// A storage error, logged and turned into `internal`.
-    pub fn storage(&self, e: impl std::fmt::Display) -> ApiError {
-        self.config.log.line(&format!("storage: {e}"));
-        ApiError::INTERNAL
-    }
-
-    /// Appends an audit entry, committed before this returns (on a blocking thread); a
-    /// request whose entry cannot be written fails.
-    pub fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        record: &str,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        let entry = NewAuditEntry::new(actor, action, record, reason);
-        self.writer.audit(entry).wait().map_err(|e| self.storage(e))
-    }
-
-    /// Appends an entry whose reason is in a person's own words: the note is sealed
-    /// (`iku_storage::audit`), only its presence is in the chain.
-    pub fn audit_with_note(
-        &self,
-        actor: &str,
-        action: &str,
-        record: &str,
-        note: iku_domain::personal::Personal,
-    ) -> Result<(), ApiError> {
-        let mut entry = NewAuditEntry::new(actor, action, record, "");
-        entry.note = Some(note);
-        self.writer.audit(entry).wait().map_err(|e| self.storage(e))
-    }
-
-    /// `audit`, awaited: no thread waits for the commit.
-    pub async fn audit_async(
-        &self,
-        actor: &str,
-        action: &str,
-        record: &str,
-        reason: &str,
-    ) -> Result<(), ApiError> {
-        let entry = NewAuditEntry::new(actor, action, record, reason);
-        let pending = self.writer.audit(entry);
-        pending.done().await.map_err(|e| self.storage(e))
+        let joined = tokio::task::spawn_blocking(move || work(&state.app)).await;
+        match joined {
+            Ok(done) => done.map_err(ApiError::from),
+            Err(e) => Err(ApiError::internal(format!(
+                "a request's worker failed: {e}"
+            ))),
+        }
     }
 }

@@ -4,11 +4,11 @@
 //! as demo: the accounts' passwords and their shared TOTP secret are printed, so never run
 //! it on a real register.
 
+use iku_app::auth::totp::{TotpSecret, code};
 use iku_domain::access::{Role, Username};
 use iku_domain::calendar::finnish_date;
 use iku_storage::access::CaseAssignment;
 use iku_storage::{Account, Personals, Store};
-use iku_web::auth::totp::{TotpSecret, code};
 
 use crate::CliError;
 use crate::config::Config;
@@ -72,7 +72,7 @@ pub fn current_code() -> String {
 fn add_accounts(config: &Config, store: &mut dyn Store) -> Result<(), CliError> {
     let existing: Vec<Username> = store.accounts()?.into_iter().map(|a| a.username).collect();
     let keys = config.keys()?;
-    let hash = iku_web::auth::password::hash(DEMO_PASSWORD)
+    let hash = iku_app::auth::password::hash(DEMO_PASSWORD)
         .map_err(|e| CliError::Config(e.to_string()))?;
     for (name, role, office) in accounts() {
         let username = Username::parse(name).map_err(|e| CliError::Config(e.to_string()))?;

@@ -126,41 +126,21 @@ pub fn publish(
     threshold: u64,
 ) -> Result<(), CliError> {
     let mut store = iku_storage::open(&config.database)?;
-    let now = Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
-    let (review, report) = review_of(store.as_mut(), kind, year, Some(now), disclosure, threshold)?;
-    if let Some(report) = &report
-        && !report.audit_passed
-    {
-        let unsafe_cells = report.withheld.iter().filter(|w| !w.passed).count();
-        return Err(CliError::Config(format!(
-            "not published: the audit found {unsafe_cells} suppressed numbers that could be \
-             narrowed to less than {} persons (see `iku report {} {year} --format json`); the \
-             register is too small for this release to be made safe",
-            report.threshold, review.report
-        )));
-    }
-    let publication = store.publish(
-        iku_storage::NewPublication {
-            report: review.report.to_owned(),
-            year,
-            as_recorded_at: now,
-            disclosure: review.disclosure.mode.to_owned(),
-            document: review.to_json(),
-            disclosure_report: report.map(|r| r.to_json()),
-        },
-        now,
-    )?;
-    config.audit(
-        store.as_mut(),
-        "publish",
-        format!(
-            "{} {} version {}",
-            publication.report, publication.year, publication.version
-        ),
-    )?;
+    let mode = match disclosure {
+        DisclosureMode::Internal => iku_app::reviews::Mode::Internal,
+        DisclosureMode::Published => iku_app::reviews::Mode::Published { threshold },
+    };
+    let published = iku_app::reviews::publish_review(store.as_mut(), period_of(kind, year), mode)
+        .map_err(review_error)?;
+    config.audit(store.as_mut(), "publish", published.record())?;
+    let publication = &published.publication;
     println!(
         "published {} {} version {} (publication {}), as recorded at {}",
-        publication.report, publication.year, publication.version, publication.id, now
+        publication.report,
+        publication.year,
+        publication.version,
+        publication.id,
+        publication.as_recorded_at
     );
     Ok(())
 }
@@ -238,17 +218,22 @@ pub(crate) fn review_of(
     threshold: u64,
 ) -> Result<(iku_stats::Review, Option<DisclosureReport>), CliError> {
     let mode = match disclosure {
-        DisclosureMode::Internal => iku_web::reviews::Mode::Internal,
-        DisclosureMode::Published => iku_web::reviews::Mode::Published { threshold },
+        DisclosureMode::Internal => iku_app::reviews::Mode::Internal,
+        DisclosureMode::Published => iku_app::reviews::Mode::Published { threshold },
     };
-    iku_web::reviews::review_of(store, period_of(kind, year), as_recorded_at, mode).map_err(|e| {
-        match e {
-            iku_web::reviews::ReviewError::Store(e) => CliError::Store(e),
-            iku_web::reviews::ReviewError::Facts(e) => CliError::Review(e),
-            iku_web::reviews::ReviewError::Disclosure(e) => CliError::Disclosure(e),
-            iku_web::reviews::ReviewError::Aggregates(e) => CliError::Config(e),
-        }
-    })
+    iku_app::reviews::review_of(store, period_of(kind, year), as_recorded_at, mode)
+        .map_err(review_error)
+}
+
+fn review_error(e: iku_app::reviews::ReviewError) -> CliError {
+    use iku_app::reviews::ReviewError;
+    match e {
+        ReviewError::Store(e) => CliError::Store(e),
+        ReviewError::Facts(e) => CliError::Review(e),
+        ReviewError::Disclosure(e) => CliError::Disclosure(e),
+        ReviewError::Aggregates(e) => CliError::Config(e),
+        refused @ ReviewError::AuditFailed { .. } => CliError::Config(refused.to_string()),
+    }
 }
 
 /// The cells that changed since the latest publication of a review, with the same disclosure

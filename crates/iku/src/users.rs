@@ -29,9 +29,9 @@ pub fn add(
         }));
     }
     let password =
-        iku_web::auth::password::generate().map_err(|e| CliError::Config(e.to_string()))?;
+        iku_app::auth::password::generate().map_err(|e| CliError::Config(e.to_string()))?;
     let password_hash =
-        iku_web::auth::password::hash(&password).map_err(|e| CliError::Config(e.to_string()))?;
+        iku_app::auth::password::hash(&password).map_err(|e| CliError::Config(e.to_string()))?;
     let account = Account {
         username,
         role,

@@ -977,7 +977,7 @@ fn admins_add_disable_reset_and_unlock_accounts_on_record() {
 }
 
 fn iku_password_matches(password: &str, stored: &str) -> bool {
-    iku_web::auth::password::verify(password, stored)
+    iku_app::auth::password::verify(password, stored)
 }
 
 #[test]

@@ -376,10 +376,8 @@ async fn read(
     person: PersonId,
 ) -> Result<(Principal, Option<PersonState>), ApiError> {
     state
-        .with_store(move |store, state| {
-            let found = principal
-                .open_case(store, state, &person)?
-                .read(store, state)?;
+        .blocking(move |app| {
+            let found = principal.open_case(app, &person)?.read()?;
             Ok((principal, found))
         })
         .await
@@ -395,7 +393,7 @@ async fn show(
 ) -> Response {
     match read(state, principal, person).await {
         Ok((principal, Some(p))) => {
-            let body = record_html(lang, &p, &principal.csrf_token, problem);
+            let body = record_html(lang, &p, principal.csrf_token(), problem);
             let rest = format!("/staff/cases/{}", p.id.as_str());
             staff_page(
                 lang,

@@ -30,9 +30,8 @@ pub async fn deadlines(
     let principal = reader.principal();
     let today = finnish_date(now());
     let found = state
-        .with_store(move |store, state| {
-            let scope = principal.cases(store, state)?;
-            let (current, listed) = scope.today(store, state)?;
+        .blocking(move |app| {
+            let (current, listed) = principal.cases(app)?.today()?;
             let register_state = current.today();
             let (mut reflection, mut waiting, mut children) = (Vec::new(), Vec::new(), Vec::new());
             for person in &listed {

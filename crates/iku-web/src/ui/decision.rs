@@ -16,8 +16,8 @@ use iku_domain::ids::{ApplicationId, PersonId};
 
 use super::staff::{Reader, away, date, staff_page};
 use super::{escape, lang, not_found, t};
-use crate::case_history::RecordedBy;
-use crate::scope::DecisionRecord;
+use iku_app::access::DecisionRecord;
+use iku_app::history::RecordedBy;
 
 /// Where the document of `application` is, in the staff's `ui` language and the document's.
 pub(crate) fn document_path(
@@ -206,9 +206,7 @@ pub async fn decision(
     let principal = reader.principal();
     let (p, id, app) = (principal.clone(), person.clone(), application.clone());
     let read = state
-        .with_store(move |store, state| {
-            p.open_case(store, state, &id)?.decision(store, state, &app)
-        })
+        .blocking(move |iku| p.open_case(iku, &id)?.decision(&app))
         .await;
     match read {
         Ok(Some(record)) => {
@@ -240,7 +238,7 @@ mod tests {
     use time::Date;
 
     use super::*;
-    use crate::case_history::Recorded;
+    use iku_app::history::Recorded;
 
     /// The decision record of the person `p1`'s one application, from interchange lines.
     fn record(lines: &[&str], recorded_by: RecordedBy) -> DecisionRecord {

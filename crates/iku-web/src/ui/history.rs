@@ -16,8 +16,8 @@ use serde::Deserialize;
 
 use super::staff::{Reader, away, date, staff_page};
 use super::{escape, lang, not_found, t};
-use crate::case_history::{Recorded, RecordedBy};
 use crate::state::{Shared, now};
+use iku_app::history::{Recorded, RecordedBy};
 
 /// What an entry says, without personal fields: the kind, and its codes in words.
 pub(crate) fn describe(lang: Lang, body: &EventBody) -> String {
@@ -211,7 +211,7 @@ pub async fn history(
     let principal = reader.principal();
     let (p, id) = (principal.clone(), person.clone());
     let read = state
-        .with_store(move |store, state| p.open_case(store, state, &id)?.history(store, state))
+        .blocking(move |app| p.open_case(app, &id)?.history())
         .await;
     match read {
         Ok(Some(history)) => {
@@ -220,7 +220,7 @@ pub async fn history(
                 &person,
                 &history,
                 query.retract.as_deref(),
-                &principal.csrf_token,
+                principal.csrf_token(),
             );
             let rest = format!("/staff/cases/{}/history", person.as_str());
             staff_page(

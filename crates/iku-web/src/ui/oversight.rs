@@ -32,7 +32,7 @@ pub async fn accounts(
     let principal = reader.principal();
     let p = principal.clone();
     let listed = state
-        .with_store(move |store, state| p.administration()?.accounts(store, state))
+        .blocking(move |app| p.administration(app)?.accounts())
         .await;
     let accounts = match listed {
         Ok(a) => a,
@@ -62,7 +62,7 @@ pub async fn accounts(
             format!(
                 r#"<form method="post" action="/{}/staff/admin/accounts/{name}" class="inline"><input type="hidden" name="csrf" value="{}"><input type="hidden" name="action" value="{action}"><button type="submit" class="secondary">{}<span class="visually-hidden"> {name}</span></button></form>"#,
                 lang.code(),
-                escape(&principal.csrf_token),
+                escape(principal.csrf_token()),
                 escape(&t(lang, key)),
             )
         };
@@ -137,14 +137,14 @@ pub async fn account_action(
     let what = action.clone();
     let p = principal.clone();
     let done = state
-        .with_store(move |store, state| {
-            let admin = p.administration()?;
+        .blocking(move |app| {
+            let mut admin = p.administration(app)?;
             match what.as_str() {
-                "disable" => admin.set_disabled(store, state, &account, true),
-                "enable" => admin.set_disabled(store, state, &account, false),
-                "reset_totp" => admin.reset_totp(store, state, &account),
-                "unlock" => admin.unlock(store, state, &account),
-                _ => Err(crate::error::ApiError::BAD_REQUEST),
+                "disable" => admin.set_disabled(&account, true),
+                "enable" => admin.set_disabled(&account, false),
+                "reset_totp" => admin.reset_totp(&account),
+                "unlock" => admin.unlock(&account),
+                _ => Err(iku_app::AppError::BadRequest),
             }
         })
         .await;
@@ -181,9 +181,7 @@ pub async fn audit(
     };
     let principal = reader.principal();
     let p = principal.clone();
-    let read = state
-        .with_store(move |store, state| p.audit_log()?.entries(store, state))
-        .await;
+    let read = state.blocking(move |app| p.audit_log(app)?.entries()).await;
     let entries = match read {
         Ok(e) => e,
         Err(e) => return away(lang, &e),

@@ -21,7 +21,6 @@ use serde_json::{Map, Value, json};
 
 use super::{Audience, escape, lang, not_found, page, t};
 use crate::state::{Shared, now};
-use crate::writes::{event_of, store_events_async};
 
 /// What the form sends (every field a string, as typed).
 #[derive(Debug, Default, Deserialize)]
@@ -477,9 +476,6 @@ pub async fn submit(
     }
 }
 
-/// The code a flagged referral is flagged with.
-pub(crate) const HIDDEN_FIELD_FILLED: &str = "hidden_field_filled";
-
 /// The referral as a new application and the person's details; `flagged`: for a person to
 /// check before it is trusted.
 async fn store(
@@ -489,18 +485,14 @@ async fn store(
     flagged: bool,
 ) -> Result<(), crate::error::ApiError> {
     let date = iku_domain::calendar::format_date(finnish_date(now()));
-    let person = format!("p-{}", &crate::session::random_token()?[..20]);
     let application: Map<String, Value> = json!({
-        "event": "application_received", "date": date, "application": reference,
-        "person": person, "referrer": r.who, "consent": true,
+        "date": date, "referrer": r.who, "consent": true,
     })
     .as_object()
     .cloned()
     .unwrap_or_default();
     let mut details = Map::new();
-    details.insert("event".into(), json!("person_details"));
     details.insert("date".into(), json!(date));
-    details.insert("person".into(), json!(person));
     let mut put = |key: &str, value: &str| {
         if !value.trim().is_empty() {
             details.insert(key.into(), json!(value.trim()));
@@ -519,26 +511,16 @@ async fn store(
     if let Ok(year) = r.birth_year.trim().parse::<i32>() {
         details.insert("birth_year".into(), json!(year));
     }
-    let events = vec![event_of(application)?, event_of(details)?];
-    // Nothing is read: the referral waits for its commit without holding a thread.
-    store_events_async(state, events).await?;
-    if !flagged {
-        return state
-            .audit_async("public", "referral.received", &person, "")
-            .await;
-    }
-    state
-        .audit_async("public", "referral.received", &person, HIDDEN_FIELD_FILLED)
+    let person = state
+        .app
+        .receive_referral(application, details, reference, flagged)
         .await?;
-    let person =
-        iku_domain::ids::PersonId::parse(&person).map_err(|_| crate::error::ApiError::INTERNAL)?;
-    state
-        .with_store(move |store, state| {
-            store
-                .flag_referral(&person, HIDDEN_FIELD_FILLED, now())
-                .map_err(|e| state.storage(e))
-        })
-        .await
+    if flagged {
+        state
+            .blocking(move |app| app.flag_referral(&person))
+            .await?;
+    }
+    Ok(())
 }
 
 #[derive(Deserialize)]

@@ -75,7 +75,7 @@ pub(crate) fn staff_page(
             escape(p.username.as_str()),
             escape(p.role.name()),
             lang.code(),
-            escape(&p.csrf_token),
+            escape(p.csrf_token()),
             escape(&t(lang, "staff.logout"))
         );
     }
@@ -91,6 +91,12 @@ pub(crate) fn staff_page(
 
 /// Where a page request without a usable session goes.
 pub(crate) fn away(lang: Lang, e: &ApiError) -> Response {
+    let mut response = away_page(lang, e);
+    e.mark(&mut response);
+    response
+}
+
+fn away_page(lang: Lang, e: &ApiError) -> Response {
     match e.code {
         "unauthenticated" => Redirect::to(&format!("/{}/staff/login", lang.code())).into_response(),
         "password_change_required" => {
@@ -221,7 +227,7 @@ pub async fn login_form(Path(code): Path<String>) -> Response {
 /// The answer to a login: the inbox with a new session, the enrolment page, or the form again.
 fn after_login(lang: Lang, outcome: Result<Outcome, ApiError>, username: &str) -> Response {
     match outcome {
-        Ok(Outcome::Session { id, account, .. }) => {
+        Ok(Outcome::Session(iku_app::login::NewSession { id, account, .. })) => {
             let to = if account.must_change { "password" } else { "" };
             let mut response =
                 Redirect::to(&format!("/{}/staff/{to}", lang.code())).into_response();
@@ -230,7 +236,7 @@ fn after_login(lang: Lang, outcome: Result<Outcome, ApiError>, username: &str) -
                 .insert(header::SET_COOKIE, session::set_cookie(&id));
             response
         }
-        Ok(Outcome::Enrol { token, secret, .. }) => {
+        Ok(Outcome::Enrol(iku_app::login::Enrolment { token, secret, .. })) => {
             let body = format!(
                 r#"<h1>{title}</h1><p>{intro}</p><p>{key}: <code class="secret">{secret}</code></p><form method="post" action="/{code}/staff/enrol"><input type="hidden" name="enrolment" value="{token}"><label for="code">{code_label}</label><input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code"><button type="submit">{submit}</button></form>"#,
                 title = escape(&t(lang, "staff.enrol.title")),
@@ -309,8 +315,8 @@ pub async fn enrol(
         &state,
         login::client(&extensions),
         session::cookie(&headers),
-        &form.enrolment,
-        &form.code,
+        form.enrolment,
+        form.code,
     )
     .await;
     after_login(lang, outcome, "")
@@ -331,12 +337,7 @@ pub async fn logout(
     let lang = language(&code)?;
     let principal = poster.check(lang, &form.csrf)?;
     state
-        .with_store(move |store, state| {
-            store
-                .end_session(&principal.session_hash, now())
-                .map_err(|e| state.storage(e))?;
-            state.audit(principal.username.as_str(), "logout", "", "")
-        })
+        .blocking(move |app| app.logout(principal.session()))
         .await
         .map_err(|e| Refusal::from(away(lang, &e)))?;
     let mut response = Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
@@ -363,7 +364,7 @@ fn password_page(lang: Lang, status: StatusCode, p: &Principal, problem: Option<
         body,
         r#"<form method="post" action="/{code}/staff/password"><input type="hidden" name="csrf" value="{csrf}"><label for="current">{current}</label><input type="password" id="current" name="current" autocomplete="current-password"><label for="new">{new}</label><input type="password" id="new" name="new" autocomplete="new-password"><button type="submit">{submit}</button></form>"#,
         code = lang.code(),
-        csrf = escape(&p.csrf_token),
+        csrf = escape(p.csrf_token()),
         current = escape(&t(lang, "staff.password.current")),
         new = escape(&t(lang, "staff.password.new")),
         submit = escape(&t(lang, "staff.password.submit")),
@@ -460,9 +461,9 @@ pub async fn inbox(
     let p = principal.clone();
     let today = finnish_date(now());
     let listed = state
-        .with_store(move |store, state| {
-            let scope = p.cases(store, state)?;
-            let (current, listed) = scope.today(store, state)?;
+        .blocking(move |app| {
+            let mut scope = p.cases(app)?;
+            let (current, listed) = scope.today()?;
             let register_state = current.today();
             let mut waiting = Vec::new();
             for person in &listed {
@@ -486,11 +487,10 @@ pub async fn inbox(
                 .iter()
                 .filter_map(|w| iku_domain::ids::PersonId::parse(&w.person).ok())
                 .collect();
-            let flagged: std::collections::HashSet<String> = store
-                .referral_flags(&persons)
-                .map_err(|e| state.storage(e))?
+            let flagged: std::collections::HashSet<String> = scope
+                .flagged_referrals(&persons)?
                 .into_iter()
-                .map(|(p, _)| p.as_str().to_owned())
+                .map(|p| p.as_str().to_owned())
                 .collect();
             for w in &mut waiting {
                 w.flagged = flagged.contains(&w.person);

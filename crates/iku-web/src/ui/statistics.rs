@@ -15,7 +15,6 @@ use serde::Deserialize;
 use super::staff::{Poster, Reader, away, date, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;
-use crate::reviews::{Mode, review_of};
 use crate::state::{Shared, now};
 
 fn period(kind: &str, year: &str) -> Option<Period> {
@@ -40,11 +39,9 @@ pub async fn page(
         return not_found();
     };
     let principal = reader.principal();
-    if principal.statistics().is_err() {
-        return away(lang, &ApiError::FORBIDDEN);
-    }
+    let p = principal.clone();
     let listed = state
-        .with_store(|store, state| store.publications().map_err(|e| state.storage(e)))
+        .blocking(move |app| p.statistics(app)?.publications())
         .await;
     let publications = match listed {
         Ok(p) => p,
@@ -97,7 +94,7 @@ pub async fn page(
             r#"<h2>{}</h2><p class="hint">{}</p><form method="post" action="/{code}/staff/statistics/publish"><input type="hidden" name="csrf" value="{}"><label for="publish-kind">{}</label><select id="publish-kind" name="kind">"#,
             escape(&t(lang, "stats.publish")),
             escape(&t(lang, "stats.publish.hint")),
-            escape(&principal.csrf_token),
+            escape(principal.csrf_token()),
             escape(&t(lang, "stats.kind")),
             code = lang.code(),
         );
@@ -209,21 +206,7 @@ pub async fn review(
     let internal = q.disclosure == "internal";
     let what = format!("{} {}", q.kind, period.year);
     let made = state
-        .with_store(move |store, state| {
-            let statistics = principal.statistics()?;
-            let mode = if internal {
-                statistics.internal(state, &what)?;
-                Mode::Internal
-            } else {
-                statistics.published(state, &what)?;
-                Mode::Published {
-                    threshold: iku_stats::THRESHOLD,
-                }
-            };
-            review_of(store, period, None, mode)
-                .map(|(review, _)| review)
-                .map_err(|e| state.storage(e))
-        })
+        .blocking(move |app| principal.statistics(app)?.review(period, internal, &what))
         .await;
     let review = match made {
         Ok(r) => r,
@@ -279,14 +262,11 @@ pub async fn publish(
         .ok_or_else(|| Refusal::from(away(lang, &ApiError::BAD_REQUEST)))?;
     let shown = principal.clone();
     let published = state
-        .with_store(move |store, state| {
-            let statistics = principal.statistics()?;
-            statistics.publish(store, state, period)
-        })
+        .blocking(move |app| principal.statistics(app)?.publish(period))
         .await;
     Ok(match published {
-        Ok(true) => Redirect::to(&format!("/{}/staff/statistics", lang.code())).into_response(),
-        Ok(false) => staff_page(
+        Ok(_) => Redirect::to(&format!("/{}/staff/statistics", lang.code())).into_response(),
+        Err(e) if e.code == ApiError::DISCLOSURE_AUDIT_FAILED.code => staff_page(
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,
             &t(lang, "stats.title"),
@@ -312,10 +292,7 @@ pub async fn publication(
     let principal = reader.principal();
     let wanted = part.clone();
     let found = state
-        .with_store(move |store, state| {
-            let statistics = principal.statistics()?;
-            statistics.frozen(store, state, id, wanted == "report")
-        })
+        .blocking(move |app| principal.statistics(app)?.frozen(id, wanted == "report"))
         .await;
     match found {
         Ok(Some(text)) => {

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use iku_app::auth::totp::{TotpSecret, code};
+use iku_app::log::Log;
 use iku_domain::Timestamp;
 use iku_domain::access::{Role, Username};
 use iku_domain::ids::PersonId;
@@ -16,8 +18,6 @@ use iku_storage::audit::AuditKey;
 use iku_storage::crypto::totp_aad;
 use iku_storage::import::{Silent, read_lines};
 use iku_storage::{Account, Keyring, Store};
-use iku_web::auth::totp::{TotpSecret, code};
-use iku_web::log::Log;
 use iku_web::{CSRF_HEADER, ServerConfig, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -118,7 +118,7 @@ impl TestApp {
         store
             .import(lines, &keys, &Silent)
             .unwrap_or_else(|e| panic!("{e}"));
-        let hash = iku_web::auth::password::hash(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
+        let hash = iku_app::auth::password::hash(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
         let secret = TotpSecret::from_bytes(b"a secret of twenty b".to_vec());
         for (name, role, office) in ACCOUNTS {
             let username = Username::parse(name).unwrap_or_else(|e| panic!("{e}"));

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use iku_web::auth::totp::code;
+use iku_app::auth::totp::code;
 use serde_json::Value;
 use thirtyfour::components::SelectElement;
 use thirtyfour::prelude::*;
@@ -233,7 +233,7 @@ impl Browser {
         self.findings.push((kind.to_owned(), violations));
     }
 
-    async fn log_in(&self, name: &str, secret: &iku_web::auth::totp::TotpSecret) {
+    async fn log_in(&self, name: &str, secret: &iku_app::auth::totp::TotpSecret) {
         self.go("/en/staff/login").await;
         self.type_into("#username", name).await;
         self.type_into("#password", PASSWORD).await;

@@ -11,7 +11,8 @@ use iku_domain::ids::PersonId;
 use iku_domain::{Event, EventBody};
 use iku_storage::{Store, StoreError};
 
-use crate::current::Current;
+use crate::audit::Action;
+use crate::register::Current;
 
 /// One event of the history.
 #[derive(Debug, Clone)]
@@ -39,15 +40,7 @@ impl Recorded {
     }
 }
 
-/// The audit record of an event written to a case (`CaseAccess::record_write`).
-pub fn write_record(person: &PersonId, event: &Event) -> String {
-    format!(
-        "{} {} {}",
-        person.as_str(),
-        event.body.kind().name(),
-        event.id.as_str()
-    )
-}
+pub use crate::access::case_write_record as write_record;
 
 /// The person's history, in the order of `Register::history_of`.
 pub fn gather(
@@ -65,16 +58,16 @@ pub fn gather(
     // The entry that opened the case: its events are those recorded until then.
     let mut opened: Option<(iku_domain::Timestamp, RecordedBy)> = None;
     for a in store.audit_entries_for(&records)? {
-        match a.entry.action.as_str() {
-            "case.write" => {
+        match Action::parse(&a.entry.action) {
+            Some(Action::CaseWrite) => {
                 if let Some(id) = a.entry.record.rsplit(' ').next() {
                     writers.entry(id.to_owned()).or_insert(a.entry.actor);
                 }
             }
-            "application.create" if opened.is_none() => {
+            Some(Action::ApplicationCreate) if opened.is_none() => {
                 opened = Some((a.at, RecordedBy::Account(a.entry.actor)));
             }
-            "referral.received" if opened.is_none() => {
+            Some(Action::ReferralReceived) if opened.is_none() => {
                 opened = Some((a.at, RecordedBy::ReferralForm));
             }
             _ => {}

@@ -33,6 +33,15 @@ pub enum WriteError {
     Storage(String),
 }
 
+impl From<WriteError> for crate::AppError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Invalid(why) => crate::AppError::InvalidEvent(why),
+            WriteError::Storage(why) => crate::AppError::Internal(format!("storage: {why}")),
+        }
+    }
+}
+
 type Answer = oneshot::Sender<Result<(), WriteError>>;
 type EventJobs = Vec<(Vec<Event>, Answer)>;
 type AuditJobs = Vec<(NewAuditEntry, Answer)>;
@@ -258,12 +267,7 @@ impl Thread {
         }
         let entries: Vec<NewAuditEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
         let done = store
-            .append_audit_batch(
-                &self.audit_key,
-                Some(&self.keys),
-                entries,
-                crate::state::now(),
-            )
+            .append_audit_batch(&self.audit_key, Some(&self.keys), entries, crate::now())
             .map(|_| ())
             .map_err(|e| WriteError::Storage(e.to_string()));
         if done.is_err() && !last {
@@ -283,7 +287,7 @@ mod tests {
     use iku_storage::Personals;
 
     fn event(line: &str) -> Event {
-        iku_domain::interchange::parse_line(line, &crate::writes::context())
+        iku_domain::interchange::parse_line(line, &crate::entry_context())
             .map(|p| p.event)
             .unwrap_or_else(|e| panic!("{e}"))
     }

@@ -15,7 +15,7 @@ use iku_domain::{Event, EventBody, Register};
 use iku_storage::{Keyring, Personals, Store, StoreError};
 use time::Date;
 
-use crate::state::now;
+use crate::now;
 
 /// The register as read at one moment, and its state as of one day.
 pub struct Current {
@@ -162,7 +162,7 @@ mod tests {
                     ) + "\n"
                 })
                 .collect();
-            let lines = read_lines(text.as_bytes(), &crate::writes::context(), &Silent)
+            let lines = read_lines(text.as_bytes(), &crate::entry_context(), &Silent)
                 .unwrap_or_else(|e| panic!("{e}"));
             store
                 .import(lines, &keys, &Silent)
@@ -206,7 +206,7 @@ mod tests {
         let again = held.get(store.as_mut()).unwrap_or_else(|e| panic!("{e}"));
         assert!(Arc::ptr_eq(&first, &again));
         let line = r#"{"id":"x1","event":"application_received","date":"2020-03-01","application":"xa1","person":"xp1","referrer":"police","consent":true}"#;
-        let lines = read_lines(line.as_bytes(), &crate::writes::context(), &Silent)
+        let lines = read_lines(line.as_bytes(), &crate::entry_context(), &Silent)
             .unwrap_or_else(|e| panic!("{e}"));
         // Written by another connection, as `iku import` would.
         iku_storage::open(&url)

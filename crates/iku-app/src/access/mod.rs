@@ -1,0 +1,177 @@
+//! Authorization in the types (after lldap): a front end gets a scoped handle for what its
+//! user may do only from the `Actor`'s role and office check, and the handles' fields are
+//! private to this module, so no other code makes one without the check. A handle owns the
+//! store it was granted (`Lease`), and its methods write the audit entry of what they read or
+//! change: no read of a case can skip its entry.
+
+mod administration;
+mod case;
+mod direction;
+mod statistics;
+
+use iku_domain::access::{Role, Username};
+use iku_domain::ids::PersonId;
+use iku_domain::personal::Personal;
+use iku_storage::access::CaseAssignment;
+
+use crate::audit::{Action, entry};
+use crate::{App, AppError, Lease};
+
+pub use administration::{Administration, AuditReading, ReadEntry};
+pub use case::{CaseAccess, CaseScope, DecisionRecord, Written, write_record as case_write_record};
+pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
+pub use statistics::Statistics;
+
+/// Who acts: an account's name, role and (a caseworker's) office.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub username: Username,
+    pub role: Role,
+    pub office: Option<String>,
+}
+
+/// Why a case was opened: in the user's scope, or outside it with a reason in the user's own
+/// words (break-the-glass), which may name anyone: sealed in the audit log as a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Grounds {
+    InScope,
+    BreakTheGlass(Personal),
+}
+
+/// Whether a user sees a case: a director every case; a caseworker their office's and those
+/// assigned to them.
+fn covers(actor: &Actor, assignment: Option<&CaseAssignment>) -> bool {
+    match actor.role {
+        Role::Director => true,
+        Role::Caseworker => assignment.is_some_and(|a| {
+            a.assignee.as_ref() == Some(&actor.username) || Some(&a.office) == actor.office.as_ref()
+        }),
+        _ => false,
+    }
+}
+
+/// Whether caseworkers work in `office` (an enabled caseworker account of it): a case put in
+/// an office nobody works in would leave every caseworker's scope.
+fn office_exists(lease: &mut Lease<'_>, office: &str) -> Result<bool, AppError> {
+    Ok(lease
+        .with(|s| s.accounts())?
+        .iter()
+        .any(|a| a.role == Role::Caseworker && !a.disabled && a.office.as_deref() == Some(office)))
+}
+
+impl Actor {
+    fn audit(&self, app: &App, action: Action, record: &str) -> Result<(), AppError> {
+        app.audit(entry(self.username.as_str(), action, record, ""))
+    }
+
+    /// The cases the user may see (caseworkers and directors).
+    pub fn cases<'a>(&'a self, app: &'a App) -> Result<CaseScope<'a>, AppError> {
+        match self.role {
+            Role::Caseworker | Role::Director => CaseScope::new(self, app.lease()?),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Opens a case in the user's scope (its assignment alone is read). A refused attempt is
+    /// on record too: someone looking where they may not.
+    pub fn open_case<'a>(
+        &'a self,
+        app: &'a App,
+        person: &PersonId,
+    ) -> Result<CaseAccess<'a>, AppError> {
+        let mut lease = app.lease()?;
+        let allowed = matches!(self.role, Role::Caseworker | Role::Director)
+            && covers(self, lease.with(|s| s.case_assignment(person))?.as_ref());
+        if !allowed {
+            self.audit(app, Action::CaseRefused, person.as_str())?;
+            return Err(AppError::Forbidden);
+        }
+        Ok(CaseAccess::new(
+            self,
+            lease,
+            person.clone(),
+            Grounds::InScope,
+        ))
+    }
+
+    /// Opens a case outside a caseworker's scope, for a reason that is sealed in the audit
+    /// log and shown to directors (inside the scope the reason is not needed, not recorded).
+    pub fn break_the_glass<'a>(
+        &'a self,
+        app: &'a App,
+        person: &PersonId,
+        reason: &str,
+    ) -> Result<CaseAccess<'a>, AppError> {
+        if !matches!(self.role, Role::Caseworker | Role::Director) {
+            return Err(AppError::Forbidden);
+        }
+        let reason = reason.trim();
+        if reason.chars().count() < 10
+            || iku_domain::personal::check_text(reason, 500, true).is_err()
+        {
+            return Err(AppError::ReasonRequired);
+        }
+        let mut lease = app.lease()?;
+        let assignment = lease.with(|s| s.case_assignment(person))?;
+        let grounds = if covers(self, assignment.as_ref()) {
+            Grounds::InScope
+        } else {
+            Grounds::BreakTheGlass(Personal::new(reason))
+        };
+        Ok(CaseAccess::new(self, lease, person.clone(), grounds))
+    }
+
+    /// Reviews: statisticians (internal and published) and directors (published).
+    pub fn statistics<'a>(&'a self, app: &'a App) -> Result<Statistics<'a>, AppError> {
+        match self.role {
+            Role::Statistician | Role::Director => Ok(Statistics::new(self, app.lease()?)),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Accounts: admins.
+    pub fn administration<'a>(&'a self, app: &'a App) -> Result<Administration<'a>, AppError> {
+        match self.role {
+            Role::Admin => Ok(Administration::new(self, app.lease()?)),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// The audit log: auditors all of it; directors the break-the-glass openings.
+    pub fn audit_log<'a>(&'a self, app: &'a App) -> Result<AuditReading<'a>, AppError> {
+        match self.role {
+            Role::Auditor => Ok(AuditReading::new(self, app.lease()?, true)),
+            Role::Director => Ok(AuditReading::new(self, app.lease()?, false)),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Recording new applications: a caseworker into their own office; a director into the
+    /// office they name, where caseworkers work.
+    pub fn intake<'a>(
+        &'a self,
+        app: &'a App,
+        office: Option<String>,
+    ) -> Result<Intake<'a>, AppError> {
+        let office = match (self.role, office) {
+            (Role::Caseworker, None) => self.office.clone().ok_or(AppError::Forbidden)?,
+            (Role::Caseworker, Some(o)) if Some(&o) == self.office.as_ref() => o,
+            (Role::Director, Some(o)) => o,
+            (Role::Director, None) => return Err(AppError::BadRequest),
+            _ => return Err(AppError::Forbidden),
+        };
+        let mut lease = app.lease()?;
+        if !office_exists(&mut lease, &office)? {
+            return Err(AppError::UnknownOffice);
+        }
+        Ok(Intake::new(self, lease, office))
+    }
+
+    /// Assigning cases to offices and caseworkers: directors.
+    pub fn case_direction<'a>(&'a self, app: &'a App) -> Result<CaseDirection<'a>, AppError> {
+        match self.role {
+            Role::Director => Ok(CaseDirection::new(self, app.lease()?)),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+}

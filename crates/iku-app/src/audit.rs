@@ -1,0 +1,191 @@
+//! What the audit log says was done: every action of the system, by a name that never changes
+//! (the chain holds the names; the audit page and exports name them in words).
+
+use std::fmt;
+
+/// An action put on record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// A login with a password and a code.
+    Login,
+    /// A login through the OpenID Connect provider.
+    LoginOidc,
+    /// A failed login (the reason a code: `password`, `locked`, ...).
+    LoginFailed,
+    Logout,
+    TotpEnrolled,
+    PasswordChange,
+    /// The cases in the user's scope were listed.
+    CasesList,
+    CaseRead,
+    CaseHistory,
+    /// A decision's document was read.
+    CaseDecision,
+    /// A case outside the user's scope was opened, with a reason (a sealed note).
+    CaseBreakTheGlass,
+    CaseWrite,
+    /// An attempt at a case outside the user's scope was refused.
+    CaseRefused,
+    CaseAssign,
+    ApplicationCreate,
+    /// A referral came in through the public form.
+    ReferralReceived,
+    ReportInternal,
+    ReportPublished,
+    Publish,
+    PublicationDisclosureReport,
+    AccountsList,
+    UserAdd,
+    UserAddFromOidc,
+    UserRoleFromOidc,
+    UserDisable,
+    UserEnable,
+    UserResetTotp,
+    UserUnlock,
+    AuditRead,
+    AuditBreakTheGlass,
+    /// The command line's.
+    Import,
+    Export,
+    Backup,
+    Restore,
+    Verify,
+    KeysRotate,
+    RetentionPurge,
+    SeriesLoad,
+    /// The demo's: its register, accounts and case assignments.
+    ImportDemo,
+    UserAddDemo,
+    CaseAssignDemo,
+}
+
+impl Action {
+    pub const ALL: [Action; 41] = [
+        Action::Login,
+        Action::LoginOidc,
+        Action::LoginFailed,
+        Action::Logout,
+        Action::TotpEnrolled,
+        Action::PasswordChange,
+        Action::CasesList,
+        Action::CaseRead,
+        Action::CaseHistory,
+        Action::CaseDecision,
+        Action::CaseBreakTheGlass,
+        Action::CaseWrite,
+        Action::CaseRefused,
+        Action::CaseAssign,
+        Action::ApplicationCreate,
+        Action::ReferralReceived,
+        Action::ReportInternal,
+        Action::ReportPublished,
+        Action::Publish,
+        Action::PublicationDisclosureReport,
+        Action::AccountsList,
+        Action::UserAdd,
+        Action::UserAddFromOidc,
+        Action::UserRoleFromOidc,
+        Action::UserDisable,
+        Action::UserEnable,
+        Action::UserResetTotp,
+        Action::UserUnlock,
+        Action::AuditRead,
+        Action::AuditBreakTheGlass,
+        Action::Import,
+        Action::Export,
+        Action::Backup,
+        Action::Restore,
+        Action::Verify,
+        Action::KeysRotate,
+        Action::RetentionPurge,
+        Action::SeriesLoad,
+        Action::ImportDemo,
+        Action::UserAddDemo,
+        Action::CaseAssignDemo,
+    ];
+
+    /// The name the chain holds.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::LoginOidc => "login.oidc",
+            Action::LoginFailed => "login.failed",
+            Action::Logout => "logout",
+            Action::TotpEnrolled => "totp.enrolled",
+            Action::PasswordChange => "password.change",
+            Action::CasesList => "cases.list",
+            Action::CaseRead => "case.read",
+            Action::CaseHistory => "case.history",
+            Action::CaseDecision => "case.decision",
+            Action::CaseBreakTheGlass => "case.break_the_glass",
+            Action::CaseWrite => "case.write",
+            Action::CaseRefused => "case.refused",
+            Action::CaseAssign => "case.assign",
+            Action::ApplicationCreate => "application.create",
+            Action::ReferralReceived => "referral.received",
+            Action::ReportInternal => "report.internal",
+            Action::ReportPublished => "report.published",
+            Action::Publish => "publish",
+            Action::PublicationDisclosureReport => "publication.disclosure_report",
+            Action::AccountsList => "accounts.list",
+            Action::UserAdd => "user.add",
+            Action::UserAddFromOidc => "user.add_from_oidc",
+            Action::UserRoleFromOidc => "user.role_from_oidc",
+            Action::UserDisable => "user.disable",
+            Action::UserEnable => "user.enable",
+            Action::UserResetTotp => "user.reset_totp",
+            Action::UserUnlock => "user.unlock",
+            Action::AuditRead => "audit.read",
+            Action::AuditBreakTheGlass => "audit.break_the_glass",
+            Action::Import => "import",
+            Action::Export => "export",
+            Action::Backup => "backup",
+            Action::Restore => "restore",
+            Action::Verify => "verify",
+            Action::KeysRotate => "keys.rotate",
+            Action::RetentionPurge => "retention.purge",
+            Action::SeriesLoad => "series.load",
+            Action::ImportDemo => "import.demo",
+            Action::UserAddDemo => "user.add.demo",
+            Action::CaseAssignDemo => "case.assign.demo",
+        }
+    }
+
+    /// The action a stored name means, if any.
+    pub fn parse(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An entry: `actor` did `action` to `record` (an id, never a personal value), for `reason`
+/// (a code, or empty).
+pub(crate) fn entry(
+    actor: &str,
+    action: Action,
+    record: &str,
+    reason: &str,
+) -> iku_storage::audit::NewAuditEntry {
+    iku_storage::audit::NewAuditEntry::new(actor, action.name(), record, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_name_of_its_own() {
+        let mut names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.name()), Some(a));
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Action::ALL.len());
+    }
+}
