@@ -117,15 +117,10 @@ impl App {
 
     /// Appends an audit entry, committed before this returns.
     pub(crate) fn audit(&self, entry: NewAuditEntry) -> Result<(), AppError> {
-        self.writer.audit(entry).wait().map_err(AppError::from)
-    }
-
-    /// `audit`, awaited: no thread waits for the commit.
-    pub(crate) async fn audit_async(&self, entry: NewAuditEntry) -> Result<(), AppError> {
         self.writer
             .audit(entry)
-            .done()
-            .await
+            .wait()
+            .map(drop)
             .map_err(AppError::from)
     }
 

@@ -1,11 +1,12 @@
 //! Every write of the server's requests to the register and to the audit log, made by one
-//! thread in batches. A request hands its events or its audit entry over and waits until the
-//! transaction that holds them has committed (nothing is answered that is not durable and on
-//! record), while the work of every request waiting meanwhile shares that commit. The events
-//! of all waiting requests go into one import (one check of the register's rules, which reads
-//! the whole register); if they break a rule together, each request's events are imported
-//! alone, so a request is refused only for its own. One thread writes both, so the server's
-//! writes never wait on each other's locks.
+//! thread in batches. A request hands over its work (events, and the audit entries that
+//! record them; or an audit entry alone) and waits until the transaction that holds it has
+//! committed: an event and its audit entry commit together or not at all, and nothing is
+//! answered that is not durable and on record. The work of every request waiting meanwhile
+//! shares that transaction (one check of the register's rules over the groups the events
+//! touch); if the events break a rule together, each request's work is written alone, so a
+//! request is refused only for its own. A batch that meets a closed connection is written
+//! again on a new one (safe: an identical re-import stores nothing more).
 
 use std::sync::OnceLock;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -13,10 +14,11 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use tokio::sync::oneshot;
 
 use iku_domain::Event;
+use iku_domain::ids::PersonId;
 use iku_domain::interchange::ParsedLine;
 use iku_storage::audit::{AuditKey, NewAuditEntry};
 use iku_storage::import::{ImportError, NumberedLine, Silent};
-use iku_storage::{Keyring, Store};
+use iku_storage::{AuditBatch, Keyring, Store};
 
 /// At most this many requests' work goes into one batch.
 const MOST: usize = 1024;
@@ -42,29 +44,36 @@ impl From<WriteError> for crate::AppError {
     }
 }
 
-type Answer = oneshot::Sender<Result<(), WriteError>>;
-type EventJobs = Vec<(Vec<Event>, Answer)>;
-type AuditJobs = Vec<(NewAuditEntry, Answer)>;
-
-enum Job {
-    Events(Vec<Event>, Answer),
-    Audit(NewAuditEntry, Answer),
+/// What a request's work did: the persons whose records it may have changed (None: any;
+/// the groups its write was checked with, or the whole register).
+#[derive(Debug, Clone, Default)]
+pub struct Done {
+    pub persons: Option<Vec<PersonId>>,
 }
+
+/// A request's work: events, and the audit entries that record them.
+struct Work {
+    events: Vec<Event>,
+    audit: Vec<NewAuditEntry>,
+}
+
+type Answer = oneshot::Sender<Result<Done, WriteError>>;
+type Jobs = Vec<(Work, Answer)>;
 
 /// A request's work, handed over: wait for it on a blocking thread, or await it (so that
 /// no thread waits for the commit).
-pub struct Pending(Result<oneshot::Receiver<Result<(), WriteError>>, WriteError>);
+pub struct Pending(Result<oneshot::Receiver<Result<Done, WriteError>>, WriteError>);
 
 fn stopped() -> WriteError {
     WriteError::Storage("the server's writer has stopped".into())
 }
 
 impl Pending {
-    pub fn wait(self) -> Result<(), WriteError> {
+    pub fn wait(self) -> Result<Done, WriteError> {
         self.0?.blocking_recv().map_err(|_| stopped())?
     }
 
-    pub async fn done(self) -> Result<(), WriteError> {
+    pub async fn done(self) -> Result<Done, WriteError> {
         self.0?.await.map_err(|_| stopped())?
     }
 }
@@ -73,7 +82,7 @@ pub struct Writer {
     database: String,
     keys: Keyring,
     audit_key: AuditKey,
-    queue: OnceLock<Sender<Job>>,
+    queue: OnceLock<Sender<(Work, Answer)>>,
 }
 
 impl Writer {
@@ -86,17 +95,21 @@ impl Writer {
         }
     }
 
-    /// Stores the events, all or none, every rule checked; done once they are committed.
-    pub fn store_events(&self, events: Vec<Event>) -> Pending {
-        self.hand_over(|done| Job::Events(events, done))
+    /// Stores the events, all or none, every rule checked, with the audit entries that
+    /// record them, in one transaction; done once they are committed.
+    pub fn write(&self, events: Vec<Event>, audit: Vec<NewAuditEntry>) -> Pending {
+        self.hand_over(Work { events, audit })
     }
 
     /// Appends an entry to the audit log; done once it is committed.
     pub fn audit(&self, entry: NewAuditEntry) -> Pending {
-        self.hand_over(|done| Job::Audit(entry, done))
+        self.hand_over(Work {
+            events: Vec::new(),
+            audit: vec![entry],
+        })
     }
 
-    fn hand_over(&self, job: impl FnOnce(Answer) -> Job) -> Pending {
+    fn hand_over(&self, work: Work) -> Pending {
         let queue = self.queue.get_or_init(|| {
             let (send, receive) = channel();
             let thread = Thread {
@@ -110,7 +123,7 @@ impl Writer {
         let (done, answer) = oneshot::channel();
         Pending(
             queue
-                .send(job(done))
+                .send((work, done))
                 .map(|()| answer)
                 .map_err(|_| stopped()),
         )
@@ -126,25 +139,16 @@ struct Thread {
 impl Thread {
     /// Takes every job waiting, writes them, answers each; ends when the server (every
     /// sender) is gone.
-    fn run(&self, queue: &Receiver<Job>) {
+    fn run(&self, queue: &Receiver<(Work, Answer)>) {
         let mut store: Option<Box<dyn Store + Send>> = None;
         while let Ok(first) = queue.recv() {
-            let mut events = Vec::new();
-            let mut entries = Vec::new();
-            let mut take = |job| match job {
-                Job::Events(e, done) => events.push((e, done)),
-                Job::Audit(e, done) => entries.push((e, done)),
-            };
-            take(first);
-            for _ in 1..MOST {
+            let mut jobs = vec![first];
+            while jobs.len() < MOST {
                 match queue.try_recv() {
-                    Ok(job) => take(job),
+                    Ok(job) => jobs.push(job),
                     Err(_) => break,
                 }
             }
-            // A connection the database closed (a restart, a dropped connection) costs no
-            // request: the batch is written again on a new one. Writing it twice is safe:
-            // an identical re-import stores nothing more.
             let mut failed = None;
             for attempt in 0..2 {
                 // After a failure `store` is empty: the second attempt opens a new one.
@@ -158,26 +162,31 @@ impl Thread {
                         }
                     },
                 };
-                let (healthy, left) = self.write(opened.as_mut(), events, entries, attempt == 1);
+                let (healthy, left) = self.write(opened.as_mut(), jobs, attempt == 1);
                 if healthy {
                     store = Some(opened);
                 }
-                (events, entries) = left;
-                if events.is_empty() && entries.is_empty() {
+                jobs = left;
+                if jobs.is_empty() {
                     failed = None;
                     break;
                 }
             }
             if let Some(failed) = failed {
-                let answers = events.into_iter().map(|(_, d)| d);
-                for done in answers.chain(entries.into_iter().map(|(_, d)| d)) {
+                for (_, done) in jobs {
                     let _ = done.send(Err(failed.clone()));
                 }
             }
         }
     }
 
-    fn import_one(&self, store: &mut dyn Store, events: Vec<Event>) -> Result<(), WriteError> {
+    /// Writes some work in one transaction.
+    fn write_one(
+        &self,
+        store: &mut dyn Store,
+        events: Vec<Event>,
+        audit: Vec<NewAuditEntry>,
+    ) -> Result<Done, WriteError> {
         let lines = events
             .into_iter()
             .enumerate()
@@ -189,8 +198,15 @@ impl Thread {
                 },
             })
             .collect();
-        match store.import(lines, &self.keys, &Silent) {
-            Ok(_) => Ok(()),
+        let batch = AuditBatch {
+            key: &self.audit_key,
+            entries: audit,
+            at: crate::now(),
+        };
+        match store.write(lines, &self.keys, Some(batch), &Silent) {
+            Ok(report) => Ok(Done {
+                persons: report.persons,
+            }),
             Err(ImportError::Invalid { errors, .. }) => Err(WriteError::Invalid(
                 errors
                     .iter()
@@ -202,31 +218,21 @@ impl Thread {
         }
     }
 
-    /// Writes the jobs and answers them: done, or refused for their own events. Jobs that
-    /// meet a storage failure are handed back to be written again on a new connection,
-    /// unless this is the `last` attempt (then they are answered with the failure). The
-    /// first value is false if the database failed.
-    fn write(
-        &self,
-        store: &mut dyn Store,
-        events: EventJobs,
-        entries: AuditJobs,
-        last: bool,
-    ) -> (bool, (EventJobs, AuditJobs)) {
-        let (healthy, events_left) = self.import(store, events, last);
-        if !healthy && !last {
-            return (false, (events_left, entries));
-        }
-        let (appended, entries_left) = self.append(store, entries, last);
-        (healthy && appended, (events_left, entries_left))
-    }
-
-    /// Imports the jobs' events together, or, if they break a rule together, one job at a
-    /// time; answers each (see `write` for storage failures).
-    fn import(&self, store: &mut dyn Store, jobs: EventJobs, last: bool) -> (bool, EventJobs) {
+    /// Writes the jobs together, or, if their events break a rule together, one job at a
+    /// time; answers each. Jobs that meet a storage failure are handed back to be written
+    /// again on a new connection, unless this is the `last` attempt (then they are answered
+    /// with the failure). The first value is false if the database failed.
+    fn write(&self, store: &mut dyn Store, jobs: Jobs, last: bool) -> (bool, Jobs) {
         if jobs.len() > 1 {
-            let all: Vec<Event> = jobs.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
-            match self.import_one(store, all) {
+            let events = jobs
+                .iter()
+                .flat_map(|(w, _)| w.events.iter().cloned())
+                .collect();
+            let audit = jobs
+                .iter()
+                .flat_map(|(w, _)| w.audit.iter().cloned())
+                .collect();
+            match self.write_one(store, events, audit) {
                 Err(WriteError::Invalid(_)) => {}
                 Err(WriteError::Storage(_)) if !last => return (false, jobs),
                 done => {
@@ -240,15 +246,15 @@ impl Thread {
         }
         let mut healthy = true;
         let mut left = Vec::new();
-        for (events, answer) in jobs {
+        for (work, answer) in jobs {
             if !healthy && !last {
-                left.push((events, answer));
+                left.push((work, answer));
                 continue;
             }
-            match self.import_one(store, events.clone()) {
+            match self.write_one(store, work.events.clone(), work.audit.clone()) {
                 Err(WriteError::Storage(_)) if !last => {
                     healthy = false;
-                    left.push((events, answer));
+                    left.push((work, answer));
                 }
                 done => {
                     healthy &= !matches!(done, Err(WriteError::Storage(_)));
@@ -257,27 +263,6 @@ impl Thread {
             }
         }
         (healthy, left)
-    }
-
-    /// Appends the entries in one transaction; answers each (see `write` for storage
-    /// failures).
-    fn append(&self, store: &mut dyn Store, jobs: AuditJobs, last: bool) -> (bool, AuditJobs) {
-        if jobs.is_empty() {
-            return (true, jobs);
-        }
-        let entries: Vec<NewAuditEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
-        let done = store
-            .append_audit_batch(&self.audit_key, Some(&self.keys), entries, crate::now())
-            .map(|_| ())
-            .map_err(|e| WriteError::Storage(e.to_string()));
-        if done.is_err() && !last {
-            return (false, jobs);
-        }
-        let healthy = done.is_ok();
-        for (_, answer) in jobs {
-            let _ = answer.send(done.clone());
-        }
-        (healthy, Vec::new())
     }
 }
 
@@ -323,10 +308,11 @@ mod tests {
         let mut jobs = Vec::new();
         for events in [application(1), undecidable, application(2), application(1)] {
             let (done, answer) = oneshot::channel();
-            jobs.push((events, done));
+            let audit = vec![NewAuditEntry::new("maria", "case.write", "", "")];
+            jobs.push((Work { events, audit }, done));
             answers.push(answer);
         }
-        assert!(thread.import(store.as_mut(), jobs, true).0);
+        assert!(thread.write(store.as_mut(), jobs, true).0);
         let results: Vec<_> = answers
             .into_iter()
             .map(|a| a.blocking_recv().unwrap_or_else(|e| panic!("{e}")))
@@ -346,6 +332,9 @@ mod tests {
             .map(|e| e.id.as_str().to_owned())
             .collect();
         assert_eq!(stored, ["e1", "e2"]);
+        // The refused request's audit entry is not on record either.
+        let chain = store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(chain.entries.len(), 3);
     }
 
     /// Requests from many threads at once: every one answered, every entry chained once.
@@ -360,7 +349,7 @@ mod tests {
                     let entry = NewAuditEntry::new(&format!("user{n}"), "case.read", "", "");
                     writer.audit(entry).wait().unwrap_or_else(|e| panic!("{e}"));
                     writer
-                        .store_events(application(n))
+                        .write(application(n), Vec::new())
                         .wait()
                         .unwrap_or_else(|e| panic!("{e}"));
                 });

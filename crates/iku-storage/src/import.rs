@@ -20,8 +20,8 @@ use iku_domain::rules::Rule;
 use iku_domain::{Event, EventBody};
 use iku_domain::{facts, grouping};
 
-use crate::StoreError;
 use crate::crypto::{Keyring, Sealed};
+use crate::{StoreError, groups};
 
 /// At most this many errors are reported; the rest are counted.
 pub const MAX_ERRORS: usize = 20;
@@ -34,11 +34,42 @@ pub struct NumberedLine {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportReport {
     pub added: usize,
     /// Events already stored with identical content.
     pub unchanged: usize,
+    /// The persons of the groups the import was checked with, when it was checked with the
+    /// groups it touches (None: with the whole register): what a copy of the register held
+    /// elsewhere must read again.
+    pub persons: Option<Vec<iku_domain::ids::PersonId>>,
+    /// The seqs of the audit entries written with it.
+    pub audit_seqs: Vec<i64>,
+}
+
+/// What an import's rules are checked over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Checks {
+    /// The groups a small import touches; the whole register for a large one.
+    #[default]
+    Auto,
+    /// Always the groups the import touches.
+    Groups,
+    /// Always the whole register.
+    WholeRegister,
+}
+
+impl Checks {
+    /// Whether `new` events are checked with the groups they touch, `stored` being stored.
+    pub(crate) fn by_groups(self, new: usize, stored: u64) -> bool {
+        match self {
+            Checks::Groups => true,
+            Checks::WholeRegister => false,
+            // Finding the groups costs a few lookups per event: cheaper than reading the
+            // register as long as the import is small beside it.
+            Checks::Auto => stored >= 1_000 && (new as u64) * 16 <= stored,
+        }
+    }
 }
 
 /// One thing wrong with the input.
@@ -214,14 +245,23 @@ fn parse_chunk(
     out
 }
 
-/// What a backend writes: the register after the import, whose events from `first_new` on
-/// are new, in seq order.
+/// What a backend writes: the stored events the import is checked with (all of them, or the
+/// groups it touches: `groups`) and the new events after them, whose positions from
+/// `first_new` on are new, in seq order.
 pub(crate) struct Plan {
     pub register: Register,
+    /// The seqs of the stored events the register holds (its first `first_new`).
+    stored_seqs: Vec<i64>,
     pub first_new: usize,
     pub unchanged: usize,
     /// The line of each new event, by its position after `first_new`.
     line_of_new: Vec<usize>,
+}
+
+/// What the new events add beside their rows: the owner links and the register keys.
+pub(crate) struct Written {
+    pub links: Vec<(u32, u32)>,
+    pub keys: Vec<(&'static str, String, u32)>,
 }
 
 impl Plan {
@@ -230,11 +270,12 @@ impl Plan {
     }
 }
 
-/// Plans an import over the stored events (in seq order, without personal fields);
-/// `stored_personal` opens the personal fields of a stored event when a line must be compared
-/// with it.
+/// Plans an import over stored events (in seq order, without personal fields, at
+/// `stored_seqs`: the whole register, or the groups the import touches); `stored_personal`
+/// opens the personal fields of a stored event when a line must be compared with it.
 pub(crate) fn plan(
     stored: Vec<Event>,
+    stored_seqs: Vec<i64>,
     lines: Vec<NumberedLine>,
     mut stored_personal: impl FnMut(&EventId) -> Result<PersonalFields, StoreError>,
 ) -> Result<Plan, ImportError> {
@@ -310,6 +351,7 @@ pub(crate) fn plan(
     errors.check()?;
     Ok(Plan {
         register,
+        stored_seqs,
         first_new,
         unchanged,
         line_of_new,
@@ -339,19 +381,25 @@ impl Plan {
     /// Checks the history's rules and, at the same time, feeds `sink` the new events' rows
     /// (see `write_rows`). The caller writes inside its transaction and commits only if this
     /// returns Ok: a broken rule rolls back what was written, so nothing is stored. Returns
-    /// the owner links the new events add (`grouping`), for the caller to store with them.
+    /// the owner links and the register keys the new events add (`grouping`, `groups`), for
+    /// the caller to store with them.
     pub fn check_and_write<'a>(
         &'a self,
         first_seq: i64,
         keys: &Keyring,
         progress: &dyn Progress,
         sink: impl FnMut(Vec<Row<'a>>) -> Result<(), StoreError>,
-    ) -> Result<Vec<(u32, u32)>, ImportError> {
+    ) -> Result<Written, ImportError> {
         std::thread::scope(|scope| {
             let checked = scope.spawn(|| self.check());
-            let links = write_rows(
+            let written = write_rows(
                 self.new_events(),
-                || grouping::owners(&self.register, self.first_new),
+                || {
+                    let owners = grouping::owners(&self.register, self.first_new);
+                    let owners = groups::in_the_whole(owners, &self.stored_seqs, first_seq);
+                    let keys = groups::keys(&self.register, self.first_new, &owners.owners);
+                    (owners, keys)
+                },
                 first_seq,
                 keys,
                 progress,
@@ -360,8 +408,19 @@ impl Plan {
             checked
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            Ok(links?)
+            Ok(written?)
         })
+    }
+
+    /// The persons of the groups the import touched (everything, for a whole register), by
+    /// the register as it is after it.
+    pub(crate) fn persons(&self) -> Vec<iku_domain::ids::PersonId> {
+        self.register
+            .view(None)
+            .by_person()
+            .into_iter()
+            .map(|(p, _)| p.clone())
+            .collect()
     }
 }
 
@@ -397,18 +456,22 @@ pub(crate) struct Row<'a> {
 /// cores that halves the time of a large import.
 fn write_rows<'a>(
     events: &'a [Event],
-    owners: impl FnOnce() -> grouping::Owners + Send,
+    owners: impl FnOnce() -> (grouping::Owners, Vec<(&'static str, String, u32)>) + Send,
     first_seq: i64,
     keys: &Keyring,
     progress: &dyn Progress,
     mut sink: impl FnMut(Vec<Row<'a>>) -> Result<(), StoreError>,
-) -> Result<Vec<(u32, u32)>, StoreError> {
+) -> Result<Written, StoreError> {
     const BATCH: usize = 4096;
     std::thread::scope(|scope| {
         let (send, receive) = std::sync::mpsc::sync_channel::<Result<Vec<Row<'a>>, StoreError>>(4);
         let producer = scope.spawn(move || {
             // The owners are worked out here, while the rules are checked on another thread.
-            let grouping::Owners { owners, links } = owners();
+            let (grouping::Owners { owners, links }, keys_added) = owners();
+            let written = Written {
+                links,
+                keys: keys_added,
+            };
             for (b, batch) in events.chunks(BATCH).enumerate() {
                 let rows: Result<Vec<Row<'a>>, StoreError> = batch
                     .iter()
@@ -437,10 +500,10 @@ fn write_rows<'a>(
                 let failed = rows.is_err();
                 // The receiver is gone only if writing failed; then there is nothing to do.
                 if send.send(rows).is_err() || failed {
-                    return links;
+                    return written;
                 }
             }
-            links
+            written
         });
         for rows in receive {
             let rows = rows?;

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod audit;
 pub mod crypto;
+mod groups;
 pub mod import;
 mod migrations;
 pub mod postgres;
@@ -16,7 +17,7 @@ use iku_domain::Register;
 use iku_domain::grouping::StoredFacts;
 
 pub use crate::crypto::{KeyError, Keyring};
-pub use crate::import::{ImportError, ImportReport, LineError, NumberedLine, Progress};
+pub use crate::import::{Checks, ImportError, ImportReport, LineError, NumberedLine, Progress};
 
 /// Why the store failed. Messages name events by id, never a personal value.
 #[derive(Debug, thiserror::Error)]
@@ -189,7 +190,23 @@ pub trait Store {
         lines: Vec<NumberedLine>,
         keys: &Keyring,
         progress: &dyn Progress,
+    ) -> Result<ImportReport, ImportError> {
+        self.write(lines, keys, None, progress)
+    }
+
+    /// Imports a batch and appends the audit entries that record it, in one transaction:
+    /// both are written or neither (an event is never stored unaudited). Notes of the entries
+    /// are sealed with `keys`.
+    fn write(
+        &mut self,
+        lines: Vec<NumberedLine>,
+        keys: &Keyring,
+        audit: Option<AuditBatch<'_>>,
+        progress: &dyn Progress,
     ) -> Result<ImportReport, ImportError>;
+
+    /// What an import's rules are checked over from now on (`Checks::Auto` by default).
+    fn set_checks(&mut self, checks: import::Checks);
 
     /// How many events are stored (the last seq: events are numbered 1, 2, 3, ... and never
     /// removed, so this reads one index entry).
@@ -415,8 +432,13 @@ pub trait Store {
     fn reseal_batch(&mut self, keys: &Keyring, limit: usize) -> Result<usize, StoreError>;
 }
 
-/// The register from the events a backend read, in seq order. They were checked when they
-/// came in, so a failure here means the database was changed behind iku's back.
+/// Audit entries committed with a write (`Store::write`), chained with `key` at `at`.
+pub struct AuditBatch<'a> {
+    pub key: &'a audit::AuditKey,
+    pub entries: Vec<audit::NewAuditEntry>,
+    pub at: iku_domain::Timestamp,
+}
+
 /// A note sealed for the entry `seq`; refused without keys.
 pub(crate) fn seal_note(
     keys: Option<&Keyring>,
@@ -459,6 +481,8 @@ pub(crate) fn records_about(person: &iku_domain::ids::PersonId) -> (String, Stri
     (id.to_owned(), format!("{id} "), format!("{id}!"))
 }
 
+/// The register from the events a backend read, in seq order. They were checked when they
+/// came in, so a failure here means the database was changed behind iku's back.
 pub(crate) fn register_of(events: Vec<iku_domain::Event>) -> Result<Register, StoreError> {
     Register::new(events).map_err(|v| StoreError::Corrupt {
         seq: -1,

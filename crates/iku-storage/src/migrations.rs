@@ -40,6 +40,7 @@ migrations! {
     11 "lock_count" "0011_lock_count.sql",
     12 "audit_notes" "0012_audit_notes.sql",
     13 "flagged_referrals" "0013_flagged_referrals.sql",
+    14 "register_keys" "0014_register_keys.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

@@ -13,7 +13,7 @@ use postgres::{Client, GenericClient, NoTls};
 use crate::access::{CaseAssignment, LoginState, Session};
 use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
-use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
+use crate::import::{ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
 use crate::{
     Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
@@ -21,8 +21,12 @@ use crate::{
 use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
+mod write;
+
 pub struct PostgresStore {
     client: Client,
+    /// What an import's rules are checked over.
+    checks: crate::import::Checks,
 }
 
 impl PostgresStore {
@@ -49,7 +53,11 @@ impl PostgresStore {
         let mut client = Client::connect(url, NoTls)?;
         migrate(&mut client, migrations::POSTGRES)?;
         fill_missing_facts(&mut client)?;
-        Ok(Self { client })
+        write::fill_missing_keys(&mut client)?;
+        Ok(Self {
+            client,
+            checks: crate::import::Checks::default(),
+        })
     }
 
     /// The connection, for tests that inspect or tamper with the database directly.
@@ -149,41 +157,46 @@ fn load_events(
          FROM events e LEFT JOIN sealed_fields s ON s.event_seq = e.seq ORDER BY e.seq",
         &[],
     )?;
-    let mut events = Vec::with_capacity(rows.len());
-    for row in rows {
-        let seq: i64 = row.get(0);
-        let id: &str = row.get(1);
-        let sealed = match (personals, row.get::<_, Option<String>>(4)) {
-            (Personals::Open(keys), Some(key_id)) => {
-                let event = EventId::parse(id).map_err(|e| StoreError::Corrupt {
-                    seq,
-                    message: e.to_string(),
-                })?;
-                keys.open(
-                    &event,
-                    &Sealed {
-                        key_id,
-                        nonce: row.get(5),
-                        ciphertext: row.get(6),
-                    },
-                )?
-            }
-            _ => PersonalFields::default(),
-        };
-        let envelope = StoredEnvelope {
-            id,
-            kind: row.get(7),
-            date: row.get(8),
-            recorded_at: iku_domain::Timestamp::from_micros(row.get(2)),
-        };
-        let event =
-            parse_stored(row.get(3), envelope, sealed).map_err(|e| StoreError::Corrupt {
+    rows.iter()
+        .map(|row| event_of_row(row, personals))
+        .collect()
+}
+
+/// An event from `SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce,
+/// s.ciphertext, e.kind, e.date`.
+fn event_of_row(
+    row: &postgres::Row,
+    personals: Personals<'_>,
+) -> Result<iku_domain::Event, StoreError> {
+    let seq: i64 = row.get(0);
+    let id: &str = row.get(1);
+    let sealed = match (personals, row.get::<_, Option<String>>(4)) {
+        (Personals::Open(keys), Some(key_id)) => {
+            let event = EventId::parse(id).map_err(|e| StoreError::Corrupt {
                 seq,
                 message: e.to_string(),
             })?;
-        events.push(event);
-    }
-    Ok(events)
+            keys.open(
+                &event,
+                &Sealed {
+                    key_id,
+                    nonce: row.get(5),
+                    ciphertext: row.get(6),
+                },
+            )?
+        }
+        _ => PersonalFields::default(),
+    };
+    let envelope = StoredEnvelope {
+        id,
+        kind: row.get(7),
+        date: row.get(8),
+        recorded_at: iku_domain::Timestamp::from_micros(row.get(2)),
+    };
+    parse_stored(row.get(3), envelope, sealed).map_err(|e| StoreError::Corrupt {
+        seq,
+        message: e.to_string(),
+    })
 }
 
 fn sealed_of(
@@ -279,77 +292,25 @@ impl Store for PostgresStore {
         crate::register_of(events)
     }
 
-    fn import(
+    fn write(
         &mut self,
         lines: Vec<NumberedLine>,
         keys: &Keyring,
+        audit: Option<crate::AuditBatch<'_>>,
         progress: &dyn Progress,
     ) -> Result<ImportReport, ImportError> {
         let mut tx = self.client.transaction()?;
-        tx.batch_execute("LOCK TABLE events IN EXCLUSIVE MODE")?;
-        progress.phase("checking", lines.len() as u64);
-        let stored = load_events(&mut tx, Personals::Leave)?;
-        let next_seq = stored.len() as i64 + 1;
-        let plan = {
-            let tx = &mut tx;
-            import::plan(stored, lines, |id| sealed_of(tx, keys, id))?
-        };
-        let added = plan.new_events().len();
-        progress.phase("storing", added as u64);
-        let mut sealed_rows = Vec::new();
-        let mut facts_rows = Vec::with_capacity(added);
-        let links = {
-            let sink = tx.copy_in(
-                "COPY events (seq, id, kind, date, recorded_at, payload) FROM STDIN BINARY",
-            )?;
-            let types = [
-                Type::INT8,
-                Type::TEXT,
-                Type::TEXT,
-                Type::DATE,
-                Type::INT8,
-                Type::TEXT,
-            ];
-            let mut writer = BinaryCopyInWriter::new(sink, &types);
-            let links = plan.check_and_write(next_seq, keys, progress, |rows| {
-                for row in rows {
-                    let e = row.event;
-                    writer.write(&[
-                        &row.seq,
-                        &e.id.as_str(),
-                        &e.body.kind().name(),
-                        &e.date,
-                        &e.recorded_at.micros(),
-                        &row.payload,
-                    ])?;
-                    if let Some(s) = row.sealed {
-                        sealed_rows.push((row.seq, s));
-                    }
-                    facts_rows.push((row.seq, row.owner, row.facts));
-                }
-                Ok(())
-            })?;
-            writer.finish()?;
-            links
-        };
-        copy_facts(&mut tx, &facts_rows, &links)?;
-        {
-            let sink = tx.copy_in(
-                "COPY sealed_fields (event_seq, key_id, nonce, ciphertext) FROM STDIN BINARY",
-            )?;
-            let mut writer =
-                BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::BYTEA]);
-            for (seq, s) in &sealed_rows {
-                writer.write(&[seq, &s.key_id, &s.nonce, &s.ciphertext])?;
-            }
-            writer.finish()?;
+        let mut report = write::import_in(&mut tx, lines, keys, self.checks, progress)?;
+        if let Some(a) = audit {
+            report.audit_seqs = write::append_in(&mut tx, a.key, Some(keys), &a.entries, a.at)?;
         }
         progress.phase("committing", 0);
         tx.commit()?;
-        Ok(ImportReport {
-            added,
-            unchanged: plan.unchanged,
-        })
+        Ok(report)
+    }
+
+    fn set_checks(&mut self, checks: crate::import::Checks) {
+        self.checks = checks;
     }
 
     fn publish(&mut self, p: NewPublication, at: Timestamp) -> Result<Publication, StoreError> {
@@ -463,50 +424,7 @@ impl Store for PostgresStore {
         at: Timestamp,
     ) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.client.transaction()?;
-        // One writer at a time on the chain, or it forks.
-        tx.batch_execute("LOCK TABLE audit_head IN EXCLUSIVE MODE")?;
-        let (mut last, mut previous): (i64, Vec<u8>) = tx
-            .query_opt("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?
-            .map_or((0, Vec::new()), |r| (r.get(0), r.get(1)));
-        let insert = tx.prepare(
-            "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash, noted)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )?;
-        let mut seqs = Vec::with_capacity(entries.len());
-        for entry in &entries {
-            let seq = last + 1;
-            let noted = entry.note.is_some();
-            let hash = audit::chain_hash(key, &previous, seq, at, entry, noted);
-            tx.execute(
-                &insert,
-                &[
-                    &seq,
-                    &at.micros(),
-                    &entry.actor,
-                    &entry.action,
-                    &entry.record,
-                    &entry.reason,
-                    &hash,
-                    &noted,
-                ],
-            )?;
-            if let Some(note) = &entry.note {
-                let sealed = crate::seal_note(notes, seq, note)?;
-                tx.execute(
-                    "INSERT INTO audit_notes (seq, key_id, nonce, ciphertext) VALUES ($1, $2, $3, $4)",
-                    &[&seq, &sealed.key_id, &sealed.nonce, &sealed.ciphertext],
-                )?;
-            }
-            (last, previous) = (seq, hash);
-            seqs.push(seq);
-        }
-        if !seqs.is_empty() {
-            tx.execute(
-                "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                &[&last, &previous],
-            )?;
-        }
+        let seqs = write::append_in(&mut tx, key, notes, &entries, at)?;
         tx.commit()?;
         Ok(seqs)
     }

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use crate::access::{CaseAssignment, LoginState, Session};
 use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
-use crate::import::{self, ImportError, ImportReport, NumberedLine, Progress};
+use crate::import::{ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
 use crate::{
     Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
@@ -22,11 +22,15 @@ use crate::{
 use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
+mod write;
+
 pub struct SqliteStore {
     conn: Connection,
     path: std::path::PathBuf,
     /// Which file was opened (device and inode), to tell when another took its place.
     file: Option<(u64, u64)>,
+    /// What an import's rules are checked over.
+    checks: crate::import::Checks,
 }
 
 /// The device and inode of the file at `path`, where the system has them.
@@ -103,10 +107,12 @@ impl SqliteStore {
         conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         migrate(&mut conn, migrations::SQLITE)?;
         fill_missing_facts(&mut conn)?;
+        write::fill_missing_keys(&mut conn)?;
         Ok(Self {
             conn,
             path: path.to_owned(),
             file: file_identity(path),
+            checks: crate::import::Checks::default(),
         })
     }
 
@@ -247,43 +253,73 @@ fn load_events(
     let mut rows = stmt.query([])?;
     let mut events = Vec::new();
     while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let id: String = row.get(1)?;
-        let recorded_at: i64 = row.get(2)?;
-        let payload: String = row.get(3)?;
-        let sealed = match (personals, row.get::<_, Option<String>>(4)?) {
-            (Personals::Open(keys), Some(key_id)) => {
-                let event = EventId::parse(&id).map_err(|e| StoreError::Corrupt {
-                    seq,
-                    message: e.to_string(),
-                })?;
-                keys.open(
-                    &event,
-                    &Sealed {
-                        key_id,
-                        nonce: row.get(5)?,
-                        ciphertext: row.get(6)?,
-                    },
-                )?
-            }
-            _ => PersonalFields::default(),
-        };
-        let kind: String = row.get(7)?;
-        let date: String = row.get(8)?;
-        let corrupt = |message: String| StoreError::Corrupt { seq, message };
-        let envelope = StoredEnvelope {
-            id: &id,
-            kind: &kind,
-            date: parse_date(&date).ok_or_else(|| corrupt(format!("date {date}")))?,
-            recorded_at: iku_domain::Timestamp::from_micros(recorded_at),
-        };
-        let event = parse_stored(&payload, envelope, sealed).map_err(|e| StoreError::Corrupt {
-            seq,
-            message: e.to_string(),
-        })?;
-        events.push(event);
+        events.push(event_of_row(row, personals)?);
     }
     Ok(events)
+}
+
+/// The events at these seqs (ascending), without personal fields.
+fn load_events_at(conn: &Connection, seqs: &[i64]) -> Result<Vec<iku_domain::Event>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT e.seq, e.id, e.recorded_at, e.payload, NULL, NULL, NULL, e.kind, e.date
+         FROM events e WHERE e.seq = ?1",
+    )?;
+    let mut events = Vec::with_capacity(seqs.len());
+    for &seq in seqs {
+        let mut rows = stmt.query([seq])?;
+        match rows.next()? {
+            Some(row) => events.push(event_of_row(row, Personals::Leave)?),
+            None => {
+                return Err(StoreError::Corrupt {
+                    seq,
+                    message: "an event named by its facts is missing".into(),
+                });
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// An event from `SELECT e.seq, e.id, e.recorded_at, e.payload, s.key_id, s.nonce,
+/// s.ciphertext, e.kind, e.date`.
+fn event_of_row(
+    row: &rusqlite::Row<'_>,
+    personals: Personals<'_>,
+) -> Result<iku_domain::Event, StoreError> {
+    let seq: i64 = row.get(0)?;
+    let id: String = row.get(1)?;
+    let recorded_at: i64 = row.get(2)?;
+    let payload: String = row.get(3)?;
+    let sealed = match (personals, row.get::<_, Option<String>>(4)?) {
+        (Personals::Open(keys), Some(key_id)) => {
+            let event = EventId::parse(&id).map_err(|e| StoreError::Corrupt {
+                seq,
+                message: e.to_string(),
+            })?;
+            keys.open(
+                &event,
+                &Sealed {
+                    key_id,
+                    nonce: row.get(5)?,
+                    ciphertext: row.get(6)?,
+                },
+            )?
+        }
+        _ => PersonalFields::default(),
+    };
+    let kind: String = row.get(7)?;
+    let date: String = row.get(8)?;
+    let corrupt = |message: String| StoreError::Corrupt { seq, message };
+    let envelope = StoredEnvelope {
+        id: &id,
+        kind: &kind,
+        date: parse_date(&date).ok_or_else(|| corrupt(format!("date {date}")))?,
+        recorded_at: iku_domain::Timestamp::from_micros(recorded_at),
+    };
+    parse_stored(&payload, envelope, sealed).map_err(|e| StoreError::Corrupt {
+        seq,
+        message: e.to_string(),
+    })
 }
 
 fn sealed_of(
@@ -390,57 +426,27 @@ impl Store for SqliteStore {
         Ok(facts)
     }
 
-    fn import(
+    fn write(
         &mut self,
         lines: Vec<NumberedLine>,
         keys: &Keyring,
+        audit: Option<crate::AuditBatch<'_>>,
         progress: &dyn Progress,
     ) -> Result<ImportReport, ImportError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        progress.phase("checking", lines.len() as u64);
-        let stored = load_events(&tx, Personals::Leave)?;
-        let next_seq = stored.len() as i64 + 1;
-        let plan = import::plan(stored, lines, |id| sealed_of(&tx, keys, id))?;
-        let added = plan.new_events().len();
-        progress.phase("storing", added as u64);
-        {
-            let mut insert_event = tx.prepare(
-                "INSERT INTO events (seq, id, kind, date, recorded_at, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            let mut insert_sealed = tx.prepare(
-                "INSERT INTO sealed_fields (event_seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            let mut insert_facts = tx.prepare(INSERT_FACTS)?;
-            let links = plan.check_and_write(next_seq, keys, progress, |rows| {
-                for row in &rows {
-                    let e = row.event;
-                    insert_event.execute(params![
-                        row.seq,
-                        e.id.as_str(),
-                        e.body.kind().name(),
-                        row.date,
-                        e.recorded_at.micros(),
-                        row.payload
-                    ])?;
-                }
-                for row in rows {
-                    insert_facts.execute(params![row.seq, row.owner, row.facts])?;
-                    if let Some(s) = row.sealed {
-                        insert_sealed.execute(params![row.seq, s.key_id, s.nonce, s.ciphertext])?;
-                    }
-                }
-                Ok(())
-            })?;
-            insert_links(&tx, &links)?;
+        let mut report = write::import_in(&tx, lines, keys, self.checks, progress)?;
+        if let Some(a) = audit {
+            report.audit_seqs = write::append_in(&tx, a.key, Some(keys), &a.entries, a.at)?;
         }
         progress.phase("committing", 0);
         tx.commit()?;
-        Ok(ImportReport {
-            added,
-            unchanged: plan.unchanged,
-        })
+        Ok(report)
+    }
+
+    fn set_checks(&mut self, checks: crate::import::Checks) {
+        self.checks = checks;
     }
 
     fn publish(&mut self, p: NewPublication, at: Timestamp) -> Result<Publication, StoreError> {
@@ -560,55 +566,7 @@ impl Store for SqliteStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let (mut last, mut previous): (i64, Vec<u8>) = tx
-            .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?
-            .unwrap_or((0, Vec::new()));
-        let mut seqs = Vec::with_capacity(entries.len());
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO audit_log (seq, at, actor, action, record, reason, hash, noted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            let mut insert_note = tx.prepare_cached(
-                "INSERT INTO audit_notes (seq, key_id, nonce, ciphertext) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for entry in &entries {
-                let seq = last + 1;
-                let noted = entry.note.is_some();
-                let hash = audit::chain_hash(key, &previous, seq, at, entry, noted);
-                insert.execute(params![
-                    seq,
-                    at.micros(),
-                    entry.actor,
-                    entry.action,
-                    entry.record,
-                    entry.reason,
-                    hash,
-                    noted
-                ])?;
-                if let Some(note) = &entry.note {
-                    let sealed = crate::seal_note(notes, seq, note)?;
-                    insert_note.execute(params![
-                        seq,
-                        sealed.key_id,
-                        sealed.nonce,
-                        sealed.ciphertext
-                    ])?;
-                }
-                (last, previous) = (seq, hash);
-                seqs.push(seq);
-            }
-        }
-        if !seqs.is_empty() {
-            tx.execute(
-                "INSERT INTO audit_head (id, seq, hash) VALUES (1, ?1, ?2)
-                 ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                params![last, previous],
-            )?;
-        }
+        let seqs = write::append_in(&tx, key, notes, &entries, at)?;
         tx.commit()?;
         Ok(seqs)
     }

@@ -269,15 +269,14 @@ impl<'a> CaseAccess<'a> {
             id: event.id.as_str().to_owned(),
             kind: event.body.kind().name(),
         };
-        let record = write_record(&self.person, &event);
-        let app = self.lease.app();
-        app.writer.store_events(vec![event]).wait()?;
-        app.audit(entry(
+        let record = entry(
             self.actor.username.as_str(),
             Action::CaseWrite,
-            &record,
+            &write_record(&self.person, &event),
             "",
-        ))?;
+        );
+        let app = self.lease.app();
+        app.writer.write(vec![event], vec![record]).wait()?;
         Ok(written)
     }
 

@@ -69,8 +69,14 @@ impl<'a> Intake<'a> {
         let person = fresh("p")?;
         let application_id = fresh("a")?;
         let events = new_case_events(application, details, &person, &application_id)?;
+        let record = entry(
+            self.actor.username.as_str(),
+            Action::ApplicationCreate,
+            &person,
+            "",
+        );
         let app = self.lease.app();
-        app.writer.store_events(events).wait()?;
+        app.writer.write(events, vec![record]).wait()?;
         let person =
             PersonId::parse(&person).map_err(|e| AppError::Internal(format!("an id: {e}")))?;
         let assignment = CaseAssignment {
@@ -81,12 +87,6 @@ impl<'a> Intake<'a> {
             assigned_by: self.actor.username.as_str().to_owned(),
         };
         self.lease.with(|s| s.assign_case(&assignment))?;
-        app.audit(entry(
-            self.actor.username.as_str(),
-            Action::ApplicationCreate,
-            person.as_str(),
-            "",
-        ))?;
         Ok(NewCase {
             person,
             application: application_id,
@@ -159,11 +159,10 @@ impl App {
     ) -> Result<PersonId, AppError> {
         let person = fresh("p")?;
         let events = new_case_events(application, Some(details), &person, reference)?;
-        // Nothing is read: the referral waits for its commit without holding a thread.
-        self.writer.store_events(events).done().await?;
         let why = if flagged { HIDDEN_FIELD_FILLED } else { "" };
-        self.audit_async(entry("public", Action::ReferralReceived, &person, why))
-            .await?;
+        let record = entry("public", Action::ReferralReceived, &person, why);
+        // Nothing is read: the referral waits for its commit without holding a thread.
+        self.writer.write(events, vec![record]).done().await?;
         let person =
             PersonId::parse(&person).map_err(|e| AppError::Internal(format!("an id: {e}")))?;
         Ok(person)

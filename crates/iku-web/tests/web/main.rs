@@ -1,9 +1,10 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
-//! also holds the shared test app), the admins' account actions (`admin`), the pages in a real browser (`browser`), readiness
+//! also holds the shared test app), the application layer as the server uses it (`app_layer`), the admins' account actions (`admin`), the pages in a real browser (`browser`), readiness
 //! (`ready`), corrections and the register's rules on the write path (`corrections`), the history of a case (`history`), locks after failed logins (`lockout`), what probing the server found (`hardening`) and the decision document (`decision`).
 
 mod access;
 mod admin;
+mod app_layer;
 mod browser;
 mod corrections;
 mod decision;

@@ -1,0 +1,19 @@
+-- Where each person, application and child of the register first appears: the owner
+-- (iku_domain::grouping) of the events about them. A write finds the groups it touches
+-- through it, and checks the register's rules over those alone, not the whole register.
+-- Derived from the register in the write's transaction, never changed; databases from
+-- before this migration get it when opened.
+CREATE TABLE register_keys (
+    kind  TEXT   NOT NULL,   -- person, application, child
+    id    TEXT   NOT NULL,
+    owner BIGINT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+
+CREATE TRIGGER register_keys_append_only BEFORE UPDATE OR DELETE ON register_keys
+FOR EACH ROW EXECUTE FUNCTION iku_refuse_change();
+
+-- A group's events, and the owners tied to it, by owner.
+CREATE INDEX event_facts_owner ON event_facts (owner);
+CREATE INDEX owner_links_owner ON owner_links (owner);
+CREATE INDEX owner_links_tied ON owner_links (tied);
