@@ -12,7 +12,6 @@ use iku_domain::{Event, EventBody};
 use iku_storage::{Store, StoreError};
 
 use crate::audit::Action;
-use crate::register::Current;
 
 /// One event of the history.
 #[derive(Debug, Clone)]
@@ -44,11 +43,11 @@ pub use crate::access::case_write_record as write_record;
 
 /// The person's history, in the order of `Register::history_of`.
 pub fn gather(
-    current: &Current,
+    register: &iku_domain::Register,
     store: &mut dyn Store,
     person: &PersonId,
 ) -> Result<Vec<Recorded>, StoreError> {
-    let entries = current.register().history_of(person);
+    let entries = register.history_of(person);
     let mut records: Vec<String> = entries
         .iter()
         .map(|h| write_record(person, h.event))

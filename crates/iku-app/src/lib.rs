@@ -74,7 +74,7 @@ pub struct App {
     config: AppConfig,
     stores: Mutex<Vec<Box<dyn Store + Send>>>,
     pub(crate) writer: writer::Writer,
-    pub(crate) register: register::CurrentRegister,
+    pub(crate) register: register::HeldRegister,
     pub(crate) logins: login::Logins,
 }
 
@@ -89,7 +89,7 @@ impl App {
             config,
             stores: Mutex::new(Vec::new()),
             writer,
-            register: register::CurrentRegister::default(),
+            register: register::HeldRegister::default(),
             logins: login::Logins::default(),
         }
     }
@@ -168,6 +168,17 @@ impl Drop for Lease<'_> {
             }
         }
     }
+}
+
+/// A register of stored events (they were checked when they came in: a failure means the
+/// database was changed behind iku's back).
+pub(crate) fn register_of(
+    events: Vec<iku_domain::Event>,
+) -> Result<iku_domain::Register, StoreError> {
+    iku_domain::Register::new(events).map_err(|v| StoreError::Corrupt {
+        seq: -1,
+        message: v.to_string(),
+    })
 }
 
 /// The current time.

@@ -1,90 +1,412 @@
-//! The register as it stands today, held in memory between requests (without personal
-//! fields), so that a page does not read and fold the whole register. It is read again when
-//! the database holds more events than it (whoever wrote them: this server or `iku import`)
-//! or when the day has changed. A case's record is its person's events alone, with their
-//! personal fields opened for that read only: the fold of one person's events gives what the
-//! fold of the whole register gives for them (`View::by_person`, as the statistics use it).
+//! The register held in memory: a summary of every case, what the lists need (the
+//! applications waiting for a decision, whether the person is a client, children, reflection
+//! periods, the birth date), kept in indexes the lists page through. It is built once from
+//! the stored facts when the application starts, and kept in step with the register by
+//! reading only the groups written since the last seq it saw (this process's writes at once,
+//! another's when next asked): what a write costs it is what the write touched. A case's
+//! record, history and decisions are not held here: they are read from the case's group
+//! (`Store::group_of`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Condvar, Mutex, RwLock};
 
-use iku_domain::calendar::finnish_date;
-use iku_domain::ids::PersonId;
-use iku_domain::state::{PersonState, RegisterState};
-use iku_domain::{Event, EventBody, Register};
-use iku_storage::{Keyring, Personals, Store, StoreError};
+use iku_domain::codes::{Code, Referrer};
+use iku_domain::event::Subject;
+use iku_domain::grouping::StoredFacts;
+use iku_domain::ids::{ApplicationId, PersonId};
+use iku_domain::state::PersonState;
+use iku_domain::{Event, EventBody, Register, View};
+use iku_storage::access::CaseAssignment;
+use iku_storage::{Store, StoreError};
 use time::Date;
 
-use crate::now;
-
-/// The register as read at one moment, and its state as of one day.
-pub struct Current {
-    register: Register,
-    day: Date,
-    today: RegisterState,
-    /// Each person's visible events, as positions in the register, in the order they apply.
-    groups: HashMap<PersonId, Vec<u32>>,
+/// An application waiting for a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    pub application: ApplicationId,
+    pub received: Date,
+    pub referrer: Code<Referrer>,
 }
 
-impl Current {
-    fn of(register: Register, day: Date) -> Current {
-        let view = register.view(None);
-        let today = view.state_as_of(day);
-        let groups = view
+/// What the lists show of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSummary {
+    pub person: PersonId,
+    /// Undecided applications, oldest first.
+    pub waiting: Vec<Waiting>,
+    /// A client period is open.
+    pub client: bool,
+    /// Ever admitted (a client now, or once).
+    pub admitted: bool,
+    pub birth: Option<Date>,
+    /// Children with the person who have not left.
+    pub children: u16,
+    /// The last days of the reflection periods not interrupted.
+    pub reflection_ends: Vec<Date>,
+}
+
+/// Where a case stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for a decision, not a client.
+    Applicant,
+    Client,
+    /// Neither: decided and not admitted, or no longer a client.
+    Ended,
+}
+
+impl CaseSummary {
+    fn of(p: &PersonState) -> CaseSummary {
+        CaseSummary {
+            person: p.id.clone(),
+            waiting: p
+                .applications
+                .iter()
+                .filter(|a| a.decided.is_none())
+                .map(|a| Waiting {
+                    application: a.id.clone(),
+                    received: a.received,
+                    referrer: a.referrer,
+                })
+                .collect(),
+            client: p.is_client(),
+            admitted: !p.client_periods.is_empty(),
+            birth: p.details.birth(),
+            children: u16::try_from(p.children_present().count()).unwrap_or(u16::MAX),
+            reflection_ends: p
+                .reflection_periods
+                .iter()
+                .filter(|r| r.interrupted.is_none())
+                .map(|r| r.last_day())
+                .collect(),
+        }
+    }
+
+    pub fn status(&self) -> Status {
+        if self.client {
+            Status::Client
+        } else if !self.waiting.is_empty() {
+            Status::Applicant
+        } else {
+            Status::Ended
+        }
+    }
+
+    /// A matter concerning a child (handled urgently): the person is under 18 on `today`, or
+    /// has a child with them.
+    pub fn childs_matter(&self, today: Date) -> bool {
+        self.birth
+            .is_some_and(|b| iku_domain::calendar::age_on(b, today) < 18)
+            || self.children > 0
+    }
+}
+
+/// Every case's summary, and the indexes the lists page through.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// By person id (the cases list's order).
+    cases: BTreeMap<PersonId, CaseSummary>,
+    /// Waiting applications, oldest first (the inbox's order).
+    waiting: BTreeSet<(Date, ApplicationId, PersonId)>,
+    /// Reflection periods by their last day.
+    reflection_ends: BTreeSet<(Date, PersonId)>,
+    /// The last seq read.
+    seen: u64,
+    /// Each case's office and caseworker, as assigned last.
+    assignments: HashMap<PersonId, CaseAssignment>,
+    /// The last assignment read.
+    assignments_seen: i64,
+}
+
+impl Index {
+    pub fn case(&self, person: &PersonId) -> Option<&CaseSummary> {
+        self.cases.get(person)
+    }
+
+    /// The assignment in force of a case, if any.
+    pub fn assignment(&self, person: &PersonId) -> Option<&CaseAssignment> {
+        self.assignments.get(person)
+    }
+
+    /// The offices cases are in, each once, in order.
+    pub fn offices(&self) -> impl Iterator<Item = &str> {
+        let offices: BTreeSet<&str> = self
+            .assignments
+            .values()
+            .map(|a| a.office.as_str())
+            .collect();
+        offices.into_iter()
+    }
+
+    fn assign(&mut self, last: i64, assignments: Vec<CaseAssignment>) {
+        for a in assignments {
+            self.assignments.insert(a.person.clone(), a);
+        }
+        self.assignments_seen = self.assignments_seen.max(last);
+    }
+
+    /// Every case, in the order of their ids, from after `after`.
+    pub fn cases_after<'a>(
+        &'a self,
+        after: Option<&PersonId>,
+    ) -> impl Iterator<Item = &'a CaseSummary> + 'a {
+        let start = match after {
+            Some(p) => std::ops::Bound::Excluded(p.clone()),
+            None => std::ops::Bound::Unbounded,
+        };
+        self.cases
+            .range((start, std::ops::Bound::Unbounded))
+            .map(|(_, c)| c)
+    }
+
+    /// The waiting applications, oldest first, from after `after` (received, application).
+    pub fn waiting_after<'a>(
+        &'a self,
+        after: Option<&(Date, ApplicationId)>,
+    ) -> impl Iterator<Item = (&'a Waiting, &'a CaseSummary)> + 'a {
+        let from = after.map(|(d, a)| (*d, a.clone()));
+        self.waiting
+            .iter()
+            .skip_while(move |(d, a, _)| from.as_ref().is_some_and(|f| (*d, a) <= (f.0, &f.1)))
+            .filter_map(|(_, a, p)| {
+                let case = self.cases.get(p)?;
+                let w = case.waiting.iter().find(|w| &w.application == a)?;
+                Some((w, case))
+            })
+    }
+
+    /// The reflection periods whose last day is within `from..=until`, soonest first.
+    pub fn reflection_ending<'a>(
+        &'a self,
+        from: Date,
+        until: Date,
+    ) -> impl Iterator<Item = (Date, &'a CaseSummary)> + 'a {
+        self.reflection_ends
+            .iter()
+            .skip_while(move |(d, _)| *d < from)
+            .take_while(move |(d, _)| *d <= until)
+            .filter_map(|(d, p)| Some((*d, self.cases.get(p)?)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.cases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cases.is_empty()
+    }
+
+    fn remove(&mut self, person: &PersonId) {
+        if let Some(old) = self.cases.remove(person) {
+            for w in &old.waiting {
+                self.waiting
+                    .remove(&(w.received, w.application.clone(), person.clone()));
+            }
+            for d in &old.reflection_ends {
+                self.reflection_ends.remove(&(*d, person.clone()));
+            }
+        }
+    }
+
+    fn insert(&mut self, summary: CaseSummary) {
+        let person = summary.person.clone();
+        self.remove(&person);
+        for w in &summary.waiting {
+            self.waiting
+                .insert((w.received, w.application.clone(), person.clone()));
+        }
+        for d in &summary.reflection_ends {
+            self.reflection_ends.insert((*d, person.clone()));
+        }
+        self.cases.insert(person, summary);
+    }
+
+    /// Folds a view (a group's, or a whole register's) into summaries of its persons.
+    fn fold(&mut self, view: &View<'_>) {
+        let state = view.state_as_of(Date::MAX);
+        for person in state.persons.values() {
+            self.insert(CaseSummary::of(person));
+        }
+    }
+
+    /// The index of a whole register's stored facts, group by group.
+    pub fn build(facts: &StoredFacts) -> Result<Index, StoreError> {
+        let mut index = Index::default();
+        let groups = facts.groups();
+        for g in 0..groups.len() {
+            let events = facts
+                .events_of(&groups, g)
+                .map_err(|e| StoreError::Corrupt {
+                    seq: e.position as i64 + 1,
+                    message: e.to_string(),
+                })?;
+            match View::of_unamended(&events, None) {
+                Some(view) => index.fold(&view),
+                None => {
+                    let register = crate::register_of(events)?;
+                    index.fold(&register.view(None));
+                }
+            }
+        }
+        index.seen = facts.len() as u64;
+        Ok(index)
+    }
+
+    /// Brings the groups read since `seen` in: every person they name is folded again (one
+    /// who no longer has a visible application leaves the index).
+    fn apply(&mut self, last: u64, events: Vec<Event>) -> Result<(), StoreError> {
+        let mut named: BTreeSet<PersonId> = BTreeSet::new();
+        for e in &events {
+            if let EventBody::ApplicationReceived(a) = &e.body {
+                named.insert(a.person.clone());
+            }
+            if let Subject::Person(p) | Subject::Child(_, Some(p)) = e.body.subject() {
+                named.insert(p.clone());
+            }
+        }
+        let register = crate::register_of(events)?;
+        for person in &named {
+            self.remove(person);
+        }
+        self.fold(&register.view(None));
+        self.seen = self.seen.max(last);
+        Ok(())
+    }
+}
+
+/// The index, shared: built once (requests wait for it), then brought up to date before it
+/// is read.
+#[derive(Default)]
+pub struct HeldRegister {
+    index: RwLock<Option<Index>>,
+    /// One builds or catches up at a time; the others wait for it and then read.
+    building: Mutex<()>,
+    built: Condvar,
+}
+
+impl HeldRegister {
+    /// Whether the index has been built (the server is ready to serve lists).
+    pub fn is_built(&self) -> bool {
+        self.index
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    /// Builds the index from the store's facts, unless built already.
+    pub fn build(&self, store: &mut dyn Store) -> Result<(), StoreError> {
+        let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        if self.is_built() {
+            return Ok(());
+        }
+        let mut index = Index::build(&store.load_facts()?)?;
+        let (last, assignments) = store.case_assignments_since(0)?;
+        index.assign(last, assignments);
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = Some(index);
+        self.built.notify_all();
+        Ok(())
+    }
+
+    /// Catches up with the register as stored: the groups written since the last seq seen,
+    /// by any process.
+    pub fn catch_up(&self, store: &mut dyn Store) -> Result<(), StoreError> {
+        if !self.is_built() {
+            return self.build(store);
+        }
+        let (seen, assignments_seen) = self.seen();
+        let (assigned_last, assignments) = store.case_assignments_since(assignments_seen)?;
+        if !assignments.is_empty()
+            && let Some(index) = self
+                .index
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_mut()
+        {
+            index.assign(assigned_last, assignments);
+        }
+        if store.count()? <= seen {
+            return Ok(());
+        }
+        let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        let (seen, _) = self.seen();
+        let (last, group) = store.groups_since(seen)?;
+        if last <= seen {
+            return Ok(());
+        }
+        let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
+        match index.as_mut() {
+            Some(index) => index.apply(last, group.events),
+            None => Ok(()),
+        }
+    }
+
+    /// The last event and the last assignment read.
+    fn seen(&self) -> (u64, i64) {
+        self.index
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map_or((0, 0), |i| (i.seen, i.assignments_seen))
+    }
+
+    /// Reads the index as it stands, once caught up with the store.
+    pub fn read<T>(
+        &self,
+        store: &mut dyn Store,
+        read: impl FnOnce(&Index) -> T,
+    ) -> Result<T, StoreError> {
+        self.catch_up(store)?;
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        Ok(read(index.as_ref().unwrap_or(&Index::default())))
+    }
+}
+
+/// One case's group, as stored: its register (every event that may bear on the case, voided
+/// ones too, without personal fields).
+pub struct CaseGroup {
+    pub register: Register,
+}
+
+impl CaseGroup {
+    pub fn read(store: &mut dyn Store, person: &PersonId) -> Result<CaseGroup, StoreError> {
+        let group = store.group_of(person)?;
+        Ok(CaseGroup {
+            register: crate::register_of(group.events)?,
+        })
+    }
+
+    /// The person's visible events, in the order they apply (what their record is folded
+    /// from).
+    pub fn events_of(&self, person: &PersonId) -> Vec<Event> {
+        self.register
+            .view(None)
             .by_person()
             .into_iter()
-            .map(|(person, events)| {
-                let positions = events
-                    .iter()
-                    .filter_map(|e| register.seq_of(&e.id))
-                    .map(|i| i as u32)
-                    .collect();
-                (person.clone(), positions)
-            })
-            .collect();
-        drop(view);
-        Current {
-            register,
-            day,
-            today,
-            groups,
-        }
+            .find(|(p, _)| *p == person)
+            .map(|(_, events)| events.into_iter().cloned().collect())
+            .unwrap_or_default()
     }
 
-    /// The whole register, without personal fields.
-    pub fn register(&self) -> &Register {
-        &self.register
-    }
-
-    /// The state of every person today, without personal fields.
-    pub fn today(&self) -> &RegisterState {
-        &self.today
-    }
-
-    /// Whether `event` is one of `person`'s visible events (the ones their record is
-    /// folded from).
+    /// Whether `event` is one of `person`'s visible events.
     pub fn owns(&self, person: &PersonId, event: &iku_domain::ids::EventId) -> bool {
-        match (self.groups.get(person), self.register.seq_of(event)) {
-            (Some(positions), Some(seq)) => positions.contains(&(seq as u32)),
-            _ => false,
-        }
+        self.events_of(person).iter().any(|e| &e.id == event)
     }
 
-    /// One person's record today with their personal fields opened; None if the register
-    /// has no such person.
+    /// The person's state today, without personal fields; None if the group has no such
+    /// person.
+    pub fn state_of(&self, person: &PersonId) -> Option<PersonState> {
+        fold(self.events_of(person), person)
+    }
+
+    /// The person's record today with their personal fields opened (the details events'
+    /// alone); None if the register has no such person.
     pub fn record(
         &self,
         store: &mut dyn Store,
-        keys: &Keyring,
+        keys: &iku_storage::Keyring,
         person: &PersonId,
     ) -> Result<Option<PersonState>, StoreError> {
-        let Some(positions) = self.groups.get(person) else {
-            return Ok(None);
-        };
-        let mut events: Vec<Event> = positions
-            .iter()
-            .map(|&i| self.register.events()[i as usize].clone())
-            .collect();
+        let mut events = self.events_of(person);
         let details: Vec<usize> = (0..events.len())
             .filter(|&i| matches!(events[i].body, EventBody::PersonDetails(_)))
             .collect();
@@ -95,125 +417,20 @@ impl Current {
                 d.details.personal = fields;
             }
         }
-        let mut state = RegisterState::default();
-        for e in events.iter().take_while(|e| e.date <= self.day) {
-            // What breaks a rule is left out, as in the whole register's fold.
-            let _ = state.apply(e);
-        }
-        Ok(state.persons.remove(person))
+        Ok(fold(events, person))
     }
 }
 
-/// The server's copy, and the lock that lets one request at a time read it again.
-#[derive(Default)]
-pub struct CurrentRegister {
-    held: Mutex<Option<Arc<Current>>>,
-    reading: Mutex<()>,
-}
-
-impl CurrentRegister {
-    /// The register as it stands: the copy held, or a new one if the database has more
-    /// events or the day has changed.
-    pub fn get(&self, store: &mut dyn Store) -> Result<Arc<Current>, StoreError> {
-        let stored = store.count()?;
-        let day = finnish_date(now());
-        let fresh = |c: &Option<Arc<Current>>| {
-            c.as_ref()
-                .filter(|c| c.register.len() as u64 >= stored && c.day == day)
-                .cloned()
-        };
-        if let Some(c) = fresh(&self.held.lock().unwrap_or_else(|p| p.into_inner())) {
-            return Ok(c);
-        }
-        // One reads the register again; the others wait for it instead of reading it too.
-        let _reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(c) = fresh(&self.held.lock().unwrap_or_else(|p| p.into_inner())) {
-            return Ok(c);
-        }
-        let current = Arc::new(Current::of(store.load(Personals::Leave)?, day));
-        *self.held.lock().unwrap_or_else(|p| p.into_inner()) = Some(current.clone());
-        Ok(current)
+/// Folds one person's events (in the order they apply) as of today; what breaks a rule is
+/// left out, as in the whole register's fold.
+fn fold(events: Vec<Event>, person: &PersonId) -> Option<PersonState> {
+    let today = iku_domain::calendar::finnish_date(crate::now());
+    let mut state = iku_domain::RegisterState::default();
+    for e in events.iter().take_while(|e| e.date <= today) {
+        let _ = state.apply(e);
     }
+    state.persons.remove(person)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use iku_storage::import::{Silent, read_lines};
-
-    /// Every person's record from their own events is what the whole register's fold gives.
-    #[test]
-    fn one_persons_record_is_the_whole_registers_fold_for_them() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let url = format!("sqlite:{}", dir.path().join("iku.db").display());
-        let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
-        let (keys, _) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
-        {
-            let mut options = iku_generate::Options::new(400, 11);
-            options.end =
-                Date::from_calendar_date(2025, time::Month::December, 31).unwrap_or(Date::MIN);
-            let events = iku_generate::generate(&options);
-            let text: String = events
-                .iter()
-                .map(|e| {
-                    iku_domain::interchange::write_line(
-                        e,
-                        iku_domain::interchange::Personals::Include,
-                    ) + "\n"
-                })
-                .collect();
-            let lines = read_lines(text.as_bytes(), &crate::entry_context(), &Silent)
-                .unwrap_or_else(|e| panic!("{e}"));
-            store
-                .import(lines, &keys, &Silent)
-                .unwrap_or_else(|e| panic!("{e}"));
-        }
-        let day = finnish_date(now());
-        let whole = store
-            .load(Personals::Open(&keys))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .view(None)
-            .state_as_of(day);
-        let current = CurrentRegister::default()
-            .get(store.as_mut())
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(whole.persons.len() > 300);
-        let mut with_names = 0;
-        for (person, expected) in &whole.persons {
-            let record = current
-                .record(store.as_mut(), &keys, person)
-                .unwrap_or_else(|e| panic!("{e}"));
-            assert_eq!(record.as_ref(), Some(expected), "{person}");
-            with_names += usize::from(expected.details.personal.name.is_some());
-        }
-        assert!(with_names > 0);
-        let nobody = PersonId::parse("nobody").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            current.record(store.as_mut(), &keys, &nobody).ok(),
-            Some(None)
-        );
-    }
-
-    #[test]
-    fn the_copy_is_read_again_when_the_database_has_more_events() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let url = format!("sqlite:{}", dir.path().join("iku.db").display());
-        let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
-        let (keys, _) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
-        let held = CurrentRegister::default();
-        let first = held.get(store.as_mut()).unwrap_or_else(|e| panic!("{e}"));
-        assert!(first.today().persons.is_empty());
-        let again = held.get(store.as_mut()).unwrap_or_else(|e| panic!("{e}"));
-        assert!(Arc::ptr_eq(&first, &again));
-        let line = r#"{"id":"x1","event":"application_received","date":"2020-03-01","application":"xa1","person":"xp1","referrer":"police","consent":true}"#;
-        let lines = read_lines(line.as_bytes(), &crate::entry_context(), &Silent)
-            .unwrap_or_else(|e| panic!("{e}"));
-        // Written by another connection, as `iku import` would.
-        iku_storage::open(&url)
-            .map(|mut other| other.import(lines, &keys, &Silent))
-            .unwrap_or_else(|e| panic!("{e}"))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let after = held.get(store.as_mut()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(after.today().persons.len(), 1);
-    }
-}
+mod tests;

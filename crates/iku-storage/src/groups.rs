@@ -33,6 +33,62 @@ pub(crate) trait Lookup {
     fn owned(&mut self, owners: &[u32]) -> Result<Vec<i64>, StoreError>;
     /// The events at these seqs (ascending), without personal fields.
     fn events_at(&mut self, seqs: &[i64]) -> Result<Vec<Event>, StoreError>;
+    /// The owners of the events stored after seq `after`, and the last seq.
+    fn owners_after(&mut self, after: i64) -> Result<(Vec<u32>, i64), StoreError>;
+}
+
+/// Some groups' events, in seq order, with their seqs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Group {
+    pub seqs: Vec<i64>,
+    pub events: Vec<Event>,
+}
+
+/// The events of the groups of `owners`, closed under the links.
+fn groups_of(
+    lookup: &mut dyn Lookup,
+    owners: BTreeSet<u32>,
+    extra: Vec<i64>,
+) -> Result<Group, StoreError> {
+    let mut owners = owners;
+    let mut frontier: Vec<u32> = owners.iter().copied().collect();
+    while !frontier.is_empty() {
+        let tied = lookup.tied(&frontier)?;
+        frontier = tied.into_iter().filter(|o| owners.insert(*o)).collect();
+    }
+    let owners: Vec<u32> = owners.into_iter().collect();
+    let mut seqs: BTreeSet<i64> = lookup.owned(&owners)?.into_iter().collect();
+    seqs.extend(extra);
+    let seqs: Vec<i64> = seqs.into_iter().collect();
+    let events = lookup.events_at(&seqs)?;
+    Ok(Group { seqs, events })
+}
+
+/// The events of the group `person` belongs to: every event that may bear on their record.
+pub(crate) fn group_of(
+    lookup: &mut dyn Lookup,
+    person: &iku_domain::ids::PersonId,
+) -> Result<Group, StoreError> {
+    let owners = lookup.key_owners(PERSON, &[person.as_str().to_owned()])?;
+    if owners.is_empty() {
+        return Ok(Group::default());
+    }
+    groups_of(lookup, owners.into_iter().collect(), Vec::new())
+}
+
+/// The events of every group an event stored after seq `after` belongs to, and the last seq.
+pub(crate) fn groups_since(
+    lookup: &mut dyn Lookup,
+    after: i64,
+) -> Result<(i64, Group), StoreError> {
+    let (owners, last) = lookup.owners_after(after)?;
+    if owners.is_empty() {
+        return Ok((last, Group::default()));
+    }
+    Ok((
+        last,
+        groups_of(lookup, owners.into_iter().collect(), Vec::new())?,
+    ))
 }
 
 /// The ids events name: of persons, applications and children, and of events (their own,
@@ -102,17 +158,8 @@ pub(crate) fn touched<'a>(
     }
     let amended = lookup.event_seqs(&list(&named.events))?;
     owners.extend(lookup.owners_at(&amended)?);
-    let mut frontier: Vec<u32> = owners.iter().copied().collect();
-    while !frontier.is_empty() {
-        let tied = lookup.tied(&frontier)?;
-        frontier = tied.into_iter().filter(|o| owners.insert(*o)).collect();
-    }
-    let owners: Vec<u32> = owners.into_iter().collect();
-    let mut seqs: BTreeSet<i64> = lookup.owned(&owners)?.into_iter().collect();
-    seqs.extend(amended);
-    let seqs: Vec<i64> = seqs.into_iter().collect();
-    let events = lookup.events_at(&seqs)?;
-    Ok((seqs, events))
+    let group = groups_of(lookup, owners, amended)?;
+    Ok((group.seqs, group.events))
 }
 
 /// The `register_keys` rows of the events of `register` from position `from` on, their owners

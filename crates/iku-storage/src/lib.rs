@@ -17,6 +17,7 @@ use iku_domain::Register;
 use iku_domain::grouping::StoredFacts;
 
 pub use crate::crypto::{KeyError, Keyring};
+pub use crate::groups::Group;
 pub use crate::import::{Checks, ImportError, ImportReport, LineError, NumberedLine, Progress};
 
 /// Why the store failed. Messages name events by id, never a personal value.
@@ -208,6 +209,16 @@ pub trait Store {
     /// What an import's rules are checked over from now on (`Checks::Auto` by default).
     fn set_checks(&mut self, checks: import::Checks);
 
+    /// The events of the group `person` belongs to (`groups`): every event that may bear on
+    /// their record, voided ones too, in seq order, without personal fields; none if the
+    /// register has no such person. What one case costs to read, whatever the register holds.
+    fn group_of(&mut self, person: &iku_domain::ids::PersonId) -> Result<Group, StoreError>;
+
+    /// The events of every group an event stored after seq `after` belongs to, without
+    /// personal fields, and the last seq: what a copy of the register held elsewhere reads to
+    /// catch up with writes of any process.
+    fn groups_since(&mut self, after: u64) -> Result<(u64, Group), StoreError>;
+
     /// How many events are stored (the last seq: events are numbered 1, 2, 3, ... and never
     /// removed, so this reads one index entry).
     fn count(&mut self) -> Result<u64, StoreError>;
@@ -389,6 +400,13 @@ pub trait Store {
 
     /// The assignment in force of every case that has one, by person.
     fn case_assignments(&mut self) -> Result<Vec<access::CaseAssignment>, StoreError>;
+
+    /// The assignments made after seq `after`, in the order they were made, and the last
+    /// seq: what a copy held elsewhere reads to catch up.
+    fn case_assignments_since(
+        &mut self,
+        after: i64,
+    ) -> Result<(i64, Vec<access::CaseAssignment>), StoreError>;
 
     /// The assignment in force of one case, if it has one.
     fn case_assignment(

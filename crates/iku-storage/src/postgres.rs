@@ -313,6 +313,20 @@ impl Store for PostgresStore {
         self.checks = checks;
     }
 
+    fn group_of(&mut self, person: &PersonId) -> Result<crate::Group, StoreError> {
+        write::read_groups(&mut self.client, |lookup| {
+            crate::groups::group_of(lookup, person)
+        })
+    }
+
+    fn groups_since(&mut self, after: u64) -> Result<(u64, crate::Group), StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let (last, group) = write::read_groups(&mut self.client, |lookup| {
+            crate::groups::groups_since(lookup, after)
+        })?;
+        Ok((last.max(0) as u64, group))
+    }
+
     fn publish(&mut self, p: NewPublication, at: Timestamp) -> Result<Publication, StoreError> {
         let mut tx = self.client.transaction()?;
         tx.batch_execute("LOCK TABLE publications IN EXCLUSIVE MODE")?;
@@ -701,7 +715,11 @@ impl Store for PostgresStore {
     }
 
     fn assign_case(&mut self, a: &CaseAssignment) -> Result<(), StoreError> {
-        self.client.execute(
+        let mut tx = self.client.transaction()?;
+        // One at a time: assignments commit in the order of their seqs, so that one read
+        // "since a seq" misses none (`case_assignments_since`).
+        tx.batch_execute("LOCK TABLE case_assignments IN EXCLUSIVE MODE")?;
+        tx.execute(
             "INSERT INTO case_assignments (person, office, assignee, assigned_at, assigned_by)
              VALUES ($1, $2, $3, $4, $5)",
             &[
@@ -712,7 +730,32 @@ impl Store for PostgresStore {
                 &a.assigned_by,
             ],
         )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    fn case_assignments_since(
+        &mut self,
+        after: i64,
+    ) -> Result<(i64, Vec<CaseAssignment>), StoreError> {
+        let rows = self.client.query(
+            "SELECT seq, person, office, assignee, assigned_at, assigned_by
+             FROM case_assignments WHERE seq > $1 ORDER BY seq",
+            &[&after],
+        )?;
+        let mut last = after;
+        let mut found = Vec::with_capacity(rows.len());
+        for r in rows {
+            last = r.get(0);
+            found.push(crate::access::assignment(
+                r.get(1),
+                r.get(2),
+                r.get(3),
+                r.get(4),
+                r.get(5),
+            )?);
+        }
+        Ok((last, found))
     }
 
     fn flag_referral(

@@ -449,6 +449,20 @@ impl Store for SqliteStore {
         self.checks = checks;
     }
 
+    fn group_of(&mut self, person: &PersonId) -> Result<crate::Group, StoreError> {
+        write::read_groups(&mut self.conn, |lookup| {
+            crate::groups::group_of(lookup, person)
+        })
+    }
+
+    fn groups_since(&mut self, after: u64) -> Result<(u64, crate::Group), StoreError> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let (last, group) = write::read_groups(&mut self.conn, |lookup| {
+            crate::groups::groups_since(lookup, after)
+        })?;
+        Ok((last.max(0) as u64, group))
+    }
+
     fn publish(&mut self, p: NewPublication, at: Timestamp) -> Result<Publication, StoreError> {
         let tx = self
             .conn
@@ -921,6 +935,34 @@ impl Store for SqliteStore {
             }
         }
         Ok(found)
+    }
+
+    fn case_assignments_since(
+        &mut self,
+        after: i64,
+    ) -> Result<(i64, Vec<CaseAssignment>), StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, person, office, assignee, assigned_at, assigned_by
+             FROM case_assignments WHERE seq > ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([after], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })?;
+        let mut last = after;
+        let mut found = Vec::new();
+        for row in rows {
+            let (seq, person, office, assignee, at, by) = row?;
+            last = seq;
+            found.push(crate::access::assignment(person, office, assignee, at, by)?);
+        }
+        Ok((last, found))
     }
 
     fn case_assignments(&mut self) -> Result<Vec<CaseAssignment>, StoreError> {

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use iku_app::AppError;
+use iku_app::register::Status;
 use iku_domain::access::Username;
 use iku_domain::calendar::format_date;
 use iku_domain::ids::PersonId;
@@ -19,32 +20,74 @@ fn person_id(s: &str) -> Result<PersonId, ApiError> {
     PersonId::parse(s).map_err(|_| ApiError::NOT_FOUND)
 }
 
-/// The cases the user may see, with their office and assignee.
+#[derive(Debug, Default, Deserialize)]
+pub struct CasesQuery {
+    /// The page starts after this person.
+    #[serde(default)]
+    after: Option<String>,
+    /// At most this many (1..=500; 100 if not given).
+    #[serde(default)]
+    limit: Option<usize>,
+    /// Only cases of this status: applicant, client, ended.
+    #[serde(default)]
+    status: Option<String>,
+    /// Only the cases of this office.
+    #[serde(default)]
+    office: Option<String>,
+}
+
+/// The cases the user may see, with their office, assignee and status: a page at a time, in
+/// the order of their ids (`next`: where the next page starts).
 pub async fn cases(
     State(state): State<Shared>,
     principal: Principal,
+    Query(query): Query<CasesQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    state
+    let after = match query.after.as_deref() {
+        Some(a) => Some(person_id(a).map_err(|_| ApiError::BAD_REQUEST)?),
+        None => None,
+    };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    let status = match query.status.as_deref() {
+        None => None,
+        Some("applicant") => Some(Status::Applicant),
+        Some("client") => Some(Status::Client),
+        Some("ended") => Some(Status::Ended),
+        Some(_) => return Err(ApiError::BAD_REQUEST),
+    };
+    let office = query.office;
+    let page = state
         .blocking(move |app| {
-            let mut scope = principal.cases(app)?;
-            let (current, listed) = scope.today()?;
-            let register_state = current.today();
-            let cases: Vec<Value> = listed
-                .iter()
-                .map(|p| {
-                    let a = scope.assignment(p);
-                    let person = register_state.persons.get(p);
-                    json!({
-                        "person": p.as_str(),
-                        "office": a.map(|a| a.office.as_str()),
-                        "assignee": a.and_then(|a| a.assignee.as_ref()).map(Username::as_str),
-                        "client": person.is_some_and(PersonState::is_client),
-                    })
-                })
-                .collect();
-            Ok(Json(json!({ "cases": cases })))
+            principal.cases(app)?.cases(after, limit, |c| {
+                status.is_none_or(|s| c.summary.status() == s)
+                    && office.as_ref().is_none_or(|o| c.office.as_ref() == Some(o))
+            })
         })
-        .await
+        .await?;
+    let cases: Vec<Value> = page
+        .items
+        .iter()
+        .map(|c| {
+            json!({
+                "person": c.summary.person.as_str(),
+                "office": c.office,
+                "assignee": c.assignee.as_ref().map(Username::as_str),
+                "client": c.summary.client,
+                "status": match c.summary.status() {
+                    Status::Applicant => "applicant",
+                    Status::Client => "client",
+                    Status::Ended => "ended",
+                },
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "cases": cases,
+        "next": page.next.as_ref().map(|p| p.as_str()),
+    })))
 }
 
 /// A case's record, personal fields included, as of today.

@@ -154,7 +154,7 @@ fn routes(state: state::Shared) -> Router {
             get(ui::referral::form).post(ui::referral::submit),
         )
         .route("/{lang}/referral/done", get(ui::referral::done))
-        .route("/{lang}/staff/", get(ui::staff::inbox))
+        .route("/{lang}/staff/", get(ui::inbox::inbox))
         .route(
             "/{lang}/staff/login",
             get(ui::staff::login_form).post(ui::staff::login),

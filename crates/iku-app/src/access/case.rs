@@ -1,81 +1,210 @@
 //! Cases: the ones a user may see (`CaseScope`), and one case opened (`CaseAccess`): its
 //! record, its history, a decision's document, and writes to it.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
+use iku_domain::access::Username;
+use iku_domain::codes::{Code, Referrer};
 use iku_domain::event::Subject;
 use iku_domain::ids::{ApplicationId, PersonId};
 use iku_domain::state::{ApplicationState, PersonState};
 use iku_domain::{Event, EventBody};
-use iku_storage::access::CaseAssignment;
 use serde_json::{Map, Value};
+use time::Date;
 
 use super::{Actor, Grounds, covers};
 use crate::audit::{Action, entry};
 use crate::history::{self, Recorded};
-use crate::register::Current;
+use crate::register::{CaseGroup, CaseSummary, Index};
 use crate::{AppError, Lease};
 
 /// The cases a caseworker or director may see.
 pub struct CaseScope<'a> {
     actor: &'a Actor,
     lease: Lease<'a>,
-    assignments: HashMap<PersonId, CaseAssignment>,
 }
 
+/// A page of a list: its items, and where the next page starts (None: this is the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
+}
+
+impl<T, C> Page<T, C> {
+    /// The first `limit` of `items` (one more was taken to know if there are more), and the
+    /// cursor of the last one shown.
+    fn of(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> C) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(cursor) } else { None };
+        Page { items, next }
+    }
+}
+
+/// An application waiting for a decision, as the inbox lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingCase {
+    pub person: PersonId,
+    pub application: ApplicationId,
+    pub received: Date,
+    pub referrer: Code<Referrer>,
+    pub office: Option<String>,
+    /// A child's matter: handled urgently.
+    pub urgent: bool,
+    /// Came in by a public referral flagged for a person to check.
+    pub flagged: bool,
+}
+
+/// A case as the cases list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedCase {
+    pub summary: CaseSummary,
+    pub office: Option<String>,
+    pub assignee: Option<Username>,
+}
+
+/// Where the inbox's next page starts.
+pub type WaitingCursor = (Date, ApplicationId);
+
+/// A reflection period's last day and its case: a line of the deadlines, and where their
+/// next page starts.
+pub type Ending = (Date, PersonId);
+
 impl<'a> CaseScope<'a> {
-    pub(super) fn new(actor: &'a Actor, mut lease: Lease<'a>) -> Result<Self, AppError> {
-        let assignments = lease
-            .with(|s| s.case_assignments())?
-            .into_iter()
-            .map(|a| (a.person.clone(), a))
-            .collect();
-        Ok(CaseScope {
-            actor,
-            lease,
-            assignments,
+    pub(super) fn new(actor: &'a Actor, lease: Lease<'a>) -> Result<Self, AppError> {
+        Ok(CaseScope { actor, lease })
+    }
+
+    /// Reads the register held in memory (caught up with the store first).
+    fn index<T>(&mut self, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
+        let app = self.lease.app();
+        self.lease.with(|s| app.register.read(s, read))
+    }
+
+    fn listed(&self, what: &str, n: usize) -> Result<(), AppError> {
+        self.lease.app().audit(entry(
+            self.actor.username.as_str(),
+            Action::CasesList,
+            &format!("{what}: {n} cases"),
+            "",
+        ))
+    }
+
+    /// Whether the user sees the case.
+    pub fn covers(&mut self, person: &PersonId) -> Result<bool, AppError> {
+        let actor = self.actor;
+        self.index(|index| covers(actor, index.assignment(person)))
+    }
+
+    /// The offices of the cases in the user's scope (for a list's filter).
+    pub fn offices(&mut self) -> Result<Vec<String>, AppError> {
+        let actor = self.actor;
+        self.index(|index| {
+            let mut offices: Vec<String> = index
+                .offices()
+                .filter(|o| {
+                    actor.role == iku_domain::access::Role::Director
+                        || actor.office.as_deref() == Some(*o)
+                })
+                .map(str::to_owned)
+                .collect();
+            offices.dedup();
+            offices
         })
     }
 
-    /// The assignment in force of a case, if any.
-    pub fn assignment(&self, person: &PersonId) -> Option<&CaseAssignment> {
-        self.assignments.get(person)
+    /// A page of the applications in scope waiting for a decision, oldest first, after
+    /// `after`, those `keep` keeps; the listing is on record.
+    pub fn waiting(
+        &mut self,
+        after: Option<WaitingCursor>,
+        limit: usize,
+        today: Date,
+        keep: impl Fn(&WaitingCase) -> bool,
+    ) -> Result<Page<WaitingCase, WaitingCursor>, AppError> {
+        let actor = self.actor;
+        let rows: Vec<WaitingCase> = self.index(|index| {
+            index
+                .waiting_after(after.as_ref())
+                .filter(|(_, case)| covers(actor, index.assignment(&case.person)))
+                .map(|(w, case)| WaitingCase {
+                    person: case.person.clone(),
+                    application: w.application.clone(),
+                    received: w.received,
+                    referrer: w.referrer,
+                    office: index.assignment(&case.person).map(|a| a.office.clone()),
+                    urgent: case.childs_matter(today),
+                    flagged: false,
+                })
+                .filter(|row| keep(row))
+                .take(limit + 1)
+                .collect()
+        })?;
+        let mut page = Page::of(rows, limit, |w| (w.received, w.application.clone()));
+        let persons: Vec<PersonId> = page.items.iter().map(|w| w.person.clone()).collect();
+        let flagged = self.lease.with(|s| s.referral_flags(&persons))?;
+        for w in &mut page.items {
+            w.flagged = flagged.iter().any(|(p, _)| p == &w.person);
+        }
+        self.listed("waiting", page.items.len())?;
+        Ok(page)
     }
 
-    pub fn covers(&self, person: &PersonId) -> bool {
-        covers(self.actor, self.assignment(person))
+    /// A page of the cases in scope, in the order of their ids, after `after`, those `keep`
+    /// keeps; the listing is on record.
+    pub fn cases(
+        &mut self,
+        after: Option<PersonId>,
+        limit: usize,
+        keep: impl Fn(&ListedCase) -> bool,
+    ) -> Result<Page<ListedCase, PersonId>, AppError> {
+        let actor = self.actor;
+        let rows: Vec<ListedCase> = self.index(|index| {
+            index
+                .cases_after(after.as_ref())
+                .filter(|case| covers(actor, index.assignment(&case.person)))
+                .map(|case| {
+                    let a = index.assignment(&case.person);
+                    ListedCase {
+                        summary: case.clone(),
+                        office: a.map(|a| a.office.clone()),
+                        assignee: a.and_then(|a| a.assignee.clone()),
+                    }
+                })
+                .filter(|row| keep(row))
+                .take(limit + 1)
+                .collect()
+        })?;
+        let page = Page::of(rows, limit, |c| c.summary.person.clone());
+        self.listed("cases", page.items.len())?;
+        Ok(page)
     }
 
-    /// The register as it stands today and the cases in scope among its persons (listing
-    /// them is on record).
-    pub fn today(&mut self) -> Result<(Arc<Current>, Vec<PersonId>), AppError> {
-        let app = self.lease.app();
-        let current = self.lease.with(|s| app.register.get(s))?;
-        let mut persons: Vec<&PersonId> = current.today().persons.keys().collect();
-        persons.sort();
-        let listed: Vec<PersonId> = persons
-            .into_iter()
-            .filter(|p| self.covers(p))
-            .cloned()
-            .collect();
-        app.audit(entry(
-            self.actor.username.as_str(),
-            Action::CasesList,
-            &format!("{} cases", listed.len()),
-            "",
-        ))?;
-        Ok((current, listed))
-    }
-
-    /// Which of `persons` came in by a public referral flagged for a person to check.
-    pub fn flagged_referrals(&mut self, persons: &[PersonId]) -> Result<Vec<PersonId>, AppError> {
-        Ok(self
-            .lease
-            .with(|s| s.referral_flags(persons))?
-            .into_iter()
-            .map(|(p, _)| p)
-            .collect())
+    /// A page of the reflection periods in scope whose last day is within `from..=until`,
+    /// soonest first, after `after`; the listing is on record.
+    pub fn reflection_ending(
+        &mut self,
+        from: Date,
+        until: Date,
+        after: Option<Ending>,
+        limit: usize,
+    ) -> Result<Page<Ending, Ending>, AppError> {
+        let actor = self.actor;
+        let rows: Vec<(Date, PersonId)> = self.index(|index| {
+            index
+                .reflection_ending(from, until)
+                .filter(|(d, case)| {
+                    after
+                        .as_ref()
+                        .is_none_or(|a| (*d, &case.person) > (a.0, &a.1))
+                })
+                .filter(|(_, case)| covers(actor, index.assignment(&case.person)))
+                .map(|(d, case)| (d, case.person.clone()))
+                .take(limit + 1)
+                .collect()
+        })?;
+        let page = Page::of(rows, limit, Clone::clone);
+        self.listed("reflection periods ending", page.items.len())?;
+        Ok(page)
     }
 }
 
@@ -180,18 +309,19 @@ impl<'a> CaseAccess<'a> {
         }
     }
 
-    fn current(&mut self) -> Result<Arc<Current>, AppError> {
-        let app = self.lease.app();
-        self.lease.with(|s| app.register.get(s))
+    /// The case's group, as stored now.
+    fn group(&mut self) -> Result<CaseGroup, AppError> {
+        let person = self.person.clone();
+        self.lease.with(|s| CaseGroup::read(s, &person))
     }
 
     /// The case's record today, personal fields opened; its read is on record before it is
     /// returned. None (and nothing recorded) if the register has no such person.
     pub fn read(&mut self) -> Result<Option<PersonState>, AppError> {
-        let current = self.current()?;
+        let group = self.group()?;
         let keys = &self.lease.app().config().keys;
         let person = self.person.clone();
-        let record = self.lease.with(|s| current.record(s, keys, &person))?;
+        let record = self.lease.with(|s| group.record(s, keys, &person))?;
         if record.is_some() {
             self.audit_read(Action::CaseRead, None)?;
         }
@@ -201,9 +331,11 @@ impl<'a> CaseAccess<'a> {
     /// The case's history (every event, voided ones too, without personal fields), its read
     /// on record. None (and nothing recorded) if the register has no such person.
     pub fn history(&mut self) -> Result<Option<Vec<Recorded>>, AppError> {
-        let current = self.current()?;
+        let group = self.group()?;
         let person = self.person.clone();
-        let history = self.lease.with(|s| history::gather(&current, s, &person))?;
+        let history = self
+            .lease
+            .with(|s| history::gather(&group.register, s, &person))?;
         if history.is_empty() {
             return Ok(None);
         }
@@ -219,10 +351,10 @@ impl<'a> CaseAccess<'a> {
         &mut self,
         application: &ApplicationId,
     ) -> Result<Option<DecisionRecord>, AppError> {
-        let current = self.current()?;
+        let group = self.group()?;
         let keys = &self.lease.app().config().keys;
         let person_id = self.person.clone();
-        let Some(person) = self.lease.with(|s| current.record(s, keys, &person_id))? else {
+        let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
             return Ok(None);
         };
         let Some((applied, (decided_on, decision))) = person
@@ -235,7 +367,7 @@ impl<'a> CaseAccess<'a> {
         };
         let decided = self
             .lease
-            .with(|s| history::gather(&current, s, &person_id))?
+            .with(|s| history::gather(&group.register, s, &person_id))?
             .into_iter()
             .find(|r| {
                 r.in_force()
@@ -277,19 +409,22 @@ impl<'a> CaseAccess<'a> {
         );
         let app = self.lease.app();
         app.writer.write(vec![event], vec![record]).wait()?;
+        // The lists show it at once (and whatever else was written meanwhile).
+        self.lease.with(|s| app.register.catch_up(s))?;
         Ok(written)
     }
 
     /// Whether `event` is about this case, as the register stands.
     fn is_about(&mut self, event: &Event) -> Result<bool, AppError> {
-        let current = self.current()?;
+        let group = self.group()?;
         let person = &self.person;
         if let Some(corrected) = &event.corrects
-            && !current.owns(person, corrected)
+            && !group.owns(person, corrected)
         {
             return Ok(false);
         }
-        let theirs = current.today().persons.get(person);
+        let theirs = group.state_of(person);
+        let theirs = theirs.as_ref();
         Ok(match event.body.subject() {
             Subject::Person(p) => p == person,
             Subject::Child(_, Some(parent)) => parent == person,
@@ -299,7 +434,7 @@ impl<'a> CaseAccess<'a> {
             Subject::Application(application) => {
                 theirs.is_some_and(|s| s.applications.iter().any(|a| &a.id == application))
             }
-            Subject::Event(retracted) => current.owns(person, retracted),
+            Subject::Event(retracted) => group.owns(person, retracted),
         })
     }
 }

@@ -77,6 +77,7 @@ impl<'a> Intake<'a> {
         );
         let app = self.lease.app();
         app.writer.write(events, vec![record]).wait()?;
+        self.lease.with(|s| app.register.catch_up(s))?;
         let person =
             PersonId::parse(&person).map_err(|e| AppError::Internal(format!("an id: {e}")))?;
         let assignment = CaseAssignment {
@@ -133,6 +134,8 @@ impl<'a> CaseDirection<'a> {
             assigned_by: self.actor.username.as_str().to_owned(),
         };
         self.lease.with(|s| s.assign_case(&assignment))?;
+        let app = self.lease.app();
+        self.lease.with(|s| app.register.catch_up(s))?;
         self.lease.app().audit(entry(
             self.actor.username.as_str(),
             Action::CaseAssign,

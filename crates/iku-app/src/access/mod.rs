@@ -18,7 +18,10 @@ use crate::audit::{Action, entry};
 use crate::{App, AppError, Lease};
 
 pub use administration::{Administration, AuditReading, ReadEntry};
-pub use case::{CaseAccess, CaseScope, DecisionRecord, Written, write_record as case_write_record};
+pub use case::{
+    CaseAccess, CaseScope, DecisionRecord, ListedCase, Page, WaitingCase, WaitingCursor, Written,
+    write_record as case_write_record,
+};
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
 pub use statistics::Statistics;
 

@@ -268,4 +268,35 @@ impl Lookup for PostgresLookup<'_, '_> {
             .map(|row| event_of_row(row, Personals::Leave))
             .collect()
     }
+
+    fn owners_after(&mut self, after: i64) -> Result<(Vec<u32>, i64), StoreError> {
+        let rows = self.0.query(
+            "SELECT seq, owner FROM event_facts WHERE seq > $1 ORDER BY seq",
+            &[&after],
+        )?;
+        let mut owners = std::collections::BTreeSet::new();
+        let mut last = after;
+        for r in rows {
+            let seq: i64 = r.get(0);
+            owners.insert(crate::owner_of(seq, r.get(1))?);
+            last = seq;
+        }
+        Ok((owners.into_iter().collect(), last))
+    }
+}
+
+/// Reads some groups in one snapshot (a write of another connection meanwhile is not half
+/// seen).
+pub(super) fn read_groups<T>(
+    client: &mut Client,
+    read: impl FnOnce(&mut dyn Lookup) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let found = read(&mut PostgresLookup(&mut tx))?;
+    tx.commit()?;
+    Ok(found)
 }

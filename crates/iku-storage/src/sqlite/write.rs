@@ -4,6 +4,8 @@
 
 use iku_domain::Event;
 use iku_domain::grouping;
+use std::collections::BTreeSet;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{INSERT_FACTS, insert_links, load_events, load_events_at, sealed_of};
@@ -244,4 +246,31 @@ impl Lookup for SqliteLookup<'_> {
     fn events_at(&mut self, seqs: &[i64]) -> Result<Vec<Event>, StoreError> {
         load_events_at(self.0, seqs)
     }
+
+    fn owners_after(&mut self, after: i64) -> Result<(Vec<u32>, i64), StoreError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT seq, owner FROM event_facts WHERE seq > ?1 ORDER BY seq")?;
+        let mut owners = BTreeSet::new();
+        let mut last = after;
+        let rows = stmt.query_map([after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (seq, owner) = row?;
+            owners.insert(crate::owner_of(seq, owner)?);
+            last = seq;
+        }
+        Ok((owners.into_iter().collect(), last))
+    }
+}
+
+/// Reads some groups in one snapshot (a write of another connection meanwhile is not half
+/// seen).
+pub(super) fn read_groups<T>(
+    conn: &mut Connection,
+    read: impl FnOnce(&mut dyn Lookup) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = conn.transaction()?;
+    let found = read(&mut SqliteLookup(&tx))?;
+    tx.commit()?;
+    Ok(found)
 }

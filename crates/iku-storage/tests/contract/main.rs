@@ -1,6 +1,6 @@
 //! One contract, both backends: every test here runs on SQLite (a temporary file) and on
 //! PostgreSQL (a fresh database on 127.0.0.1:5432, dropped afterwards; `IKU_TEST_POSTGRES`
-//! names another server). Topics of their own: `register_semantics`, `audit_notes`, `writes`.
+//! names another server). Topics of their own: `register_semantics`, `audit_notes`, `writes`, `groups`.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -238,6 +238,7 @@ macro_rules! contract {
 }
 
 mod audit_notes;
+mod groups;
 mod register_semantics;
 mod writes;
 

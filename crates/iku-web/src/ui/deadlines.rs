@@ -1,106 +1,160 @@
 //! The deadlines page: in the user's scope, reflection periods ending within 14 days,
-//! applications waiting over 30 days, and children's matters waiting for a decision.
+//! applications waiting over 30 days, and children's matters waiting for a decision; each
+//! list a page at a time (keyset), whatever the register holds.
 
 use std::fmt::Write;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use iku_domain::calendar::finnish_date;
+use iku_domain::calendar::{finnish_date, format_date, parse_date};
+use iku_domain::codes::Lang;
+use iku_domain::ids::{ApplicationId, PersonId};
+use serde::Deserialize;
 
-use super::staff::{Reader, away, date, is_childs_matter, staff_page};
-use super::{escape, lang, not_found, t};
+use super::staff::{Reader, away, date, staff_page};
+use super::{escape, lang, not_found, t, url_encode};
 use crate::state::{Shared, now};
 
-/// One line of a list: the case, a date, and what it is.
+/// Rows on a page of each list.
+const PAGE: usize = 50;
+
+/// One line of a list: the case, a date, what it is; and where the list's next page starts.
 struct Due {
     person: String,
     day: time::Date,
     what: String,
+    /// The cursor of this line: its date and its person or application.
+    key: String,
+}
+
+/// The lists, by the name their pages go by.
+const LISTS: [&str; 3] = ["reflection", "waiting", "children"];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DeadlinesQuery {
+    /// One list, from after its cursor (`after_date`, `after`); all three from the start if
+    /// none.
+    #[serde(default)]
+    list: String,
+    #[serde(default)]
+    after_date: String,
+    #[serde(default)]
+    after: String,
 }
 
 pub async fn deadlines(
     State(state): State<Shared>,
     Path(code): Path<String>,
     reader: Reader,
+    Query(query): Query<DeadlinesQuery>,
 ) -> Response {
     let Some(lang) = lang(&code) else {
         return not_found();
     };
     let principal = reader.principal();
     let today = finnish_date(now());
+    let only = LISTS.iter().find(|l| **l == query.list).copied();
+    let after_date = parse_date(&query.after_date);
+    let after = query.after.clone();
+    let p = principal.clone();
     let found = state
         .blocking(move |app| {
-            let (current, listed) = principal.cases(app)?.today()?;
-            let register_state = current.today();
-            let (mut reflection, mut waiting, mut children) = (Vec::new(), Vec::new(), Vec::new());
-            for person in &listed {
-                let Some(p) = register_state.persons.get(person) else {
-                    continue;
-                };
-                let id = person.as_str().to_owned();
-                for r in p
-                    .reflection_periods
+            let mut scope = p.cases(app)?;
+            let mut lists: Vec<(&'static str, Vec<Due>, bool)> = Vec::new();
+            let wanted = |list: &str| only.is_none_or(|o| o == list);
+            if wanted("reflection") {
+                let cursor = after_date.zip(PersonId::parse(&after).ok());
+                let page = scope.reflection_ending(
+                    today,
+                    today + time::Duration::days(14),
+                    cursor.filter(|_| only.is_some()),
+                    PAGE,
+                )?;
+                let lines = page
+                    .items
                     .iter()
-                    .filter(|r| r.interrupted.is_none())
-                {
-                    let left = (r.last_day() - today).whole_days();
-                    if (0..=14).contains(&left) {
-                        reflection.push(Due {
-                            person: id.clone(),
-                            day: r.last_day(),
-                            what: format!("{left} {}", t(lang, "case.days_left")),
-                        });
-                    }
-                }
-                let minor = is_childs_matter(p, today);
-                for a in p.applications.iter().filter(|a| a.decided.is_none()) {
-                    let days = (today - a.received).whole_days();
-                    let line = Due {
-                        person: id.clone(),
-                        day: a.received,
-                        what: format!("{} {days} {}", a.id.as_str(), t(lang, "staff.inbox.days")),
-                    };
-                    if minor {
-                        children.push(Due {
-                            person: id.clone(),
-                            day: a.received,
-                            what: line.what.clone(),
-                        });
-                    }
-                    if days > 30 {
-                        waiting.push(line);
-                    }
-                }
+                    .map(|(day, person)| Due {
+                        person: person.as_str().to_owned(),
+                        day: *day,
+                        what: format!(
+                            "{} {}",
+                            (*day - today).whole_days(),
+                            t(lang, "case.days_left")
+                        ),
+                        key: person.as_str().to_owned(),
+                    })
+                    .collect();
+                lists.push(("reflection", lines, page.next.is_some()));
             }
-            for list in [&mut reflection, &mut waiting, &mut children] {
-                list.sort_by_key(|d| (d.day, d.person.clone()));
+            for list in ["waiting", "children"] {
+                if !wanted(list) {
+                    continue;
+                }
+                let cursor = after_date
+                    .zip(ApplicationId::parse(&after).ok())
+                    .filter(|_| only.is_some());
+                let waited_since = today - time::Duration::days(30);
+                let page = scope.waiting(cursor, PAGE, today, |w| match list {
+                    "waiting" => w.received < waited_since,
+                    _ => w.urgent,
+                })?;
+                let lines = page
+                    .items
+                    .iter()
+                    .map(|w| Due {
+                        person: w.person.as_str().to_owned(),
+                        day: w.received,
+                        what: format!(
+                            "{} {} {}",
+                            w.application.as_str(),
+                            (today - w.received).whole_days(),
+                            t(lang, "staff.inbox.days")
+                        ),
+                        key: w.application.as_str().to_owned(),
+                    })
+                    .collect();
+                lists.push((list, lines, page.next.is_some()));
             }
-            Ok((principal, reflection, waiting, children))
+            Ok(lists)
         })
         .await;
-    let (principal, reflection, waiting, children) = match found {
+    let lists = match found {
         Ok(found) => found,
         Err(e) => return away(lang, &e),
     };
+    let body = deadlines_html(lang, &lists);
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "deadlines.title"),
+        "/staff/deadlines",
+        Some(&principal),
+        &body,
+    )
+}
+
+fn deadlines_html(lang: Lang, lists: &[(&'static str, Vec<Due>, bool)]) -> String {
     let mut body = format!("<h1>{}</h1>", escape(&t(lang, "deadlines.title")));
-    for (title, list, column) in [
-        ("deadlines.reflection", &reflection, "deadlines.ends"),
-        ("deadlines.waiting", &waiting, "staff.inbox.received"),
-        ("deadlines.children", &children, "staff.inbox.received"),
-    ] {
+    for (list, lines, more) in lists {
+        let (title, column) = match *list {
+            "reflection" => ("deadlines.reflection", "deadlines.ends"),
+            "waiting" => ("deadlines.waiting", "staff.inbox.received"),
+            _ => ("deadlines.children", "staff.inbox.received"),
+        };
         let _ = write!(body, "<h2>{}</h2>", escape(&t(lang, title)));
-        if list.is_empty() {
+        if lines.is_empty() {
             let _ = write!(body, "<p>{}</p>", escape(&t(lang, "case.none")));
             continue;
         }
         let _ = write!(
             body,
-            r#"<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col"></th></tr></thead><tbody>"#,
+            r#"<table><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
             escape(&t(lang, "case.title")),
             escape(&t(lang, column)),
+            escape(&t(lang, "deadlines.what")),
         );
-        for d in list {
+        for d in lines {
             let _ = write!(
                 body,
                 r#"<tr><th scope="row"><a href="/{code}/staff/cases/{p}">{p}</a></th><td>{}</td><td>{}</td></tr>"#,
@@ -111,13 +165,21 @@ pub async fn deadlines(
             );
         }
         body.push_str("</tbody></table>");
+        if let (true, Some(last)) = (*more, lines.last()) {
+            let next = format!(
+                "/{}/staff/deadlines?list={list}&after_date={}&after={}",
+                lang.code(),
+                format_date(last.day),
+                url_encode(&last.key)
+            );
+            let _ = write!(
+                body,
+                r#"<nav class="pages" aria-label="{}"><a href="{}" rel="next">{}</a></nav>"#,
+                escape(&t(lang, "pages.label")),
+                escape(&next),
+                escape(&t(lang, "pages.next")),
+            );
+        }
     }
-    staff_page(
-        lang,
-        StatusCode::OK,
-        &t(lang, "deadlines.title"),
-        "/staff/deadlines",
-        Some(&principal),
-        &body,
-    )
+    body
 }

@@ -7,6 +7,7 @@ pub mod case_forms;
 pub mod deadlines;
 pub mod decision;
 pub mod history;
+pub mod inbox;
 pub mod oversight;
 pub mod referral;
 pub mod staff;
@@ -210,6 +211,19 @@ pub async fn home(axum::extract::Path(code): axum::extract::Path<String>) -> Res
         Audience::Public,
         &body,
     )
+}
+
+/// A value for a URL's query string (what is not a letter, digit, or `-_.~` is %-encoded).
+pub fn url_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The advice line, its numbers as links a phone can call.

@@ -3,23 +3,21 @@
 //! decision. A page's form carries the session's CSRF token in a hidden field; its handler
 //! gets a `Principal` only through `UncheckedPrincipal::check`.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use axum::Form;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use iku_domain::calendar::{age_on, finnish_date};
-use iku_domain::codes::{Code, Lang, Referrer};
+use iku_domain::codes::Lang;
 use serde::Deserialize;
 
 use super::{Audience, Refusal, escape, lang, language, not_found, page, t};
 use crate::error::ApiError;
 use crate::login::{self, LoginRequest, Outcome};
 use crate::session::{self, Principal, UncheckedPrincipal};
-use crate::state::{Shared, now};
+use crate::state::Shared;
 
 /// A date as the user's language writes it: 31.12.2020 (fi, sv), 31/12/2020 (en).
 pub fn date(lang: Lang, d: time::Date) -> String {
@@ -416,196 +414,5 @@ pub async fn password(
             }
             Err(e) => away(lang, &e),
         },
-    )
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct InboxFilter {
-    #[serde(default)]
-    office: String,
-    #[serde(default)]
-    referrer: String,
-}
-
-/// One application waiting for a decision.
-struct Waiting {
-    person: String,
-    application: String,
-    received: time::Date,
-    referrer: Code<Referrer>,
-    office: Option<String>,
-    urgent: bool,
-    /// Came in by a public referral flagged for a person to check.
-    flagged: bool,
-}
-
-/// A matter concerning a child (handled urgently): the person is under 18, or has a child
-/// with them.
-pub(crate) fn is_childs_matter(p: &iku_domain::state::PersonState, today: time::Date) -> bool {
-    p.details.birth().is_some_and(|b| age_on(b, today) < 18)
-        || p.children.iter().any(|c| c.left.is_none())
-}
-
-/// The inbox: applications in the user's scope waiting for a decision, oldest first, with
-/// days waiting; children's matters flagged urgent; filtered by office and referrer.
-pub async fn inbox(
-    State(state): State<Shared>,
-    Path(code): Path<String>,
-    reader: Reader,
-    Query(filter): Query<InboxFilter>,
-) -> Response {
-    let Some(lang) = lang(&code) else {
-        return not_found();
-    };
-    let principal = reader.principal();
-    let p = principal.clone();
-    let today = finnish_date(now());
-    let listed = state
-        .blocking(move |app| {
-            let mut scope = p.cases(app)?;
-            let (current, listed) = scope.today()?;
-            let register_state = current.today();
-            let mut waiting = Vec::new();
-            for person in &listed {
-                let Some(s) = register_state.persons.get(person) else {
-                    continue;
-                };
-                let minor = is_childs_matter(s, today);
-                for a in s.applications.iter().filter(|a| a.decided.is_none()) {
-                    waiting.push(Waiting {
-                        person: person.as_str().to_owned(),
-                        application: a.id.as_str().to_owned(),
-                        received: a.received,
-                        referrer: a.referrer,
-                        office: scope.assignment(person).map(|x| x.office.clone()),
-                        urgent: minor,
-                        flagged: false,
-                    });
-                }
-            }
-            let persons: Vec<iku_domain::ids::PersonId> = waiting
-                .iter()
-                .filter_map(|w| iku_domain::ids::PersonId::parse(&w.person).ok())
-                .collect();
-            let flagged: std::collections::HashSet<String> = scope
-                .flagged_referrals(&persons)?
-                .into_iter()
-                .map(|p| p.as_str().to_owned())
-                .collect();
-            for w in &mut waiting {
-                w.flagged = flagged.contains(&w.person);
-            }
-            waiting.sort_by_key(|w| (w.received, w.application.clone()));
-            Ok(waiting)
-        })
-        .await;
-    let waiting = match listed {
-        Ok(w) => w,
-        Err(e) => return away(lang, &e),
-    };
-    let offices: BTreeSet<String> = waiting.iter().filter_map(|w| w.office.clone()).collect();
-    let shown: Vec<&Waiting> = waiting
-        .iter()
-        .filter(|w| filter.office.is_empty() || w.office.as_deref() == Some(filter.office.as_str()))
-        .filter(|w| filter.referrer.is_empty() || w.referrer.code() == filter.referrer)
-        .collect();
-    let mut body = format!("<h1>{}</h1>", escape(&t(lang, "staff.inbox.title")));
-    let _ = write!(
-        body,
-        r#"<form method="get" action="/{}/staff/" class="filters"><label for="office">{}</label><select id="office" name="office"><option value="">{}</option>"#,
-        lang.code(),
-        escape(&t(lang, "staff.inbox.office")),
-        escape(&t(lang, "staff.inbox.all"))
-    );
-    for office in &offices {
-        let _ = write!(
-            body,
-            r#"<option value="{o}"{s}>{o}</option>"#,
-            o = escape(office),
-            s = if *office == filter.office {
-                " selected"
-            } else {
-                ""
-            }
-        );
-    }
-    let _ = write!(
-        body,
-        r#"</select><label for="referrer">{}</label><select id="referrer" name="referrer"><option value="">{}</option>"#,
-        escape(&t(lang, "staff.inbox.referrer")),
-        escape(&t(lang, "staff.inbox.all"))
-    );
-    for r in Code::<Referrer>::all() {
-        let _ = write!(
-            body,
-            r#"<option value="{}"{}>{}</option>"#,
-            r.code(),
-            if r.code() == filter.referrer {
-                " selected"
-            } else {
-                ""
-            },
-            escape(r.label(lang))
-        );
-    }
-    let _ = write!(
-        body,
-        r#"</select><button type="submit">{}</button></form>"#,
-        escape(&t(lang, "staff.inbox.filter"))
-    );
-    if shown.is_empty() {
-        let _ = write!(body, "<p>{}</p>", escape(&t(lang, "staff.inbox.empty")));
-    } else {
-        let _ = write!(
-            body,
-            r#"<table><caption>{title}</caption><thead><tr><th scope="col">{reference}</th><th scope="col">{received}</th><th scope="col">{waiting}</th><th scope="col">{referrer}</th><th scope="col">{office}</th><th scope="col"><span class="visually-hidden">{urgent}</span></th></tr></thead><tbody>"#,
-            title = escape(&t(lang, "staff.inbox.title")),
-            reference = escape(&t(lang, "staff.inbox.reference")),
-            received = escape(&t(lang, "staff.inbox.received")),
-            waiting = escape(&t(lang, "staff.inbox.waiting")),
-            referrer = escape(&t(lang, "staff.inbox.referrer")),
-            office = escape(&t(lang, "staff.inbox.office")),
-            urgent = escape(&t(lang, "staff.inbox.urgent")),
-        );
-        for w in shown {
-            let days = (today - w.received).whole_days();
-            let _ = write!(
-                body,
-                r#"<tr><th scope="row"><a href="/{}/staff/cases/{}">{}</a></th><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-                lang.code(),
-                escape(&w.person),
-                escape(&w.application),
-                date(lang, w.received),
-                days,
-                escape(&t(lang, "staff.inbox.days")),
-                escape(w.referrer.label(lang)),
-                escape(
-                    &w.office
-                        .clone()
-                        .unwrap_or_else(|| t(lang, "staff.inbox.unassigned"))
-                ),
-                [
-                    (w.urgent, "urgent", "staff.inbox.urgent"),
-                    (w.flagged, "flagged", "staff.inbox.flagged"),
-                ]
-                .iter()
-                .filter(|(shown, _, _)| *shown)
-                .map(|(_, class, key)| format!(
-                    r#"<strong class="{class}">{}</strong>"#,
-                    escape(&t(lang, key))
-                ))
-                .collect::<Vec<_>>()
-                .join(" "),
-            );
-        }
-        body.push_str("</tbody></table>");
-    }
-    staff_page(
-        lang,
-        StatusCode::OK,
-        &t(lang, "staff.inbox.title"),
-        "/staff/",
-        Some(&principal),
-        &body,
     )
 }

@@ -1,0 +1,129 @@
+use super::*;
+use iku_storage::import::{Silent, read_lines};
+use iku_storage::{Checks, Keyring, Personals};
+
+fn generated(persons: usize, seed: u64) -> Vec<Event> {
+    let mut options = iku_generate::Options::new(persons, seed);
+    options.end = Date::from_calendar_date(2025, time::Month::December, 31).unwrap_or(Date::MIN);
+    let mut events = iku_generate::generate(&options);
+    events.sort_by_key(|e| e.recorded_at);
+    events
+}
+
+fn import(store: &mut dyn Store, keys: &Keyring, events: &[Event]) {
+    let text: String = events
+        .iter()
+        .map(|e| {
+            iku_domain::interchange::write_line(e, iku_domain::interchange::Personals::Include)
+                + "\n"
+        })
+        .collect();
+    let lines = read_lines(text.as_bytes(), &crate::entry_context(), &Silent)
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .import(lines, keys, &Silent)
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Every case's summary, as the whole register's fold gives it.
+fn expected(store: &mut dyn Store) -> BTreeMap<PersonId, CaseSummary> {
+    let register = store
+        .load(Personals::Leave)
+        .unwrap_or_else(|e| panic!("{e}"));
+    register
+        .view(None)
+        .state_as_of(Date::MAX)
+        .persons
+        .values()
+        .map(|p| (p.id.clone(), CaseSummary::of(p)))
+        .collect()
+}
+
+fn held(held: &HeldRegister, store: &mut dyn Store) -> BTreeMap<PersonId, CaseSummary> {
+    held.read(store, |index| index.cases.clone())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn setup() -> (tempfile::TempDir, String, Keyring) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite:{}", dir.path().join("iku.db").display());
+    let (keys, _) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
+    (dir, url, keys)
+}
+
+#[test]
+fn the_index_holds_what_the_whole_register_gives_every_case() {
+    let (_dir, url, keys) = setup();
+    let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    import(store.as_mut(), &keys, &generated(300, 21));
+    let register = HeldRegister::default();
+    assert!(!register.is_built());
+    let cases = held(&register, store.as_mut());
+    assert!(register.is_built());
+    assert!(cases.len() > 250);
+    assert_eq!(cases, expected(store.as_mut()));
+    // The inbox's index holds every waiting application, oldest first.
+    let waiting: Vec<Date> = register
+        .read(store.as_mut(), |index| {
+            index.waiting_after(None).map(|(w, _)| w.received).collect()
+        })
+        .unwrap_or_default();
+    assert!(!waiting.is_empty() && waiting.windows(2).all(|w| w[0] <= w[1]));
+    let undecided: usize = cases.values().map(|c| c.waiting.len()).sum();
+    assert_eq!(waiting.len(), undecided);
+}
+
+/// Another process imports (its rules checked by groups, as a server's writes are): the
+/// index catches up by the groups written since, to what a new index of the whole gives.
+#[test]
+fn the_index_catches_up_with_what_any_process_writes() {
+    let (_dir, url, keys) = setup();
+    let events = generated(300, 22);
+    let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    let (first, rest) = events.split_at(events.len() * 3 / 4);
+    import(store.as_mut(), &keys, first);
+    let register = HeldRegister::default();
+    held(&register, store.as_mut());
+    let mut other = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    other.set_checks(Checks::Groups);
+    for batch in rest.chunks(37) {
+        import(other.as_mut(), &keys, batch);
+        assert_eq!(held(&register, store.as_mut()), expected(store.as_mut()));
+    }
+    let fresh = HeldRegister::default();
+    assert_eq!(
+        held(&fresh, store.as_mut()),
+        held(&register, store.as_mut())
+    );
+}
+
+/// One case's record from its group is what the whole register's fold gives it, personal
+/// fields opened.
+#[test]
+fn a_case_s_record_from_its_group_is_the_whole_register_s_fold() {
+    let (_dir, url, keys) = setup();
+    let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    import(store.as_mut(), &keys, &generated(200, 23));
+    let day = iku_domain::calendar::finnish_date(crate::now());
+    let whole = store
+        .load(Personals::Open(&keys))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .view(None)
+        .state_as_of(day);
+    let mut with_names = 0;
+    for (person, expected) in &whole.persons {
+        let group = CaseGroup::read(store.as_mut(), person).unwrap_or_else(|e| panic!("{e}"));
+        let record = group
+            .record(store.as_mut(), &keys, person)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(record.as_ref(), Some(expected), "{person}");
+        with_names += usize::from(expected.details.personal.name.is_some());
+    }
+    assert!(with_names > 0);
+    let nobody = PersonId::parse("nobody").unwrap_or_else(|e| panic!("{e}"));
+    let group = CaseGroup::read(store.as_mut(), &nobody).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        group.record(store.as_mut(), &keys, &nobody).ok(),
+        Some(None)
+    );
+}
