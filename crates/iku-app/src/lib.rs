@@ -27,8 +27,8 @@ pub use access::Actor;
 pub use audit::Action;
 pub use error::AppError;
 pub use iku_storage::access::CaseAssignment;
-pub use iku_storage::audit::{AuditEntry, AuditKey};
-pub use iku_storage::{Account, Keyring, Publication};
+pub use iku_storage::audit::{AuditEntry, AuditFilter, AuditKey};
+pub use iku_storage::{Account, Keyring, Publication, PublicationInfo};
 pub use log::Log;
 
 /// At most this many stores stay open for the next use.
@@ -196,8 +196,17 @@ pub fn entry_context() -> iku_domain::interchange::ParseContext {
 }
 
 impl App {
-    /// Whether the application can serve: its database answers.
-    pub fn ready(&self) -> Result<(), AppError> {
-        self.lease()?.with(|s| s.count().map(drop))
+    /// Whether the application can serve: its database answers (else an error) and the
+    /// register it holds in memory is built (false while it is being built).
+    pub fn ready(&self) -> Result<bool, AppError> {
+        let mut lease = self.lease()?;
+        lease.with(|s| s.count().map(drop))?;
+        lease.with(|s| self.register.ready(s))
+    }
+
+    /// Gets ready to serve: builds the register held in memory (the server calls it when it
+    /// starts listening, so that the first request does not wait for it).
+    pub fn start(&self) -> Result<(), AppError> {
+        self.lease()?.with(|s| self.register.build(s))
     }
 }

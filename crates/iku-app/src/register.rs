@@ -293,6 +293,22 @@ impl HeldRegister {
             .is_some()
     }
 
+    /// Whether the index is built, building it now unless another is building it (then
+    /// false at once: the caller is not kept waiting).
+    pub fn ready(&self, store: &mut dyn Store) -> Result<bool, StoreError> {
+        if self.is_built() {
+            return Ok(true);
+        }
+        match self.building.try_lock() {
+            Ok(one) => {
+                drop(one);
+                self.build(store)?;
+                Ok(true)
+            }
+            Err(_) => Ok(false),
+        }
+    }
+
     /// Builds the index from the store's facts, unless built already.
     pub fn build(&self, store: &mut dyn Store) -> Result<(), StoreError> {
         let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());

@@ -47,6 +47,17 @@ pub fn finnish_date(t: Timestamp) -> Date {
     finnish_time(t).date()
 }
 
+/// The moment a day begins in Finland (midnight, Europe/Helsinki).
+pub fn finnish_midnight(day: Date) -> Timestamp {
+    let utc_midnight = day.midnight().assume_utc();
+    // Midnight in Finland is 22:00 or 21:00 UTC the day before (UTC+2, or +3 in summer).
+    [3, 2]
+        .into_iter()
+        .map(|hours| Timestamp::from_offset_date_time(utc_midnight - time::Duration::hours(hours)))
+        .find(|t| finnish_time(*t) == day.midnight())
+        .unwrap_or_else(|| Timestamp::from_offset_date_time(utc_midnight))
+}
+
 /// The wall-clock time in Finland (Europe/Helsinki) at moment `t`: UTC+2, and UTC+3 from the
 /// last Sunday of March to the last Sunday of October, changing at 01:00 UTC as everywhere in
 /// the EU.
@@ -187,6 +198,15 @@ mod tests {
         assert_eq!(age_on(d("2002-07-01"), d("2020-07-01")), 18);
         assert_eq!(age_on(d("2004-02-29"), d("2022-02-28")), 17);
         assert_eq!(age_on(d("2004-02-29"), d("2022-03-01")), 18);
+    }
+
+    #[test]
+    fn a_finnish_day_begins_at_local_midnight() {
+        let winter = parse_date("2026-01-15").unwrap_or(Date::MIN);
+        let summer = parse_date("2026-07-15").unwrap_or(Date::MIN);
+        assert_eq!(finnish_midnight(winter).to_string(), "2026-01-14T22:00:00Z");
+        assert_eq!(finnish_midnight(summer).to_string(), "2026-07-14T21:00:00Z");
+        assert_eq!(finnish_date(finnish_midnight(summer)), summer);
     }
 
     #[test]

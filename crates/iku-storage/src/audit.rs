@@ -139,6 +139,19 @@ pub fn note_aad(seq: i64) -> Vec<u8> {
     format!("iku audit note {seq}").into_bytes()
 }
 
+/// Which entries of the audit log a reader asks for (every condition given must hold).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Entries about this case: their record is the person's id, or starts with it.
+    pub person: Option<String>,
+    /// At or after.
+    pub from: Option<Timestamp>,
+    /// Before.
+    pub until: Option<Timestamp>,
+}
+
 /// The chain's head: the last entry's seq and hash.
 pub type AuditHead = (i64, Vec<u8>);
 

@@ -161,6 +161,20 @@ pub struct Publication {
     pub disclosure_report: Option<String>,
 }
 
+/// A publication as a list shows it: everything but its documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicationInfo {
+    pub id: i64,
+    pub report: String,
+    pub year: i32,
+    pub version: i32,
+    pub as_recorded_at: iku_domain::Timestamp,
+    pub disclosure: String,
+    pub published_at: iku_domain::Timestamp,
+    /// It was published with a disclosure report.
+    pub has_report: bool,
+}
+
 /// The register's storage.
 pub trait Store {
     fn backend(&self) -> Backend;
@@ -233,6 +247,17 @@ pub trait Store {
     /// Every frozen review, oldest first (documents included).
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError>;
 
+    /// A page of the publications, newest first: at most `limit` before id `before` (from
+    /// the newest if None), without their documents.
+    fn publications_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<PublicationInfo>, StoreError>;
+
+    /// One publication, with its documents.
+    fn publication(&mut self, id: i64) -> Result<Option<Publication>, StoreError>;
+
     /// Stores a document of published aggregates for the years before the register.
     fn load_series_aggregates(
         &mut self,
@@ -276,6 +301,15 @@ pub trait Store {
         keys: &Keyring,
         seqs: &[i64],
     ) -> Result<Vec<Option<iku_domain::personal::Personal>>, StoreError>;
+
+    /// A page of the audit log, newest first: at most `limit` entries before seq `before`
+    /// (from the newest if None) that `filter` keeps.
+    fn audit_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+        filter: &audit::AuditFilter,
+    ) -> Result<Vec<audit::AuditEntry>, StoreError>;
 
     /// The whole audit chain in seq order, and its head (last seq and hash).
     fn audit_chain(&mut self) -> Result<audit::AuditChain, StoreError>;

@@ -345,6 +345,54 @@ impl Store for PostgresStore {
         Ok(p.frozen(id, version, at))
     }
 
+    fn publications_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<crate::PublicationInfo>, StoreError> {
+        let rows = self.client.query(
+            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at,
+                    disclosure_report IS NOT NULL
+             FROM publications WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+            &[&before, &i64::try_from(limit).unwrap_or(i64::MAX)],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| crate::PublicationInfo {
+                id: r.get(0),
+                report: r.get(1),
+                year: r.get(2),
+                version: r.get(3),
+                as_recorded_at: Timestamp::from_micros(r.get(4)),
+                disclosure: r.get(5),
+                published_at: Timestamp::from_micros(r.get(6)),
+                has_report: r.get(7),
+            })
+            .collect())
+    }
+
+    fn publication(&mut self, id: i64) -> Result<Option<Publication>, StoreError> {
+        Ok(self
+            .client
+            .query_opt(
+                "SELECT id, report, year, version, as_recorded_at, disclosure, published_at,
+                        document, disclosure_report
+                 FROM publications WHERE id = $1",
+                &[&id],
+            )?
+            .map(|r| Publication {
+                id: r.get(0),
+                report: r.get(1),
+                year: r.get(2),
+                version: r.get(3),
+                as_recorded_at: Timestamp::from_micros(r.get(4)),
+                disclosure: r.get(5),
+                published_at: Timestamp::from_micros(r.get(6)),
+                document: r.get(7),
+                disclosure_report: r.get(8),
+            }))
+    }
+
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
         let rows = self.client.query(
             "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document,
@@ -402,14 +450,15 @@ impl Store for PostgresStore {
              WHERE key_id <> 'erased' AND event_seq IN (SELECT seq FROM events WHERE id = ANY($1))",
             &[&ids],
         )?;
+        // starts_with, not a range: a range of text depends on the database's collation.
         let erase_notes = tx.prepare(
             "UPDATE audit_notes SET key_id = 'erased', nonce = '', ciphertext = ''
              WHERE key_id <> 'erased' AND seq IN (SELECT seq FROM audit_log
-                 WHERE record = $1 OR (record >= $2 AND record < $3))",
+                 WHERE record = $1 OR starts_with(record, $2))",
         )?;
         for person in persons {
-            let (id, from, until) = crate::records_about(person);
-            erased += tx.execute(&erase_notes, &[&id, &from, &until])?;
+            let (id, from, _) = crate::records_about(person);
+            erased += tx.execute(&erase_notes, &[&id, &from])?;
         }
         tx.batch_execute("LOCK TABLE retention_purges IN EXCLUSIVE MODE")?;
         tx.execute(
@@ -467,6 +516,34 @@ impl Store for PostgresStore {
             &[&records],
         )?;
         Ok(rows.into_iter().map(|r| audit_entry(&r)).collect())
+    }
+
+    fn audit_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+        filter: &crate::audit::AuditFilter,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let person = filter.person.as_deref();
+        let rows = self.client.query(
+            "SELECT seq, at, actor, action, record, reason, hash, noted FROM audit_log
+             WHERE ($1::bigint IS NULL OR seq < $1) AND ($2::text IS NULL OR actor = $2)
+               AND ($3::text IS NULL OR action = $3)
+               AND ($4::text IS NULL OR record = $4 OR starts_with(record, $5))
+               AND ($6::bigint IS NULL OR at >= $6) AND ($7::bigint IS NULL OR at < $7)
+             ORDER BY seq DESC LIMIT $8",
+            &[
+                &before,
+                &filter.actor,
+                &filter.action,
+                &person,
+                &person.map(|p| format!("{p} ")),
+                &filter.from.map(Timestamp::micros),
+                &filter.until.map(Timestamp::micros),
+                &i64::try_from(limit).unwrap_or(i64::MAX),
+            ],
+        )?;
+        Ok(rows.iter().map(audit_entry).collect())
     }
 
     fn audit_notes(

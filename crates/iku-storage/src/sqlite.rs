@@ -482,6 +482,59 @@ impl Store for SqliteStore {
         Ok(p.frozen(id, version, at))
     }
 
+    fn publications_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<crate::PublicationInfo>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, report, year, version, as_recorded_at, disclosure, published_at,
+                    disclosure_report IS NOT NULL
+             FROM publications WHERE ?1 IS NULL OR id < ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(
+            params![before, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| {
+                Ok(crate::PublicationInfo {
+                    id: r.get(0)?,
+                    report: r.get(1)?,
+                    year: r.get(2)?,
+                    version: r.get(3)?,
+                    as_recorded_at: Timestamp::from_micros(r.get(4)?),
+                    disclosure: r.get(5)?,
+                    published_at: Timestamp::from_micros(r.get(6)?),
+                    has_report: r.get(7)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn publication(&mut self, id: i64) -> Result<Option<Publication>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, report, year, version, as_recorded_at, disclosure, published_at,
+                        document, disclosure_report
+                 FROM publications WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok(Publication {
+                        id: r.get(0)?,
+                        report: r.get(1)?,
+                        year: r.get(2)?,
+                        version: r.get(3)?,
+                        as_recorded_at: Timestamp::from_micros(r.get(4)?),
+                        disclosure: r.get(5)?,
+                        published_at: Timestamp::from_micros(r.get(6)?),
+                        document: r.get(7)?,
+                        disclosure_report: r.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
     fn publications(&mut self) -> Result<Vec<Publication>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, report, year, version, as_recorded_at, disclosure, published_at, document,
@@ -617,6 +670,38 @@ impl Store for SqliteStore {
         found.sort_by_key(|e| e.seq);
         found.dedup_by_key(|e| e.seq);
         Ok(found)
+    }
+
+    fn audit_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+        filter: &crate::audit::AuditFilter,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let person = filter.person.as_deref();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, at, actor, action, record, reason, hash, noted FROM audit_log
+             WHERE (?1 IS NULL OR seq < ?1) AND (?2 IS NULL OR actor = ?2)
+               AND (?3 IS NULL OR action = ?3)
+               AND (?4 IS NULL OR record = ?4 OR (record >= ?5 AND record < ?6))
+               AND (?7 IS NULL OR at >= ?7) AND (?8 IS NULL OR at < ?8)
+             ORDER BY seq DESC LIMIT ?9",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                before,
+                filter.actor,
+                filter.action,
+                person,
+                person.map(|p| format!("{p} ")),
+                person.map(|p| format!("{p}!")),
+                filter.from.map(Timestamp::micros),
+                filter.until.map(Timestamp::micros),
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            ],
+            audit_entry,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     fn audit_notes(

@@ -260,36 +260,41 @@ pub async fn review(
 pub async fn audit(
     State(state): State<Shared>,
     principal: Principal,
+    Query(query): Query<crate::ui::audit_log::AuditQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .blocking(move |app| {
-            let entries: Vec<Value> = principal
-                .audit_log(app)?
-                .entries()?
-                .into_iter()
-                .map(|read| {
-                    let e = &read.entry;
-                    // An auditor sees that a reason in words was given; a director judging
-                    // the opening reads it.
-                    let note = match (&read.note, e.noted) {
-                        (Some(note), _) => json!(note.expose()),
-                        (None, true) => json!("sealed"),
-                        (None, false) => Value::Null,
-                    };
-                    json!({
-                        "seq": e.seq,
-                        "at": e.at.to_string(),
-                        "actor": e.entry.actor,
-                        "action": e.entry.action,
-                        "record": e.entry.record,
-                        "reason": e.entry.reason,
-                        "note": note,
-                    })
-                })
-                .collect();
-            Ok(Json(json!({ "entries": entries })))
+    let filter = query.filter()?;
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    let before = query.before;
+    let page = state
+        .blocking(move |app| principal.audit_log(app)?.page(before, limit, filter))
+        .await?;
+    let entries: Vec<Value> = page
+        .items
+        .iter()
+        .map(|read| {
+            let e = &read.entry;
+            // An auditor sees that a reason in words was given; a director judging the
+            // opening reads it.
+            let note = match (&read.note, e.noted) {
+                (Some(note), _) => json!(note.expose()),
+                (None, true) => json!("sealed"),
+                (None, false) => Value::Null,
+            };
+            json!({
+                "seq": e.seq,
+                "at": e.at.to_string(),
+                "actor": e.entry.actor,
+                "action": e.entry.action,
+                "record": e.entry.record,
+                "reason": e.entry.reason,
+                "note": note,
+            })
         })
-        .await
+        .collect();
+    Ok(Json(json!({ "entries": entries, "next": page.next })))
 }
 
 /// The accounts (admins): never a password hash or a TOTP secret.

@@ -67,9 +67,22 @@ async fn health(State(state): State<state::Shared>) -> &'static str {
 async fn ready(State(state): State<state::Shared>) -> Response {
     let answered = state.blocking(|app| app.ready()).await;
     match answered {
-        Ok(()) => {
+        Ok(true) => {
             state.metrics.ready.fetch_add(1, Ordering::Relaxed);
             "ready\n".into_response()
+        }
+        Ok(false) => {
+            state.metrics.not_ready.fetch_add(1, Ordering::Relaxed);
+            let mut response = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "starting",
+                "the server is reading the register; ask again in a moment",
+            );
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+            response
         }
         _ => {
             state.metrics.not_ready.fetch_add(1, Ordering::Relaxed);
@@ -168,7 +181,7 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/admin/accounts/{username}",
             post(ui::oversight::account_action),
         )
-        .route("/{lang}/staff/audit", get(ui::oversight::audit))
+        .route("/{lang}/staff/audit", get(ui::audit_log::audit))
         .route(
             "/{lang}/staff/statistics/review",
             get(ui::statistics::review),
@@ -261,6 +274,14 @@ pub async fn serve(
     on_bound(&Bound {
         app: local(&app_listener, app),
         metrics: local(&metrics_listener, metrics_addr),
+    });
+    // The register held in memory is built while the server already answers (/ready says
+    // when it can serve).
+    let starting = state.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = starting.app.start() {
+            starting.config.log.line(&format!("start: {e}"));
+        }
     });
     let limits = server::Limits {
         header_read_within: state.config.header_read_within,

@@ -4,9 +4,9 @@
 use iku_domain::access::Username;
 use iku_domain::personal::Personal;
 use iku_storage::Account;
-use iku_storage::audit::AuditEntry;
+use iku_storage::audit::{AuditEntry, AuditFilter};
 
-use super::Actor;
+use super::{Actor, Page};
 use crate::audit::{Action, entry};
 use crate::{AppError, Lease};
 
@@ -95,36 +95,44 @@ impl<'a> AuditReading<'a> {
         }
     }
 
-    /// The entries this reader may see: all of them, or a director's break-the-glass ones
-    /// with their reasons.
-    pub fn entries(&mut self) -> Result<Vec<ReadEntry>, AppError> {
-        let chain = self.lease.with(|s| s.audit_chain())?;
+    /// A page of the entries this reader may see (all of them, or a director's
+    /// break-the-glass ones, with their reasons), newest first, before seq `before`, those
+    /// `filter` keeps. Each page read is one entry of the log.
+    pub fn page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+        mut filter: AuditFilter,
+    ) -> Result<Page<ReadEntry, i64>, AppError> {
         let action = if self.everything {
             Action::AuditRead
         } else {
+            filter.action = Some(Action::CaseBreakTheGlass.name().to_owned());
             Action::AuditBreakTheGlass
         };
+        let found = self
+            .lease
+            .with(|s| s.audit_page(before, limit + 1, &filter))?;
         let app = self.lease.app();
-        app.audit(entry(self.actor.username.as_str(), action, "", ""))?;
-        if self.everything {
-            return Ok(chain
-                .entries
-                .into_iter()
-                .map(|entry| ReadEntry { entry, note: None })
-                .collect());
-        }
-        let glass: Vec<_> = chain
-            .entries
-            .into_iter()
-            .filter(|e| e.entry.action == Action::CaseBreakTheGlass.name())
-            .collect();
-        let seqs: Vec<i64> = glass.iter().map(|e| e.seq).collect();
-        let keys = &app.config().keys;
-        let notes = self.lease.with(|s| s.audit_notes(keys, &seqs))?;
-        Ok(glass
+        let shown = found.len().min(limit);
+        app.audit(entry(
+            self.actor.username.as_str(),
+            action,
+            &format!("{shown} entries"),
+            "",
+        ))?;
+        let notes = if self.everything {
+            vec![None; found.len()]
+        } else {
+            let seqs: Vec<i64> = found.iter().map(|e| e.seq).collect();
+            let keys = &app.config().keys;
+            self.lease.with(|s| s.audit_notes(keys, &seqs))?
+        };
+        let entries = found
             .into_iter()
             .zip(notes)
             .map(|(entry, note)| ReadEntry { entry, note })
-            .collect())
+            .collect();
+        Ok(Page::of(entries, limit, |e: &ReadEntry| e.entry.seq))
     }
 }

@@ -10,7 +10,7 @@ use iku_domain::{Event, EventBody};
 use serde_json::{Map, Value};
 use time::Date;
 
-use super::{Actor, Grounds, covers};
+use super::{Actor, Grounds, Page, covers};
 use crate::audit::{Action, entry};
 use crate::history::{self, Recorded};
 use crate::register::{CaseGroup, CaseSummary, Index};
@@ -20,24 +20,6 @@ use crate::{AppError, Lease};
 pub struct CaseScope<'a> {
     actor: &'a Actor,
     lease: Lease<'a>,
-}
-
-/// A page of a list: its items, and where the next page starts (None: this is the last).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Page<T, C> {
-    pub items: Vec<T>,
-    pub next: Option<C>,
-}
-
-impl<T, C> Page<T, C> {
-    /// The first `limit` of `items` (one more was taken to know if there are more), and the
-    /// cursor of the last one shown.
-    fn of(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> C) -> Self {
-        let more = items.len() > limit;
-        items.truncate(limit);
-        let next = if more { items.last().map(cursor) } else { None };
-        Page { items, next }
-    }
 }
 
 /// An application waiting for a decision, as the inbox lists it.

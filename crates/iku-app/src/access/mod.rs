@@ -19,11 +19,29 @@ use crate::{App, AppError, Lease};
 
 pub use administration::{Administration, AuditReading, ReadEntry};
 pub use case::{
-    CaseAccess, CaseScope, DecisionRecord, ListedCase, Page, WaitingCase, WaitingCursor, Written,
+    CaseAccess, CaseScope, DecisionRecord, Ending, ListedCase, WaitingCase, WaitingCursor, Written,
     write_record as case_write_record,
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
 pub use statistics::Statistics;
+
+/// A page of a list: its items, and where the next page starts (None: this is the last).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T, C> {
+    pub items: Vec<T>,
+    pub next: Option<C>,
+}
+
+impl<T, C> Page<T, C> {
+    /// The first `limit` of `items` (one more was taken to know if there are more), and the
+    /// cursor of the last one shown.
+    fn of(mut items: Vec<T>, limit: usize, cursor: impl Fn(&T) -> C) -> Self {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more { items.last().map(cursor) } else { None };
+        Page { items, next }
+    }
+}
 
 /// Who acts: an account's name, role and (a caseworker's) office.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,9 +3,9 @@
 
 use iku_domain::access::Role;
 use iku_stats::{Period, Review};
-use iku_storage::Publication;
+use iku_storage::PublicationInfo;
 
-use super::Actor;
+use super::{Actor, Page};
 use crate::audit::{Action, entry};
 use crate::reviews::{Mode, Published};
 use crate::{AppError, Lease};
@@ -61,9 +61,16 @@ impl<'a> Statistics<'a> {
         Ok(published)
     }
 
-    /// The publications, newest last.
-    pub fn publications(&mut self) -> Result<Vec<Publication>, AppError> {
-        self.lease.with(|s| s.publications())
+    /// A page of the publications, newest first, before id `before`.
+    pub fn publications(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Page<PublicationInfo, i64>, AppError> {
+        let found = self
+            .lease
+            .with(|s| s.publications_page(before, limit + 1))?;
+        Ok(Page::of(found, limit, |p: &PublicationInfo| p.id))
     }
 
     /// A frozen publication's review, or (statisticians, on record) its disclosure report.
@@ -71,7 +78,7 @@ impl<'a> Statistics<'a> {
         if report && self.actor.role != Role::Statistician {
             return Err(AppError::Forbidden);
         }
-        let found = self.publications()?.into_iter().find(|p| p.id == id);
+        let found = self.lease.with(|s| s.publication(id))?;
         let Some(publication) = found else {
             return Ok(None);
         };

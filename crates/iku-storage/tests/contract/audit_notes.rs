@@ -1,6 +1,7 @@
-//! A reason in a person's own words (break-the-glass) is an audit note: sealed, bound to its
-//! entry, opened only with the keys, re-sealed by key rotation and erased by the retention
-//! purge, while the chain (which records that the entry has a note) still verifies.
+//! The audit log as it is read: a reason in a person's own words (break-the-glass) is a note,
+//! sealed, bound to its entry, opened only with the keys, re-sealed by key rotation and erased
+//! by the retention purge, while the chain (which records that the entry has a note) still
+//! verifies; and the log is read a page at a time, filtered.
 
 use iku_domain::Timestamp;
 use iku_domain::ids::PersonId;
@@ -139,7 +140,83 @@ fn notes_move_with_key_rotation_and_leave_with_the_retention_purge(db: &TestDb) 
     }
 }
 
+/// The audit log a page at a time, newest first, filtered: every entry once, in order, and
+/// only those the filter keeps (a case's entries are those whose record is its id, or starts
+/// with it and a space: p1's, not p10's).
+fn the_audit_log_pages_newest_first_and_filters(db: &TestDb) {
+    use iku_storage::audit::AuditFilter;
+    let mut store = db.open();
+    let records = ["p1", "p10", "p1 case.history", "p2", "p1 person_details e1"];
+    let actors = ["maria", "juha"];
+    for n in 0..30i64 {
+        let entry = NewAuditEntry::new(
+            actors[(n % 2) as usize],
+            if n % 3 == 0 {
+                "case.read"
+            } else {
+                "case.write"
+            },
+            records[(n % 5) as usize],
+            "",
+        );
+        let at = Timestamp::from_micros(1_000_000 * (n + 1));
+        store
+            .append_audit_batch(&audit_key(), None, vec![entry], at)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let page_through = |store: &mut dyn Store, filter: &AuditFilter| -> Vec<i64> {
+        let mut seen = Vec::new();
+        let mut before = None;
+        loop {
+            let page = store
+                .audit_page(before, 7, filter)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(page.len() <= 7);
+            let Some(last) = page.last() else { break };
+            before = Some(last.seq);
+            seen.extend(page.iter().map(|e| e.seq));
+        }
+        seen
+    };
+    let all = page_through(store.as_mut(), &AuditFilter::default());
+    assert_eq!(all, (1..=30).rev().collect::<Vec<i64>>());
+    let maria = AuditFilter {
+        actor: Some("maria".into()),
+        ..AuditFilter::default()
+    };
+    assert_eq!(page_through(store.as_mut(), &maria).len(), 15);
+    let p1 = AuditFilter {
+        person: Some("p1".into()),
+        action: Some("case.write".into()),
+        ..AuditFilter::default()
+    };
+    let chain = store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
+    let expected: Vec<i64> = chain
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| {
+            e.entry.action == "case.write"
+                && (e.entry.record == "p1" || e.entry.record.starts_with("p1 "))
+        })
+        .map(|e| e.seq)
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(page_through(store.as_mut(), &p1), expected);
+    // From second 10 (seq 10) until second 20 (seq 20, not included).
+    let window = AuditFilter {
+        from: Some(Timestamp::from_micros(10_000_000)),
+        until: Some(Timestamp::from_micros(20_000_000)),
+        ..AuditFilter::default()
+    };
+    assert_eq!(
+        page_through(store.as_mut(), &window),
+        (10..20).rev().collect::<Vec<i64>>()
+    );
+}
+
 contract!(
     notes_are_sealed_and_open_only_with_the_keys,
     notes_move_with_key_rotation_and_leave_with_the_retention_purge,
+    the_audit_log_pages_newest_first_and_filters,
 );

@@ -600,6 +600,20 @@ fn publications_are_frozen_and_come_back_byte_for_byte(db: &TestDb) {
         Some(format!("{{\"of\": {}}}", document.len()))
     );
     assert_eq!(all[2].disclosure_report, None);
+    // A page at a time, newest first, without the documents; one with them.
+    let first = store.publications_page(None, 2).unwrap_or_default();
+    let ids: Vec<i64> = first.iter().map(|p| p.id).collect();
+    assert_eq!(ids, [all[2].id, all[1].id]);
+    assert_eq!((first[0].has_report, first[1].has_report), (false, true));
+    let rest = store
+        .publications_page(Some(all[1].id), 2)
+        .unwrap_or_default();
+    assert_eq!(rest.iter().map(|p| p.id).collect::<Vec<_>>(), [all[0].id]);
+    assert_eq!(
+        store.publication(all[0].id).ok().flatten().as_ref(),
+        Some(&all[0])
+    );
+    assert_eq!(store.publication(999).ok(), Some(None));
     for sql in [
         "UPDATE publications SET document = 'x'",
         "UPDATE publications SET disclosure_report = NULL",

@@ -2,6 +2,7 @@
 //! resources (a strict Content-Security-Policy), the words of every page in Finnish, Swedish
 //! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
 
+pub mod audit_log;
 pub mod case;
 pub mod case_forms;
 pub mod deadlines;

@@ -1,12 +1,11 @@
-//! The admins' and auditors' pages: the accounts (admins; no case data), and the audit log
-//! (auditors: every entry; directors: the break-the-glass openings with their reasons).
+//! The admins' page: the accounts (no case data). The audit log's is `audit_log`.
 
 use std::fmt::Write;
 
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use iku_domain::access::{Role, Username};
+use iku_domain::access::Username;
 use serde::Deserialize;
 
 use super::staff::{Poster, Reader, away, date_time, staff_page};
@@ -169,63 +168,4 @@ pub async fn account_action(
         ),
         Err(e) => away(lang, &e),
     })
-}
-
-pub async fn audit(
-    State(state): State<Shared>,
-    Path(code): Path<String>,
-    reader: Reader,
-) -> Response {
-    let Some(lang) = lang(&code) else {
-        return not_found();
-    };
-    let principal = reader.principal();
-    let p = principal.clone();
-    let read = state.blocking(move |app| p.audit_log(app)?.entries()).await;
-    let entries = match read {
-        Ok(e) => e,
-        Err(e) => return away(lang, &e),
-    };
-    let title = if principal.role == Role::Auditor {
-        "audit.title"
-    } else {
-        "audit.glass"
-    };
-    let mut b = format!(
-        r#"<h1>{}</h1><table><thead><tr><th scope="col">#</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        escape(&t(lang, title)),
-        escape(&t(lang, "audit.time")),
-        escape(&t(lang, "audit.actor")),
-        escape(&t(lang, "audit.action")),
-        escape(&t(lang, "audit.record")),
-        escape(&t(lang, "audit.reason")),
-    );
-    // Newest first: what an auditor looks for is usually recent.
-    for read in entries.iter().rev() {
-        let e = &read.entry;
-        let reason = match (&read.note, e.noted) {
-            (Some(note), _) => note.expose().to_owned(),
-            (None, true) => t(lang, "audit.note_sealed"),
-            (None, false) => e.entry.reason.clone(),
-        };
-        let _ = write!(
-            b,
-            r#"<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"#,
-            e.seq,
-            escape(&e.at.to_string()),
-            escape(&e.entry.actor),
-            escape(&e.entry.action),
-            escape(&e.entry.record),
-            escape(&reason),
-        );
-    }
-    b.push_str("</tbody></table>");
-    staff_page(
-        lang,
-        StatusCode::OK,
-        &t(lang, title),
-        "/staff/audit",
-        Some(&principal),
-        &b,
-    )
 }

@@ -30,10 +30,21 @@ fn period(kind: &str, year: &str) -> Option<Period> {
     }
 }
 
+/// Publications on a page.
+const PAGE: usize = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    /// The publications listed are those before this one.
+    #[serde(default)]
+    before: Option<i64>,
+}
+
 pub async fn page(
     State(state): State<Shared>,
     Path(code): Path<String>,
     reader: Reader,
+    Query(query): Query<PageQuery>,
 ) -> Response {
     let Some(lang) = lang(&code) else {
         return not_found();
@@ -41,10 +52,10 @@ pub async fn page(
     let principal = reader.principal();
     let p = principal.clone();
     let listed = state
-        .blocking(move |app| p.statistics(app)?.publications())
+        .blocking(move |app| p.statistics(app)?.publications(query.before, PAGE))
         .await;
-    let publications = match listed {
-        Ok(p) => p,
+    let (publications, next) = match listed {
+        Ok(page) => (page.items, page.next),
         Err(e) => return away(lang, &e),
     };
     let statistician = principal.role == Role::Statistician;
@@ -126,7 +137,7 @@ pub async fn page(
                 p.id,
                 escape(&t(lang, "stats.document"))
             );
-            if statistician && p.disclosure_report.is_some() {
+            if statistician && p.has_report {
                 let _ = write!(
                     links,
                     r#" · <a href="/{}/staff/statistics/publications/{}/report">{}</a>"#,
@@ -146,6 +157,15 @@ pub async fn page(
             );
         }
         b.push_str("</tbody></table>");
+        if let Some(next) = next {
+            let _ = write!(
+                b,
+                r#"<nav class="pages" aria-label="{}"><a href="/{}/staff/statistics?before={next}" rel="next">{}</a></nav>"#,
+                escape(&t(lang, "pages.label")),
+                lang.code(),
+                escape(&t(lang, "pages.next")),
+            );
+        }
     }
     staff_page(
         lang,

@@ -308,6 +308,11 @@ impl TestApp {
         self.router.clone()
     }
 
+    /// The server's encryption keys.
+    pub(crate) fn keys(&self) -> Keyring {
+        Keyring::parse(&self.keys_text, "test").unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// The SQLite database file.
     pub(crate) fn db_path(&self) -> &std::path::Path {
         &self.db
