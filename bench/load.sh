@@ -71,7 +71,7 @@ summary "client page, 5,000 requests/s offered" "$work/case-5000.json"
 before=$(count_referrals)
 oha -z "${seconds}s" -c "$connections" --no-tui --output-format json --redirect 0 -m POST \
     -T application/x-www-form-urlencoded \
-    -d 'who=victim_self&name=Load+Test&phone=040+1234567&what=&contact=&consent=yes&website=' \
+    -d 'who=victim_self&name=Load+Test&phone=040+1234567&what=&contact=&consent=yes&kx7=' \
     "$base/en/referral" >"$work/referral.json"
 summary "public referral (POST /en/referral)" "$work/referral.json"
 after=$(count_referrals)
