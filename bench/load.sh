@@ -24,16 +24,20 @@ iku=$PWD/target/release/iku
 work=$(mktemp -d)
 export IKU_DATA_DIR=$work/data
 port=18080
+base=http://127.0.0.1:$port
+if curl -sf "$base/health" >/dev/null 2>&1; then
+    echo "a server already answers on port $port: stop it first" >&2
+    exit 1
+fi
 "$iku" demo --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:19090 \
     --referrals-per-minute 100000000 >"$work/server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
-base=http://127.0.0.1:$port
 for _ in $(seq 1 600); do
     curl -sf "$base/health" >/dev/null 2>&1 && break
     sleep 0.1
 done
-curl -sf "$base/health" >/dev/null || { cat "$work/server.log" >&2; exit 1; }
+curl -sf "$base/health" >/dev/null && kill -0 $server 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
 
 login=$(printf '{"username":"demo.director","password":"demo-password-2020","code":"%s"}' "$("$iku" demo-code)")
 cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d "$login" "$base/api/login" |

@@ -174,6 +174,46 @@ pub(crate) fn entry(
     iku_storage::audit::NewAuditEntry::new(actor, action.name(), record, reason)
 }
 
+/// What a read found, given only once the audit entry that records the read is committed.
+/// A server awaits the commit without holding one of its worker threads, so the reads
+/// waiting meanwhile share one commit.
+#[must_use = "a read's value is given once its audit entry is committed"]
+pub struct Audited<T> {
+    value: T,
+    /// None: nothing was read, so nothing is recorded.
+    entry: Option<crate::writer::Pending>,
+}
+
+impl<T> Audited<T> {
+    pub(crate) fn new(value: T, entry: Option<crate::writer::Pending>) -> Self {
+        Audited { value, entry }
+    }
+
+    /// The value turned into another, its read still to be confirmed.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Audited<U> {
+        Audited {
+            value: f(self.value),
+            entry: self.entry,
+        }
+    }
+
+    /// The value, once its audit entry is committed (blocking this thread until then).
+    pub fn wait(self) -> Result<T, crate::AppError> {
+        if let Some(entry) = self.entry {
+            entry.wait()?;
+        }
+        Ok(self.value)
+    }
+
+    /// The value, once its audit entry is committed.
+    pub async fn confirmed(self) -> Result<T, crate::AppError> {
+        if let Some(entry) = self.entry {
+            entry.done().await?;
+        }
+        Ok(self.value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,8 +31,10 @@ pub use iku_storage::audit::{AuditEntry, AuditFilter, AuditKey};
 pub use iku_storage::{Account, Keyring, Publication, PublicationInfo};
 pub use log::Log;
 
-/// At most this many stores stay open for the next use.
-const POOLED: usize = 16;
+/// At most this many stores stay open for the next use. A front end that runs more pieces
+/// of work at once than this opens and closes a store for each one beyond it (on SQLite:
+/// the schema read and the file mapped again, costlier than the work), so it should not.
+pub const STORES_KEPT: usize = 16;
 
 /// What the application runs with.
 pub struct AppConfig {
@@ -163,7 +165,7 @@ impl Drop for Lease<'_> {
         }
         if let Some(store) = self.store.take() {
             let mut stores = self.app.stores.lock().unwrap_or_else(|p| p.into_inner());
-            if stores.len() < POOLED {
+            if stores.len() < STORES_KEPT {
                 stores.push(store);
             }
         }

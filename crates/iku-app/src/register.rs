@@ -4,11 +4,11 @@
 //! the stored facts when the application starts, and kept in step with the register by
 //! reading only the groups written since the last seq it saw (this process's writes at once,
 //! another's when next asked): what a write costs it is what the write touched. A case's
-//! record, history and decisions are not held here: they are read from the case's group
-//! (`Store::group_of`).
+//! record, history and decisions are read from the case's group (`Store::group_of`); the
+//! groups read lately are kept for the next read, until a write to them is caught up with.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Condvar, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 use iku_domain::codes::{Code, Referrer};
 use iku_domain::event::Subject;
@@ -253,8 +253,8 @@ impl Index {
     }
 
     /// Brings the groups read since `seen` in: every person they name is folded again (one
-    /// who no longer has a visible application leaves the index).
-    fn apply(&mut self, last: u64, events: Vec<Event>) -> Result<(), StoreError> {
+    /// who no longer has a visible application leaves the index). The persons named.
+    fn apply(&mut self, last: u64, events: Vec<Event>) -> Result<BTreeSet<PersonId>, StoreError> {
         let mut named: BTreeSet<PersonId> = BTreeSet::new();
         for e in &events {
             if let EventBody::ApplicationReceived(a) = &e.body {
@@ -270,7 +270,7 @@ impl Index {
         }
         self.fold(&register.view(None));
         self.seen = self.seen.max(last);
-        Ok(())
+        Ok(named)
     }
 }
 
@@ -282,6 +282,8 @@ pub struct HeldRegister {
     /// One builds or catches up at a time; the others wait for it and then read.
     building: Mutex<()>,
     built: Condvar,
+    /// Locked after `index` when both are.
+    groups: Mutex<cache::GroupCache>,
 }
 
 impl HeldRegister {
@@ -350,10 +352,48 @@ impl HeldRegister {
             return Ok(());
         }
         let mut index = self.index.write().unwrap_or_else(|p| p.into_inner());
-        match index.as_mut() {
-            Some(index) => index.apply(last, group.events),
-            None => Ok(()),
+        if let Some(index) = index.as_mut() {
+            let named = index.apply(last, group.events)?;
+            self.groups
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .forget(&named);
         }
+        Ok(())
+    }
+
+    /// `person`'s case group as stored (caught up with the store first, unless the caller
+    /// just did): the one kept, or read and kept. A group read while another read caught up
+    /// is not kept, as the catch-up may have forgotten it before it was read.
+    pub fn group(
+        &self,
+        store: &mut dyn Store,
+        person: &PersonId,
+        caught_up: bool,
+    ) -> Result<Arc<CaseGroup>, StoreError> {
+        if !caught_up {
+            self.catch_up(store)?;
+        }
+        let seen = self.seen();
+        if let Some(group) = self.kept(person) {
+            return Ok(group);
+        }
+        let group = Arc::new(CaseGroup::read(store, person)?);
+        let index = self.index.read().unwrap_or_else(|p| p.into_inner());
+        if index.as_ref().map(|i| i.seen) == Some(seen.0) {
+            self.groups
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .keep(person.clone(), group.clone());
+        }
+        Ok(group)
+    }
+
+    fn kept(&self, person: &PersonId) -> Option<Arc<CaseGroup>> {
+        self.groups
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(person)
     }
 
     /// The last event and the last assignment read.
@@ -448,5 +488,6 @@ fn fold(events: Vec<Event>, person: &PersonId) -> Option<PersonState> {
     state.persons.remove(person)
 }
 
+mod cache;
 #[cfg(test)]
 mod tests;

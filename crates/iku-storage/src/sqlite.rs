@@ -16,13 +16,14 @@ use crate::audit::{self, AuditChain, AuditEntry, AuditKey, NewAuditEntry};
 use crate::crypto::Sealed;
 use crate::import::{ImportError, ImportReport, NumberedLine, Progress};
 use crate::migrations::{self, Migration};
-use crate::{
-    Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError, account,
-};
+use crate::{Account, Backend, Keyring, NewPublication, Personals, Publication, Store, StoreError};
 use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
+mod reads;
 mod write;
+
+use reads::sealed_of;
 
 pub struct SqliteStore {
     conn: Connection,
@@ -48,43 +49,6 @@ fn file_identity(path: &Path) -> Option<(u64, u64)> {
 }
 
 impl SqliteStore {
-    /// The accounts named `only`, or all of them, by name.
-    fn accounts_named(&mut self, only: Option<&str>) -> Result<Vec<Account>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT username, role, office, password_hash, must_change, totp_secret IS NOT NULL, disabled,
-                    locked_until
-             FROM accounts WHERE ?1 IS NULL OR username = ?1 ORDER BY username",
-        )?;
-        let rows = stmt.query_map([only], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get::<_, Option<i64>>(7)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (username, role, office, password_hash, must_change, totp_enrolled, disabled, lock) =
-                row?;
-            let mut a = account(
-                username,
-                &role,
-                office,
-                password_hash,
-                must_change,
-                totp_enrolled,
-                disabled,
-            )?;
-            a.locked_until = lock.map(Timestamp::from_micros);
-            Ok(a)
-        })
-        .collect()
-    }
-
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         // The register is for its owner's eyes only; SQLite gives its WAL and shared-memory
         // files the database file's mode.
@@ -102,9 +66,6 @@ impl SqliteStore {
         // A large import is one transaction; with SQLite's default 2 MiB cache its pages
         // would spill to the WAL again and again before the commit.
         conn.pragma_update(None, "cache_size", -262_144)?;
-        // Pages read straight from the mapped file, not copied (a server's many short reads,
-        // the statistics' long ones).
-        conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
         migrate(&mut conn, migrations::SQLITE)?;
         fill_missing_facts(&mut conn)?;
         write::fill_missing_keys(&mut conn)?;
@@ -138,9 +99,23 @@ pub fn create_private(path: &Path) -> Result<(), StoreError> {
     }
 }
 
-/// How much of the database file the statistics read map into memory (SQLite caps it at its
-/// compile-time limit).
+/// How much of the database file a read of the whole register maps into memory (SQLite
+/// caps it at its compile-time limit): its pages are read from the mapping, not copied.
+/// Only such reads map it. With the file mapped, every read transaction that begins after
+/// another connection's commit unmaps it first, and a server commits an audit entry for
+/// nearly every request: the unmapping then cost more than a request's reads.
 const MMAP_SIZE: i64 = 1 << 34;
+
+/// Runs a read of the whole register with the database file mapped.
+fn mapped<T>(
+    conn: &mut Connection,
+    read: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+    let done = read(conn);
+    conn.pragma_update(None, "mmap_size", 0)?;
+    done
+}
 
 /// The stored facts of events `first..=last`, which must all have them, with room for
 /// `room` events.
@@ -322,26 +297,6 @@ fn event_of_row(
     })
 }
 
-fn sealed_of(
-    conn: &Connection,
-    keys: &Keyring,
-    id: &EventId,
-) -> Result<PersonalFields, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT s.key_id, s.nonce, s.ciphertext FROM events e JOIN sealed_fields s ON s.event_seq = e.seq WHERE e.id = ?1",
-        )?
-        .query_row(
-            [id.as_str()],
-            |r| Ok(Sealed { key_id: r.get(0)?, nonce: r.get(1)?, ciphertext: r.get(2)? }),
-        )
-        .optional()?;
-    match row {
-        Some(sealed) => Ok(keys.open(id, &sealed)?),
-        None => Ok(PersonalFields::default()),
-    }
-}
-
 fn login_state_of(conn: &Connection, username: &Username) -> Result<LoginState, StoreError> {
     let row: Option<(i64, Option<i64>, i64)> = conn
         .query_row(
@@ -358,6 +313,57 @@ fn login_state_of(conn: &Connection, username: &Username) -> Result<LoginState, 
     })
 }
 
+/// The statistics' read form of the whole register. Reads on two connections at once, each
+/// half of the events: the events up to the last seq this transaction sees are the same on
+/// any later snapshot (the register is append-only), so the halves fit together.
+fn load_facts(conn: &mut Connection) -> Result<StoredFacts, StoreError> {
+    let path = conn.path().map(str::to_owned);
+    let tx = conn.transaction()?;
+    let last: i64 = tx.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?;
+    let middle = match path.as_deref() {
+        Some(p) if !p.is_empty() && last > 100_000 => last / 2,
+        _ => last,
+    };
+    let mut facts = std::thread::scope(|scope| {
+        let second_half = (middle < last).then(|| {
+            let path = path.clone().unwrap_or_default();
+            scope.spawn(move || {
+                // This thread's own connection: no mutex around each step.
+                let conn = Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                        | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+                )?;
+                conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+                let tx = conn.unchecked_transaction()?;
+                read_facts(&tx, middle + 1, last, last - middle)
+            })
+        });
+        let mut facts = read_facts(&tx, 1, middle, middle)?;
+        if let Some(handle) = second_half {
+            let rest = handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            facts.append(rest);
+        }
+        Ok::<_, StoreError>(facts)
+    })?;
+    // Links added after `last` only tie groups more coarsely, which changes no count.
+    let mut stmt = tx.prepare("SELECT owner, tied FROM owner_links")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        facts.link(
+            crate::owner_of(-1, row.get(0)?)?,
+            crate::owner_of(-1, row.get(1)?)?,
+        );
+    }
+    drop(rows);
+    drop(stmt);
+    tx.commit()?;
+    Ok(facts)
+}
+
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
         Backend::Sqlite
@@ -368,62 +374,17 @@ impl Store for SqliteStore {
     }
 
     fn load(&mut self, personals: Personals<'_>) -> Result<Register, StoreError> {
-        let tx = self.conn.transaction()?;
-        let events = load_events(&tx, personals)?;
-        tx.commit()?;
+        let events = mapped(&mut self.conn, |conn| {
+            let tx = conn.transaction()?;
+            let events = load_events(&tx, personals)?;
+            tx.commit()?;
+            Ok(events)
+        })?;
         crate::register_of(events)
     }
 
-    /// Reads on two connections at once, each half of the events: the events up to the last
-    /// seq this transaction sees are the same on any later snapshot (the register is
-    /// append-only), so the halves fit together.
     fn load_facts(&mut self) -> Result<StoredFacts, StoreError> {
-        let path = self.conn.path().map(str::to_owned);
-        let tx = self.conn.transaction()?;
-        let last: i64 =
-            tx.query_row("SELECT COALESCE(max(seq), 0) FROM events", [], |r| r.get(0))?;
-        let middle = match path.as_deref() {
-            Some(p) if !p.is_empty() && last > 100_000 => last / 2,
-            _ => last,
-        };
-        let mut facts = std::thread::scope(|scope| {
-            let second_half = (middle < last).then(|| {
-                let path = path.clone().unwrap_or_default();
-                scope.spawn(move || {
-                    // This thread's own connection: no mutex around each step.
-                    let conn = Connection::open_with_flags(
-                        &path,
-                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
-                            | rusqlite::OpenFlags::SQLITE_OPEN_URI,
-                    )?;
-                    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
-                    let tx = conn.unchecked_transaction()?;
-                    read_facts(&tx, middle + 1, last, last - middle)
-                })
-            });
-            let mut facts = read_facts(&tx, 1, middle, middle)?;
-            if let Some(handle) = second_half {
-                let rest = handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-                facts.append(rest);
-            }
-            Ok::<_, StoreError>(facts)
-        })?;
-        // Links added after `last` only tie groups more coarsely, which changes no count.
-        let mut stmt = tx.prepare("SELECT owner, tied FROM owner_links")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            facts.link(
-                crate::owner_of(-1, row.get(0)?)?,
-                crate::owner_of(-1, row.get(1)?)?,
-            );
-        }
-        drop(rows);
-        drop(stmt);
-        tx.commit()?;
-        Ok(facts)
+        mapped(&mut self.conn, load_facts)
     }
 
     fn write(
@@ -714,15 +675,7 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT key_id, nonce, ciphertext FROM audit_notes WHERE seq = ?1")?;
         seqs.iter()
             .map(|&seq| {
-                let sealed = stmt
-                    .query_row([seq], |r| {
-                        Ok(Sealed {
-                            key_id: r.get(0)?,
-                            nonce: r.get(1)?,
-                            ciphertext: r.get(2)?,
-                        })
-                    })
-                    .optional()?;
+                let sealed = stmt.query_row([seq], reads::sealed_row).optional()?;
                 match sealed {
                     Some(sealed) => crate::open_note(keys, seq, &sealed),
                     None => Ok(None),
@@ -744,28 +697,15 @@ impl Store for SqliteStore {
     }
 
     fn accounts(&mut self) -> Result<Vec<Account>, StoreError> {
-        self.accounts_named(None)
+        reads::all_accounts(&self.conn)
     }
 
     fn account(&mut self, username: &Username) -> Result<Option<Account>, StoreError> {
-        Ok(self.accounts_named(Some(username.as_str()))?.pop())
+        reads::account_named(&self.conn, username.as_str())
     }
 
     fn case_assignment(&mut self, person: &PersonId) -> Result<Option<CaseAssignment>, StoreError> {
-        let row = self
-            .conn
-            .prepare_cached(
-                "SELECT person, office, assignee, assigned_at, assigned_by FROM case_assignments
-                 WHERE person = ?1 ORDER BY seq DESC LIMIT 1",
-            )?
-            .query_row([person.as_str()], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })
-            .optional()?;
-        row.map(|(person, office, assignee, at, by)| {
-            crate::access::assignment(person, office, assignee, at, by)
-        })
-        .transpose()
+        reads::case_assignment(&self.conn, person.as_str())
     }
 
     fn personal_fields(

@@ -150,20 +150,16 @@ fn record(person: &PersonState) -> Value {
     })
 }
 
-/// Reads a case through an opened handle (which puts the read on record).
-fn read_case(mut access: iku_app::access::CaseAccess<'_>) -> Result<PersonState, AppError> {
-    access.read()?.ok_or(AppError::NotFound)
-}
-
 pub async fn case(
     State(state): State<Shared>,
     principal: Principal,
     Path(person): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let person = person_id(&person)?;
-    let person = state
-        .blocking(move |app| read_case(principal.open_case(app, &person)?))
+    let found = state
+        .audited(move |app| principal.open_case(app, &person)?.read())
         .await?;
+    let person = found.ok_or(AppError::NotFound)?;
     Ok(Json(record(&person)))
 }
 
@@ -181,9 +177,14 @@ pub async fn break_the_glass(
     Json(request): Json<BreakTheGlass>,
 ) -> Result<Json<Value>, ApiError> {
     let person = person_id(&person)?;
-    let person = state
-        .blocking(move |app| read_case(principal.break_the_glass(app, &person, &request.reason)?))
+    let found = state
+        .audited(move |app| {
+            principal
+                .break_the_glass(app, &person, &request.reason)?
+                .read()
+        })
         .await?;
+    let person = found.ok_or(AppError::NotFound)?;
     Ok(Json(record(&person)))
 }
 

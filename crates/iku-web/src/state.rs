@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use iku_app::audit::Audited;
 use iku_app::{App, AppConfig, AppError};
 
 use crate::error::ApiError;
@@ -81,6 +82,8 @@ pub(crate) struct AppState {
     /// Public referrals per address.
     pub referral_limit: RateLimit,
     pub oidc_logins: crate::oidc::PendingLogins,
+    /// Requests whose work runs at once: no more than the application keeps stores for.
+    pub workers: tokio::sync::Semaphore,
 }
 
 pub(crate) type Shared = Arc<AppState>;
@@ -111,6 +114,7 @@ impl AppState {
             login_limit: RateLimit::new(10, 10),
             referral_limit: RateLimit::new(referrals.max(5), referrals),
             oidc_logins: std::sync::Mutex::new(std::collections::HashMap::new()),
+            workers: tokio::sync::Semaphore::new(iku_app::STORES_KEPT),
         }
     }
 
@@ -120,6 +124,9 @@ impl AppState {
         self: &Arc<Self>,
         work: impl FnOnce(&App) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let Ok(_permit) = self.workers.acquire().await else {
+            return Err(ApiError::internal("the server is stopping".into()));
+        };
         let state = self.clone();
         let joined = tokio::task::spawn_blocking(move || work(&state.app)).await;
         match joined {
@@ -128,5 +135,15 @@ impl AppState {
                 "a request's worker failed: {e}"
             ))),
         }
+    }
+
+    /// Runs a read on a blocking thread, as `blocking`, then waits for the commit of the
+    /// audit entry that records it without holding the thread.
+    pub async fn audited<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&App) -> Result<Audited<T>, AppError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let read = self.blocking(work).await?;
+        Ok(read.confirmed().await?)
     }
 }

@@ -8,12 +8,14 @@ use iku_domain::ids::{ApplicationId, PersonId};
 use iku_domain::state::{ApplicationState, PersonState};
 use iku_domain::{Event, EventBody};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 use time::Date;
 
 use super::{Actor, Grounds, Page, covers};
-use crate::audit::{Action, entry};
+use crate::audit::{Action, Audited, entry};
 use crate::history::{self, Recorded};
 use crate::register::{CaseGroup, CaseSummary, Index};
+use crate::writer::Pending;
 use crate::{AppError, Lease};
 
 /// The cases a caseworker or director may see.
@@ -214,6 +216,9 @@ pub struct CaseAccess<'a> {
     lease: Lease<'a>,
     person: PersonId,
     grounds: Grounds,
+    /// The held register was caught up with the store when the case was opened, and nothing
+    /// was written since.
+    caught_up: bool,
 }
 
 /// A fresh id with a prefix saying what it names.
@@ -261,6 +266,7 @@ impl<'a> CaseAccess<'a> {
             lease,
             person,
             grounds,
+            caught_up: true,
         }
     }
 
@@ -269,8 +275,9 @@ impl<'a> CaseAccess<'a> {
     }
 
     /// Puts a read of the case on record: `what` was read (or, `of`, one thing in it: an
-    /// application's decision), on the grounds the case was opened on.
-    fn audit_read(&self, what: Action, of: Option<&str>) -> Result<(), AppError> {
+    /// application's decision), on the grounds the case was opened on. Handed to the writer:
+    /// what was read is given once the entry is committed (`Audited`).
+    fn audit_read(&self, what: Action, of: Option<&str>) -> Pending {
         let mut record = match what {
             Action::CaseRead => self.person.as_str().to_owned(),
             _ => format!("{} {}", self.person.as_str(), what.name()),
@@ -280,64 +287,68 @@ impl<'a> CaseAccess<'a> {
             record.push_str(of);
         }
         let actor = self.actor.username.as_str();
-        let app = self.lease.app();
-        match &self.grounds {
-            Grounds::InScope => app.audit(entry(actor, what, &record, "")),
+        let entry = match &self.grounds {
+            Grounds::InScope => entry(actor, what, &record, ""),
             Grounds::BreakTheGlass(reason) => {
                 let mut glass = entry(actor, Action::CaseBreakTheGlass, &record, "");
                 glass.note = Some(reason.clone());
-                app.audit(glass)
+                glass
             }
-        }
+        };
+        self.lease.app().writer.audit(entry)
     }
 
     /// The case's group, as stored now.
-    fn group(&mut self) -> Result<CaseGroup, AppError> {
+    fn group(&mut self) -> Result<Arc<CaseGroup>, AppError> {
         let person = self.person.clone();
-        self.lease.with(|s| CaseGroup::read(s, &person))
+        let caught_up = std::mem::replace(&mut self.caught_up, false);
+        let app = self.lease.app();
+        self.lease
+            .with(|s| app.register.group(s, &person, caught_up))
     }
 
-    /// The case's record today, personal fields opened; its read is on record before it is
-    /// returned. None (and nothing recorded) if the register has no such person.
-    pub fn read(&mut self) -> Result<Option<PersonState>, AppError> {
+    /// The case's record today, personal fields opened; given once its read is on record.
+    /// None (and nothing recorded) if the register has no such person.
+    pub fn read(&mut self) -> Result<Audited<Option<PersonState>>, AppError> {
         let group = self.group()?;
         let keys = &self.lease.app().config().keys;
         let person = self.person.clone();
         let record = self.lease.with(|s| group.record(s, keys, &person))?;
-        if record.is_some() {
-            self.audit_read(Action::CaseRead, None)?;
-        }
-        Ok(record)
+        let entry = record
+            .is_some()
+            .then(|| self.audit_read(Action::CaseRead, None));
+        Ok(Audited::new(record, entry))
     }
 
-    /// The case's history (every event, voided ones too, without personal fields), its read
-    /// on record. None (and nothing recorded) if the register has no such person.
-    pub fn history(&mut self) -> Result<Option<Vec<Recorded>>, AppError> {
+    /// The case's history (every event, voided ones too, without personal fields), given
+    /// once its read is on record. None (and nothing recorded) if the register has no such
+    /// person.
+    pub fn history(&mut self) -> Result<Audited<Option<Vec<Recorded>>>, AppError> {
         let group = self.group()?;
         let person = self.person.clone();
         let history = self
             .lease
             .with(|s| history::gather(&group.register, s, &person))?;
         if history.is_empty() {
-            return Ok(None);
+            return Ok(Audited::new(None, None));
         }
-        self.audit_read(Action::CaseHistory, None)?;
-        Ok(Some(history))
+        let entry = self.audit_read(Action::CaseHistory, None);
+        Ok(Audited::new(Some(history), Some(entry)))
     }
 
     /// What the decision document of an application shows: the record (personal fields
     /// opened: the document is addressed to the person), the application, and the decision
-    /// in force with who recorded it. None (and nothing recorded) if there is no such decided
-    /// application in the case.
+    /// in force with who recorded it; given once its read is on record. None (and nothing
+    /// recorded) if there is no such decided application in the case.
     pub fn decision(
         &mut self,
         application: &ApplicationId,
-    ) -> Result<Option<DecisionRecord>, AppError> {
+    ) -> Result<Audited<Option<DecisionRecord>>, AppError> {
         let group = self.group()?;
         let keys = &self.lease.app().config().keys;
         let person_id = self.person.clone();
         let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
-            return Ok(None);
+            return Ok(Audited::new(None, None));
         };
         let Some((applied, (decided_on, decision))) = person
             .applications
@@ -345,7 +356,7 @@ impl<'a> CaseAccess<'a> {
             .find(|a| &a.id == application)
             .and_then(|a| Some((a.clone(), a.decided?)))
         else {
-            return Ok(None);
+            return Ok(Audited::new(None, None));
         };
         let decided = self
             .lease
@@ -357,16 +368,17 @@ impl<'a> CaseAccess<'a> {
                         EventBody::ApplicationDecided(d) if &d.application == application)
             });
         let Some(decided) = decided else {
-            return Ok(None);
+            return Ok(Audited::new(None, None));
         };
-        self.audit_read(Action::CaseDecision, Some(application.as_str()))?;
-        Ok(Some(DecisionRecord {
+        let entry = self.audit_read(Action::CaseDecision, Some(application.as_str()));
+        let record = DecisionRecord {
             person,
             application: applied,
             decision,
             decided_on,
             decided,
-        }))
+        };
+        Ok(Audited::new(Some(record), Some(entry)))
     }
 
     /// Writes an event to the case (fields of the interchange format: the system gives its
@@ -393,6 +405,7 @@ impl<'a> CaseAccess<'a> {
         app.writer.write(vec![event], vec![record]).wait()?;
         // The lists show it at once (and whatever else was written meanwhile).
         self.lease.with(|s| app.register.catch_up(s))?;
+        self.caught_up = true;
         Ok(written)
     }
 

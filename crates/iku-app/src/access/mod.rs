@@ -71,6 +71,19 @@ fn covers(actor: &Actor, assignment: Option<&CaseAssignment>) -> bool {
     }
 }
 
+/// The assignment of `person`'s case in force, from the held register caught up with the
+/// store (a case opened after this also reads its group from the register as caught up).
+fn assignment(
+    lease: &mut Lease<'_>,
+    person: &PersonId,
+) -> Result<Option<CaseAssignment>, AppError> {
+    let app = lease.app();
+    lease.with(|s| {
+        app.register
+            .read(s, |index| index.assignment(person).cloned())
+    })
+}
+
 /// Whether caseworkers work in `office` (an enabled caseworker account of it): a case put in
 /// an office nobody works in would leave every caseworker's scope.
 fn office_exists(lease: &mut Lease<'_>, office: &str) -> Result<bool, AppError> {
@@ -102,7 +115,7 @@ impl Actor {
     ) -> Result<CaseAccess<'a>, AppError> {
         let mut lease = app.lease()?;
         let allowed = matches!(self.role, Role::Caseworker | Role::Director)
-            && covers(self, lease.with(|s| s.case_assignment(person))?.as_ref());
+            && covers(self, assignment(&mut lease, person)?.as_ref());
         if !allowed {
             self.audit(app, Action::CaseRefused, person.as_str())?;
             return Err(AppError::Forbidden);
@@ -133,7 +146,7 @@ impl Actor {
             return Err(AppError::ReasonRequired);
         }
         let mut lease = app.lease()?;
-        let assignment = lease.with(|s| s.case_assignment(person))?;
+        let assignment = assignment(&mut lease, person)?;
         let grounds = if covers(self, assignment.as_ref()) {
             Grounds::InScope
         } else {

@@ -127,3 +127,45 @@ fn a_case_s_record_from_its_group_is_the_whole_register_s_fold() {
         Some(None)
     );
 }
+
+/// The groups kept for the next read: after any process's write, every case's group as the
+/// held register gives it is the group as stored (a kept group the write touched is read
+/// again), and the untouched ones are still kept.
+#[test]
+fn a_kept_group_is_never_older_than_the_stored_one() {
+    let (_dir, url, keys) = setup();
+    let events = generated(200, 24);
+    let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    let (first, rest) = events.split_at(events.len() * 3 / 4);
+    import(store.as_mut(), &keys, first);
+    let register = HeldRegister::default();
+    let ids = |group: &CaseGroup| -> Vec<String> {
+        group
+            .register
+            .events()
+            .iter()
+            .map(|e| e.id.as_str().to_owned())
+            .collect()
+    };
+    let mut other = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
+    other.set_checks(Checks::Groups);
+    let mut kept_again = 0;
+    for batch in rest.chunks(41) {
+        let persons: Vec<PersonId> = held(&register, store.as_mut()).into_keys().collect();
+        let before: Vec<Arc<CaseGroup>> = persons
+            .iter()
+            .map(|p| register.group(store.as_mut(), p, false))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"));
+        import(other.as_mut(), &keys, batch);
+        for (person, earlier) in persons.iter().zip(&before) {
+            let given = register
+                .group(store.as_mut(), person, false)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let stored = CaseGroup::read(store.as_mut(), person).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(ids(&given), ids(&stored), "{person}");
+            kept_again += usize::from(Arc::ptr_eq(&given, earlier));
+        }
+    }
+    assert!(kept_again > 0, "no group was kept between reads");
+}

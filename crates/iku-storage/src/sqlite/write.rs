@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{INSERT_FACTS, insert_links, load_events, load_events_at, sealed_of};
+use super::reads::{self, sealed_of};
+use super::{INSERT_FACTS, insert_links, load_events, load_events_at};
 use crate::audit::{self, AuditKey, NewAuditEntry};
 use crate::groups::{self, Lookup};
 use crate::import::{self, Checks, ImportError, ImportReport, NumberedLine, Progress};
@@ -99,9 +100,8 @@ pub(super) fn append_in(
     at: iku_domain::Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
     let (mut last, mut previous): (i64, Vec<u8>) = tx
-        .query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .prepare_cached("SELECT seq, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((0, Vec::new()));
     let mut seqs = Vec::with_capacity(entries.len());
@@ -215,15 +215,10 @@ impl Lookup for SqliteLookup<'_> {
     }
 
     fn tied(&mut self, owners: &[u32]) -> Result<Vec<u32>, StoreError> {
-        let mut stmt = self.0.prepare_cached(
-            "SELECT tied FROM owner_links WHERE owner = ?1
-             UNION SELECT owner FROM owner_links WHERE tied = ?1",
-        )?;
         let mut tied = Vec::new();
-        for owner in owners {
-            let rows = stmt.query_map([owner], |r| r.get::<_, i64>(0))?;
-            for row in rows {
-                tied.push(crate::owner_of(-1, row?)?);
+        for &owner in owners {
+            for found in reads::tied(self.0, owner)? {
+                tied.push(crate::owner_of(-1, found)?);
             }
         }
         Ok(tied)

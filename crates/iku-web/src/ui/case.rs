@@ -376,9 +376,9 @@ async fn read(
     person: PersonId,
 ) -> Result<(Principal, Option<PersonState>), ApiError> {
     state
-        .blocking(move |app| {
+        .audited(move |app| {
             let found = principal.open_case(app, &person)?.read()?;
-            Ok((principal, found))
+            Ok(found.map(|found| (principal, found)))
         })
         .await
 }

@@ -206,7 +206,7 @@ pub async fn decision(
     let principal = reader.principal();
     let (p, id, app) = (principal.clone(), person.clone(), application.clone());
     let read = state
-        .blocking(move |iku| p.open_case(iku, &id)?.decision(&app))
+        .audited(move |iku| p.open_case(iku, &id)?.decision(&app))
         .await;
     match read {
         Ok(Some(record)) => {

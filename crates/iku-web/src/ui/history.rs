@@ -211,7 +211,7 @@ pub async fn history(
     let principal = reader.principal();
     let (p, id) = (principal.clone(), person.clone());
     let read = state
-        .blocking(move |app| p.open_case(app, &id)?.history())
+        .audited(move |app| p.open_case(app, &id)?.history())
         .await;
     match read {
         Ok(Some(history)) => {

@@ -1,17 +1,13 @@
 //! The application layer as the server uses it: a write and its audit entry commit together;
-//! what another process writes is seen.
+//! a read is answered only once it is on record; what another process writes is seen.
 
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 
-use super::access::TestApp;
+use super::access::{SECRETS, TestApp};
 
-#[tokio::test]
-async fn a_write_whose_audit_entry_cannot_be_written_leaves_nothing_stored() {
-    let app = TestApp::new();
-    let helsinki = app.login("cw.helsinki").await;
-    let before = app.store().count().unwrap_or_default();
-    // From now on the audit log refuses every entry.
+/// From now on the audit log refuses every entry.
+fn refuse_audit_entries(app: &TestApp) {
     rusqlite::Connection::open(app.db_path())
         .and_then(|c| {
             c.execute_batch(
@@ -19,6 +15,14 @@ async fn a_write_whose_audit_entry_cannot_be_written_leaves_nothing_stored() {
             )
         })
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[tokio::test]
+async fn a_write_whose_audit_entry_cannot_be_written_leaves_nothing_stored() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let before = app.store().count().unwrap_or_default();
+    refuse_audit_entries(&app);
     let answer = app
         .call(
             Method::POST,
@@ -38,6 +42,30 @@ async fn a_write_whose_audit_entry_cannot_be_written_leaves_nothing_stored() {
         before,
         "an event was stored without its audit entry"
     );
+}
+
+/// A case's record, its history or a decision whose read cannot be put on record is not
+/// shown: the answer is a failure that holds nothing of the case.
+#[tokio::test]
+async fn a_read_that_cannot_be_put_on_record_shows_nothing() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let read = app
+        .call(Method::GET, "/api/cases/p1", Some(&helsinki), None)
+        .await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.text.contains(SECRETS[0]));
+    refuse_audit_entries(&app);
+    for path in [
+        "/api/cases/p1",
+        "/en/staff/cases/p1",
+        "/en/staff/cases/p1/history",
+    ] {
+        let read = app.call(Method::GET, path, Some(&helsinki), None).await;
+        assert_eq!(read.status, StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(!read.text.contains(SECRETS[0]), "{path}: {}", read.text);
+        assert!(!read.text.contains("p1-det"), "{path}: {}", read.text);
+    }
 }
 
 /// The inbox, the cases and the audit log a page at a time: following the next links shows
