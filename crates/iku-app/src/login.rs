@@ -6,6 +6,12 @@
 //! with both factors. A login always starts a new session with a new id (a session id planted
 //! before it is never adopted); only a hash of the id is stored.
 
+mod checked;
+
+/// How long a session checked against the store is taken as checked: another process's
+/// change to it or its account (a logout, `iku user disable`) takes effect within this.
+pub use checked::FRESH as SESSION_CHECK_HOLDS;
+
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -92,6 +98,7 @@ struct PendingEnrolment {
 #[derive(Default)]
 pub(crate) struct Logins {
     failed: FailedAddresses,
+    pub(crate) sessions: checked::CheckedSessions,
     /// By the hash of the enrolment token.
     enrolments: Mutex<HashMap<String, PendingEnrolment>>,
 }
@@ -313,6 +320,7 @@ impl App {
             Some(mut a) => {
                 if a.role != role || a.office != office {
                     lease.with(|s| s.set_role(username, role, office.as_deref()))?;
+                    self.logins.sessions.forget_all();
                     self.audit(entry(
                         username.as_str(),
                         Action::UserRoleFromOidc,
@@ -369,7 +377,9 @@ impl App {
     ) -> Result<NewSession, AppError> {
         let at = now();
         if let Some(previous) = previous {
-            lease.with(|s| s.end_session(&hash(previous), at))?;
+            let previous = hash(previous);
+            self.logins.sessions.forget(&previous);
+            lease.with(|s| s.end_session(&previous, at))?;
         }
         let id = random_token()?;
         let csrf = random_token()?;
@@ -395,6 +405,9 @@ impl App {
     /// a working day.
     pub fn session_user(&self, session_id: &str) -> Result<SessionUser, AppError> {
         let id_hash = hash(session_id);
+        if let Some(user) = self.logins.sessions.get(&id_hash) {
+            return Ok(user);
+        }
         let mut lease = self.lease()?;
         let session = lease
             .with(|s| s.session(&id_hash))?
@@ -417,7 +430,7 @@ impl App {
         if at.micros() - session.last_seen.micros() > config.idle_timeout / 30 {
             lease.with(|s| s.touch_session(&id_hash, at))?;
         }
-        Ok(SessionUser {
+        let user = SessionUser {
             actor: Actor {
                 username: account.username,
                 role: account.role,
@@ -426,11 +439,21 @@ impl App {
             must_change: account.must_change,
             session_hash: id_hash,
             csrf_token: session.csrf_token,
-        })
+        };
+        self.logins.sessions.keep(&user);
+        Ok(user)
+    }
+
+    /// The user of a session id if it was checked within the last second (from memory: no
+    /// store is read, so a server may ask without leaving its request's thread); otherwise
+    /// `session_user` checks it.
+    pub fn checked_session_user(&self, session_id: &str) -> Option<SessionUser> {
+        self.logins.sessions.get(&hash(session_id))
     }
 
     /// Ends the user's session.
     pub fn logout(&self, user: &SessionUser) -> Result<(), AppError> {
+        self.logins.sessions.forget(&user.session_hash);
         self.lease()?
             .with(|s| s.end_session(&user.session_hash, now()))?;
         self.audit(entry(user.actor.username.as_str(), Action::Logout, "", ""))
@@ -457,7 +480,13 @@ impl App {
         }
         let hash = password::hash(new).map_err(|e| AppError::Internal(e.to_string()))?;
         lease.with(|s| s.set_password(name, &hash, false))?;
+        self.logins.sessions.forget_all();
         self.audit(entry(name.as_str(), Action::PasswordChange, "", ""))
+    }
+
+    /// Forgets the sessions checked lately: an account changed.
+    pub(crate) fn forget_checked_sessions(&self) {
+        self.logins.sessions.forget_all();
     }
 
     /// Forgets the addresses that failed at an account (an admin lifted its lock).

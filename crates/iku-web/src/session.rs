@@ -100,7 +100,11 @@ async fn resolve(parts: &Parts, state: &Shared, csrf: Csrf) -> Result<Principal,
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let user = state.blocking(move |app| app.session_user(&id)).await?;
+    // A session checked within the second is taken from memory, without a blocking thread.
+    let user = match state.app.checked_session_user(&id) {
+        Some(user) => user,
+        None => state.blocking(move |app| app.session_user(&id)).await?,
+    };
     if changes && csrf == Csrf::Header && sent_csrf.as_deref() != Some(user.csrf_token.as_str()) {
         return Err(ApiError::CSRF);
     }

@@ -47,6 +47,7 @@ impl<'a> Administration<'a> {
         }
         self.existing(account)?;
         self.lease.with(|s| s.set_disabled(account, disabled))?;
+        self.lease.app().forget_checked_sessions();
         let action = if disabled {
             Action::UserDisable
         } else {
@@ -59,6 +60,7 @@ impl<'a> Administration<'a> {
     pub fn reset_totp(&mut self, account: &Username) -> Result<(), AppError> {
         self.existing(account)?;
         self.lease.with(|s| s.reset_totp(account))?;
+        self.lease.app().forget_checked_sessions();
         self.audit(Action::UserResetTotp, account.as_str())
     }
 

@@ -6,7 +6,10 @@
 //! `/{lang}/staff/cases/{person}/record` with its `kind`; what the register refuses comes
 //! back on the page with the reason.
 
+use std::any::TypeId;
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use iku_domain::calendar::{finnish_date, format_date};
 use iku_domain::codes::{
@@ -184,8 +187,16 @@ fn new_child() -> Result<String, Unfit> {
         .map_err(|_| Unfit("staff.error"))
 }
 
-/// `<option>`s of a code list, after an empty one if `optional`.
-fn options<L: CodeList>(lang: Lang, optional: bool) -> String {
+/// `<option>`s of a code list, after an empty one if `optional`: written once per list and
+/// language (every client page has the same lists, the nationalities' 251 among them).
+fn options<L: CodeList + 'static>(lang: Lang, optional: bool) -> Arc<str> {
+    type Key = (TypeId, Lang, bool);
+    static WRITTEN: OnceLock<RwLock<HashMap<Key, Arc<str>>>> = OnceLock::new();
+    let written = WRITTEN.get_or_init(RwLock::default);
+    let key = (TypeId::of::<L>(), lang, optional);
+    if let Some(found) = written.read().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return found.clone();
+    }
     let mut out = String::new();
     if optional {
         out.push_str(r#"<option value="">–</option>"#);
@@ -198,6 +209,11 @@ fn options<L: CodeList>(lang: Lang, optional: bool) -> String {
             escape(c.label(lang))
         );
     }
+    let out: Arc<str> = out.into();
+    written
+        .write()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, out.clone());
     out
 }
 

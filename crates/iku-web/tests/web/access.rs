@@ -615,6 +615,22 @@ async fn state_changing_requests_need_the_csrf_token_and_logout_ends_the_session
     );
 }
 
+/// An account disabled by another process (`iku user disable`, a second server) loses its
+/// sessions here within the time a session check holds.
+#[tokio::test]
+async fn an_account_disabled_elsewhere_is_out_within_a_check() {
+    let app = TestApp::new();
+    let login = app.login("director").await;
+    let session = |login| app.call(Method::GET, "/api/session", Some(login), None);
+    assert_eq!(session(&login).await.status, StatusCode::OK);
+    let director = Username::parse("director").unwrap_or_else(|e| panic!("{e}"));
+    app.store()
+        .set_disabled(&director, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(iku_app::login::SESSION_CHECK_HOLDS);
+    assert_eq!(session(&login).await.status, StatusCode::UNAUTHORIZED);
+}
+
 #[tokio::test]
 async fn an_idle_session_ends() {
     let app = TestApp::with(|mut c| {
@@ -628,6 +644,7 @@ async fn an_idle_session_ends() {
             .status,
         StatusCode::OK
     );
+    // The time passes in the database; in the server, the session's last check passes too.
     let idle_for = |seconds: i64| {
         rusqlite::Connection::open(&app.db)
             .and_then(|c| {
@@ -637,6 +654,7 @@ async fn an_idle_session_ends() {
                 )
             })
             .unwrap_or_else(|e| panic!("{e}"));
+        std::thread::sleep(iku_app::login::SESSION_CHECK_HOLDS);
     };
     // Using the session keeps it alive: 40 idle seconds twice are never 60 in a row.
     for _ in 0..2 {
