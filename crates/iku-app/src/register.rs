@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLock};
 use iku_domain::codes::{Code, Referrer};
 use iku_domain::event::Subject;
 use iku_domain::grouping::StoredFacts;
-use iku_domain::ids::{ApplicationId, PersonId};
+use iku_domain::ids::{ApplicationId, EventId, PersonId};
 use iku_domain::state::PersonState;
 use iku_domain::{Event, EventBody, Register, View};
 use iku_storage::access::CaseAssignment;
@@ -332,17 +332,19 @@ impl HeldRegister {
             return self.build(store);
         }
         let (seen, assignments_seen) = self.seen();
-        let (assigned_last, assignments) = store.case_assignments_since(assignments_seen)?;
-        if !assignments.is_empty()
-            && let Some(index) = self
+        let (last_event, last_assignment) = store.heads()?;
+        if last_assignment > assignments_seen {
+            let (assigned_last, assignments) = store.case_assignments_since(assignments_seen)?;
+            if let Some(index) = self
                 .index
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
                 .as_mut()
-        {
-            index.assign(assigned_last, assignments);
+            {
+                index.assign(assigned_last, assignments);
+            }
         }
-        if store.count()? <= seen {
+        if last_event <= seen {
             return Ok(());
         }
         let _one = self.building.lock().unwrap_or_else(|p| p.into_inner());
@@ -418,16 +420,25 @@ impl HeldRegister {
 }
 
 /// One case's group, as stored: its register (every event that may bear on the case, voided
-/// ones too, without personal fields).
+/// ones too, without personal fields), and where its details events are stored.
 pub struct CaseGroup {
     pub register: Register,
+    details_at: HashMap<EventId, i64>,
 }
 
 impl CaseGroup {
     pub fn read(store: &mut dyn Store, person: &PersonId) -> Result<CaseGroup, StoreError> {
         let group = store.group_of(person)?;
+        let details_at = group
+            .events
+            .iter()
+            .zip(&group.seqs)
+            .filter(|(e, _)| matches!(e.body, EventBody::PersonDetails(_)))
+            .map(|(e, seq)| (e.id.clone(), *seq))
+            .collect();
         Ok(CaseGroup {
             register: crate::register_of(group.events)?,
+            details_at,
         })
     }
 
@@ -466,8 +477,21 @@ impl CaseGroup {
         let details: Vec<usize> = (0..events.len())
             .filter(|&i| matches!(events[i].body, EventBody::PersonDetails(_)))
             .collect();
-        let ids: Vec<_> = details.iter().map(|&i| events[i].id.clone()).collect();
-        let opened = store.personal_fields(keys, &ids)?;
+        let at: Option<Vec<_>> = details
+            .iter()
+            .map(|&i| {
+                let id = &events[i].id;
+                Some((id.clone(), *self.details_at.get(id)?))
+            })
+            .collect();
+        // Every details event of the group was read with its seq; by id is the way back.
+        let opened = match at {
+            Some(at) => store.personal_fields_at(keys, &at)?,
+            None => {
+                let ids: Vec<_> = details.iter().map(|&i| events[i].id.clone()).collect();
+                store.personal_fields(keys, &ids)?
+            }
+        };
         for (i, fields) in details.into_iter().zip(opened) {
             if let EventBody::PersonDetails(d) = &mut events[i].body {
                 d.details.personal = fields;

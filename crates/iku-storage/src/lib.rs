@@ -237,6 +237,11 @@ pub trait Store {
     /// removed, so this reads one index entry).
     fn count(&mut self) -> Result<u64, StoreError>;
 
+    /// The last event's seq (`count`) and the last case assignment's, in one read: what a
+    /// copy of the register held elsewhere asks before each read to know whether anything
+    /// was written since.
+    fn heads(&mut self) -> Result<(u64, i64), StoreError>;
+
     /// Freezes a review as the next version of its report and year.
     fn publish(
         &mut self,
@@ -455,6 +460,18 @@ pub trait Store {
         keys: &Keyring,
         events: &[iku_domain::ids::EventId],
     ) -> Result<Vec<iku_domain::personal::PersonalFields>, StoreError>;
+
+    /// The personal fields of events whose seqs the caller read with them (a case's group):
+    /// what `personal_fields` gives, one read fewer each where a backend can use the seq.
+    /// A seq that is not its event's never opens another's fields: they are sealed to it.
+    fn personal_fields_at(
+        &mut self,
+        keys: &Keyring,
+        events: &[(iku_domain::ids::EventId, i64)],
+    ) -> Result<Vec<iku_domain::personal::PersonalFields>, StoreError> {
+        let ids: Vec<_> = events.iter().map(|(id, _)| id.clone()).collect();
+        self.personal_fields(keys, &ids)
+    }
 
     /// Erases the personal fields of these events, and the audit notes of entries about these
     /// persons (the retention purge), and logs the run; the events and entries themselves

@@ -984,6 +984,16 @@ impl Store for PostgresStore {
             .get(0);
         Ok(n.max(0) as u64)
     }
+
+    fn heads(&mut self) -> Result<(u64, i64), StoreError> {
+        let row = self.client.query_one(
+            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM events),
+                    (SELECT COALESCE(MAX(seq), 0) FROM case_assignments)",
+            &[],
+        )?;
+        let events: i64 = row.get(0);
+        Ok((events.max(0) as u64, row.get(1)))
+    }
 }
 
 /// An audit entry from `SELECT seq, at, actor, action, record, reason, hash, noted`.

@@ -719,6 +719,17 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn personal_fields_at(
+        &mut self,
+        keys: &Keyring,
+        events: &[(EventId, i64)],
+    ) -> Result<Vec<PersonalFields>, StoreError> {
+        events
+            .iter()
+            .map(|(id, seq)| reads::sealed_at(&self.conn, keys, id, *seq))
+            .collect()
+    }
+
     fn set_disabled(&mut self, username: &Username, disabled: bool) -> Result<(), StoreError> {
         let n = self.conn.execute(
             "UPDATE accounts SET disabled = ?1 WHERE username = ?2",
@@ -1146,6 +1157,17 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM events")?
             .query_row([], |r| r.get(0))?;
         Ok(n.max(0) as u64)
+    }
+
+    fn heads(&mut self) -> Result<(u64, i64), StoreError> {
+        let (events, assignments): (i64, i64) = self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT COALESCE(MAX(seq), 0) FROM events),
+                        (SELECT COALESCE(MAX(seq), 0) FROM case_assignments)",
+            )?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok((events.max(0) as u64, assignments))
     }
 }
 

@@ -125,9 +125,19 @@ pub(super) fn sealed_of(
         .prepare_cached(EVENT_SEQ)?
         .query_row([id.as_str()], |r| r.get(0))
         .optional()?;
-    let Some(seq) = seq else {
-        return Ok(PersonalFields::default());
-    };
+    match seq {
+        Some(seq) => sealed_at(conn, keys, id, seq),
+        None => Ok(PersonalFields::default()),
+    }
+}
+
+/// The personal fields of event `id`, stored at `seq`, opened.
+pub(super) fn sealed_at(
+    conn: &Connection,
+    keys: &Keyring,
+    id: &EventId,
+    seq: i64,
+) -> Result<PersonalFields, StoreError> {
     let sealed = conn
         .prepare_cached(SEALED)?
         .query_row([seq], sealed_row)
@@ -170,9 +180,10 @@ mod tests {
             assert!(matches!(case_assignment(conn, &name), Ok(None)));
             let id = EventId::parse(&format!("e{n}")).unwrap_or_else(|e| panic!("{e}"));
             assert!(sealed_of(conn, &keys, &id).is_ok());
+            assert!(sealed_at(conn, &keys, &id, i64::from(n)).is_ok());
             assert!(matches!(tied(conn, n).as_deref(), Ok([])));
         }
-        for sql in [ACCOUNT, ASSIGNMENTS, EVENT_SEQ, TIED_TO, TIED_FROM] {
+        for sql in [ACCOUNT, ASSIGNMENTS, EVENT_SEQ, SEALED, TIED_TO, TIED_FROM] {
             let stmt = conn.prepare_cached(sql).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0, "{sql}");
         }

@@ -53,6 +53,7 @@ fn the_groups_written_since_a_seq_hold_every_later_event(db: &TestDb) {
     import(store.as_mut(), &keys, &file_of(rest)).unwrap_or_else(|e| panic!("{e}"));
     let (last, group) = store.groups_since(seen).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(last, store.count().unwrap_or_default());
+    assert_eq!(store.heads().ok(), Some((last, 0)));
     for seq in seen as i64 + 1..=last as i64 {
         assert!(
             group.seqs.contains(&seq),

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use iku_domain::grouping::StoredFacts;
-use iku_domain::ids::EventId;
+use iku_domain::ids::{EventId, PersonId};
 use iku_domain::interchange::{ParseContext, Personals as LinePersonals, write_line};
 use iku_domain::{Event, Timestamp};
 use iku_generate::{Options, generate};
@@ -446,6 +446,26 @@ fn personal_fields_are_encrypted_at_rest(db: &TestDb) {
     assert_eq!(names, [Some("Zyxwv Unique-Name"), None]);
     let other = Keyring::generate().unwrap_or_else(|e| panic!("{e}")).0;
     assert!(store.personal_fields(&other, &ids[..1]).is_err());
+    // Read by the seqs the case's group gives, the same; a seq that is another event's
+    // never opens that event's fields.
+    let person = PersonId::parse("xp1").unwrap_or_else(|e| panic!("{e}"));
+    let group = store.group_of(&person).unwrap_or_else(|e| panic!("{e}"));
+    let ids = ["pd1", "x1"].map(|i| EventId::parse(i).unwrap_or_else(|e| panic!("{e}")));
+    let at: Vec<(EventId, i64)> = ids
+        .iter()
+        .map(|id| {
+            let i = group.events.iter().position(|e| &e.id == id);
+            let i = i.unwrap_or_else(|| panic!("{id:?} not in the group"));
+            (id.clone(), group.seqs[i])
+        })
+        .collect();
+    let by_seq = store
+        .personal_fields_at(&keys, &at)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(by_seq, opened);
+    let crossed = [(ids[1].clone(), at[0].1)];
+    let crossed = store.personal_fields_at(&keys, &crossed);
+    assert!(!matches!(crossed, Ok(f) if f[0].name.is_some()));
 }
 
 fn audit_entries_appended_in_one_batch_chain_like_one_by_one(db: &TestDb) {
@@ -1171,9 +1191,19 @@ fn the_newest_case_assignment_is_in_force_and_history_is_kept(db: &TestDb) {
     let first = assign("p1", "helsinki", None, 1);
     let moved = assign("p1", "tampere", Some(&maria), 2);
     let other = assign("p2", "oulu", None, 3);
+    assert_eq!(store.heads().ok(), Some((0, 0)));
+    let mut last = 0;
     for a in [&first, &moved, &other] {
         store.assign_case(a).unwrap_or_else(|e| panic!("{e}"));
+        // Each assignment moves the assignments' head, and only it.
+        let (events, assignments) = store.heads().unwrap_or_else(|e| panic!("{e}"));
+        assert!(events == 0 && assignments > last, "{events} {assignments}");
+        last = assignments;
     }
+    let (seen, found) = store
+        .case_assignments_since(0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((seen, found.len()), (last, 3));
     let mut in_force = db
         .open()
         .case_assignments()

@@ -181,7 +181,7 @@ fn audit_html(lang: Lang, title: &str, query: &AuditQuery, page: &Page<ReadEntry
         let e = &read.entry;
         let reason = match (&read.note, e.noted) {
             (Some(note), _) => note.expose().to_owned(),
-            (None, true) => t(lang, "audit.note_sealed"),
+            (None, true) => t(lang, "audit.note_sealed").into_owned(),
             (None, false) => e.entry.reason.clone(),
         };
         let _ = write!(

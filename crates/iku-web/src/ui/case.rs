@@ -33,7 +33,7 @@ fn row(out: &mut String, label: &str, value: &str) {
 
 fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -> String {
     let today = finnish_date(now());
-    let unknown = t(lang, "case.unknown");
+    let unknown = t(lang, "case.unknown").into_owned();
     let mut b = format!(
         "<h1>{} {}</h1>",
         escape(&t(lang, "case.title")),

@@ -9,7 +9,7 @@
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use iku_domain::calendar::{finnish_date, format_date};
 use iku_domain::codes::{
@@ -288,7 +288,7 @@ fn form<'a>(
 }
 
 /// Where a form belongs on the client page.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Section {
     Details,
     Assessment,
@@ -299,17 +299,125 @@ pub enum Section {
     Termination,
 }
 
+/// What of a person decides which forms of a section they get.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct Shape {
+    client: bool,
+    periods: bool,
+}
+
 /// The forms of one section of `p`'s page (those that can apply to them now).
 pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: Section) {
-    let today = format_date(finnish_date(now()));
-    let action = format!(
+    let shape = Shape {
+        client: p.is_client(),
+        periods: !p.reflection_periods.is_empty(),
+    };
+    let action = action(lang, p);
+    fill(b, &template(lang, section, shape), &action, &escape(csrf));
+    if section == Section::Children && shape.client {
+        let present: String = p
+            .children_present()
+            .map(|c| format!(r#"<option value="{0}">{0}</option>"#, escape(c.id.as_str())))
+            .collect();
+        if !present.is_empty() {
+            let today = format_date(finnish_date(now()));
+            let mut h = form(b, lang, &action, csrf, "child_left", "case.child.left");
+            h.select("child", "case.child", &present);
+            h.finish(&today);
+        }
+    }
+}
+
+fn action(lang: Lang, p: &PersonState) -> String {
+    format!(
         "/{}/staff/cases/{}/record",
         lang.code(),
         escape(p.id.as_str())
-    );
+    )
+}
+
+/// A section's forms as written for a language and a day, with holes for what is each
+/// page's own. The client page is read far more often than its forms change, and they are
+/// most of its bytes (the nationalities alone are 251 options).
+enum Piece {
+    Text(Box<str>),
+    Action,
+    Csrf,
+}
+
+/// Marks a hole while a template is written: nothing written into a form contains it (the
+/// words and code lists are ours, and no personal value is part of a form).
+const HOLE: char = '\u{1}';
+
+fn template(lang: Lang, section: Section, shape: Shape) -> Arc<[Piece]> {
+    type Written = (String, HashMap<(Lang, Section, Shape), Arc<[Piece]>>);
+    static WRITTEN: OnceLock<Mutex<Written>> = OnceLock::new();
+    let today = format_date(finnish_date(now()));
+    let mut written = WRITTEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    // The date filled in and the grounds valid change with the day.
+    if written.0 != today {
+        *written = (today.clone(), HashMap::new());
+    }
+    written
+        .1
+        .entry((lang, section, shape))
+        .or_insert_with(|| {
+            let mut b = String::new();
+            let action = format!("{HOLE}a");
+            let csrf = format!("{HOLE}c");
+            write_section(&mut b, lang, shape, &action, &csrf, &today, section);
+            pieces(&b)
+        })
+        .clone()
+}
+
+/// Writes a template with its holes filled (`csrf` escaped already).
+fn fill(b: &mut String, pieces: &[Piece], action: &str, csrf: &str) {
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => b.push_str(text),
+            Piece::Action => b.push_str(action),
+            Piece::Csrf => b.push_str(csrf),
+        }
+    }
+}
+
+/// A template's text cut at its holes.
+fn pieces(written: &str) -> Arc<[Piece]> {
+    let mut out = Vec::new();
+    let mut parts = written.split(HOLE);
+    if let Some(first) = parts.next() {
+        out.push(Piece::Text(first.into()));
+    }
+    for part in parts {
+        let (hole, rest) = part.split_at(1.min(part.len()));
+        out.push(if hole == "a" {
+            Piece::Action
+        } else {
+            Piece::Csrf
+        });
+        out.push(Piece::Text(rest.into()));
+    }
+    out.into()
+}
+
+/// Writes the forms of a section (all but the list of a client's children, which is theirs
+/// alone).
+fn write_section(
+    b: &mut String,
+    lang: Lang,
+    shape: Shape,
+    action: &str,
+    csrf: &str,
+    today: &str,
+    section: Section,
+) {
     match section {
         Section::Details => {
-            let mut h = form(b, lang, &action, csrf, "details", "case.details.record");
+            let mut h = form(b, lang, action, csrf, "details", "case.details.record");
             let yes_no = format!(
                 r#"<option value="">–</option><option value="yes">{}</option><option value="no">{}</option>"#,
                 escape(&t(lang, "case.yes")),
@@ -328,10 +436,10 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
             );
             h.select("gender", "case.gender", &options::<Gender>(lang, true));
             h.text("birth_year", "case.birth_year", "");
-            h.finish(&today);
+            h.finish(today);
         }
         Section::Assessment => {
-            let mut h = form(b, lang, &action, csrf, "assessment", "case.assess");
+            let mut h = form(b, lang, action, csrf, "assessment", "case.assess");
             h.select(
                 "form",
                 "case.form.primary",
@@ -352,26 +460,26 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
                 );
                 h.checkbox(&format!("minor_{n}"), "case.minor_at_time");
             }
-            h.finish(&today);
+            h.finish(today);
         }
         Section::Reflection => {
-            let mut h = form(b, lang, &action, csrf, "reflection", "case.grant");
+            let mut h = form(b, lang, action, csrf, "reflection", "case.grant");
             h.text("days", "case.days", "30");
             h.select(
                 "granted_by",
                 "case.granted_by",
                 &options::<ReflectionGrantedBy>(lang, false),
             );
-            h.finish(&today);
-            if !p.reflection_periods.is_empty() {
-                let mut h = form(b, lang, &action, csrf, "extension", "case.extend");
+            h.finish(today);
+            if shape.periods {
+                let mut h = form(b, lang, action, csrf, "extension", "case.extend");
                 h.text("days", "case.days.more", "");
-                h.finish(&today);
-                form(b, lang, &action, csrf, "interruption", "case.interrupt").finish(&today);
+                h.finish(today);
+                form(b, lang, action, csrf, "interruption", "case.interrupt").finish(today);
             }
         }
-        Section::Measures if p.is_client() => {
-            let mut h = form(b, lang, &action, csrf, "measure", "case.measure.record");
+        Section::Measures if shape.client => {
+            let mut h = form(b, lang, action, csrf, "measure", "case.measure.record");
             h.select(
                 "measure",
                 "case.measure",
@@ -382,26 +490,17 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
                 "case.provider",
                 &options::<ServiceProvider>(lang, true),
             );
-            h.finish(&today);
+            h.finish(today);
         }
-        Section::Children if p.is_client() => {
-            form(b, lang, &action, csrf, "child", "case.child.admit").finish(&today);
-            let present: String = p
-                .children_present()
-                .map(|c| format!(r#"<option value="{0}">{0}</option>"#, escape(c.id.as_str())))
-                .collect();
-            if !present.is_empty() {
-                let mut h = form(b, lang, &action, csrf, "child_left", "case.child.left");
-                h.select("child", "case.child", &present);
-                h.finish(&today);
-            }
+        Section::Children if shape.client => {
+            form(b, lang, action, csrf, "child", "case.child.admit").finish(today);
         }
         Section::Identification => {
             // Records of the years 2015-2022 only: no date is filled in.
             form(
                 b,
                 lang,
-                &action,
+                action,
                 csrf,
                 "identification_started",
                 "case.identification.start",
@@ -410,7 +509,7 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
             form(
                 b,
                 lang,
-                &action,
+                action,
                 csrf,
                 "expert_group_heard",
                 "case.identification.heard",
@@ -419,7 +518,7 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
             let mut h = form(
                 b,
                 lang,
-                &action,
+                action,
                 csrf,
                 "identification_decided",
                 "case.identification.decide",
@@ -435,7 +534,7 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
             h.select("outcome", "case.outcome", &outcomes);
             h.finish("");
         }
-        Section::Termination if p.is_client() => {
+        Section::Termination if shape.client => {
             let day = finnish_date(now());
             let reasons: String = Code::<TerminationReason>::all()
                 .filter(|r| r.entry().valid_on(day))
@@ -447,9 +546,9 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
                     )
                 })
                 .collect();
-            let mut h = form(b, lang, &action, csrf, "termination", "case.terminate");
+            let mut h = form(b, lang, action, csrf, "termination", "case.terminate");
             h.select("reason", "case.termination.reason", &reasons);
-            h.finish(&today);
+            h.finish(today);
         }
         Section::Measures | Section::Children | Section::Termination => {}
     }
@@ -466,6 +565,45 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
             .collect();
         serde_json::from_value(Value::Object(pairs)).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_filled_template_is_the_section_as_written_for_the_page() {
+        let sections = [
+            Section::Details,
+            Section::Assessment,
+            Section::Reflection,
+            Section::Measures,
+            Section::Children,
+            Section::Identification,
+            Section::Termination,
+        ];
+        let today = format_date(finnish_date(now()));
+        let (action, csrf) = ("/sv/staff/cases/p-00'1/record", "a<b>&\"c'");
+        for lang in [Lang::Fi, Lang::Sv, Lang::En] {
+            for section in sections {
+                for (client, periods) in [(false, false), (true, false), (true, true)] {
+                    let shape = Shape { client, periods };
+                    let mut direct = String::new();
+                    write_section(&mut direct, lang, shape, action, csrf, &today, section);
+                    let mut filled = String::new();
+                    fill(
+                        &mut filled,
+                        &template(lang, section, shape),
+                        action,
+                        &escape(csrf),
+                    );
+                    assert_eq!(filled, direct);
+                    assert!(!filled.contains(HOLE));
+                }
+            }
+        }
+        let cut = pieces("x\u{1}ay\u{1}c");
+        assert!(matches!(
+            &cut[..],
+            [Piece::Text(x), Piece::Action, Piece::Text(y), Piece::Csrf, Piece::Text(end)]
+                if &**x == "x" && &**y == "y" && end.is_empty()
+        ));
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
     );
     let details = &r.person.details;
     let mut party = details.personal.name.as_ref().map_or_else(
-        || t(doc, "decision.name_unknown"),
+        || t(doc, "decision.name_unknown").into_owned(),
         |n| n.expose().to_owned(),
     );
     if let Some(year) = details.birth_year {
@@ -102,11 +102,11 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         Decision::Admitted => {
             t(doc, "decision.outcome.admitted").replace("{date}", &date(doc, decided_on))
         }
-        Decision::Rejected { .. } => t(doc, "decision.outcome.rejected"),
-        Decision::Withdrawn => t(doc, "decision.outcome.withdrawn"),
+        Decision::Rejected { .. } => t(doc, "decision.outcome.rejected").into_owned(),
+        Decision::Withdrawn => t(doc, "decision.outcome.withdrawn").into_owned(),
     }];
     if admission_identifies(decision, decided_on) {
-        outcome.push(t(doc, "decision.outcome.identifies"));
+        outcome.push(t(doc, "decision.outcome.identifies").into_owned());
     }
     section(&mut b, &t(doc, "decision.outcome"), &outcome);
     let reasons = match decision {
@@ -114,7 +114,11 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         Decision::Rejected { reason } => format!("decision.reasons.{}", reason.code()),
         Decision::Withdrawn => "decision.reasons.withdrawn".to_owned(),
     };
-    section(&mut b, &t(doc, "decision.reasons"), &[t(doc, &reasons)]);
+    section(
+        &mut b,
+        &t(doc, "decision.reasons"),
+        &[t(doc, &reasons).into_owned()],
+    );
     let _ = write!(b, "<h2>{}</h2><ul>", escape(&t(doc, "decision.provisions")));
     for p in iku_domain::decision::provisions_applied(decided_on) {
         let _ = write!(b, "<li>{}</li>", escape(p.cite(doc)));
@@ -122,7 +126,9 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
     b.push_str("</ul>");
     let official = match &r.decided.recorded_by {
         RecordedBy::Account(name) => name.clone(),
-        RecordedBy::ReferralForm | RecordedBy::Import => t(doc, "decision.official.imported"),
+        RecordedBy::ReferralForm | RecordedBy::Import => {
+            t(doc, "decision.official.imported").into_owned()
+        }
     };
     section(&mut b, &t(doc, "decision.official"), &[official]);
     section(

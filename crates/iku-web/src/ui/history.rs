@@ -65,7 +65,7 @@ pub(crate) fn describe(lang: Lang, body: &EventBody) -> String {
             format!("+{}", days(lang, u32::from(*d)))
         }
         EventBody::IdentificationDecided { outcome, .. } => {
-            t(lang, &format!("identification.{}", outcome.name()))
+            t(lang, &format!("identification.{}", outcome.name())).into_owned()
         }
         EventBody::AssistanceMeasure(m) => m.measure.label(lang).to_owned(),
         EventBody::AssistanceTerminated { reason, .. } => reason.label(lang).to_owned(),
@@ -75,7 +75,7 @@ pub(crate) fn describe(lang: Lang, body: &EventBody) -> String {
         | EventBody::ExpertGroupHeard { .. } => String::new(),
     };
     if what.is_empty() {
-        kind
+        kind.into_owned()
     } else {
         format!("{kind}: {what}")
     }
@@ -93,7 +93,7 @@ fn days(lang: Lang, n: u32) -> String {
 /// Where an entry stands: in force, or amended (by which entry, when); and what it amends.
 fn standing(lang: Lang, r: &Recorded) -> String {
     let mut out = match &r.amended_by {
-        None if r.in_force() => t(lang, "history.in_force"),
+        None if r.in_force() => t(lang, "history.in_force").into_owned(),
         None => String::new(),
         Some(by) => {
             let key = match by.body {
@@ -170,8 +170,8 @@ fn history_html(
         let e = &r.event;
         let by = match &r.recorded_by {
             RecordedBy::Account(name) => name.clone(),
-            RecordedBy::ReferralForm => t(lang, "history.referral_form"),
-            RecordedBy::Import => t(lang, "history.imported"),
+            RecordedBy::ReferralForm => t(lang, "history.referral_form").into_owned(),
+            RecordedBy::Import => t(lang, "history.imported").into_owned(),
         };
         let action = if r.in_force() {
             format!(

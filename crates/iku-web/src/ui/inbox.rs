@@ -192,7 +192,7 @@ fn inbox_html(
             escape(
                 &w.office
                     .clone()
-                    .unwrap_or_else(|| t(lang, "staff.inbox.unassigned"))
+                    .unwrap_or_else(|| t(lang, "staff.inbox.unassigned").into_owned())
             ),
         );
     }

@@ -14,6 +14,7 @@ pub mod referral;
 pub mod staff;
 pub mod statistics;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -45,10 +46,11 @@ fn words() -> &'static HashMap<&'static str, [&'static str; 3]> {
 }
 
 /// The word for `key` in `lang`; a missing one shows as ⟦key⟧ (a test looks for those).
-pub fn t(lang: Lang, key: &str) -> String {
-    words()
-        .get(key)
-        .map_or_else(|| format!("⟦{key}⟧"), |w| w[lang as usize].to_owned())
+pub fn t(lang: Lang, key: &str) -> Cow<'static, str> {
+    words().get(key).map_or_else(
+        || Cow::Owned(format!("⟦{key}⟧")),
+        |w| Cow::Borrowed(w[lang as usize]),
+    )
 }
 
 /// The page a handler answers instead of the one asked for (boxed: a response is large).

@@ -86,7 +86,8 @@ pub async fn accounts(
             } else {
                 "admin.active"
             },
-        );
+        )
+        .into_owned();
         if let Some(until) = locked {
             let _ = write!(
                 standing,

@@ -143,7 +143,7 @@ impl Field<'_> {
         self.problems
             .iter()
             .find(|(f, _)| *f == id)
-            .map(|(_, key)| t(self.lang, key))
+            .map(|(_, key)| t(self.lang, key).into_owned())
     }
 
     /// The opening of a field: its label, hint and error, and the ids that describe it.
