@@ -72,7 +72,7 @@ const ACCOUNTS: [(&str, Role, Option<&str>); 7] = [
 pub(crate) struct TestApp {
     router: Router,
     keys_text: String,
-    _dir: tempfile::TempDir,
+    _dir: Arc<tempfile::TempDir>,
     db: std::path::PathBuf,
     url: String,
     log: Arc<Mutex<Vec<String>>>,
@@ -93,6 +93,13 @@ pub(crate) struct Answer {
     pub(crate) text: String,
 }
 
+impl Answer {
+    /// A string field of the JSON answer (empty if it has none).
+    pub(crate) fn field(&self, key: &str) -> String {
+        self.body[key].as_str().unwrap_or_default().to_owned()
+    }
+}
+
 pub(crate) fn unix_now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -104,8 +111,18 @@ impl TestApp {
 
     pub(crate) fn with(adjust: impl FnOnce(ServerConfig) -> ServerConfig) -> Self {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let url = format!("sqlite:{}", dir.path().join("iku.db").display());
+        Self::on(url, dir, adjust)
+    }
+
+    /// The test app on the database at `url` (empty), its files in `dir`. On PostgreSQL,
+    /// call it where blocking is allowed.
+    pub(crate) fn on(
+        url: String,
+        dir: tempfile::TempDir,
+        adjust: impl FnOnce(ServerConfig) -> ServerConfig,
+    ) -> Self {
         let db = dir.path().join("iku.db");
-        let url = format!("sqlite:{}", db.display());
         let (keys, keys_text) = Keyring::generate().unwrap_or_else(|e| panic!("{e}"));
         let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
         let ctx = ParseContext::new(
@@ -173,7 +190,7 @@ impl TestApp {
         TestApp {
             router: router(adjust(config)),
             keys_text,
-            _dir: dir,
+            _dir: Arc::new(dir),
             db,
             url,
             log,
@@ -230,6 +247,12 @@ impl TestApp {
         }
     }
 
+    /// A case's record through the API.
+    pub(crate) async fn read_case(&self, login: &Login, person: &str) -> Answer {
+        let path = format!("/api/cases/{person}");
+        self.call(Method::GET, &path, Some(login), None).await
+    }
+
     /// Logs in with the code of the time step `ahead` steps from now (codes of the next
     /// step are accepted too, so one account can log in twice in a test).
     pub(crate) async fn try_login(&self, name: &str, password: &str, ahead: i64) -> Answer {
@@ -269,6 +292,29 @@ impl TestApp {
         let answer = self.try_login(name, PASSWORD, 0).await;
         assert_eq!(answer.status, StatusCode::OK, "{name}: {}", answer.text);
         session_of(&answer)
+    }
+
+    /// A second server on the same database: a process of its own in all but name (its own
+    /// register held in memory, writer, stores and session checks).
+    pub(crate) fn twin(&self) -> TestApp {
+        let keys = self.keys();
+        let audit_key = AuditKey::parse(&"cd".repeat(32), "test").unwrap_or_else(|e| panic!("{e}"));
+        let mut config = ServerConfig::new(self.url.clone(), keys, audit_key);
+        let sink = self.log.clone();
+        config.log = Log::to(move |line| {
+            sink.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(line.to_owned())
+        });
+        TestApp {
+            router: router(config),
+            keys_text: self.keys_text.clone(),
+            _dir: self._dir.clone(),
+            db: self.db.clone(),
+            url: self.url.clone(),
+            log: self.log.clone(),
+            secret: TotpSecret::from_bytes(self.secret.expose().to_vec()),
+        }
     }
 
     /// The same server, listening on a port of its own (for clients from outside).
@@ -965,14 +1011,8 @@ async fn a_caseworker_records_a_case_and_the_register_keeps_its_rules() {
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let person = created.body["person"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let application = created.body["application"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let person = created.field("person");
+    let application = created.field("application");
     let cases = app
         .call(Method::GET, "/api/cases", Some(&helsinki), None)
         .await;
@@ -2052,14 +2092,8 @@ async fn the_client_page_shows_the_record_and_records_a_decision() {
             ),
         )
         .await;
-    let person = created.body["person"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let application = created.body["application"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let person = created.field("person");
+    let application = created.field("application");
     // The inbox links to the case; a child's matter is urgent.
     let (_, _, _, inbox) = app
         .page(Method::GET, "/en/staff/", Some(&helsinki.cookie), None)
@@ -2160,10 +2194,7 @@ async fn the_deadlines_page_lists_what_is_due_in_scope() {
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let child = created.body["person"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let child = created.field("person");
     // p1's reflection period, granted 20 days ago for 30 days.
     let granted = app
         .call(

@@ -71,14 +71,8 @@ async fn an_identification_is_started_once_per_client_period() {
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let person = created.body["person"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let application = created.body["application"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let person = created.field("person");
+    let application = created.field("application");
     let path = format!("/api/cases/{person}/events");
     let post = |body: serde_json::Value| {
         let (app, path, login) = (&app, path.clone(), helsinki.clone());

@@ -98,14 +98,8 @@ async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let person = created.body["person"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    let application = created.body["application"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let person = created.field("person");
+    let application = created.field("application");
     let case = format!("/sv/staff/cases/{person}");
     let (_, _, _, html) = app
         .page(Method::GET, &case, Some(&helsinki.cookie), None)

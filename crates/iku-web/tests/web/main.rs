@@ -1,6 +1,11 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
-//! also holds the shared test app), the application layer as the server uses it (`app_layer`), the admins' account actions (`admin`), the pages in a real browser (`browser`), readiness
-//! (`ready`), corrections and the register's rules on the write path (`corrections`), the history of a case (`history`), locks after failed logins (`lockout`), what probing the server found (`hardening`) and the decision document (`decision`).
+//! also holds the shared test app), the application layer as the server uses it
+//! (`app_layer`), the admins' account actions (`admin`), the pages in a real browser
+//! (`browser`), readiness (`ready`), corrections and the register's rules on the write path
+//! (`corrections`), the history of a case (`history`), locks after failed logins
+//! (`lockout`), what probing the server found (`hardening`), the decision document
+//! (`decision`) and two servers on one PostgreSQL database (`two_servers`); `support` holds
+//! what several share.
 
 mod access;
 mod admin;
@@ -12,3 +17,5 @@ mod hardening;
 mod history;
 mod lockout;
 mod ready;
+mod support;
+mod two_servers;
