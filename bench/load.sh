@@ -20,6 +20,9 @@ seconds=${1:-20}
 connections=${2:-200}
 command -v oha >/dev/null || cargo install oha --locked --version 1.16.0
 cargo build --release --quiet -p iku
+# A build leaves hundreds of megabytes for the kernel to write back; flushed first, so that
+# the commits measured here do not wait behind it.
+sync
 iku=$PWD/target/release/iku
 work=$(mktemp -d)
 export IKU_DATA_DIR=$work/data

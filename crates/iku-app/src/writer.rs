@@ -20,6 +20,10 @@ use iku_storage::audit::{AuditKey, NewAuditEntry};
 use iku_storage::import::{ImportError, NumberedLine, Silent};
 use iku_storage::{AuditBatch, Keyring, Store};
 
+use checkpoints::Checkpoints;
+
+mod checkpoints;
+
 /// At most this many requests' work goes into one batch.
 const MOST: usize = 1024;
 
@@ -117,8 +121,12 @@ impl Writer {
                 keys: self.keys.clone(),
                 audit_key: self.audit_key.clone(),
             };
-            std::thread::spawn(move || thread.run(&receive));
-            send
+            // Named, so that it can be told apart in a profile or `top -H`.
+            let spawned = std::thread::Builder::new()
+                .name("iku-writer".into())
+                .spawn(move || thread.run(&receive));
+            // Without its thread the writer answers every job that it has stopped.
+            spawned.map(|_| send).unwrap_or_else(|_| channel().0)
         });
         let (done, answer) = oneshot::channel();
         Pending(
@@ -140,6 +148,7 @@ impl Thread {
     /// Takes every job waiting, writes them, answers each; ends when the server (every
     /// sender) is gone.
     fn run(&self, queue: &Receiver<(Work, Answer)>) {
+        let mut checkpoints = Checkpoints::new(self.database.clone());
         let mut store: Option<Box<dyn Store + Send>> = None;
         while let Ok(first) = queue.recv() {
             let mut jobs = vec![first];
@@ -154,7 +163,7 @@ impl Thread {
                 // After a failure `store` is empty: the second attempt opens a new one.
                 let mut opened = match store.take().filter(|s| !s.is_stale()) {
                     Some(s) => s,
-                    None => match iku_storage::open(&self.database) {
+                    None => match checkpoints.open() {
                         Ok(s) => s,
                         Err(e) => {
                             failed = Some(WriteError::Storage(e.to_string()));
@@ -177,6 +186,7 @@ impl Thread {
                     let _ = done.send(Err(failed.clone()));
                 }
             }
+            checkpoints.committed();
         }
     }
 
@@ -335,6 +345,34 @@ mod tests {
         // The refused request's audit entry is not on record either.
         let chain = store.audit_chain().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(chain.entries.len(), 3);
+    }
+
+    /// The writer's commits leave the copy into the database file to the checkpoint thread:
+    /// what they commit reaches the file (read here without the log) while the writer
+    /// still runs, although a few small commits would never fill the log enough for a
+    /// commit to checkpoint it.
+    #[test]
+    fn what_the_writer_commits_reaches_the_database_file_behind_it() {
+        let (dir, url, thread) = setup();
+        let writer = Writer::new(url, thread.keys.clone(), thread.audit_key.clone());
+        for n in 0..5 {
+            let entry = NewAuditEntry::new(&format!("user{n}"), "case.read", "", "");
+            writer.audit(entry).wait().unwrap_or_else(|e| panic!("{e}"));
+        }
+        let in_the_file = || {
+            let copy = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let file = copy.path().join("iku.db");
+            std::fs::copy(dir.path().join("iku.db"), &file).unwrap_or_else(|e| panic!("{e}"));
+            let mut store = iku_storage::open(&format!("sqlite:{}", file.display()))
+                .unwrap_or_else(|e| panic!("{e}"));
+            store.audit_chain().map(|c| c.entries.len()).unwrap_or(0)
+        };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while in_the_file() < 5 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(in_the_file(), 5);
+        drop(writer);
     }
 
     /// Requests from many threads at once: every one answered, every entry chained once.

@@ -186,6 +186,20 @@ pub trait Store {
         false
     }
 
+    /// Leaves checkpoints to `checkpoint`, called elsewhere: this store's commits no longer
+    /// copy the write-ahead log into the database file (SQLite, where the commit that finds
+    /// the log long does so, and waits for it). False where there is nothing to leave
+    /// (PostgreSQL checkpoints on its own).
+    fn defer_checkpoints(&mut self) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    /// Copies what the write-ahead log holds into the database file, without waiting for
+    /// readers or writers (SQLite: a passive checkpoint); true if all of it was copied.
+    fn checkpoint(&mut self) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
     /// Whether the store's connection still answers (a pooled PostgreSQL connection the
     /// server closed does not): a pool asks before it hands a store out again.
     fn is_alive(&mut self) -> bool {

@@ -719,6 +719,20 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn defer_checkpoints(&mut self) -> Result<bool, StoreError> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        Ok(true)
+    }
+
+    fn checkpoint(&mut self) -> Result<bool, StoreError> {
+        let (busy, log, copied): (i64, i64, i64) =
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+        Ok(busy == 0 && copied == log)
+    }
+
     fn personal_fields_at(
         &mut self,
         keys: &Keyring,

@@ -249,6 +249,7 @@ contract!(
     a_conflicting_reimport_is_refused_and_changes_nothing,
     bad_input_of_every_kind_changes_nothing,
     personal_fields_are_encrypted_at_rest,
+    a_store_that_defers_checkpoints_has_them_made_when_asked,
     the_register_is_append_only,
     a_later_import_appends_and_checks_against_what_is_stored,
     events_without_recorded_at_get_the_import_time_and_reimport_cleanly,
@@ -421,6 +422,24 @@ fn bad_input_of_every_kind_changes_nothing(db: &TestDb) {
             errors[0]
         );
         assert_eq!(export(store.as_mut(), &keys), before, "{text}");
+    }
+}
+
+fn a_store_that_defers_checkpoints_has_them_made_when_asked(db: &TestDb) {
+    let keys = keys();
+    let mut store = db.open();
+    let deferred = store.defer_checkpoints().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(deferred, matches!(db, TestDb::Sqlite { .. }));
+    import(store.as_mut(), &keys, &format!("{APP}\n")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(db.open().checkpoint().ok(), Some(true));
+    if let TestDb::Sqlite { dir } = db {
+        // Everything committed is in the database file itself now.
+        let copy = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let file = copy.path().join("iku.db");
+        std::fs::copy(dir.path().join("iku.db"), &file).unwrap_or_else(|e| panic!("{e}"));
+        let mut alone = iku_storage::open(&format!("sqlite:{}", file.display()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(alone.count().ok(), Some(1));
     }
 }
 
