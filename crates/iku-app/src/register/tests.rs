@@ -73,20 +73,20 @@ fn the_index_holds_what_the_whole_register_gives_every_case() {
     assert_eq!(waiting.len(), undecided);
 }
 
-/// Another process imports (its rules checked by groups, as a server's writes are): the
-/// index catches up by the groups written since, to what a new index of the whole gives.
-#[test]
-fn the_index_catches_up_with_what_any_process_writes() {
+/// Another process imports (its rules checked by groups, as a server's writes are): after
+/// every batch the index, caught up by the groups written since, is what the whole
+/// register's fold gives, and at the end what a new index of the whole gives.
+fn catches_up(persons: usize, seed: u64, held_from: usize, batch: usize) {
     let (_dir, url, keys) = setup();
-    let events = generated(300, 22);
+    let events = generated(persons, seed);
     let mut store = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
-    let (first, rest) = events.split_at(events.len() * 3 / 4);
+    let (first, rest) = events.split_at(events.len() * held_from / 100);
     import(store.as_mut(), &keys, first);
     let register = HeldRegister::default();
     held(&register, store.as_mut());
     let mut other = iku_storage::open(&url).unwrap_or_else(|e| panic!("{e}"));
     other.set_checks(Checks::Groups);
-    for batch in rest.chunks(37) {
+    for batch in rest.chunks(batch) {
         import(other.as_mut(), &keys, batch);
         assert_eq!(held(&register, store.as_mut()), expected(store.as_mut()));
     }
@@ -95,6 +95,23 @@ fn the_index_catches_up_with_what_any_process_writes() {
         held(&fresh, store.as_mut()),
         held(&register, store.as_mut())
     );
+}
+
+#[test]
+fn the_index_catches_up_with_what_any_process_writes() {
+    catches_up(300, 22, 75, 37);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(12))]
+    #[test]
+    fn the_index_caught_up_is_the_whole_fold_after_every_batch(
+        seed in proptest::prelude::any::<u64>(),
+        held_from in 0usize..90,
+        batch in 1usize..120,
+    ) {
+        catches_up(60, seed, held_from, batch);
+    }
 }
 
 /// One case's record from its group is what the whole register's fold gives it, personal
