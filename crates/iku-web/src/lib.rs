@@ -173,6 +173,7 @@ fn routes(state: state::Shared) -> Router {
             get(ui::staff::login_form).post(ui::staff::login),
         )
         .route("/{lang}/staff/enrol", post(ui::staff::enrol))
+        .route("/{lang}/staff/cases", get(ui::cases::cases))
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route("/{lang}/staff/statistics", get(ui::statistics::page))

@@ -14,7 +14,7 @@ use iku_domain::codes::{Code, Lang, Referrer};
 use iku_domain::ids::ApplicationId;
 use serde::Deserialize;
 
-use super::staff::{Reader, away, date, staff_page};
+use super::staff::{Reader, away, date, from_scope, staff_page};
 use super::{escape, lang, not_found, t};
 use crate::state::{Shared, now};
 
@@ -70,18 +70,13 @@ pub async fn inbox(
         return not_found();
     };
     let principal = reader.principal();
-    let p = principal.clone();
     let today = finnish_date(now());
     let query = std::sync::Arc::new(query);
     let q = query.clone();
-    let listed = state
-        .blocking(move |app| {
-            let mut scope = p.cases(app)?;
-            let offices = scope.offices()?;
-            let page = scope.waiting(q.cursor(), PAGE, today, |w| q.keeps(w))?;
-            Ok((offices, page))
-        })
-        .await;
+    let listed = from_scope(&state, &principal, move |scope| {
+        scope.waiting(q.cursor(), PAGE, today, |w| q.keeps(w))
+    })
+    .await;
     let (offices, page) = match listed {
         Ok(found) => found,
         Err(e) => return away(lang, &e),

@@ -5,6 +5,7 @@
 pub mod audit_log;
 pub mod case;
 pub mod case_forms;
+pub mod cases;
 pub mod deadlines;
 pub mod decision;
 pub mod history;

@@ -10,6 +10,8 @@ use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use iku_app::AppError;
+use iku_app::access::CaseScope;
 use iku_domain::codes::Lang;
 use serde::Deserialize;
 
@@ -57,9 +59,10 @@ pub(crate) fn staff_page(
     if let Some(p) = who {
         let _ = write!(
             top,
-            r#"<nav class="staff" aria-label="{}"><ul><li><a href="/{code}/staff/">{}</a></li><li><a href="/{code}/staff/deadlines">{}</a></li><li><a href="/{code}/staff/statistics">{}</a></li><li><a href="/{code}/staff/admin">{}</a></li><li><a href="/{code}/staff/audit">{}</a></li></ul></nav>"#,
+            r#"<nav class="staff" aria-label="{}"><ul><li><a href="/{code}/staff/">{}</a></li><li><a href="/{code}/staff/cases">{}</a></li><li><a href="/{code}/staff/deadlines">{}</a></li><li><a href="/{code}/staff/statistics">{}</a></li><li><a href="/{code}/staff/admin">{}</a></li><li><a href="/{code}/staff/audit">{}</a></li></ul></nav>"#,
             escape(&t(lang, "site.title")),
             escape(&t(lang, "nav.inbox")),
+            escape(&t(lang, "nav.cases")),
             escape(&t(lang, "nav.deadlines")),
             escape(&t(lang, "nav.statistics")),
             escape(&t(lang, "nav.admin")),
@@ -85,6 +88,23 @@ pub(crate) fn staff_page(
         Audience::Staff,
         &format!("{top}{body}"),
     )
+}
+
+/// A list of the user's cases: the offices in their scope, and what `list` reads from the
+/// scope (on a blocking thread; the listing puts itself on record).
+pub(crate) async fn from_scope<T: Send + 'static>(
+    state: &Shared,
+    principal: &Principal,
+    list: impl FnOnce(&mut CaseScope<'_>) -> Result<T, AppError> + Send + 'static,
+) -> Result<(Vec<String>, T), ApiError> {
+    let p = principal.clone();
+    state
+        .blocking(move |app| {
+            let mut scope = p.cases(app)?;
+            let offices = scope.offices()?;
+            Ok((offices, list(&mut scope)?))
+        })
+        .await
 }
 
 /// Where a page request without a usable session goes.

@@ -247,6 +247,16 @@ impl TestApp {
         }
     }
 
+    /// A new application through the API (the case goes to the office of the one who
+    /// records it): its person and its application.
+    pub(crate) async fn new_application(&self, login: &Login, body: Value) -> (String, String) {
+        let created = self
+            .call(Method::POST, "/api/applications", Some(login), Some(body))
+            .await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+        (created.field("person"), created.field("application"))
+    }
+
     /// A case's record through the API.
     pub(crate) async fn read_case(&self, login: &Login, person: &str) -> Answer {
         let path = format!("/api/cases/{person}");

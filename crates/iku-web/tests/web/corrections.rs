@@ -62,17 +62,12 @@ async fn an_identification_is_started_once_per_client_period() {
     let app = TestApp::new();
     let helsinki = app.login("cw.helsinki").await;
     // A case from the years of the official identification, entered now.
-    let created = app
-        .call(
-            Method::POST,
-            "/api/applications",
-            Some(&helsinki),
-            Some(json!({"date": "2016-01-10", "referrer": "police", "consent": true})),
+    let (person, application) = app
+        .new_application(
+            &helsinki,
+            json!({"date": "2016-01-10", "referrer": "police", "consent": true}),
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let person = created.field("person");
-    let application = created.field("application");
     let path = format!("/api/cases/{person}/events");
     let post = |body: serde_json::Value| {
         let (app, path, login) = (&app, path.clone(), helsinki.clone());

@@ -89,17 +89,12 @@ async fn an_imported_admission_reads_as_a_decision_in_finnish_and_swedish() {
 async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
     let app = TestApp::new();
     let helsinki = app.login("cw.helsinki").await;
-    let created = app
-        .call(
-            Method::POST,
-            "/api/applications",
-            Some(&helsinki),
-            Some(json!({"date": "2026-10-01", "referrer": "ngo", "consent": true})),
+    let (person, application) = app
+        .new_application(
+            &helsinki,
+            json!({"date": "2026-10-01", "referrer": "ngo", "consent": true}),
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-    let person = created.field("person");
-    let application = created.field("application");
     let case = format!("/sv/staff/cases/{person}");
     let (_, _, _, html) = app
         .page(Method::GET, &case, Some(&helsinki.cookie), None)

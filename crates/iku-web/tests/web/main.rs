@@ -1,7 +1,8 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
 //! also holds the shared test app), the application layer as the server uses it
 //! (`app_layer`), the admins' account actions (`admin`), the pages in a real browser
-//! (`browser`), readiness (`ready`), corrections and the register's rules on the write path
+//! (`browser`), the cases page (`cases_list`), readiness
+//! (`ready`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
 //! (`decision`) and two servers on one PostgreSQL database (`two_servers`); `support` holds
@@ -11,6 +12,7 @@ mod access;
 mod admin;
 mod app_layer;
 mod browser;
+mod cases_list;
 mod corrections;
 mod decision;
 mod hardening;

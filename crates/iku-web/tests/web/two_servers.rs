@@ -39,20 +39,13 @@ async fn two_servers_decide_each_application_once_and_see_each_others_writes() {
         } else {
             (&two, &one)
         };
-        let created = writer
-            .call(
-                Method::POST,
-                "/api/applications",
-                Some(&caseworker),
-                Some(
-                    json!({"date": "2026-10-01", "referrer": "ngo", "consent": true,
-                            "details": {"gender": "female", "name": format!("Racer Number{i}")}}),
-                ),
+        let (person, application) = writer
+            .new_application(
+                &caseworker,
+                json!({"date": "2026-10-01", "referrer": "ngo", "consent": true,
+                       "details": {"gender": "female", "name": format!("Racer Number{i}")}}),
             )
             .await;
-        assert_eq!(created.status, StatusCode::OK, "{}", created.text);
-        let person = created.field("person");
-        let application = created.field("application");
         let seen = reader.read_case(&caseworker, &person).await;
         assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
         assert_eq!(

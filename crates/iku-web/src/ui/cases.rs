@@ -1,0 +1,206 @@
+//! The cases: every case in the user's scope (a caseworker's office and the cases assigned
+//! to them; every case for a director), by reference, filtered by status and office, a
+//! page at a time (keyset: the next page starts after the last case shown), whatever the
+//! register holds. Each page read is on record. The first page built with a template that
+//! escapes by default (maud).
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use iku_app::access::{ListedCase, Page};
+use iku_app::register::Status;
+use iku_domain::codes::Lang;
+use iku_domain::ids::PersonId;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::staff::{Reader, away, from_scope, staff_page};
+use super::{lang, not_found, t, url_encode};
+use crate::state::Shared;
+
+/// Cases on a page.
+const PAGE: usize = 50;
+
+const STATUSES: [(Status, &str); 3] = [
+    (Status::Applicant, "applicant"),
+    (Status::Client, "client"),
+    (Status::Ended, "ended"),
+];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CasesQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    office: String,
+    /// The next page starts after this case.
+    #[serde(default)]
+    after: String,
+}
+
+impl CasesQuery {
+    fn status(&self) -> Option<Status> {
+        STATUSES
+            .iter()
+            .find(|(_, code)| *code == self.status)
+            .map(|(s, _)| *s)
+    }
+
+    fn keeps(&self, case: &ListedCase) -> bool {
+        self.status().is_none_or(|s| case.summary.status() == s)
+            && (self.office.is_empty() || case.office.as_deref() == Some(self.office.as_str()))
+    }
+
+    /// The address of the page after `last`, with the same filters.
+    fn next(&self, lang: Lang, last: &PersonId) -> String {
+        format!(
+            "/{}/staff/cases?status={}&office={}&after={}",
+            lang.code(),
+            url_encode(&self.status),
+            url_encode(&self.office),
+            url_encode(last.as_str()),
+        )
+    }
+}
+
+pub async fn cases(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    reader: Reader,
+    Query(query): Query<CasesQuery>,
+) -> Response {
+    let Some(lang) = lang(&code) else {
+        return not_found();
+    };
+    let principal = reader.principal();
+    let query = std::sync::Arc::new(query);
+    let q = query.clone();
+    let listed = from_scope(&state, &principal, move |scope| {
+        let after = PersonId::parse(&q.after).ok();
+        scope.cases(after, PAGE, |c| q.keeps(c))
+    })
+    .await;
+    let (offices, page) = match listed {
+        Ok(found) => found,
+        Err(e) => return away(lang, &e),
+    };
+    let body = cases_html(lang, &query, &offices, &page).into_string();
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "cases.title"),
+        "/staff/cases",
+        Some(&principal),
+        &body,
+    )
+}
+
+fn status_word(lang: Lang, status: Status) -> std::borrow::Cow<'static, str> {
+    let code = STATUSES
+        .iter()
+        .find(|(s, _)| *s == status)
+        .map_or("ended", |(_, c)| c);
+    t(lang, &format!("cases.status.{code}"))
+}
+
+fn cases_html(
+    lang: Lang,
+    filter: &CasesQuery,
+    offices: &[String],
+    page: &Page<ListedCase, PersonId>,
+) -> Markup {
+    let code = lang.code();
+    html! {
+        h1 { (t(lang, "cases.title")) }
+        form method="get" action={ "/" (code) "/staff/cases" } class="filters" {
+            label for="status" { (t(lang, "cases.status")) }
+            select id="status" name="status" {
+                option value="" { (t(lang, "staff.inbox.all")) }
+                @for (status, value) in STATUSES {
+                    option value=(value) selected[filter.status == value] {
+                        (status_word(lang, status))
+                    }
+                }
+            }
+            label for="office" { (t(lang, "staff.inbox.office")) }
+            select id="office" name="office" {
+                option value="" { (t(lang, "staff.inbox.all")) }
+                @for office in offices {
+                    option value=(office) selected[*office == filter.office] { (office) }
+                }
+            }
+            button type="submit" { (t(lang, "staff.inbox.filter")) }
+        }
+        @if page.items.is_empty() {
+            p { (t(lang, "cases.empty")) }
+        } @else {
+            table {
+                caption { (t(lang, "cases.title")) }
+                thead {
+                    tr {
+                        th scope="col" { (t(lang, "cases.case")) }
+                        th scope="col" { (t(lang, "cases.status")) }
+                        th scope="col" { (t(lang, "staff.inbox.office")) }
+                        th scope="col" { (t(lang, "cases.assignee")) }
+                        th scope="col" { (t(lang, "cases.waiting")) }
+                    }
+                }
+                tbody {
+                    @for case in &page.items {
+                        tr {
+                            th scope="row" class="reference" {
+                                a href={ "/" (code) "/staff/cases/" (case.summary.person.as_str()) } {
+                                    (case.summary.person.as_str())
+                                }
+                            }
+                            td { (status_word(lang, case.summary.status())) }
+                            td {
+                                @match &case.office {
+                                    Some(office) => (office),
+                                    None => (t(lang, "staff.inbox.unassigned")),
+                                }
+                            }
+                            td {
+                                @if let Some(assignee) = &case.assignee {
+                                    (assignee.as_str())
+                                }
+                            }
+                            td { (case.summary.waiting.len()) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(last) = &page.next {
+            nav class="pages" aria-label=(t(lang, "pages.label")) {
+                a href=(filter.next(lang, last)) rel="next" { (t(lang, "pages.next")) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a case's fields hold is escaped by the template, wherever it is written.
+    #[test]
+    fn what_the_register_holds_is_escaped() {
+        let office = "<script>x</script>";
+        let filter = CasesQuery {
+            office: office.into(),
+            ..CasesQuery::default()
+        };
+        let page = Page {
+            items: Vec::new(),
+            next: PersonId::parse("p1").ok(),
+        };
+        let html = cases_html(Lang::En, &filter, &[office.to_owned()], &page).into_string();
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
+        assert!(
+            html.contains("office=%3Cscript%3Ex%3C%2Fscript%3E&amp;after=p1"),
+            "{html}"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The cases page: every case in the user's scope, filtered, a page at a time, on record.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use super::access::TestApp;
+
+/// The cases a page links to, in order.
+fn listed(html: &str) -> Vec<String> {
+    html.split("<th scope=\"row\" class=\"reference\"><a href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter_map(|href| href.rsplit('/').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
+    let app = TestApp::new();
+    let director = app.login("director").await;
+    let helsinki = app.login("cw.helsinki").await;
+    let statistician = app.login("statistician").await;
+    // A new applicant in Helsinki, besides the three clients of the test app.
+    let (applicant, _) = app
+        .new_application(
+            &helsinki,
+            json!({"date": "2026-10-01", "referrer": "ngo", "consent": true}),
+        )
+        .await;
+    let read = |cookie: String, path: &'static str| {
+        let app = &app;
+        async move {
+            let (status, _, _, html) = app.page(Method::GET, path, Some(&cookie), None).await;
+            (status, html)
+        }
+    };
+    let before = app
+        .audit_actions()
+        .iter()
+        .filter(|a| a.1 == "cases.list")
+        .count();
+
+    let (status, html) = read(director.cookie.clone(), "/en/staff/cases").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let mut all = vec!["p1".to_owned(), "p2".into(), "p3".into(), applicant.clone()];
+    all.sort();
+    assert_eq!(listed(&html), all);
+    assert!(html.contains("<td>Applicant</td>"), "{html}");
+    // A caseworker: their office's cases and those assigned to them (p2), not Oulu's p3.
+    let (_, html) = read(helsinki.cookie.clone(), "/en/staff/cases").await;
+    let mut theirs = vec!["p1".to_owned(), "p2".into(), applicant.clone()];
+    theirs.sort();
+    assert_eq!(listed(&html), theirs);
+    // Filters.
+    let (_, html) = read(director.cookie.clone(), "/en/staff/cases?status=applicant").await;
+    assert_eq!(listed(&html), std::slice::from_ref(&applicant));
+    let (_, html) = read(director.cookie.clone(), "/en/staff/cases?office=oulu").await;
+    assert_eq!(listed(&html), ["p3"]);
+    let (_, html) = read(director.cookie.clone(), "/en/staff/cases?status=ended").await;
+    assert!(listed(&html).is_empty());
+    assert!(html.contains("No cases match these filters."), "{html}");
+    // The next page starts after the case given.
+    let (_, html) = read(director.cookie.clone(), "/en/staff/cases?after=p1").await;
+    assert!(listed(&html).iter().all(|p| p.as_str() > "p1"), "{html}");
+    assert!(!listed(&html).contains(&"p1".to_owned()));
+    // In Finnish, and refused to a role that sees no cases.
+    let (_, html) = read(director.cookie.clone(), "/fi/staff/cases").await;
+    assert!(html.contains("<h1>Asiat</h1>"), "{html}");
+    let (status, _) = read(statistician.cookie.clone(), "/en/staff/cases").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Every page shown is on record (seven; the refusal is not a listing).
+    let after = app
+        .audit_actions()
+        .iter()
+        .filter(|a| a.1 == "cases.list")
+        .count();
+    assert_eq!(after - before, 7);
+}
