@@ -1,14 +1,15 @@
 //! The cases: every case in the user's scope (a caseworker's office and the cases assigned
-//! to them; every case for a director), by reference, filtered by status and office, a
-//! page at a time (keyset: the next page starts after the last case shown), whatever the
-//! register holds. Each page read is on record. The first page built with a template that
-//! escapes by default (maud).
+//! to them; every case for a director), by reference, filtered by status, office and
+//! whether they are assigned to the user, a page at a time (keyset: the next page starts
+//! after the last case shown), whatever the register holds. Each page read is on record.
+//! The first page built with a template that escapes by default (maud).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use iku_app::access::{ListedCase, Page};
 use iku_app::register::Status;
+use iku_domain::access::Username;
 use iku_domain::codes::Lang;
 use iku_domain::ids::PersonId;
 use maud::{Markup, html};
@@ -33,6 +34,9 @@ pub struct CasesQuery {
     status: String,
     #[serde(default)]
     office: String,
+    /// "yes": only the cases assigned to the user.
+    #[serde(default)]
+    mine: String,
     /// The next page starts after this case.
     #[serde(default)]
     after: String,
@@ -46,18 +50,24 @@ impl CasesQuery {
             .map(|(s, _)| *s)
     }
 
-    fn keeps(&self, case: &ListedCase) -> bool {
+    fn mine(&self) -> bool {
+        self.mine == "yes"
+    }
+
+    fn keeps(&self, case: &ListedCase, me: &Username) -> bool {
         self.status().is_none_or(|s| case.summary.status() == s)
             && (self.office.is_empty() || case.office.as_deref() == Some(self.office.as_str()))
+            && (!self.mine() || case.assignee.as_ref() == Some(me))
     }
 
     /// The address of the page after `last`, with the same filters.
     fn next(&self, lang: Lang, last: &PersonId) -> String {
         format!(
-            "/{}/staff/cases?status={}&office={}&after={}",
+            "/{}/staff/cases?status={}&office={}&mine={}&after={}",
             lang.code(),
             url_encode(&self.status),
             url_encode(&self.office),
+            url_encode(&self.mine),
             url_encode(last.as_str()),
         )
     }
@@ -75,9 +85,10 @@ pub async fn cases(
     let principal = reader.principal();
     let query = std::sync::Arc::new(query);
     let q = query.clone();
+    let me = principal.username.clone();
     let listed = from_scope(&state, &principal, move |scope| {
         let after = PersonId::parse(&q.after).ok();
-        scope.cases(after, PAGE, |c| q.keeps(c))
+        scope.cases(after, PAGE, |c| q.keeps(c, &me))
     })
     .await;
     let (offices, page) = match listed {
@@ -128,6 +139,10 @@ fn cases_html(
                 @for office in offices {
                     option value=(office) selected[*office == filter.office] { (office) }
                 }
+            }
+            div class="checkbox" {
+                input type="checkbox" id="mine" name="mine" value="yes" checked[filter.mine()];
+                label for="mine" { (t(lang, "cases.mine")) }
             }
             button type="submit" { (t(lang, "staff.inbox.filter")) }
         }
@@ -199,7 +214,7 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
         assert!(
-            html.contains("office=%3Cscript%3Ex%3C%2Fscript%3E&amp;after=p1"),
+            html.contains("office=%3Cscript%3Ex%3C%2Fscript%3E&amp;mine=&amp;after=p1"),
             "{html}"
         );
     }

@@ -55,6 +55,9 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     // Filters.
     let (_, html) = read(director.cookie.clone(), "/en/staff/cases?status=applicant").await;
     assert_eq!(listed(&html), std::slice::from_ref(&applicant));
+    let (_, html) = read(helsinki.cookie.clone(), "/en/staff/cases?mine=yes").await;
+    assert_eq!(listed(&html), ["p2"]);
+    assert!(html.contains(r#"value="yes" checked"#), "{html}");
     let (_, html) = read(director.cookie.clone(), "/en/staff/cases?office=oulu").await;
     assert_eq!(listed(&html), ["p3"]);
     let (_, html) = read(director.cookie.clone(), "/en/staff/cases?status=ended").await;
@@ -69,11 +72,11 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     assert!(html.contains("<h1>Asiat</h1>"), "{html}");
     let (status, _) = read(statistician.cookie.clone(), "/en/staff/cases").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    // Every page shown is on record (seven; the refusal is not a listing).
+    // Every page shown is on record (eight; the refusal is not a listing).
     let after = app
         .audit_actions()
         .iter()
         .filter(|a| a.1 == "cases.list")
         .count();
-    assert_eq!(after - before, 7);
+    assert_eq!(after - before, 8);
 }
