@@ -45,6 +45,12 @@ pub struct CaseSummary {
     pub reflection_ends: Vec<Date>,
 }
 
+/// A reflection period ending this soon is due for a look (the deadlines page's first list).
+pub const REFLECTION_ENDING: time::Duration = time::Duration::days(14);
+
+/// An application waiting longer than this is overdue (the deadlines page's second list).
+pub const WAITED_TOO_LONG: time::Duration = time::Duration::days(30);
+
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -90,6 +96,19 @@ impl CaseSummary {
         } else {
             Status::Ended
         }
+    }
+
+    /// Whether something of the case is due on `today`: a reflection period ends within
+    /// `REFLECTION_ENDING` days, or an application has waited longer than `WAITED_TOO_LONG`.
+    pub fn is_due(&self, today: Date) -> bool {
+        let soon = today + REFLECTION_ENDING;
+        self.reflection_ends
+            .iter()
+            .any(|end| (today..=soon).contains(end))
+            || self
+                .waiting
+                .iter()
+                .any(|w| w.received < today - WAITED_TOO_LONG)
     }
 
     /// A matter concerning a child (handled urgently): the person is under 18 on `today`, or

@@ -186,3 +186,34 @@ fn a_kept_group_is_never_older_than_the_stored_one() {
     }
     assert!(kept_again > 0, "no group was kept between reads");
 }
+
+#[test]
+fn a_case_is_due_when_a_reflection_period_ends_soon_or_an_application_waited_long() {
+    let today = Date::from_calendar_date(2026, time::Month::June, 15).unwrap_or(Date::MIN);
+    let days = time::Duration::days;
+    let summary = |ends: Vec<Date>, received: Vec<Date>| CaseSummary {
+        person: PersonId::parse("p1").unwrap_or_else(|e| panic!("{e}")),
+        waiting: received
+            .into_iter()
+            .map(|received| Waiting {
+                application: ApplicationId::parse("a1").unwrap_or_else(|e| panic!("{e}")),
+                received,
+                referrer: Code::<Referrer>::all()
+                    .next()
+                    .unwrap_or_else(|| panic!("no referrer")),
+            })
+            .collect(),
+        client: true,
+        admitted: true,
+        birth: None,
+        children: 0,
+        reflection_ends: ends,
+    };
+    assert!(!summary(vec![], vec![]).is_due(today));
+    assert!(summary(vec![today], vec![]).is_due(today));
+    assert!(summary(vec![today + days(14)], vec![]).is_due(today));
+    assert!(!summary(vec![today + days(15)], vec![]).is_due(today));
+    assert!(!summary(vec![today - days(1)], vec![]).is_due(today));
+    assert!(!summary(vec![], vec![today - days(30)]).is_due(today));
+    assert!(summary(vec![], vec![today - days(31)]).is_due(today));
+}

@@ -1,6 +1,6 @@
 //! The cases: every case in the user's scope (a caseworker's office and the cases assigned
 //! to them; every case for a director), by reference, filtered by status, office and
-//! whether they are assigned to the user, a page at a time (keyset: the next page starts
+//! whether they are assigned to the user or something is due, a page at a time (keyset: the next page starts
 //! after the last case shown), whatever the register holds. Each page read is on record.
 //! The first page built with a template that escapes by default (maud).
 
@@ -10,6 +10,7 @@ use axum::response::Response;
 use iku_app::access::{ListedCase, Page};
 use iku_app::register::Status;
 use iku_domain::access::Username;
+use iku_domain::calendar::finnish_date;
 use iku_domain::codes::Lang;
 use iku_domain::ids::PersonId;
 use maud::{Markup, html};
@@ -17,7 +18,8 @@ use serde::Deserialize;
 
 use super::staff::{Reader, away, from_scope, staff_page};
 use super::{lang, not_found, t, url_encode};
-use crate::state::Shared;
+use crate::state::{Shared, now};
+use time::Date;
 
 /// Cases on a page.
 const PAGE: usize = 50;
@@ -37,6 +39,9 @@ pub struct CasesQuery {
     /// "yes": only the cases assigned to the user.
     #[serde(default)]
     mine: String,
+    /// "yes": only the cases where something is due.
+    #[serde(default)]
+    due: String,
     /// The next page starts after this case.
     #[serde(default)]
     after: String,
@@ -54,20 +59,26 @@ impl CasesQuery {
         self.mine == "yes"
     }
 
-    fn keeps(&self, case: &ListedCase, me: &Username) -> bool {
+    fn due(&self) -> bool {
+        self.due == "yes"
+    }
+
+    fn keeps(&self, case: &ListedCase, me: &Username, today: Date) -> bool {
         self.status().is_none_or(|s| case.summary.status() == s)
             && (self.office.is_empty() || case.office.as_deref() == Some(self.office.as_str()))
             && (!self.mine() || case.assignee.as_ref() == Some(me))
+            && (!self.due() || case.summary.is_due(today))
     }
 
     /// The address of the page after `last`, with the same filters.
     fn next(&self, lang: Lang, last: &PersonId) -> String {
         format!(
-            "/{}/staff/cases?status={}&office={}&mine={}&after={}",
+            "/{}/staff/cases?status={}&office={}&mine={}&due={}&after={}",
             lang.code(),
             url_encode(&self.status),
             url_encode(&self.office),
             url_encode(&self.mine),
+            url_encode(&self.due),
             url_encode(last.as_str()),
         )
     }
@@ -86,9 +97,10 @@ pub async fn cases(
     let query = std::sync::Arc::new(query);
     let q = query.clone();
     let me = principal.username.clone();
+    let today = finnish_date(now());
     let listed = from_scope(&state, &principal, move |scope| {
         let after = PersonId::parse(&q.after).ok();
-        scope.cases(after, PAGE, |c| q.keeps(c, &me))
+        scope.cases(after, PAGE, |c| q.keeps(c, &me, today))
     })
     .await;
     let (offices, page) = match listed {
@@ -143,6 +155,10 @@ fn cases_html(
             div class="checkbox" {
                 input type="checkbox" id="mine" name="mine" value="yes" checked[filter.mine()];
                 label for="mine" { (t(lang, "cases.mine")) }
+            }
+            div class="checkbox" {
+                input type="checkbox" id="due" name="due" value="yes" checked[filter.due()];
+                label for="due" { (t(lang, "cases.due")) }
             }
             button type="submit" { (t(lang, "staff.inbox.filter")) }
         }
@@ -214,7 +230,7 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
         assert!(
-            html.contains("office=%3Cscript%3Ex%3C%2Fscript%3E&amp;mine=&amp;after=p1"),
+            html.contains("office=%3Cscript%3Ex%3C%2Fscript%3E&amp;mine=&amp;due=&amp;after=p1"),
             "{html}"
         );
     }

@@ -2,6 +2,7 @@
 //! applications waiting over 30 days, and children's matters waiting for a decision; each
 //! list a page at a time (keyset), whatever the register holds.
 
+use iku_app::register::{REFLECTION_ENDING, WAITED_TOO_LONG};
 use std::fmt::Write;
 
 use axum::extract::{Path, Query, State};
@@ -67,7 +68,7 @@ pub async fn deadlines(
                 let cursor = after_date.zip(PersonId::parse(&after).ok());
                 let page = scope.reflection_ending(
                     today,
-                    today + time::Duration::days(14),
+                    today + REFLECTION_ENDING,
                     cursor.filter(|_| only.is_some()),
                     PAGE,
                 )?;
@@ -94,7 +95,7 @@ pub async fn deadlines(
                 let cursor = after_date
                     .zip(ApplicationId::parse(&after).ok())
                     .filter(|_| only.is_some());
-                let waited_since = today - time::Duration::days(30);
+                let waited_since = today - WAITED_TOO_LONG;
                 let page = scope.waiting(cursor, PAGE, today, |w| match list {
                     "waiting" => w.received < waited_since,
                     _ => w.urgent,

@@ -58,6 +58,23 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     let (_, html) = read(helsinki.cookie.clone(), "/en/staff/cases?mine=yes").await;
     assert_eq!(listed(&html), ["p2"]);
     assert!(html.contains(r#"value="yes" checked"#), "{html}");
+    // Due: p1's reflection period ends in 10 days; the applicant has waited over 30 days.
+    let today = time::OffsetDateTime::now_utc().date();
+    let granted = app
+        .call(
+            Method::POST,
+            "/api/cases/p1/events",
+            Some(&director),
+            Some(json!({"event": "reflection_period_granted",
+                        "date": (today - time::Duration::days(20)).to_string(),
+                        "days": 30, "granted_by": "assistance_system"})),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let (_, html) = read(director.cookie.clone(), "/en/staff/cases?due=yes").await;
+    let mut due = vec!["p1".to_owned(), applicant.clone()];
+    due.sort();
+    assert_eq!(listed(&html), due);
     let (_, html) = read(director.cookie.clone(), "/en/staff/cases?office=oulu").await;
     assert_eq!(listed(&html), ["p3"]);
     let (_, html) = read(director.cookie.clone(), "/en/staff/cases?status=ended").await;
@@ -72,11 +89,11 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     assert!(html.contains("<h1>Asiat</h1>"), "{html}");
     let (status, _) = read(statistician.cookie.clone(), "/en/staff/cases").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    // Every page shown is on record (eight; the refusal is not a listing).
+    // Every page shown is on record (nine; the refusal is not a listing).
     let after = app
         .audit_actions()
         .iter()
         .filter(|a| a.1 == "cases.list")
         .count();
-    assert_eq!(after - before, 8);
+    assert_eq!(after - before, 9);
 }
