@@ -1,8 +1,8 @@
 //! The cases: every case in the user's scope (a caseworker's office and the cases assigned
-//! to them; every case for a director), by reference, filtered by status, office and
-//! whether they are assigned to the user or something is due, a page at a time (keyset: the next page starts
-//! after the last case shown), whatever the register holds. Each page read is on record.
-//! The first page built with a template that escapes by default (maud).
+//! to them; every case for a director), by reference, filtered by status, office, whether
+//! they are assigned to the user and whether something is due; a page at a time (keyset:
+//! the next page starts after the last case shown), whatever the register holds. Each page
+//! read is on record. The first page built with a template that escapes by default (maud).
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -15,11 +15,11 @@ use iku_domain::codes::Lang;
 use iku_domain::ids::PersonId;
 use maud::{Markup, html};
 use serde::Deserialize;
+use time::Date;
 
 use super::staff::{Reader, away, from_scope, staff_page};
 use super::{lang, not_found, t, url_encode};
 use crate::state::{Shared, now};
-use time::Date;
 
 /// Cases on a page.
 const PAGE: usize = 50;
