@@ -157,6 +157,11 @@ impl Index {
         offices.into_iter()
     }
 
+    /// The assignments in force, case by case.
+    pub fn assignments(&self) -> impl Iterator<Item = &CaseAssignment> {
+        self.assignments.values()
+    }
+
     fn assign(&mut self, last: i64, assignments: Vec<CaseAssignment>) {
         for a in assignments {
             self.assignments.insert(a.person.clone(), a);

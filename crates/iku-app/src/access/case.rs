@@ -96,6 +96,20 @@ impl<'a> CaseScope<'a> {
         })
     }
 
+    /// The caseworkers cases in the user's scope are assigned to, each once, in order (for
+    /// a list's filter).
+    pub fn assignees(&mut self) -> Result<Vec<Username>, AppError> {
+        let actor = self.actor;
+        self.index(|index| {
+            let assignees: std::collections::BTreeSet<&Username> = index
+                .assignments()
+                .filter(|a| covers(actor, Some(a)))
+                .filter_map(|a| a.assignee.as_ref())
+                .collect();
+            assignees.into_iter().cloned().collect()
+        })
+    }
+
     /// A page of the applications in scope waiting for a decision, oldest first, after
     /// `after`, those `keep` keeps; the listing is on record.
     pub fn waiting(

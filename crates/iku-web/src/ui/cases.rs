@@ -1,6 +1,6 @@
 //! The cases: every case in the user's scope (a caseworker's office and the cases assigned
-//! to them; every case for a director), by reference, filtered by status, office, whether
-//! they are assigned to the user and whether something is due; a page at a time (keyset:
+//! to them; every case for a director), by reference, filtered by status, office,
+//! caseworker and whether something is due; a page at a time (keyset:
 //! the next page starts after the last case shown), whatever the register holds. Each page
 //! read is on record. The first page built with a template that escapes by default (maud).
 
@@ -36,9 +36,9 @@ pub struct CasesQuery {
     status: String,
     #[serde(default)]
     office: String,
-    /// "yes": only the cases assigned to the user.
+    /// Only the cases assigned to this caseworker.
     #[serde(default)]
-    mine: String,
+    caseworker: String,
     /// "yes": only the cases where something is due.
     #[serde(default)]
     due: String,
@@ -55,29 +55,26 @@ impl CasesQuery {
             .map(|(s, _)| *s)
     }
 
-    fn mine(&self) -> bool {
-        self.mine == "yes"
-    }
-
     fn due(&self) -> bool {
         self.due == "yes"
     }
 
-    fn keeps(&self, case: &ListedCase, me: &Username, today: Date) -> bool {
+    fn keeps(&self, case: &ListedCase, today: Date) -> bool {
         self.status().is_none_or(|s| case.summary.status() == s)
             && (self.office.is_empty() || case.office.as_deref() == Some(self.office.as_str()))
-            && (!self.mine() || case.assignee.as_ref() == Some(me))
+            && (self.caseworker.is_empty()
+                || case.assignee.as_ref().map(Username::as_str) == Some(self.caseworker.as_str()))
             && (!self.due() || case.summary.is_due(today))
     }
 
     /// The address of the page after `last`, with the same filters.
     fn next(&self, lang: Lang, last: &PersonId) -> String {
         format!(
-            "/{}/staff/cases?status={}&office={}&mine={}&due={}&after={}",
+            "/{}/staff/cases?status={}&office={}&caseworker={}&due={}&after={}",
             lang.code(),
             url_encode(&self.status),
             url_encode(&self.office),
-            url_encode(&self.mine),
+            url_encode(&self.caseworker),
             url_encode(&self.due),
             url_encode(last.as_str()),
         )
@@ -96,18 +93,18 @@ pub async fn cases(
     let principal = reader.principal();
     let query = std::sync::Arc::new(query);
     let q = query.clone();
-    let me = principal.username.clone();
     let today = finnish_date(now());
     let listed = from_scope(&state, &principal, move |scope| {
         let after = PersonId::parse(&q.after).ok();
-        scope.cases(after, PAGE, |c| q.keeps(c, &me, today))
+        let assignees = scope.assignees()?;
+        Ok((assignees, scope.cases(after, PAGE, |c| q.keeps(c, today))?))
     })
     .await;
-    let (offices, page) = match listed {
+    let (offices, (assignees, page)) = match listed {
         Ok(found) => found,
         Err(e) => return away(lang, &e),
     };
-    let body = cases_html(lang, &query, &offices, &page).into_string();
+    let body = cases_html(lang, &query, &offices, &assignees, &page).into_string();
     staff_page(
         lang,
         StatusCode::OK,
@@ -130,6 +127,7 @@ fn cases_html(
     lang: Lang,
     filter: &CasesQuery,
     offices: &[String],
+    assignees: &[Username],
     page: &Page<ListedCase, PersonId>,
 ) -> Markup {
     let code = lang.code();
@@ -152,9 +150,14 @@ fn cases_html(
                     option value=(office) selected[*office == filter.office] { (office) }
                 }
             }
-            div class="checkbox" {
-                input type="checkbox" id="mine" name="mine" value="yes" checked[filter.mine()];
-                label for="mine" { (t(lang, "cases.mine")) }
+            label for="caseworker" { (t(lang, "cases.assignee")) }
+            select id="caseworker" name="caseworker" {
+                option value="" { (t(lang, "staff.inbox.all")) }
+                @for name in assignees {
+                    option value=(name.as_str()) selected[name.as_str() == filter.caseworker] {
+                        (name.as_str())
+                    }
+                }
             }
             div class="checkbox" {
                 input type="checkbox" id="due" name="due" value="yes" checked[filter.due()];
@@ -226,11 +229,13 @@ mod tests {
             items: Vec::new(),
             next: PersonId::parse("p1").ok(),
         };
-        let html = cases_html(Lang::En, &filter, &[office.to_owned()], &page).into_string();
+        let html = cases_html(Lang::En, &filter, &[office.to_owned()], &[], &page).into_string();
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
         assert!(
-            html.contains("office=%3Cscript%3Ex%3C%2Fscript%3E&amp;mine=&amp;due=&amp;after=p1"),
+            html.contains(
+                "office=%3Cscript%3Ex%3C%2Fscript%3E&amp;caseworker=&amp;due=&amp;after=p1"
+            ),
             "{html}"
         );
     }

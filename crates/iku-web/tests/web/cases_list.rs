@@ -55,9 +55,19 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     // Filters.
     let (_, html) = read(director.cookie.clone(), "/en/staff/cases?status=applicant").await;
     assert_eq!(listed(&html), std::slice::from_ref(&applicant));
-    let (_, html) = read(helsinki.cookie.clone(), "/en/staff/cases?mine=yes").await;
-    assert_eq!(listed(&html), ["p2"]);
-    assert!(html.contains(r#"value="yes" checked"#), "{html}");
+    // By caseworker: the choice lists those the cases in scope are assigned to.
+    for login in [&helsinki, &director] {
+        let (_, html) = read(
+            login.cookie.clone(),
+            "/en/staff/cases?caseworker=cw.helsinki",
+        )
+        .await;
+        assert_eq!(listed(&html), ["p2"]);
+        assert!(
+            html.contains(r#"<option value="cw.helsinki" selected>"#),
+            "{html}"
+        );
+    }
     // Due: p1's reflection period ends in 10 days; the applicant has waited over 30 days.
     let today = time::OffsetDateTime::now_utc().date();
     let granted = app
@@ -89,11 +99,11 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     assert!(html.contains("<h1>Asiat</h1>"), "{html}");
     let (status, _) = read(statistician.cookie.clone(), "/en/staff/cases").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    // Every page shown is on record (nine; the refusal is not a listing).
+    // Every page shown is on record (ten; the refusal is not a listing).
     let after = app
         .audit_actions()
         .iter()
         .filter(|a| a.1 == "cases.list")
         .count();
-    assert_eq!(after - before, 9);
+    assert_eq!(after - before, 10);
 }
