@@ -15,7 +15,8 @@ use iku_domain::state::PersonState;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::case_forms::{RecordForm, Section, Unfit, forms};
+use super::case_forms::{Section, forms};
+use super::record_form::{RecordForm, Unfit};
 use super::staff::{Poster, Reader, date, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;

@@ -11,6 +11,7 @@ pub mod decision;
 pub mod history;
 pub mod inbox;
 pub mod oversight;
+pub mod record_form;
 pub mod referral;
 pub mod staff;
 pub mod statistics;
