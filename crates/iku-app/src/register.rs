@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
+use iku_domain::access::Username;
 use iku_domain::codes::{Code, Referrer};
 use iku_domain::event::Subject;
 use iku_domain::grouping::StoredFacts;
@@ -133,6 +134,9 @@ pub struct Index {
     seen: u64,
     /// Each case's office and caseworker, as assigned last.
     assignments: HashMap<PersonId, CaseAssignment>,
+    /// How many cases each office and caseworker hold (what a list's filters offer, without
+    /// going through every case).
+    placements: BTreeMap<(String, Option<Username>), usize>,
     /// The last assignment read.
     assignments_seen: i64,
 }
@@ -149,22 +153,31 @@ impl Index {
 
     /// The offices cases are in, each once, in order.
     pub fn offices(&self) -> impl Iterator<Item = &str> {
-        let offices: BTreeSet<&str> = self
-            .assignments
-            .values()
-            .map(|a| a.office.as_str())
-            .collect();
+        let offices: BTreeSet<&str> = self.placements().map(|(office, _)| office).collect();
         offices.into_iter()
     }
 
-    /// The assignments in force, case by case.
-    pub fn assignments(&self) -> impl Iterator<Item = &CaseAssignment> {
-        self.assignments.values()
+    /// Each office and caseworker (none: the office's cases no one is assigned) that holds
+    /// a case, once, in order.
+    pub fn placements(&self) -> impl Iterator<Item = (&str, Option<&Username>)> {
+        self.placements
+            .keys()
+            .map(|(office, assignee)| (office.as_str(), assignee.as_ref()))
     }
 
     fn assign(&mut self, last: i64, assignments: Vec<CaseAssignment>) {
         for a in assignments {
-            self.assignments.insert(a.person.clone(), a);
+            let placed = (a.office.clone(), a.assignee.clone());
+            if let Some(old) = self.assignments.insert(a.person.clone(), a) {
+                let key = (old.office, old.assignee);
+                if let Some(n) = self.placements.get_mut(&key) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.placements.remove(&key);
+                    }
+                }
+            }
+            *self.placements.entry(placed).or_default() += 1;
         }
         self.assignments_seen = self.assignments_seen.max(last);
     }
@@ -498,24 +511,14 @@ impl CaseGroup {
         person: &PersonId,
     ) -> Result<Option<PersonState>, StoreError> {
         let mut events = self.events_of(person);
-        let details: Vec<usize> = (0..events.len())
-            .filter(|&i| matches!(events[i].body, EventBody::PersonDetails(_)))
-            .collect();
-        let at: Option<Vec<_>> = details
+        // Each details event of the group was read with its seq.
+        let (details, at): (Vec<usize>, Vec<(EventId, i64)>) = events
             .iter()
-            .map(|&i| {
-                let id = &events[i].id;
-                Some((id.clone(), *self.details_at.get(id)?))
-            })
-            .collect();
-        // Every details event of the group was read with its seq; by id is the way back.
-        let opened = match at {
-            Some(at) => store.personal_fields_at(keys, &at)?,
-            None => {
-                let ids: Vec<_> = details.iter().map(|&i| events[i].id.clone()).collect();
-                store.personal_fields(keys, &ids)?
-            }
-        };
+            .enumerate()
+            .filter(|(_, e)| matches!(e.body, EventBody::PersonDetails(_)))
+            .filter_map(|(i, e)| Some((i, (e.id.clone(), *self.details_at.get(&e.id)?))))
+            .unzip();
+        let opened = store.personal_fields_at(keys, &at)?;
         for (i, fields) in details.into_iter().zip(opened) {
             if let EventBody::PersonDetails(d) = &mut events[i].body {
                 d.details.personal = fields;

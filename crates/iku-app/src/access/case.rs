@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use time::Date;
 
-use super::{Actor, Grounds, Page, covers};
+use super::{Actor, Grounds, Page, covers, covers_placed};
 use crate::audit::{Action, Audited, entry};
 use crate::history::{self, Recorded};
 use crate::register::{CaseGroup, CaseSummary, Index};
@@ -102,9 +102,9 @@ impl<'a> CaseScope<'a> {
         let actor = self.actor;
         self.index(|index| {
             let assignees: std::collections::BTreeSet<&Username> = index
-                .assignments()
-                .filter(|a| covers(actor, Some(a)))
-                .filter_map(|a| a.assignee.as_ref())
+                .placements()
+                .filter(|(office, assignee)| covers_placed(actor, office, *assignee))
+                .filter_map(|(_, assignee)| assignee)
                 .collect();
             assignees.into_iter().cloned().collect()
         })

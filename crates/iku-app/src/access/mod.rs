@@ -62,11 +62,18 @@ enum Grounds {
 /// Whether a user sees a case: a director every case; a caseworker their office's and those
 /// assigned to them.
 fn covers(actor: &Actor, assignment: Option<&CaseAssignment>) -> bool {
+    assignment.map_or(actor.role == Role::Director, |a| {
+        covers_placed(actor, &a.office, a.assignee.as_ref())
+    })
+}
+
+/// Whether a user sees the cases of `office` assigned to `assignee`.
+fn covers_placed(actor: &Actor, office: &str, assignee: Option<&Username>) -> bool {
     match actor.role {
         Role::Director => true,
-        Role::Caseworker => assignment.is_some_and(|a| {
-            a.assignee.as_ref() == Some(&actor.username) || Some(&a.office) == actor.office.as_ref()
-        }),
+        Role::Caseworker => {
+            assignee == Some(&actor.username) || actor.office.as_deref() == Some(office)
+        }
         _ => false,
     }
 }

@@ -217,3 +217,28 @@ fn a_case_is_due_when_a_reflection_period_ends_soon_or_an_application_waited_lon
     assert!(!summary(vec![], vec![today - days(30)]).is_due(today));
     assert!(summary(vec![], vec![today - days(31)]).is_due(today));
 }
+
+#[test]
+fn the_offices_and_caseworkers_held_follow_each_new_assignment() {
+    let person = |p: &str| PersonId::parse(p).unwrap_or_else(|e| panic!("{e}"));
+    let maria = Username::parse("maria").unwrap_or_else(|e| panic!("{e}"));
+    let assign = |p: &str, office: &str, assignee: Option<&Username>| CaseAssignment {
+        person: person(p),
+        office: office.into(),
+        assignee: assignee.cloned(),
+        assigned_at: iku_domain::Timestamp::from_micros(0),
+        assigned_by: "director".into(),
+    };
+    let mut index = Index::default();
+    index.assign(
+        2,
+        vec![assign("p1", "helsinki", None), assign("p2", "oulu", None)],
+    );
+    let offices = |index: &Index| index.offices().map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(offices(&index), ["helsinki", "oulu"]);
+    // p2 moves to Tampere, to Maria: Oulu holds no case any more.
+    index.assign(3, vec![assign("p2", "tampere", Some(&maria))]);
+    assert_eq!(offices(&index), ["helsinki", "tampere"]);
+    let placed: Vec<_> = index.placements().collect();
+    assert_eq!(placed, [("helsinki", None), ("tampere", Some(&maria))]);
+}
