@@ -19,6 +19,8 @@ pub enum Action {
     CasesList,
     CaseRead,
     CaseHistory,
+    /// The case journal was read.
+    CaseJournal,
     /// A decision's document was read.
     CaseDecision,
     /// A case outside the user's scope was opened, with a reason (a sealed note).
@@ -60,7 +62,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 41] = [
+    pub const ALL: [Action; 42] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -70,6 +72,7 @@ impl Action {
         Action::CasesList,
         Action::CaseRead,
         Action::CaseHistory,
+        Action::CaseJournal,
         Action::CaseDecision,
         Action::CaseBreakTheGlass,
         Action::CaseWrite,
@@ -116,6 +119,7 @@ impl Action {
             Action::CasesList => "cases.list",
             Action::CaseRead => "case.read",
             Action::CaseHistory => "case.history",
+            Action::CaseJournal => "case.journal",
             Action::CaseDecision => "case.decision",
             Action::CaseBreakTheGlass => "case.break_the_glass",
             Action::CaseWrite => "case.write",

@@ -457,25 +457,26 @@ impl HeldRegister {
 }
 
 /// One case's group, as stored: its register (every event that may bear on the case, voided
-/// ones too, without personal fields), and where its details events are stored.
+/// ones too, without personal fields), and where its events that carry personal fields are
+/// stored.
 pub struct CaseGroup {
     pub register: Register,
-    details_at: HashMap<EventId, i64>,
+    sealed_at: HashMap<EventId, i64>,
 }
 
 impl CaseGroup {
     pub fn read(store: &mut dyn Store, person: &PersonId) -> Result<CaseGroup, StoreError> {
         let group = store.group_of(person)?;
-        let details_at = group
+        let sealed_at = group
             .events
             .iter()
             .zip(&group.seqs)
-            .filter(|(e, _)| matches!(e.body, EventBody::PersonDetails(_)))
+            .filter(|(e, _)| e.body.personal().is_some())
             .map(|(e, seq)| (e.id.clone(), *seq))
             .collect();
         Ok(CaseGroup {
             register: crate::register_of(group.events)?,
-            details_at,
+            sealed_at,
         })
     }
 
@@ -511,20 +512,55 @@ impl CaseGroup {
         person: &PersonId,
     ) -> Result<Option<PersonState>, StoreError> {
         let mut events = self.events_of(person);
-        // Each details event of the group was read with its seq.
-        let (details, at): (Vec<usize>, Vec<(EventId, i64)>) = events
+        self.open(store, keys, &mut events, |b| {
+            matches!(b, EventBody::PersonDetails(_))
+        })?;
+        Ok(fold(events, person))
+    }
+
+    /// The person's journal entries in force, texts opened, newest first (by date, then as
+    /// recorded).
+    pub fn journal(
+        &self,
+        store: &mut dyn Store,
+        keys: &iku_storage::Keyring,
+        person: &PersonId,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut entries: Vec<Event> = self
+            .events_of(person)
+            .into_iter()
+            .filter(|e| matches!(e.body, EventBody::JournalEntry(_)))
+            .collect();
+        entries.reverse();
+        self.open(store, keys, &mut entries, |_| true)?;
+        Ok(entries)
+    }
+
+    /// Opens the personal fields of those of `events` (read from this group) that carry
+    /// them and that `pick` chooses.
+    pub fn open(
+        &self,
+        store: &mut dyn Store,
+        keys: &iku_storage::Keyring,
+        events: &mut [Event],
+        pick: impl Fn(&EventBody) -> bool,
+    ) -> Result<(), StoreError> {
+        let (which, at): (Vec<usize>, Vec<(EventId, i64)>) = events
             .iter()
             .enumerate()
-            .filter(|(_, e)| matches!(e.body, EventBody::PersonDetails(_)))
-            .filter_map(|(i, e)| Some((i, (e.id.clone(), *self.details_at.get(&e.id)?))))
+            .filter(|(_, e)| e.body.personal().is_some() && pick(&e.body))
+            .filter_map(|(i, e)| Some((i, (e.id.clone(), *self.sealed_at.get(&e.id)?))))
             .unzip();
+        if which.is_empty() {
+            return Ok(());
+        }
         let opened = store.personal_fields_at(keys, &at)?;
-        for (i, fields) in details.into_iter().zip(opened) {
-            if let EventBody::PersonDetails(d) = &mut events[i].body {
-                d.details.personal = fields;
+        for (i, fields) in which.into_iter().zip(opened) {
+            if let Some(slot) = events[i].body.personal_mut() {
+                *slot = fields;
             }
         }
-        Ok(fold(events, person))
+        Ok(())
     }
 }
 

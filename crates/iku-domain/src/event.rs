@@ -5,6 +5,7 @@
 
 use time::Date;
 
+use crate::access::Username;
 use crate::calendar::Timestamp;
 use crate::codes::{
     AssistanceMeasure, Code, ExploitationForm, Gender, Nationality, Place, Referrer,
@@ -67,6 +68,7 @@ pub enum EventBody {
     Retraction {
         retracts: EventId,
     },
+    JournalEntry(JournalEntry),
 }
 
 /// The name of each event type in the interchange format.
@@ -87,10 +89,12 @@ pub enum EventKind {
     AssistanceMeasure,
     AssistanceTerminated,
     Retraction,
+    JournalEntry,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 15] = [
+    /// Every kind; a kind's position is its number in the stored facts, so new kinds go last.
+    pub const ALL: [EventKind; 16] = [
         EventKind::ApplicationReceived,
         EventKind::PersonDetails,
         EventKind::ApplicationDecided,
@@ -106,6 +110,7 @@ impl EventKind {
         EventKind::AssistanceMeasure,
         EventKind::AssistanceTerminated,
         EventKind::Retraction,
+        EventKind::JournalEntry,
     ];
 
     pub fn name(self) -> &'static str {
@@ -125,6 +130,7 @@ impl EventKind {
             EventKind::AssistanceMeasure => "assistance_measure",
             EventKind::AssistanceTerminated => "assistance_terminated",
             EventKind::Retraction => "retraction",
+            EventKind::JournalEntry => "journal_entry",
         }
     }
 
@@ -173,6 +179,7 @@ impl EventBody {
             EventBody::AssistanceMeasure(_) => EventKind::AssistanceMeasure,
             EventBody::AssistanceTerminated { .. } => EventKind::AssistanceTerminated,
             EventBody::Retraction { .. } => EventKind::Retraction,
+            EventBody::JournalEntry(_) => EventKind::JournalEntry,
         }
     }
 
@@ -193,6 +200,25 @@ impl EventBody {
             | EventBody::AssistanceTerminated { person, .. } => Subject::Person(person),
             EventBody::AssistanceMeasure(m) => Subject::Person(&m.person),
             EventBody::Retraction { retracts } => Subject::Event(retracts),
+            EventBody::JournalEntry(j) => Subject::Person(&j.person),
+        }
+    }
+
+    /// The personal fields the event carries, sealed apart when stored: a person's details
+    /// and a journal entry's text.
+    pub fn personal(&self) -> Option<&PersonalFields> {
+        match self {
+            EventBody::PersonDetails(d) => Some(&d.details.personal),
+            EventBody::JournalEntry(j) => Some(&j.personal),
+            _ => None,
+        }
+    }
+
+    pub fn personal_mut(&mut self) -> Option<&mut PersonalFields> {
+        match self {
+            EventBody::PersonDetails(d) => Some(&mut d.details.personal),
+            EventBody::JournalEntry(j) => Some(&mut j.personal),
+            _ => None,
         }
     }
 }
@@ -413,4 +439,63 @@ pub struct AssistanceMeasureGiven {
     pub person: PersonId,
     pub measure: Code<AssistanceMeasure>,
     pub provider: Option<Code<ServiceProvider>>,
+}
+
+/// How a contact written in the case journal took place (casework.md: the client narrative).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JournalKind {
+    Meeting,
+    PhoneCall,
+    Message,
+    HomeVisit,
+    /// A negotiation with another authority or a service provider.
+    Negotiation,
+    Other,
+}
+
+impl JournalKind {
+    pub const ALL: [JournalKind; 6] = [
+        JournalKind::Meeting,
+        JournalKind::PhoneCall,
+        JournalKind::Message,
+        JournalKind::HomeVisit,
+        JournalKind::Negotiation,
+        JournalKind::Other,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JournalKind::Meeting => "meeting",
+            JournalKind::PhoneCall => "phone_call",
+            JournalKind::Message => "message",
+            JournalKind::HomeVisit => "home_visit",
+            JournalKind::Negotiation => "negotiation",
+            JournalKind::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// An entry of the case journal: a dated, authored note of a contact. Its text is a personal
+/// field (`personal.note`), sealed like a person's details. The journal is casework, not
+/// statistics: no review reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub person: PersonId,
+    pub kind: JournalKind,
+    /// The account that wrote it.
+    pub author: Username,
+    /// When the caseworker means to come back to it.
+    pub follow_up: Option<Date>,
+    pub personal: PersonalFields,
+}
+
+impl JournalEntry {
+    /// The entry's text; `None` once the retention purge has erased it.
+    pub fn text(&self) -> Option<&crate::personal::Personal> {
+        self.personal.note.as_ref()
+    }
 }

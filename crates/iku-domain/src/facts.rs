@@ -13,6 +13,7 @@
 
 use time::Date;
 
+use crate::access::Username;
 use crate::calendar::Timestamp;
 use crate::codes::{Code, CodeList};
 use crate::event::*;
@@ -124,6 +125,13 @@ pub fn encode(e: &Event, out: &mut Vec<u8>) {
             w.str(reason.code());
         }
         EventBody::Retraction { retracts } => w.str(retracts.as_str()),
+        EventBody::JournalEntry(j) => {
+            w.str(j.person.as_str());
+            let kind = JournalKind::ALL.iter().position(|k| *k == j.kind);
+            w.u8(kind.unwrap_or(0) as u8);
+            w.str(j.author.as_str());
+            w.opt(j.follow_up, |w, d| w.i32(d.to_julian_day()));
+        }
     }
 }
 
@@ -262,6 +270,18 @@ pub fn decode(bytes: &[u8]) -> Result<Event, FactsError> {
         EventKind::Retraction => EventBody::Retraction {
             retracts: EventId::parse(r.str()?)?,
         },
+        EventKind::JournalEntry => EventBody::JournalEntry(JournalEntry {
+            person: PersonId::parse(r.str()?)?,
+            kind: *JournalKind::ALL
+                .get(usize::from(r.u8()?))
+                .ok_or(FactsError::Value("journal kind"))?,
+            author: Username::parse(r.str()?).map_err(|_| FactsError::Value("author"))?,
+            follow_up: match r.flag()? {
+                true => Some(r.date()?),
+                false => None,
+            },
+            personal: PersonalFields::default(),
+        }),
     };
     if !r.0.is_empty() {
         return Err(FactsError::Trailing(r.0.len()));

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 use time::Date;
 
+use crate::access::Username;
 use crate::calendar::{Timestamp, format_date, parse_date};
 use crate::codes::{Code, CodeList};
 use crate::event::*;
@@ -357,8 +358,8 @@ pub fn parse_stored(
     }
     let fields = object(&text, "(stored)", "")?;
     let mut event = parse_fields(fields, envelope.recorded_at, Mode::Stored)?;
-    if let EventBody::PersonDetails(d) = &mut event.body {
-        d.details.personal = personal;
+    if let Some(slot) = event.body.personal_mut() {
+        *slot = personal;
     }
     Ok(event)
 }
@@ -516,6 +517,7 @@ fn parse_fields(
             person: f.id("person", PersonId::parse)?,
             reason: f.required_code("reason", date)?,
         },
+        EventKind::JournalEntry => EventBody::JournalEntry(parse_journal(&mut f, date, mode)?),
         EventKind::Retraction => {
             if corrects.is_some() {
                 return Err(err("corrects", "a retraction cannot correct; it retracts"));
@@ -594,25 +596,7 @@ fn parse_details(f: &mut Fields<'_, '_>, date: Date, mode: Mode) -> Result<Detai
         municipality_of_residence: f.bool("municipality_of_residence")?,
         personal: PersonalFields::default(),
     };
-    let erased = f.bool("personal_erased")? == Some(true);
-    for name in PERSONAL_FIELD_NAMES {
-        if let Some(value) = f.string(name)?
-            && let Some(slot) = details.personal.slot_mut(name)
-        {
-            crate::personal::check_text(&value, crate::personal::longest(name), name == "note")
-                .map_err(|e| err(name, e.to_string()))?;
-            *slot = Some(Personal::new(&value));
-        }
-    }
-    if erased {
-        if !details.personal.is_empty() {
-            return Err(err(
-                "personal_erased",
-                "erased personal fields cannot be given too",
-            ));
-        }
-        details.personal = PersonalFields::erased();
-    }
+    details.personal = parse_personal(f, &PERSONAL_FIELD_NAMES)?;
     if mode == Mode::Interchange && details == Details::default() {
         return Err(err(
             "person",
@@ -620,6 +604,66 @@ fn parse_details(f: &mut Fields<'_, '_>, date: Date, mode: Mode) -> Result<Detai
         ));
     }
     Ok(details)
+}
+
+/// The personal fields `names` of an event, or the mark that the retention purge erased them.
+fn parse_personal(f: &mut Fields<'_, '_>, names: &[&str]) -> Result<PersonalFields, ParseError> {
+    let mut personal = PersonalFields::default();
+    let erased = f.bool("personal_erased")? == Some(true);
+    for &name in names {
+        if let Some(value) = f.string(name)?
+            && let Some(slot) = personal.slot_mut(name)
+        {
+            crate::personal::check_text(&value, crate::personal::longest(name), name == "note")
+                .map_err(|e| err(name, e.to_string()))?;
+            *slot = Some(Personal::new(&value));
+        }
+    }
+    if erased {
+        if !personal.is_empty() {
+            return Err(err(
+                "personal_erased",
+                "erased personal fields cannot be given too",
+            ));
+        }
+        personal = PersonalFields::erased();
+    }
+    Ok(personal)
+}
+
+/// A journal entry: its text is the personal field `note`, required unless it was erased.
+fn parse_journal(
+    f: &mut Fields<'_, '_>,
+    date: Date,
+    mode: Mode,
+) -> Result<JournalEntry, ParseError> {
+    let person = f.id("person", PersonId::parse)?;
+    let kind = f.required_string("kind")?;
+    let kind = JournalKind::parse(&kind).ok_or_else(|| {
+        let names: Vec<&str> = JournalKind::ALL.iter().map(|k| k.name()).collect();
+        err("kind", format!("expected one of {}", names.join(", ")))
+    })?;
+    let author = Username::parse(&f.required_string("author")?)
+        .map_err(|e| err("author", format!("expected an account name: {e}")))?;
+    let follow_up = f.date("follow_up")?;
+    if follow_up.is_some_and(|d| d < date) {
+        return Err(err("follow_up", "a follow-up date before the entry's date"));
+    }
+    let personal = parse_personal(f, &["note"])?;
+    let has_text = personal
+        .note
+        .as_ref()
+        .is_some_and(|n| !n.expose().trim().is_empty());
+    if mode == Mode::Interchange && !has_text && !personal.erased {
+        return Err(err("note", "a journal entry needs its text"));
+    }
+    Ok(JournalEntry {
+        person,
+        kind,
+        author,
+        follow_up,
+        personal,
+    })
 }
 
 fn parse_forms(value: &RawValue, date: Date) -> Result<Assessment, ParseError> {
@@ -792,14 +836,7 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
             if let Some(m) = x.municipality_of_residence {
                 w.raw("municipality_of_residence", m);
             }
-            if personals == Personals::Include {
-                for (name, value) in x.personal.iter() {
-                    w.str(name, value.expose());
-                }
-                if x.personal.erased {
-                    w.raw("personal_erased", true);
-                }
-            }
+            write_personal(w, &x.personal, personals);
         }
         EventBody::ApplicationDecided(d) => {
             w.str("application", d.application.as_str());
@@ -860,6 +897,26 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
             w.str("reason", reason.code());
         }
         EventBody::Retraction { retracts } => w.str("retracts", retracts.as_str()),
+        EventBody::JournalEntry(j) => {
+            w.str("person", j.person.as_str());
+            w.str("kind", j.kind.name());
+            w.str("author", j.author.as_str());
+            if let Some(d) = j.follow_up {
+                w.date("follow_up", d);
+            }
+            write_personal(w, &j.personal, personals);
+        }
+    }
+}
+
+fn write_personal(w: &mut LineWriter, fields: &PersonalFields, personals: Personals) {
+    if personals == Personals::Include {
+        for (name, value) in fields.iter() {
+            w.str(name, value.expose());
+        }
+        if fields.erased {
+            w.raw("personal_erased", true);
+        }
     }
 }
 

@@ -7,7 +7,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use time::Date;
 
-use crate::event::EventBody;
+use crate::event::Subject;
 use crate::ids::{EventId, PersonId};
 use crate::register::Register;
 use crate::state::PersonState;
@@ -77,13 +77,11 @@ pub fn due(register: &Register, as_of: Date, years: u16) -> Vec<Due> {
     let state = register.view(None).state_as_of(as_of);
     let mut with_personal: HashMap<&PersonId, Vec<EventId>> = HashMap::default();
     for e in register.events() {
-        if let EventBody::PersonDetails(d) = &e.body
-            && !d.details.personal.is_empty()
+        // A person's details and their journal's texts.
+        if let (Some(fields), Subject::Person(person)) = (e.body.personal(), e.body.subject())
+            && !fields.is_empty()
         {
-            with_personal
-                .entry(&d.person)
-                .or_default()
-                .push(e.id.clone());
+            with_personal.entry(person).or_default().push(e.id.clone());
         }
     }
     let mut out: Vec<Due> = state

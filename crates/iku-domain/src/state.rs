@@ -390,6 +390,11 @@ impl RegisterState {
                 }
             }
             EventBody::Retraction { .. } => {}
+            // The journal is casework, not a fact the statistics count: the state keeps
+            // nothing of it, but an entry is about a person the register knows.
+            EventBody::JournalEntry(j) => {
+                self.person_mut(&j.person)?;
+            }
         }
         Ok(())
     }

@@ -7,6 +7,7 @@
 //! returned in the order they were recorded, as a legacy system would export them.
 
 pub mod demo;
+mod journal;
 mod rng;
 
 use iku_domain::Timestamp;
@@ -31,6 +32,8 @@ pub struct Options {
     pub personal_fields: bool,
     /// Put before every id, so that registers of different seeds can be imported together.
     pub id_prefix: String,
+    /// Case journal entries (not statistics), added without changing the rest.
+    pub journal: bool,
 }
 
 impl Options {
@@ -42,6 +45,7 @@ impl Options {
             end: date(2025, Month::December, 31),
             personal_fields: true,
             id_prefix: String::new(),
+            journal: false,
         }
     }
 }
@@ -67,6 +71,10 @@ pub fn generate(options: &Options) -> Vec<Event> {
             PersonId::parse(&format!("{}p{p}", options.id_prefix))
                 .unwrap_or_else(|_| unreachable!()),
         );
+    }
+    if options.journal {
+        let entries = journal::entries(&g.events, options);
+        g.events.extend(entries);
     }
     // Recorded order; generation order breaks ties, so an amendment follows what it amends.
     let mut events: Vec<(usize, Event)> = g.events.into_iter().enumerate().collect();
@@ -759,7 +767,11 @@ mod tests {
     #[test]
     fn registers_are_valid_and_cover_every_event_type() {
         for seed in 0..20 {
-            let events = generate(&Options::new(300, seed));
+            let options = Options {
+                journal: true,
+                ..Options::new(300, seed)
+            };
+            let events = generate(&options);
             let kinds: HashSet<EventKind> = events.iter().map(|e| e.body.kind()).collect();
             let register = Register::new(events);
             let Ok(register) = register else {
@@ -770,6 +782,20 @@ mod tests {
             assert_eq!(kinds.len(), EventKind::ALL.len(), "seed {seed}: {kinds:?}");
             assert!(register.events().iter().any(|e| e.corrects.is_some()));
         }
+    }
+
+    #[test]
+    fn a_journal_adds_entries_and_changes_nothing_else() {
+        let plain = generate(&Options::new(200, 3));
+        let with = generate(&Options {
+            journal: true,
+            ..Options::new(200, 3)
+        });
+        let (entries, rest): (Vec<Event>, Vec<Event>) = with
+            .into_iter()
+            .partition(|e| matches!(e.body, EventBody::JournalEntry(_)));
+        assert!(entries.len() > 20, "{}", entries.len());
+        assert_eq!(rest, plain);
     }
 
     #[test]

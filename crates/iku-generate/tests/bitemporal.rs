@@ -349,6 +349,8 @@ fn reference(events: &[Event], t: Option<Timestamp>, as_of: Date) -> BTreeMap<St
                 }
             }
             EventBody::Retraction { .. } => {}
+            // The journal is not a fact of the state.
+            EventBody::JournalEntry(_) => {}
         }
     }
     persons

@@ -292,6 +292,32 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The case journal is casework, not statistics: a register with journal entries gives
+    /// every review, on both read paths, that it gives without them.
+    #[test]
+    fn the_journal_never_reaches_a_review(seed in any::<u64>(), persons in 1usize..80) {
+        let plain = Register::new(generate(&Options::new(persons, seed)))
+            .map_err(|v| TestCaseError::fail(v.to_string()))?;
+        let options = Options { journal: true, ..Options::new(persons, seed) };
+        let with = Register::new(generate(&options))
+            .map_err(|v| TestCaseError::fail(v.to_string()))?;
+        prop_assume!(with.events().len() > plain.events().len());
+        prop_assert!(with.view(None).validate(5).is_empty());
+        let facts = StoredFacts::of(&with);
+        for period in [Period::annual(2019), Period::semiannual(2022), Period::annual(2025)] {
+            let before = review_json(&plain, period);
+            prop_assert_eq!(&review_json(&with, period), &before, "{:?}", period);
+            let from_facts = compute_from_facts(&facts, period, None)
+                .map(|r| serde_json::to_string(&r).unwrap_or_default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(&from_facts, &before, "{:?} (facts)", period);
+        }
+    }
+}
+
 /// Lines of the interchange format, recorded a day apart in the order given.
 fn register_of(lines: &[&str]) -> Register {
     let ctx = ParseContext::new(

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::io::Read;
 
+use iku_domain::Event;
 use iku_domain::calendar::format_date;
 use iku_domain::ids::EventId;
 use iku_domain::interchange::write_stored;
@@ -17,7 +18,6 @@ use iku_domain::interchange::{ParseContext, ParsedLine, parse_line};
 use iku_domain::personal::PersonalFields;
 use iku_domain::register::Register;
 use iku_domain::rules::Rule;
-use iku_domain::{Event, EventBody};
 use iku_domain::{facts, grouping};
 
 use crate::crypto::{Keyring, Sealed};
@@ -306,8 +306,8 @@ pub(crate) fn plan(
         match register.seq_of(id) {
             Some(seq) if seq < first_new => {
                 let mut existing = register.events()[seq].clone();
-                if let EventBody::PersonDetails(d) = &mut existing.body {
-                    d.details.personal = stored_personal(id)?;
+                if let Some(slot) = existing.body.personal_mut() {
+                    *slot = stored_personal(id)?;
                 }
                 if same(&existing, &line.parsed) {
                     unchanged += 1;
@@ -477,12 +477,8 @@ fn write_rows<'a>(
                     .iter()
                     .enumerate()
                     .map(|(i, event)| {
-                        let sealed = match &event.body {
-                            EventBody::PersonDetails(d)
-                                if !d.details.personal.is_empty() || d.details.personal.erased =>
-                            {
-                                Some(keys.seal(&event.id, &d.details.personal)?)
-                            }
+                        let sealed = match event.body.personal() {
+                            Some(p) if !p.is_empty() || p.erased => Some(keys.seal(&event.id, p)?),
                             _ => None,
                         };
                         let n = b * BATCH + i;

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use iku_app::AppError;
 use iku_app::register::Status;
+use iku_domain::EventBody;
 use iku_domain::access::Username;
 use iku_domain::calendar::format_date;
 use iku_domain::ids::PersonId;
@@ -161,6 +162,34 @@ pub async fn case(
         .await?;
     let person = found.ok_or(AppError::NotFound)?;
     Ok(Json(record(&person)))
+}
+
+/// A case's journal: its entries in force, newest first.
+pub async fn journal(
+    State(state): State<Shared>,
+    principal: Principal,
+    Path(person): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let person = person_id(&person)?;
+    let entries = state
+        .audited(move |app| principal.open_case(app, &person)?.journal())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let entries: Vec<Value> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::JournalEntry(j) => Some(json!({
+                "id": e.id.as_str(),
+                "date": format_date(e.date),
+                "kind": j.kind.name(),
+                "author": j.author.as_str(),
+                "follow_up": j.follow_up.map(format_date),
+                "text": j.text().map(|t| t.expose()),
+            })),
+            _ => None,
+        })
+        .collect();
+    Ok(Json(Value::Array(entries)))
 }
 
 #[derive(Deserialize)]

@@ -131,6 +131,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/password"),
     ("GET", "/api/cases"),
     ("GET", "/api/cases/{person}"),
+    ("GET", "/api/cases/{person}/journal"),
     ("POST", "/api/cases/{person}/break-the-glass"),
     ("PUT", "/api/cases/{person}/assignment"),
     ("POST", "/api/cases/{person}/events"),
@@ -204,6 +205,10 @@ fn routes(state: state::Shared) -> Router {
             post(ui::case::record),
         )
         .route(
+            "/{lang}/staff/cases/{person}/journal",
+            post(ui::journal::write),
+        )
+        .route(
             "/{lang}/staff/cases/{person}/history",
             get(ui::history::history),
         )
@@ -228,6 +233,7 @@ fn routes(state: state::Shared) -> Router {
         .route("/api/password", post(login::change_password))
         .route("/api/cases", get(api::cases))
         .route("/api/cases/{person}", get(api::case))
+        .route("/api/cases/{person}/journal", get(api::journal))
         .route(
             "/api/cases/{person}/break-the-glass",
             post(api::break_the_glass),

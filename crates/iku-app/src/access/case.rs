@@ -46,6 +46,13 @@ pub struct ListedCase {
     pub assignee: Option<Username>,
 }
 
+/// A case's record and its journal's entries in force (texts opened, newest first).
+#[derive(Debug, Clone)]
+pub struct CasePage {
+    pub record: PersonState,
+    pub journal: Vec<Event>,
+}
+
 /// Where the inbox's next page starts.
 pub type WaitingCursor = (Date, ApplicationId);
 
@@ -340,14 +347,50 @@ impl<'a> CaseAccess<'a> {
     pub fn history(&mut self) -> Result<Audited<Option<Vec<Recorded>>>, AppError> {
         let group = self.group()?;
         let person = self.person.clone();
-        let history = self
-            .lease
-            .with(|s| history::gather(&group.register, s, &person))?;
+        let keys = &self.lease.app().config().keys;
+        let history = self.lease.with(|s| {
+            let mut history = history::gather(&group.register, s, &person)?;
+            open_journal(&group, s, keys, &mut history)?;
+            Ok::<_, iku_storage::StoreError>(history)
+        })?;
         if history.is_empty() {
             return Ok(Audited::new(None, None));
         }
         let entry = self.audit_read(Action::CaseHistory, None);
         Ok(Audited::new(Some(history), Some(entry)))
+    }
+
+    /// The case's record and its journal, as the client page shows them: one read on record.
+    /// None (and nothing recorded) if the register has no such person.
+    pub fn read_with_journal(&mut self) -> Result<Audited<Option<CasePage>>, AppError> {
+        let group = self.group()?;
+        let keys = &self.lease.app().config().keys;
+        let person = self.person.clone();
+        let page = self.lease.with(|s| {
+            let Some(record) = group.record(s, keys, &person)? else {
+                return Ok::<_, iku_storage::StoreError>(None);
+            };
+            let journal = group.journal(s, keys, &person)?;
+            Ok(Some(CasePage { record, journal }))
+        })?;
+        let entry = page
+            .is_some()
+            .then(|| self.audit_read(Action::CaseRead, None));
+        Ok(Audited::new(page, entry))
+    }
+
+    /// The case journal's entries in force, texts opened, newest first; given once its read
+    /// is on record. None (and nothing recorded) if the register has no such person.
+    pub fn journal(&mut self) -> Result<Audited<Option<Vec<Event>>>, AppError> {
+        let group = self.group()?;
+        if group.state_of(&self.person).is_none() {
+            return Ok(Audited::new(None, None));
+        }
+        let keys = &self.lease.app().config().keys;
+        let person = self.person.clone();
+        let entries = self.lease.with(|s| group.journal(s, keys, &person))?;
+        let entry = self.audit_read(Action::CaseJournal, None);
+        Ok(Audited::new(Some(entries), Some(entry)))
     }
 
     /// What the decision document of an application shows: the record (personal fields
@@ -401,6 +444,11 @@ impl<'a> CaseAccess<'a> {
     /// write to the case learn what is wrong with an event.
     pub fn write(&mut self, mut fields: Map<String, Value>) -> Result<Written, AppError> {
         fill_person(&mut fields, &self.person);
+        // A journal entry is written by whoever sends it, whatever the request says.
+        if fields.get("event").and_then(Value::as_str) == Some("journal_entry") {
+            let author = self.actor.username.as_str().to_owned();
+            fields.insert("author".into(), Value::String(author));
+        }
         let event = event_of(fields)?;
         if !self.is_about(&event)? {
             return Err(AppError::OtherCase);
@@ -446,6 +494,30 @@ impl<'a> CaseAccess<'a> {
             Subject::Event(retracted) => group.owns(person, retracted),
         })
     }
+}
+
+/// Opens the texts of the journal entries in a history, amended ones too: an entry and what
+/// corrected it stay readable to those entitled.
+fn open_journal(
+    group: &CaseGroup,
+    store: &mut dyn iku_storage::Store,
+    keys: &iku_storage::Keyring,
+    history: &mut [Recorded],
+) -> Result<(), iku_storage::StoreError> {
+    let is_journal = |b: &EventBody| matches!(b, EventBody::JournalEntry(_));
+    let mut events: Vec<Event> = history
+        .iter()
+        .map(|r| r.event.clone())
+        .filter(|e| is_journal(&e.body))
+        .collect();
+    group.open(store, keys, &mut events, is_journal)?;
+    let mut opened = events.into_iter();
+    for r in history.iter_mut().filter(|r| is_journal(&r.event.body)) {
+        if let Some(e) = opened.next() {
+            r.event = e;
+        }
+    }
+    Ok(())
 }
 
 /// The case's person in the field that names it, where the request left it out.

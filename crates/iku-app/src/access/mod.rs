@@ -19,8 +19,8 @@ use crate::{App, AppError, Lease};
 
 pub use administration::{Administration, AuditReading, ReadEntry};
 pub use case::{
-    CaseAccess, CaseScope, DecisionRecord, Ending, ListedCase, WaitingCase, WaitingCursor, Written,
-    write_record as case_write_record,
+    CaseAccess, CasePage, CaseScope, DecisionRecord, Ending, ListedCase, WaitingCase,
+    WaitingCursor, Written, write_record as case_write_record,
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
 pub use statistics::Statistics;

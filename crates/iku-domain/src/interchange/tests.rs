@@ -58,7 +58,69 @@ pub(crate) fn every_event_type() -> Vec<String> {
         r#"{"id":"e13","event":"assistance_measure","date":"2020-03-05","person":"p1","measure":"legal_aid","provider":"municipality"}"#.into(),
         r#"{"id":"e14","event":"assistance_terminated","date":"2020-03-05","person":"p1","reason":"criminal_process_ended","corrects":"e9"}"#.into(),
         r#"{"id":"e15","event":"retraction","date":"2020-03-05","retracts":"e14"}"#.into(),
+        r#"{"id":"e16","event":"journal_entry","date":"2020-03-06","person":"p1","kind":"phone_call","author":"maria.k","follow_up":"2020-03-20","note":"Soitti: \"ok\"\nhuomenna"}"#.into(),
     ]
+}
+
+const JOURNAL: &str = r#"{"id":"j1","event":"journal_entry","date":"2020-03-06","person":"p1","kind":"meeting","author":"maria.k","note":"Met at the office"}"#;
+
+#[test]
+fn a_journal_entry_needs_its_kind_author_and_text() {
+    let Ok(parsed) = parse(JOURNAL) else {
+        panic!("rejected")
+    };
+    let EventBody::JournalEntry(j) = &parsed.event.body else {
+        panic!("wrong body")
+    };
+    assert_eq!(j.kind, JournalKind::Meeting);
+    assert_eq!(j.text().map(Personal::expose), Some("Met at the office"));
+    let cases = [
+        (JOURNAL.replace("meeting", "party"), "kind"),
+        (JOURNAL.replace(r#","kind":"meeting""#, ""), "kind"),
+        (JOURNAL.replace("maria.k", "Maria K"), "author"),
+        (
+            JOURNAL.replace(r#","note":"Met at the office""#, ""),
+            "note",
+        ),
+        (JOURNAL.replace("Met at the office", "  "), "note"),
+        (
+            JOURNAL.replace(r#""note""#, r#""follow_up":"2020-03-05","note""#),
+            "follow_up",
+        ),
+        (JOURNAL.replace(r#""note""#, r#""name":"X","note""#), "name"),
+    ];
+    for (line, field) in cases {
+        assert_eq!(field_of(&line).0.as_deref(), Some(field), "{line}");
+    }
+}
+
+#[test]
+fn a_journal_entry_keeps_its_text_apart_when_stored() {
+    let Ok(parsed) = parse(JOURNAL) else {
+        panic!("rejected")
+    };
+    let stored = write_stored(&parsed.event);
+    assert!(!stored.contains("office"), "{stored}");
+    let envelope = StoredEnvelope {
+        id: "j1",
+        kind: "journal_entry",
+        date: parsed.event.date,
+        recorded_at: parsed.event.recorded_at,
+    };
+    let text = parsed.event.body.personal().cloned().unwrap_or_default();
+    assert_eq!(
+        parse_stored(&stored, envelope, text),
+        Ok(parsed.event.clone())
+    );
+    // Erased by the retention purge, it is still an entry, saying so.
+    let erased = parse_stored(&stored, envelope, PersonalFields::erased());
+    let line = erased.map(|e| write_line(&e, Personals::Include));
+    assert!(
+        line.as_ref()
+            .is_ok_and(|l| l.ends_with(r#""personal_erased":true}"#)),
+        "{line:?}"
+    );
+    assert!(line.is_ok_and(|l| parse(&l).is_ok()));
 }
 
 #[test]

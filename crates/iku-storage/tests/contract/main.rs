@@ -223,6 +223,7 @@ fn export(store: &mut dyn Store, keys: &Keyring) -> String {
 fn sample(persons: usize, seed: u64) -> Vec<Event> {
     let mut o = Options::new(persons, seed);
     o.end = Date::from_calendar_date(2025, Month::December, 31).unwrap_or(Date::MIN);
+    o.journal = true;
     generate(&o)
 }
 
@@ -249,6 +250,7 @@ contract!(
     a_conflicting_reimport_is_refused_and_changes_nothing,
     bad_input_of_every_kind_changes_nothing,
     personal_fields_are_encrypted_at_rest,
+    a_journal_entry_is_sealed_opened_and_erased,
     a_store_that_defers_checkpoints_has_them_made_when_asked,
     the_register_is_append_only,
     a_later_import_appends_and_checks_against_what_is_stored,
@@ -485,6 +487,45 @@ fn personal_fields_are_encrypted_at_rest(db: &TestDb) {
     let crossed = [(ids[1].clone(), at[0].1)];
     let crossed = store.personal_fields_at(&keys, &crossed);
     assert!(!matches!(crossed, Ok(f) if f[0].name.is_some()));
+}
+
+fn a_journal_entry_is_sealed_opened_and_erased(db: &TestDb) {
+    use iku_domain::EventBody;
+    let keys = keys();
+    let mut store = db.open();
+    let line = r#"{"id":"j1","event":"journal_entry","date":"2020-03-02","person":"xp1","kind":"phone_call","author":"maria.k","follow_up":"2020-03-09","note":"Called about Qwertyuiop flat"}"#;
+    import(store.as_mut(), &keys, &format!("{APP}\n{line}\n")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        !db.dump().contains("Qwertyuiop"),
+        "the text stored in the clear"
+    );
+    let exported = export(store.as_mut(), &keys);
+    assert!(
+        exported.contains(r#""kind":"phone_call","author":"maria.k","follow_up":"2020-03-09","note":"Called about Qwertyuiop flat"}"#),
+        "{exported}"
+    );
+    let id = EventId::parse("j1").unwrap_or_else(|e| panic!("{e}"));
+    let opened = store
+        .personal_fields(&keys, std::slice::from_ref(&id))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        opened[0].note.as_ref().map(|n| n.expose()),
+        Some("Called about Qwertyuiop flat")
+    );
+    let at = Timestamp::parse("2026-01-01T00:00:00Z").unwrap_or(Timestamp::from_micros(0));
+    let cutoff = Date::from_calendar_date(2021, Month::January, 1).unwrap_or(Date::MIN);
+    assert_eq!(store.erase_personal(&[id], &[], cutoff, at).ok(), Some(1));
+    let register = store
+        .load(Personals::Open(&keys))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let entry = register.events().iter().find_map(|e| match &e.body {
+        EventBody::JournalEntry(j) => Some(j.clone()),
+        _ => None,
+    });
+    let entry = entry.unwrap_or_else(|| panic!("the entry is kept"));
+    assert!(entry.personal.erased && entry.text().is_none());
+    assert_eq!(entry.author.as_str(), "maria.k");
+    assert!(!db.dump().contains("Qwertyuiop"));
 }
 
 fn audit_entries_appended_in_one_batch_chain_like_one_by_one(db: &TestDb) {

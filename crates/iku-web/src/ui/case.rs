@@ -5,9 +5,10 @@
 use std::fmt::Write;
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use iku_app::access::CasePage;
 use iku_domain::calendar::finnish_date;
 use iku_domain::codes::{Code, Lang, RejectionReason};
 use iku_domain::ids::PersonId;
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::case_forms::{Section, forms};
+use super::journal::{self, Draft};
 use super::record_form::{RecordForm, Unfit};
 use super::staff::{Poster, Reader, date, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
@@ -32,7 +34,17 @@ fn row(out: &mut String, label: &str, value: &str) {
     );
 }
 
-fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -> String {
+/// What the client page says besides the case: why a write was refused, a journal form sent
+/// back with its mistakes, whether a journal entry was just saved.
+#[derive(Default)]
+pub(super) struct Said<'a> {
+    pub problem: Option<&'a str>,
+    pub draft: Option<&'a Draft>,
+    pub saved: bool,
+}
+
+fn record_html(lang: Lang, case: &CasePage, csrf: &str, said: &Said<'_>) -> String {
+    let (p, problem) = (&case.record, said.problem);
     let today = finnish_date(now());
     let unknown = t(lang, "case.unknown").into_owned();
     let mut b = format!(
@@ -91,6 +103,9 @@ fn record_html(lang: Lang, p: &PersonState, csrf: &str, problem: Option<&str>) -
     folded(&mut b, lang, "case.details.record", |b| {
         forms(b, lang, p, csrf, Section::Details)
     });
+    b.push_str(
+        &journal::section(lang, &p.id, &case.journal, csrf, said.draft, said.saved).into_string(),
+    );
 
     let _ = write!(
         b,
@@ -370,15 +385,16 @@ fn identification_html(b: &mut String, lang: Lang, p: &PersonState) {
     b.push_str("</tbody></table>");
 }
 
-/// The record of `person`, read on record; None if the register has no such person.
+/// The record of `person` and its journal, read on record; None if the register has no such
+/// person.
 async fn read(
     state: &Shared,
     principal: Principal,
     person: PersonId,
-) -> Result<(Principal, Option<PersonState>), ApiError> {
+) -> Result<(Principal, Option<CasePage>), ApiError> {
     state
         .audited(move |app| {
-            let found = principal.open_case(app, &person)?.read()?;
+            let found = principal.open_case(app, &person)?.read_with_journal()?;
             Ok(found.map(|found| (principal, found)))
         })
         .await
@@ -392,10 +408,26 @@ async fn show(
     status: StatusCode,
     problem: Option<&str>,
 ) -> Response {
+    let said = Said {
+        problem,
+        ..Said::default()
+    };
+    page(state, lang, principal, person, status, &said).await
+}
+
+/// The client page of `person`, saying `said`.
+pub(super) async fn page(
+    state: &Shared,
+    lang: Lang,
+    principal: Principal,
+    person: PersonId,
+    status: StatusCode,
+    said: &Said<'_>,
+) -> Response {
     match read(state, principal, person).await {
-        Ok((principal, Some(p))) => {
-            let body = record_html(lang, &p, principal.csrf_token(), problem);
-            let rest = format!("/staff/cases/{}", p.id.as_str());
+        Ok((principal, Some(found))) => {
+            let body = record_html(lang, &found, principal.csrf_token(), said);
+            let rest = format!("/staff/cases/{}", found.record.id.as_str());
             staff_page(
                 lang,
                 status,
@@ -410,21 +442,33 @@ async fn show(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseQuery {
+    /// What was just saved ("journal"), to say so.
+    #[serde(default)]
+    saved: String,
+}
+
 pub async fn case(
     State(state): State<Shared>,
     Path((code, person)): Path<(String, String)>,
     reader: Reader,
+    Query(query): Query<CaseQuery>,
 ) -> Response {
     let (Some(lang), Ok(person)) = (lang(&code), PersonId::parse(&person)) else {
         return not_found();
     };
-    show(
+    let said = Said {
+        saved: query.saved == "journal",
+        ..Said::default()
+    };
+    page(
         &state,
         lang,
         reader.principal(),
         person,
         StatusCode::OK,
-        None,
+        &said,
     )
     .await
 }

@@ -14,7 +14,7 @@ use iku_domain::codes::Lang;
 use iku_domain::ids::PersonId;
 use serde::Deserialize;
 
-use super::staff::{Reader, away, date, staff_page};
+use super::staff::{Reader, away, date, date_time, staff_page};
 use super::{escape, lang, not_found, t};
 use crate::state::{Shared, now};
 use iku_app::history::{Recorded, RecordedBy};
@@ -70,6 +70,31 @@ pub(crate) fn describe(lang: Lang, body: &EventBody) -> String {
         EventBody::AssistanceMeasure(m) => m.measure.label(lang).to_owned(),
         EventBody::AssistanceTerminated { reason, .. } => reason.label(lang).to_owned(),
         EventBody::Retraction { retracts } => retracts.as_str().to_owned(),
+        EventBody::JournalEntry(j) => {
+            let mut what = format!(
+                "{} ({})",
+                t(lang, &format!("journal.kind.{}", j.kind.name())),
+                j.author.as_str()
+            );
+            if let Some(f) = j.follow_up {
+                let _ = write!(
+                    what,
+                    ", {} {}",
+                    t(lang, "journal.follow_up.short"),
+                    date(lang, f)
+                );
+            }
+            match j.text() {
+                Some(text) => {
+                    let _ = write!(what, ": {}", text.expose());
+                }
+                None if j.personal.erased => {
+                    let _ = write!(what, ": {}", t(lang, "journal.erased"));
+                }
+                None => {}
+            }
+            what
+        }
         EventBody::ReflectionPeriodInterrupted { .. }
         | EventBody::IdentificationStarted { .. }
         | EventBody::ExpertGroupHeard { .. } => String::new(),
@@ -100,7 +125,12 @@ fn standing(lang: Lang, r: &Recorded) -> String {
                 EventBody::Retraction { .. } => "history.retracted_by",
                 _ => "history.corrected_by",
             };
-            format!("{} {} ({})", t(lang, key), by.id.as_str(), by.recorded_at)
+            format!(
+                "{} {} ({})",
+                t(lang, key),
+                by.id.as_str(),
+                date_time(lang, by.recorded_at)
+            )
         }
     };
     let amends = match (&r.event.corrects, &r.event.body) {
@@ -187,7 +217,7 @@ fn history_html(
             r#"<tr{}><th scope="row">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{action}</td></tr>"#,
             if r.in_force() { "" } else { r#" class="void""# },
             escape(e.id.as_str()),
-            escape(&e.recorded_at.to_string()),
+            escape(&date_time(lang, e.recorded_at)),
             date(lang, e.date),
             escape(&describe(lang, &e.body)),
             escape(&by),

@@ -10,6 +10,7 @@ pub mod deadlines;
 pub mod decision;
 pub mod history;
 pub mod inbox;
+pub mod journal;
 pub mod oversight;
 pub mod record_form;
 pub mod referral;

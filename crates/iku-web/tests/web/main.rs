@@ -17,6 +17,7 @@ mod corrections;
 mod decision;
 mod hardening;
 mod history;
+mod journal;
 mod lockout;
 mod ready;
 mod support;
