@@ -16,6 +16,7 @@ pub mod personal;
 pub mod register;
 pub mod retention;
 pub mod rules;
+pub mod search;
 pub mod state;
 
 pub use calendar::Timestamp;

@@ -49,11 +49,27 @@ pub enum KeyError {
 /// The key id of a value erased by the retention purge: nothing is sealed, nothing to open.
 pub const ERASED: &str = "erased";
 
-/// One 256-bit key with its id.
+/// One 256-bit key with its id, and the key of the blind index derived from it.
 #[derive(Clone)]
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    index: [u8; 32],
+}
+
+/// A term of the blind index as stored: a keyed HMAC-SHA256 cut to 128 bits (collisions
+/// among a register's terms stay negligible).
+pub type Blind = [u8; 16];
+
+/// The blind index's key from an encryption key: its own key (an HMAC of the secret under a
+/// label of its own), so it shares nothing usable with the cipher, and it rotates with it.
+fn index_key(secret: &[u8; 32]) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit as _, Mac};
+    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else {
+        unreachable!("HMAC takes a key of any length")
+    };
+    mac.update(b"iku/blind-index/v1");
+    mac.finalize().into_bytes().into()
 }
 
 /// The keys this process may use; the last one seals new values.
@@ -181,6 +197,7 @@ impl Keyring {
             keys.push(Key {
                 id: id.to_owned(),
                 cipher: XChaCha20Poly1305::new(&secret.into()),
+                index: index_key(&secret),
             });
         }
         if keys.is_empty() {
@@ -258,6 +275,20 @@ impl Keyring {
 
     pub fn active_key_id(&self) -> &str {
         self.keys.last().map_or("", |k| k.id.as_str())
+    }
+
+    /// A term of the blind index (`iku_domain::search`) under the active key's index key.
+    pub fn blind(&self, term: &str) -> Blind {
+        use hmac::{Hmac, KeyInit as _, Mac};
+        let key = self.keys.last().map_or([0; 32], |k| k.index);
+        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&key) else {
+            unreachable!("HMAC takes a key of any length")
+        };
+        mac.update(term.as_bytes());
+        let full: [u8; 32] = mac.finalize().into_bytes().into();
+        let mut cut = [0; 16];
+        cut.copy_from_slice(&full[..16]);
+        cut
     }
 
     /// Seals `plaintext` under the active key, bound to `aad` (the value's place).

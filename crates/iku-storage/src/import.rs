@@ -412,6 +412,24 @@ impl Plan {
         })
     }
 
+    /// What the new events change in the blind index; `open` gives the personal fields of a
+    /// stored event.
+    pub(crate) fn index_update(
+        &self,
+        keys: &Keyring,
+        open: impl FnMut(&EventId) -> Result<PersonalFields, StoreError>,
+    ) -> Result<crate::blind::IndexUpdate, StoreError> {
+        let persons = crate::blind::touched(&self.register, self.first_new);
+        if persons.is_empty() {
+            return Ok(crate::blind::IndexUpdate::default());
+        }
+        let rows = crate::blind::rows(&self.register, Some(&persons), self.first_new, keys, open)?;
+        Ok(crate::blind::IndexUpdate {
+            persons: persons.into_iter().collect(),
+            rows,
+        })
+    }
+
     /// The persons of the groups the import touched (everything, for a whole register), by
     /// the register as it is after it.
     pub(crate) fn persons(&self) -> Vec<iku_domain::ids::PersonId> {

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod audit;
+mod blind;
 pub mod crypto;
 mod groups;
 pub mod import;
@@ -460,6 +461,21 @@ pub trait Store {
         &mut self,
         after: i64,
     ) -> Result<(i64, Vec<access::CaseAssignment>), StoreError>;
+
+    /// The persons the blind index holds under any of `terms`, with the term (a person once
+    /// for each term it has).
+    fn blind_lookup(
+        &mut self,
+        terms: &[crypto::Blind],
+    ) -> Result<Vec<(crypto::Blind, iku_domain::ids::PersonId)>, StoreError>;
+
+    /// The key the blind index was last built with, whole; None before it was first built.
+    fn blind_index_key(&mut self) -> Result<Option<String>, StoreError>;
+
+    /// Builds the blind index again, whole, under the active key of `keys`, in one
+    /// transaction (after a key rotation, or for a database from before the index); returns
+    /// how many rows it holds.
+    fn rebuild_blind_index(&mut self, keys: &Keyring) -> Result<usize, StoreError>;
 
     /// The assignment in force of one case, if it has one.
     fn case_assignment(

@@ -41,6 +41,7 @@ migrations! {
     12 "audit_notes" "0012_audit_notes.sql",
     13 "flagged_referrals" "0013_flagged_referrals.sql",
     14 "register_keys" "0014_register_keys.sql",
+    15 "blind_index" "0015_blind_index.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

@@ -21,6 +21,7 @@ use crate::{
 use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
+mod blind;
 mod write;
 
 pub struct PostgresStore {
@@ -460,6 +461,9 @@ impl Store for PostgresStore {
             let (id, from, _) = crate::records_about(person);
             erased += tx.execute(&erase_notes, &[&id, &from])?;
         }
+        // Nothing is left to find them by.
+        let whom: Vec<&str> = persons.iter().map(PersonId::as_str).collect();
+        tx.execute("DELETE FROM blind_index WHERE person = ANY($1)", &[&whom])?;
         tx.batch_execute("LOCK TABLE retention_purges IN EXCLUSIVE MODE")?;
         tx.execute(
             "INSERT INTO retention_purges (id, at, cutoff, persons, erased)
@@ -587,6 +591,21 @@ impl Store for PostgresStore {
 
     fn account(&mut self, username: &Username) -> Result<Option<Account>, StoreError> {
         Ok(self.accounts_named(Some(username.as_str()))?.pop())
+    }
+
+    fn blind_lookup(
+        &mut self,
+        terms: &[crate::crypto::Blind],
+    ) -> Result<Vec<(crate::crypto::Blind, PersonId)>, StoreError> {
+        blind::lookup(&mut self.client, terms)
+    }
+
+    fn blind_index_key(&mut self) -> Result<Option<String>, StoreError> {
+        blind::key(&mut self.client)
+    }
+
+    fn rebuild_blind_index(&mut self, keys: &Keyring) -> Result<usize, StoreError> {
+        blind::rebuild(&mut self.client, keys)
     }
 
     fn case_assignment(&mut self, person: &PersonId) -> Result<Option<CaseAssignment>, StoreError> {

@@ -20,6 +20,7 @@ use crate::{Account, Backend, Keyring, NewPublication, Personals, Publication, S
 use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
+mod blind;
 mod reads;
 mod write;
 
@@ -566,6 +567,11 @@ impl Store for SqliteStore {
                 let (id, from, until) = crate::records_about(person);
                 erased += erase_notes.execute([id, from, until])?;
             }
+            // Nothing is left to find them by.
+            let mut forget = tx.prepare("DELETE FROM blind_index WHERE person = ?1")?;
+            for person in persons {
+                forget.execute([person.as_str()])?;
+            }
         }
         tx.execute(
             "INSERT INTO retention_purges (id, at, cutoff, persons, erased)
@@ -702,6 +708,21 @@ impl Store for SqliteStore {
 
     fn account(&mut self, username: &Username) -> Result<Option<Account>, StoreError> {
         reads::account_named(&self.conn, username.as_str())
+    }
+
+    fn blind_lookup(
+        &mut self,
+        terms: &[crate::crypto::Blind],
+    ) -> Result<Vec<(crate::crypto::Blind, PersonId)>, StoreError> {
+        blind::lookup(&self.conn, terms)
+    }
+
+    fn blind_index_key(&mut self) -> Result<Option<String>, StoreError> {
+        blind::key(&self.conn)
+    }
+
+    fn rebuild_blind_index(&mut self, keys: &Keyring) -> Result<usize, StoreError> {
+        blind::rebuild(&mut self.conn, keys)
     }
 
     fn case_assignment(&mut self, person: &PersonId) -> Result<Option<CaseAssignment>, StoreError> {

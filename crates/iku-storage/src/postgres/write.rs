@@ -11,9 +11,28 @@ use postgres::{Client, GenericClient, Transaction};
 
 use super::{copy_facts, event_of_row, load_events, sealed_of};
 use crate::audit::{self, AuditKey, NewAuditEntry};
+use crate::blind::IndexUpdate;
 use crate::groups::{self, Lookup};
 use crate::import::{self, Checks, ImportError, ImportReport, NumberedLine, Progress};
 use crate::{Keyring, Personals, StoreError};
+
+/// Replaces the blind index's rows of the persons `index` names.
+pub(super) fn write_index(tx: &mut Transaction<'_>, index: &IndexUpdate) -> Result<(), StoreError> {
+    if !index.persons.is_empty() {
+        let persons: Vec<&str> = index.persons.iter().map(|p| p.as_str()).collect();
+        tx.execute(
+            "DELETE FROM blind_index WHERE person = ANY($1)",
+            &[&persons],
+        )?;
+    }
+    let sink = tx.copy_in("COPY blind_index (term, person) FROM STDIN BINARY")?;
+    let mut writer = BinaryCopyInWriter::new(sink, &[Type::BYTEA, Type::TEXT]);
+    for (term, person) in &index.rows {
+        writer.write(&[&&term[..], &person.as_str()])?;
+    }
+    writer.finish()?;
+    Ok(())
+}
 
 /// Imports `lines` inside the caller's transaction.
 pub(super) fn import_in(
@@ -102,6 +121,11 @@ pub(super) fn import_in(
         }
         writer.finish()?;
     }
+    let index = {
+        let tx = &mut *tx;
+        plan.index_update(keys, |id| sealed_of(tx, keys, id))?
+    };
+    write_index(tx, &index)?;
     Ok(ImportReport {
         added,
         unchanged: plan.unchanged,

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::reads::{self, sealed_of};
 use super::{INSERT_FACTS, insert_links, load_events, load_events_at};
 use crate::audit::{self, AuditKey, NewAuditEntry};
+use crate::blind::IndexUpdate;
 use crate::groups::{self, Lookup};
 use crate::import::{self, Checks, ImportError, ImportReport, NumberedLine, Progress};
 use crate::{Keyring, Personals, StoreError};
@@ -83,12 +84,28 @@ pub(super) fn import_in(
     })?;
     insert_links(tx, &written.links)?;
     insert_keys(tx, &written.keys)?;
+    let index = plan.index_update(keys, |id| sealed_of(tx, keys, id))?;
+    write_index(tx, &index)?;
     Ok(ImportReport {
         added,
         unchanged: plan.unchanged,
         persons: by_groups.then(|| plan.persons()),
         audit_seqs: Vec::new(),
     })
+}
+
+/// Replaces the blind index's rows of the persons `index` names.
+pub(super) fn write_index(tx: &Connection, index: &IndexUpdate) -> Result<(), StoreError> {
+    let mut forget = tx.prepare_cached("DELETE FROM blind_index WHERE person = ?1")?;
+    for person in &index.persons {
+        forget.execute([person.as_str()])?;
+    }
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO blind_index (term, person) VALUES (?1, ?2)")?;
+    for (term, person) in &index.rows {
+        insert.execute(params![&term[..], person.as_str()])?;
+    }
+    Ok(())
 }
 
 /// Appends audit entries to the chain inside the caller's transaction; their seqs.

@@ -90,6 +90,19 @@ impl TestDb {
         }
     }
 
+    /// Every byte of the database as stored, as bytes (SQLite: the file and its WAL;
+    /// PostgreSQL: every row of every table, as text).
+    fn bytes_all(&self) -> Vec<u8> {
+        match self {
+            TestDb::Sqlite { dir } => {
+                let mut raw = std::fs::read(dir.path().join("iku.db")).unwrap_or_default();
+                raw.extend(std::fs::read(dir.path().join("iku.db-wal")).unwrap_or_default());
+                raw
+            }
+            TestDb::Postgres { .. } => self.dump_all().into_bytes(),
+        }
+    }
+
     /// Every byte of the database as stored (SQLite: the file and its WAL; PostgreSQL: every
     /// row of every table, as text), for leak checks.
     fn dump_all(&self) -> String {
@@ -239,6 +252,7 @@ macro_rules! contract {
 }
 
 mod audit_notes;
+mod blind_index;
 mod groups;
 mod register_semantics;
 mod writes;

@@ -1,0 +1,98 @@
+//! The blind index's rows (migration 15): for each person, the keyed HMAC of each term they
+//! are found by (`iku_domain::search::person_terms`), from the personal fields of their
+//! details events in force and their birth year. Both backends write what this computes: the
+//! rows of the persons a write changes, in the write's transaction, or every person's when
+//! the index is rebuilt under a new key.
+
+use std::collections::{HashMap, HashSet};
+
+use iku_domain::event::{Details, Subject};
+use iku_domain::ids::{EventId, PersonId};
+use iku_domain::personal::PersonalFields;
+use iku_domain::{EventBody, Register};
+
+use crate::StoreError;
+use crate::crypto::{Blind, Keyring};
+
+/// What a write changes in the blind index: every row of `persons` is replaced by `rows`.
+#[derive(Debug, Default)]
+pub(crate) struct IndexUpdate {
+    pub persons: Vec<PersonId>,
+    pub rows: Vec<(Blind, PersonId)>,
+}
+
+/// The persons whose terms the events from `first_new` on may change: those of details
+/// events, of the details events they correct, and of the details events they retract.
+pub(crate) fn touched(register: &Register, first_new: usize) -> HashSet<PersonId> {
+    let details_person = |id: &EventId| match register.get(id).map(|e| &e.body) {
+        Some(EventBody::PersonDetails(d)) => Some(d.person.clone()),
+        _ => None,
+    };
+    let mut persons = HashSet::new();
+    for e in &register.events()[first_new..] {
+        if let EventBody::PersonDetails(d) = &e.body {
+            persons.insert(d.person.clone());
+        }
+        if let Some(corrected) = &e.corrects {
+            persons.extend(details_person(corrected));
+        }
+        if let Subject::Event(retracted) = e.body.subject() {
+            persons.extend(details_person(retracted));
+        }
+    }
+    persons
+}
+
+/// The rows of `persons` (all persons: None) as `register` stands today. The personal fields
+/// of an event before `first_new` are not in the register (it was read without them):
+/// `open` gives them.
+pub(crate) fn rows(
+    register: &Register,
+    persons: Option<&HashSet<PersonId>>,
+    first_new: usize,
+    keys: &Keyring,
+    mut open: impl FnMut(&EventId) -> Result<PersonalFields, StoreError>,
+) -> Result<Vec<(Blind, PersonId)>, StoreError> {
+    let wanted = |p: &PersonId| persons.is_none_or(|set| set.contains(p));
+    // Each person's details events in force, in the order they apply.
+    let mut details: HashMap<&PersonId, Vec<(usize, &Details)>> = HashMap::new();
+    for e in register.view(None).events() {
+        if let EventBody::PersonDetails(d) = &e.body
+            && wanted(&d.person)
+        {
+            let seq = register.seq_of(&e.id).unwrap_or(usize::MAX);
+            details
+                .entry(&d.person)
+                .or_default()
+                .push((seq, &d.details));
+        }
+    }
+    let mut rows = Vec::new();
+    for (person, events) in details {
+        let mut now = Details::default();
+        let mut fields = Vec::with_capacity(events.len());
+        for (seq, d) in events {
+            now.update_from(d);
+            let stored = seq < first_new;
+            if stored {
+                let id = &register.events()[seq].id;
+                fields.push(open(id)?);
+            } else {
+                fields.push(d.personal.clone());
+            }
+        }
+        let year = now.birth_date.map(|b| b.year()).or(now.birth_year);
+        for term in iku_domain::search::person_terms(&fields, year) {
+            rows.push((keys.blind(&term), person.clone()));
+        }
+    }
+    Ok(rows)
+}
+
+/// A person id as the blind index stores it.
+pub(crate) fn person_of(stored: &str) -> Result<PersonId, StoreError> {
+    PersonId::parse(stored).map_err(|e| StoreError::Corrupt {
+        seq: -1,
+        message: format!("the blind index names a bad person id: {e}"),
+    })
+}

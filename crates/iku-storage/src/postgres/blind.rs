@@ -1,0 +1,65 @@
+//! The blind index on PostgreSQL: the persons of a set of terms in one read, and the whole
+//! index rebuilt.
+
+use iku_domain::ids::PersonId;
+use postgres::Client;
+
+use super::load_events;
+use super::write::write_index;
+use crate::blind::{self, IndexUpdate};
+use crate::crypto::Blind;
+use crate::{Keyring, Personals, StoreError};
+
+pub(super) fn lookup(
+    client: &mut Client,
+    terms: &[Blind],
+) -> Result<Vec<(Blind, PersonId)>, StoreError> {
+    let wanted: Vec<&[u8]> = terms.iter().map(|t| &t[..]).collect();
+    let rows = client.query(
+        "SELECT term, person FROM blind_index WHERE term = ANY($1)",
+        &[&wanted],
+    )?;
+    let mut found = Vec::with_capacity(rows.len());
+    for r in rows {
+        let term: &[u8] = r.get(0);
+        let Ok(term) = Blind::try_from(term) else {
+            return Err(StoreError::Corrupt {
+                seq: -1,
+                message: "a term of the blind index of another length".into(),
+            });
+        };
+        found.push((term, blind::person_of(r.get(1))?));
+    }
+    Ok(found)
+}
+
+pub(super) fn key(client: &mut Client) -> Result<Option<String>, StoreError> {
+    Ok(client
+        .query_opt("SELECT key_id FROM blind_index_key WHERE id = 1", &[])?
+        .map(|r| r.get(0)))
+}
+
+pub(super) fn rebuild(client: &mut Client, keys: &Keyring) -> Result<usize, StoreError> {
+    let mut tx = client.transaction()?;
+    tx.batch_execute("LOCK TABLE events IN EXCLUSIVE MODE")?;
+    let register = crate::register_of(load_events(&mut tx, Personals::Open(keys))?)?;
+    let rows = blind::rows(&register, None, 0, keys, |_| {
+        unreachable!("a register read with its personal fields opens nothing more")
+    })?;
+    tx.batch_execute("DELETE FROM blind_index")?;
+    let n = rows.len();
+    write_index(
+        &mut tx,
+        &IndexUpdate {
+            persons: Vec::new(),
+            rows,
+        },
+    )?;
+    tx.execute(
+        "INSERT INTO blind_index_key (id, key_id) VALUES (1, $1)
+         ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id",
+        &[&keys.active_key_id()],
+    )?;
+    tx.commit()?;
+    Ok(n)
+}
