@@ -17,6 +17,10 @@ pub enum Action {
     PasswordChange,
     /// The cases in the user's scope were listed.
     CasesList,
+    /// A search for a person (what it searched by and how many it found, never the terms).
+    CasesSearch,
+    /// A search shown beyond the user's scope, with a reason (a sealed note).
+    CasesSearchBreakTheGlass,
     CaseRead,
     CaseHistory,
     /// The case journal was read.
@@ -62,7 +66,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 42] = [
+    pub const ALL: [Action; 44] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -70,6 +74,8 @@ impl Action {
         Action::TotpEnrolled,
         Action::PasswordChange,
         Action::CasesList,
+        Action::CasesSearch,
+        Action::CasesSearchBreakTheGlass,
         Action::CaseRead,
         Action::CaseHistory,
         Action::CaseJournal,
@@ -117,6 +123,8 @@ impl Action {
             Action::TotpEnrolled => "totp.enrolled",
             Action::PasswordChange => "password.change",
             Action::CasesList => "cases.list",
+            Action::CasesSearch => "cases.search",
+            Action::CasesSearchBreakTheGlass => "cases.search.break_the_glass",
             Action::CaseRead => "case.read",
             Action::CaseHistory => "case.history",
             Action::CaseJournal => "case.journal",

@@ -19,6 +19,9 @@ pub enum AppError {
     /// An event sent to a case is about another case.
     #[error("the event is about another case")]
     OtherCase,
+    /// A search that cannot be made (an empty query, a name without a year of birth).
+    #[error("the search: {0}")]
+    BadQuery(iku_domain::search::QueryError),
     #[error("opening a case outside the user's scope needs a reason")]
     ReasonRequired,
     #[error("an admin does not disable their own account")]

@@ -206,9 +206,20 @@ impl App {
         lease.with(|s| self.register.ready(s))
     }
 
-    /// Gets ready to serve: builds the register held in memory (the server calls it when it
-    /// starts listening, so that the first request does not wait for it).
+    /// Gets ready to serve: brings the blind index under the active key (a database from
+    /// before the index, or one whose key was rotated, is indexed again whole) and builds the
+    /// register held in memory. The server calls it when it starts listening, so that the
+    /// first request does not wait for it.
     pub fn start(&self) -> Result<(), AppError> {
-        self.lease()?.with(|s| self.register.build(s))
+        let mut lease = self.lease()?;
+        let keys = &self.config.keys;
+        if lease.with(|s| s.blind_index_key())?.as_deref() != Some(keys.active_key_id()) {
+            let terms = lease.with(|s| s.rebuild_blind_index(keys))?;
+            self.config.log.line(&format!(
+                "the search index built again under key {}: {terms} terms",
+                keys.active_key_id()
+            ));
+        }
+        lease.with(|s| self.register.build(s))
     }
 }

@@ -77,11 +77,7 @@ pub async fn cases(
                 "office": c.office,
                 "assignee": c.assignee.as_ref().map(Username::as_str),
                 "client": c.summary.client,
-                "status": match c.summary.status() {
-                    Status::Applicant => "applicant",
-                    Status::Client => "client",
-                    Status::Ended => "ended",
-                },
+                "status": status_code(c.summary.status()),
             })
         })
         .collect();
@@ -190,6 +186,62 @@ pub async fn journal(
         })
         .collect();
     Ok(Json(Value::Array(entries)))
+}
+
+#[derive(Deserialize)]
+pub struct Search {
+    query: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    limit: Option<usize>,
+}
+
+/// Finds persons through the blind index (in the body, never in an address; on record
+/// without the terms).
+pub async fn search(
+    State(state): State<Shared>,
+    principal: Principal,
+    Json(request): Json<Search>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = request.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) || request.query.chars().count() > 500 {
+        return Err(ApiError::BAD_REQUEST);
+    }
+    let result = state
+        .audited(move |app| {
+            principal
+                .cases(app)?
+                .search(&request.query, limit, request.reason.as_deref())
+        })
+        .await?;
+    let found: Vec<Value> = result
+        .found
+        .iter()
+        .map(|f| {
+            json!({
+                "person": f.case.summary.person.as_str(),
+                "status": status_code(f.case.summary.status()),
+                "office": f.case.office,
+                "assignee": f.case.assignee.as_ref().map(Username::as_str),
+                "matched": f.matched,
+                "outside": f.outside,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "searched_by": result.probe.name(),
+        "found": found,
+        "outside": result.outside,
+    })))
+}
+
+fn status_code(status: Status) -> &'static str {
+    match status {
+        Status::Applicant => "applicant",
+        Status::Client => "client",
+        Status::Ended => "ended",
+    }
 }
 
 #[derive(Deserialize)]

@@ -122,6 +122,16 @@ impl ApiError {
         "own_account",
         "an admin does not disable their own account",
     );
+    pub const QUERY_EMPTY: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "query_empty",
+        "nothing to search for: give a name with a year of birth, a phone number, an e-mail address or an identity code",
+    );
+    pub const QUERY_NAME_WITHOUT_YEAR: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "query_name_without_year",
+        "a name is searched for with a year of birth, for example Maria Nguyen 1990",
+    );
     pub const REASON_REQUIRED: Self = Self::new(
         StatusCode::BAD_REQUEST,
         "reason_required",
@@ -174,6 +184,10 @@ impl From<AppError> for ApiError {
             AppError::InvalidEvent(why) => ApiError::invalid_event(why),
             AppError::OtherCase => ApiError::OTHER_CASE,
             AppError::ReasonRequired => ApiError::REASON_REQUIRED,
+            AppError::BadQuery(iku_domain::search::QueryError::Empty) => ApiError::QUERY_EMPTY,
+            AppError::BadQuery(iku_domain::search::QueryError::NameWithoutYear) => {
+                ApiError::QUERY_NAME_WITHOUT_YEAR
+            }
             AppError::OwnAccount => ApiError::OWN_ACCOUNT,
             AppError::UnknownOffice => ApiError::UNKNOWN_OFFICE,
             AppError::UnknownAssignee => ApiError::UNKNOWN_ASSIGNEE,

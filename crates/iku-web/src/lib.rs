@@ -132,6 +132,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/cases"),
     ("GET", "/api/cases/{person}"),
     ("GET", "/api/cases/{person}/journal"),
+    ("POST", "/api/search"),
     ("POST", "/api/cases/{person}/break-the-glass"),
     ("PUT", "/api/cases/{person}/assignment"),
     ("POST", "/api/cases/{person}/events"),
@@ -175,6 +176,10 @@ fn routes(state: state::Shared) -> Router {
         )
         .route("/{lang}/staff/enrol", post(ui::staff::enrol))
         .route("/{lang}/staff/cases", get(ui::cases::cases))
+        .route(
+            "/{lang}/staff/search",
+            get(ui::search::page).post(ui::search::search),
+        )
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route("/{lang}/staff/statistics", get(ui::statistics::page))
@@ -234,6 +239,7 @@ fn routes(state: state::Shared) -> Router {
         .route("/api/cases", get(api::cases))
         .route("/api/cases/{person}", get(api::case))
         .route("/api/cases/{person}/journal", get(api::journal))
+        .route("/api/search", post(api::search))
         .route(
             "/api/cases/{person}/break-the-glass",
             post(api::break_the_glass),

@@ -162,6 +162,9 @@ pub fn rotate(config: &Config) -> Result<(), CliError> {
         eprintln!("resealed {done}");
     }
     let active = keys.active_key_id().to_owned();
+    // The search index is keyed too: built again under the new key before the old one goes.
+    let terms = store.rebuild_blind_index(&keys)?;
+    eprintln!("search index built again: {terms} terms");
     Keyring::retire_keys_in_file(&config.key_file, &[active.as_str()])?;
     config.audit(
         store.as_mut(),

@@ -697,6 +697,13 @@ fn an_interrupted_key_rotation_resumes_and_completes() {
     assert!(!first_key.lines().any(|k| keys.contains(k)));
     assert_eq!(iku.export(), before);
     assert!(iku.ok(&["verify"]).starts_with("ok: "));
+    // The search index was built again under the new key.
+    let active = iku_storage::Keyring::parse(&keys, "keys")
+        .map(|k| k.active_key_id().to_owned())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite:{}", iku.path("data/iku.db").display());
+    let indexed = iku_storage::open(&url).and_then(|mut s| s.blind_index_key());
+    assert_eq!(indexed.ok().flatten(), Some(active));
 }
 
 /// The retention purge: personal fields of cases ended before the cut-off are erased and

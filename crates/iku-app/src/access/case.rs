@@ -20,8 +20,8 @@ use crate::{AppError, Lease};
 
 /// The cases a caseworker or director may see.
 pub struct CaseScope<'a> {
-    actor: &'a Actor,
-    lease: Lease<'a>,
+    pub(super) actor: &'a Actor,
+    pub(super) lease: Lease<'a>,
 }
 
 /// An application waiting for a decision, as the inbox lists it.
@@ -66,7 +66,7 @@ impl<'a> CaseScope<'a> {
     }
 
     /// Reads the register held in memory (caught up with the store first).
-    fn index<T>(&mut self, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
+    pub(super) fn index<T>(&mut self, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
         let app = self.lease.app();
         self.lease.with(|s| app.register.read(s, read))
     }

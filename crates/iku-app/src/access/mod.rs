@@ -7,6 +7,7 @@
 mod administration;
 mod case;
 mod direction;
+mod search;
 mod statistics;
 
 use iku_domain::access::{Role, Username};
@@ -23,6 +24,7 @@ pub use case::{
     WaitingCursor, Written, write_record as case_write_record,
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
+pub use search::{Found, SearchResult};
 pub use statistics::Statistics;
 
 /// A page of a list: its items, and where the next page starts (None: this is the last).
@@ -65,6 +67,15 @@ fn covers(actor: &Actor, assignment: Option<&CaseAssignment>) -> bool {
     assignment.map_or(actor.role == Role::Director, |a| {
         covers_placed(actor, &a.office, a.assignee.as_ref())
     })
+}
+
+/// A break-the-glass reason as given: at least ten characters of text, at most 500.
+fn glass_reason(reason: &str) -> Result<Personal, AppError> {
+    let reason = reason.trim();
+    if reason.chars().count() < 10 || iku_domain::personal::check_text(reason, 500, true).is_err() {
+        return Err(AppError::ReasonRequired);
+    }
+    Ok(Personal::new(reason))
 }
 
 /// Whether a user sees the cases of `office` assigned to `assignee`.
@@ -146,18 +157,13 @@ impl Actor {
         if !matches!(self.role, Role::Caseworker | Role::Director) {
             return Err(AppError::Forbidden);
         }
-        let reason = reason.trim();
-        if reason.chars().count() < 10
-            || iku_domain::personal::check_text(reason, 500, true).is_err()
-        {
-            return Err(AppError::ReasonRequired);
-        }
+        let reason = glass_reason(reason)?;
         let mut lease = app.lease()?;
         let assignment = assignment(&mut lease, person)?;
         let grounds = if covers(self, assignment.as_ref()) {
             Grounds::InScope
         } else {
-            Grounds::BreakTheGlass(Personal::new(reason))
+            Grounds::BreakTheGlass(reason)
         };
         Ok(CaseAccess::new(self, lease, person.clone(), grounds))
     }

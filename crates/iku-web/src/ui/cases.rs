@@ -104,7 +104,15 @@ pub async fn cases(
         Ok(found) => found,
         Err(e) => return away(lang, &e),
     };
-    let body = cases_html(lang, &query, &offices, &assignees, &page).into_string();
+    let body = cases_html(
+        lang,
+        principal.csrf_token(),
+        &query,
+        &offices,
+        &assignees,
+        &page,
+    )
+    .into_string();
     staff_page(
         lang,
         StatusCode::OK,
@@ -125,6 +133,7 @@ fn status_word(lang: Lang, status: Status) -> std::borrow::Cow<'static, str> {
 
 fn cases_html(
     lang: Lang,
+    csrf: &str,
     filter: &CasesQuery,
     offices: &[String],
     assignees: &[Username],
@@ -133,6 +142,7 @@ fn cases_html(
     let code = lang.code();
     html! {
         h1 { (t(lang, "cases.title")) }
+        (super::search::form(lang, csrf, "", None))
         form method="get" action={ "/" (code) "/staff/cases" } class="filters" {
             label for="status" { (t(lang, "cases.status")) }
             select id="status" name="status" {
@@ -170,15 +180,7 @@ fn cases_html(
         } @else {
             table {
                 caption { (t(lang, "cases.title")) }
-                thead {
-                    tr {
-                        th scope="col" { (t(lang, "cases.case")) }
-                        th scope="col" { (t(lang, "cases.status")) }
-                        th scope="col" { (t(lang, "staff.inbox.office")) }
-                        th scope="col" { (t(lang, "cases.assignee")) }
-                        th scope="col" { (t(lang, "cases.waiting")) }
-                    }
-                }
+                (head(lang, "cases.waiting"))
                 tbody {
                     @for case in &page.items {
                         tr {
@@ -187,18 +189,7 @@ fn cases_html(
                                     (case.summary.person.as_str())
                                 }
                             }
-                            td { (status_word(lang, case.summary.status())) }
-                            td {
-                                @match &case.office {
-                                    Some(office) => (office),
-                                    None => (t(lang, "staff.inbox.unassigned")),
-                                }
-                            }
-                            td {
-                                @if let Some(assignee) = &case.assignee {
-                                    (assignee.as_str())
-                                }
-                            }
+                            (cells(lang, case))
                             td { (case.summary.waiting.len()) }
                         }
                     }
@@ -208,6 +199,39 @@ fn cases_html(
         @if let Some(last) = &page.next {
             nav class="pages" aria-label=(t(lang, "pages.label")) {
                 a href=(filter.next(lang, last)) rel="next" { (t(lang, "pages.next")) }
+            }
+        }
+    }
+}
+
+/// The head of a table of cases, its last column named by `last`.
+pub(super) fn head(lang: Lang, last: &str) -> Markup {
+    html! {
+        thead {
+            tr {
+                th scope="col" { (t(lang, "cases.case")) }
+                th scope="col" { (t(lang, "cases.status")) }
+                th scope="col" { (t(lang, "staff.inbox.office")) }
+                th scope="col" { (t(lang, "cases.assignee")) }
+                th scope="col" { (t(lang, last)) }
+            }
+        }
+    }
+}
+
+/// A case's status, office and caseworker, as cells of a table of cases.
+pub(super) fn cells(lang: Lang, case: &ListedCase) -> Markup {
+    html! {
+        td { (status_word(lang, case.summary.status())) }
+        td {
+            @match &case.office {
+                Some(office) => (office),
+                None => (t(lang, "staff.inbox.unassigned")),
+            }
+        }
+        td {
+            @if let Some(assignee) = &case.assignee {
+                (assignee.as_str())
             }
         }
     }
@@ -229,7 +253,8 @@ mod tests {
             items: Vec::new(),
             next: PersonId::parse("p1").ok(),
         };
-        let html = cases_html(Lang::En, &filter, &[office.to_owned()], &[], &page).into_string();
+        let html =
+            cases_html(Lang::En, "token", &filter, &[office.to_owned()], &[], &page).into_string();
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
         assert!(

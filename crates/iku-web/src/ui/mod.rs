@@ -14,6 +14,7 @@ pub mod journal;
 pub mod oversight;
 pub mod record_form;
 pub mod referral;
+pub mod search;
 pub mod staff;
 pub mod statistics;
 
@@ -286,6 +287,9 @@ mod tests {
             include_str!("mod.rs"),
             include_str!("case.rs"),
             include_str!("case_forms.rs"),
+            include_str!("cases.rs"),
+            include_str!("journal.rs"),
+            include_str!("search.rs"),
             include_str!("deadlines.rs"),
             include_str!("decision.rs"),
             include_str!("history.rs"),

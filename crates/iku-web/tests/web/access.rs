@@ -374,6 +374,11 @@ impl TestApp {
         &self.db
     }
 
+    /// The database's address.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
     pub(crate) fn store(&self) -> Box<dyn Store> {
         iku_storage::open(&self.url).unwrap_or_else(|e| panic!("{e}"))
     }
@@ -395,6 +400,14 @@ impl TestApp {
             .pop()
             .flatten()
             .map(|n| n.expose().to_owned())
+    }
+
+    /// What the server has logged.
+    pub(crate) fn logged(&self) -> String {
+        self.log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .join("\n")
     }
 
     pub(crate) fn audit_actions(&self) -> Vec<(String, String, String, String)> {
