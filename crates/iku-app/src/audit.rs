@@ -23,6 +23,10 @@ pub enum Action {
     CasesSearchBreakTheGlass,
     CaseRead,
     CaseHistory,
+    /// A case linked to another of the same person (its events moved to theirs).
+    CaseLink,
+    /// A possible duplicate decided not to be the same person.
+    CaseDistinct,
     /// The case journal was read.
     CaseJournal,
     /// A decision's document was read.
@@ -66,7 +70,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 44] = [
+    pub const ALL: [Action; 46] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -78,6 +82,8 @@ impl Action {
         Action::CasesSearchBreakTheGlass,
         Action::CaseRead,
         Action::CaseHistory,
+        Action::CaseLink,
+        Action::CaseDistinct,
         Action::CaseJournal,
         Action::CaseDecision,
         Action::CaseBreakTheGlass,
@@ -127,6 +133,8 @@ impl Action {
             Action::CasesSearchBreakTheGlass => "cases.search.break_the_glass",
             Action::CaseRead => "case.read",
             Action::CaseHistory => "case.history",
+            Action::CaseLink => "case.link",
+            Action::CaseDistinct => "case.distinct",
             Action::CaseJournal => "case.journal",
             Action::CaseDecision => "case.decision",
             Action::CaseBreakTheGlass => "case.break_the_glass",

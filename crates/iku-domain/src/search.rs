@@ -13,6 +13,9 @@
 //!
 //! Terms are strings with a kind prefix, so no term of one kind equals one of another.
 
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
 use crate::personal::PersonalFields;
 
 /// Tokens this short are not indexed as names: initials match too much.
@@ -115,6 +118,11 @@ pub fn query(text: &str, this_year: i32) -> Result<Query, QueryError> {
         return Err(QueryError::Empty);
     }
     let year = year.ok_or(QueryError::NameWithoutYear)?;
+    Ok(name_query(&tokens, year))
+}
+
+/// A query for a name's tokens with a year of birth.
+fn name_query(tokens: &[String], year: i32) -> Query {
     let terms = tokens
         .iter()
         .enumerate()
@@ -124,12 +132,39 @@ pub fn query(text: &str, this_year: i32) -> Result<Query, QueryError> {
                 .map(move |term| QueryTerm { term, token: i })
         })
         .collect();
-    Ok(Query {
+    Query {
         probe: Probe::Name {
             tokens: tokens.len(),
         },
         terms,
-    })
+    }
+}
+
+/// The queries that find who else a person may be (intake's check for duplicates): one for
+/// each of their identity code, phone number and e-mail address, and one for their name with
+/// their birth year; each query's probe says why a person it finds is proposed.
+pub fn queries_of(fields: &PersonalFields, birth_year: Option<i32>) -> Vec<Query> {
+    let one = |probe: Probe, term: String| Query {
+        probe,
+        terms: vec![QueryTerm { term, token: 0 }],
+    };
+    let mut queries = Vec::new();
+    if let Some(code) = &fields.personal_identity_code {
+        queries.push(one(Probe::IdentityCode, identity_code_term(code.expose())));
+    }
+    if let Some(phone) = fields.phone.as_ref().and_then(|p| phone_term(p.expose())) {
+        queries.push(one(Probe::Phone, phone));
+    }
+    if let Some(email) = &fields.email {
+        queries.push(one(Probe::Email, email_term(email.expose())));
+    }
+    if let (Some(name), Some(year)) = (&fields.name, birth_year) {
+        let tokens = name_tokens(name.expose());
+        if !tokens.is_empty() {
+            queries.push(name_query(&tokens, year));
+        }
+    }
+    queries
 }
 
 /// The terms a person is indexed under, from the personal fields of each of their details
@@ -217,7 +252,12 @@ fn phone_term(text: &str) -> Option<String> {
 /// is not a letter or a digit; tokens shorter than two letters left out.
 pub fn name_tokens(name: &str) -> Vec<String> {
     let mut folded = String::with_capacity(name.len());
-    for c in name.chars().flat_map(char::to_lowercase) {
+    // Decomposed, a letter with accents is the letter and its marks (ễ: e, circumflex, dot
+    // below); the marks are dropped. What does not decompose (æ, ø, ß, ł) is spelled out.
+    for c in name.nfd().flat_map(char::to_lowercase) {
+        if is_combining_mark(c) {
+            continue;
+        }
         match fold(c) {
             Some(s) => folded.push_str(s),
             None if c.is_alphanumeric() => folded.push(c),
@@ -231,28 +271,18 @@ pub fn name_tokens(name: &str) -> Vec<String> {
         .collect()
 }
 
-/// A lower-case letter with an accent or a ligature, as plain letters.
+/// A lower-case letter that does not decompose (a ligature, a letter of its own), as plain
+/// letters.
 fn fold(c: char) -> Option<&'static str> {
     Some(match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
         'æ' => "ae",
-        'ç' | 'ć' | 'č' => "c",
-        'ď' | 'đ' | 'ð' => "d",
-        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
-        'ğ' => "g",
-        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'ı' | 'į' => "i",
+        'đ' | 'ð' => "d",
+        'ı' => "i",
         'ł' => "l",
-        'ñ' | 'ń' | 'ň' => "n",
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'ø' => "o",
         'œ' => "oe",
-        'ŕ' | 'ř' => "r",
-        'ś' | 'š' | 'ş' | 'ș' => "s",
         'ß' => "ss",
-        'ť' | 'ţ' | 'ț' => "t",
         'þ' => "th",
-        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
-        'ý' | 'ÿ' => "y",
-        'ź' | 'ż' | 'ž' => "z",
         '\'' | '’' | 'ʼ' => "",
         _ => return None,
     })
@@ -406,6 +436,39 @@ mod tests {
             ..PersonalFields::default()
         };
         assert_eq!(person_terms([&person], None), [code.terms[0].term.clone()]);
+    }
+
+    /// Intake's queries for a person are the search box's for what is known of them: each
+    /// finds the terms the person is indexed under.
+    #[test]
+    fn a_persons_queries_are_those_of_the_search_box() {
+        let person = PersonalFields {
+            name: Some(Personal::new("Nguyễn Thị Mai")),
+            personal_identity_code: Some(Personal::new("010190-913x")),
+            phone: Some(Personal::new("040 123 4567")),
+            email: Some(Personal::new("Mai@Example.org")),
+            ..PersonalFields::default()
+        };
+        let queries = queries_of(&person, Some(1990));
+        let probes: Vec<&str> = queries.iter().map(|q| q.probe.name()).collect();
+        assert_eq!(probes, ["identity_code", "phone", "email", "name"]);
+        let typed = [
+            "010190-913X",
+            "+358401234567",
+            "mai@example.org",
+            "NGUYEN thi Mai 1990",
+        ];
+        for (q, text) in queries.iter().zip(typed) {
+            assert_eq!(Ok(q), query(text, 2026).as_ref(), "{text}");
+        }
+        let indexed = person_terms([&person], Some(1990));
+        assert!(
+            queries
+                .iter()
+                .all(|q| q.terms.iter().all(|t| indexed.contains(&t.term)))
+        );
+        // Without a birth year, no name query: a name alone proposes no one.
+        assert_eq!(queries_of(&person, None).len(), 3);
     }
 
     fn fields(name: &str) -> PersonalFields {

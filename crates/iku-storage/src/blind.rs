@@ -93,6 +93,6 @@ pub(crate) fn rows(
 pub(crate) fn person_of(stored: &str) -> Result<PersonId, StoreError> {
     PersonId::parse(stored).map_err(|e| StoreError::Corrupt {
         seq: -1,
-        message: format!("the blind index names a bad person id: {e}"),
+        message: format!("a stored person id is bad: {e}"),
     })
 }

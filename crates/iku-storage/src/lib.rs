@@ -446,6 +446,22 @@ pub trait Store {
         at: iku_domain::Timestamp,
     ) -> Result<(), StoreError>;
 
+    /// Records that `a` and `b` are not the same person: a pair of possible duplicates
+    /// decided, not to be proposed again. Deciding a pair again changes nothing.
+    fn mark_distinct(
+        &mut self,
+        a: &iku_domain::ids::PersonId,
+        b: &iku_domain::ids::PersonId,
+        by: &str,
+        at: iku_domain::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The persons decided not to be `person` (`mark_distinct`).
+    fn distinct_from(
+        &mut self,
+        person: &iku_domain::ids::PersonId,
+    ) -> Result<Vec<iku_domain::ids::PersonId>, StoreError>;
+
     /// Which of `persons` came in by a flagged referral, with the reason code.
     fn referral_flags(
         &mut self,

@@ -42,6 +42,7 @@ migrations! {
     13 "flagged_referrals" "0013_flagged_referrals.sql",
     14 "register_keys" "0014_register_keys.sql",
     15 "blind_index" "0015_blind_index.sql",
+    16 "distinct_persons" "0016_distinct_persons.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

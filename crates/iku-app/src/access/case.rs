@@ -51,6 +51,8 @@ pub struct ListedCase {
 pub struct CasePage {
     pub record: PersonState,
     pub journal: Vec<Event>,
+    /// Who the person may already be, while an application of theirs waits for a decision.
+    pub proposals: super::Proposals,
 }
 
 /// Where the inbox's next page starts.
@@ -233,9 +235,9 @@ pub struct Written {
 
 /// One case, opened: reading it writes the audit entry.
 pub struct CaseAccess<'a> {
-    actor: &'a Actor,
-    lease: Lease<'a>,
-    person: PersonId,
+    pub(super) actor: &'a Actor,
+    pub(super) lease: Lease<'a>,
+    pub(super) person: PersonId,
     grounds: Grounds,
     /// The held register was caught up with the store when the case was opened, and nothing
     /// was written since.
@@ -319,8 +321,18 @@ impl<'a> CaseAccess<'a> {
         self.lease.app().writer.audit(entry)
     }
 
+    /// Reads the register held in memory (caught up with the store first, unless nothing
+    /// was written since it was).
+    pub(super) fn index<T>(&mut self, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
+        let app = self.lease.app();
+        if !std::mem::replace(&mut self.caught_up, false) {
+            self.lease.with(|s| app.register.catch_up(s))?;
+        }
+        self.lease.with(|s| app.register.read(s, read))
+    }
+
     /// The case's group, as stored now.
-    fn group(&mut self) -> Result<Arc<CaseGroup>, AppError> {
+    pub(super) fn group(&mut self) -> Result<Arc<CaseGroup>, AppError> {
         let person = self.person.clone();
         let caught_up = std::mem::replace(&mut self.caught_up, false);
         let app = self.lease.app();
@@ -366,13 +378,21 @@ impl<'a> CaseAccess<'a> {
         let group = self.group()?;
         let keys = &self.lease.app().config().keys;
         let person = self.person.clone();
-        let page = self.lease.with(|s| {
+        let read = self.lease.with(|s| {
             let Some(record) = group.record(s, keys, &person)? else {
                 return Ok::<_, iku_storage::StoreError>(None);
             };
             let journal = group.journal(s, keys, &person)?;
-            Ok(Some(CasePage { record, journal }))
+            Ok(Some((record, journal)))
         })?;
+        let page = match read {
+            Some((record, journal)) => Some(CasePage {
+                proposals: self.proposals(&record)?,
+                record,
+                journal,
+            }),
+            None => None,
+        };
         let entry = page
             .is_some()
             .then(|| self.audit_read(Action::CaseRead, None));

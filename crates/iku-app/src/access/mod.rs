@@ -7,6 +7,7 @@
 mod administration;
 mod case;
 mod direction;
+mod duplicates;
 mod search;
 mod statistics;
 
@@ -24,6 +25,7 @@ pub use case::{
     WaitingCursor, Written, write_record as case_write_record,
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
+pub use duplicates::{Proposal, Proposals};
 pub use search::{Found, SearchResult};
 pub use statistics::Statistics;
 

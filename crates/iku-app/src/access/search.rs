@@ -8,12 +8,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use iku_domain::ids::PersonId;
-use iku_domain::search::{self, Probe};
+use iku_domain::search::{self, Probe, Query};
 
 use super::case::{CaseScope, ListedCase};
 use super::{covers, glass_reason};
-use crate::AppError;
 use crate::audit::{Action, Audited, entry};
+use crate::{AppError, Lease};
 
 /// A case found, and how many of the query's tokens it matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +34,37 @@ pub struct SearchResult {
     pub outside: usize,
 }
 
+/// The persons the blind index finds for `query`, each with how many of its tokens they
+/// match (at least as many as the query needs), best first.
+pub(super) fn found_by(
+    lease: &mut Lease<'_>,
+    query: &Query,
+) -> Result<Vec<(PersonId, usize)>, AppError> {
+    let keys = &lease.app().config().keys;
+    let blinds: Vec<_> = query
+        .terms
+        .iter()
+        .map(|t| (keys.blind(&t.term), t.token))
+        .collect();
+    let mut terms: Vec<_> = blinds.iter().map(|(b, _)| *b).collect();
+    terms.sort_unstable();
+    terms.dedup();
+    let rows = lease.with(|s| s.blind_lookup(&terms))?;
+    let mut tokens: HashMap<PersonId, BTreeSet<usize>> = HashMap::new();
+    for (term, person) in rows {
+        let matched = blinds.iter().filter(|(b, _)| *b == term).map(|(_, t)| *t);
+        tokens.entry(person).or_default().extend(matched);
+    }
+    let needed = query.needed();
+    let mut hits: Vec<(PersonId, usize)> = tokens
+        .into_iter()
+        .map(|(p, t)| (p, t.len()))
+        .filter(|(_, n)| *n >= needed)
+        .collect();
+    hits.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(hits)
+}
+
 impl CaseScope<'_> {
     /// The cases `text` finds, at most `limit`; with `glass` (a reason), those outside the
     /// user's scope too. On record once the answer is given.
@@ -46,28 +77,7 @@ impl CaseScope<'_> {
         let reason = glass.map(glass_reason).transpose()?;
         let this_year = iku_domain::calendar::finnish_date(crate::now()).year();
         let query = search::query(text, this_year).map_err(AppError::BadQuery)?;
-        let keys = &self.lease.app().config().keys;
-        let blinds: Vec<_> = query
-            .terms
-            .iter()
-            .map(|t| (keys.blind(&t.term), t.token))
-            .collect();
-        let mut terms: Vec<_> = blinds.iter().map(|(b, _)| *b).collect();
-        terms.sort_unstable();
-        terms.dedup();
-        let rows = self.lease.with(|s| s.blind_lookup(&terms))?;
-        let mut tokens: HashMap<PersonId, BTreeSet<usize>> = HashMap::new();
-        for (term, person) in rows {
-            let matched = blinds.iter().filter(|(b, _)| *b == term).map(|(_, t)| *t);
-            tokens.entry(person).or_default().extend(matched);
-        }
-        let needed = query.needed();
-        let mut hits: Vec<(PersonId, usize)> = tokens
-            .into_iter()
-            .map(|(p, t)| (p, t.len()))
-            .filter(|(_, n)| *n >= needed)
-            .collect();
-        hits.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let hits = found_by(&mut self.lease, &query)?;
         let actor = self.actor;
         let (found, outside) = self.index(|index| {
             let mut found = Vec::new();

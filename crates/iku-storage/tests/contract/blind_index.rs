@@ -1,6 +1,7 @@
 //! The blind index: a person is found by their terms as the register stands (corrections,
 //! later details and the retention purge followed), only under the key it was built with,
-//! and the database holds neither a value nor an unkeyed hash of one.
+//! and the database holds neither a value nor an unkeyed hash of one; and the pairs of
+//! possible duplicates decided apart, which intake reads beside it.
 
 use iku_domain::ids::{EventId, PersonId};
 use iku_domain::search;
@@ -153,4 +154,34 @@ fn the_database_holds_no_value_nor_an_unkeyed_hash_of_one(db: &TestDb) {
 contract!(
     a_person_is_found_by_their_terms_as_the_register_stands,
     the_database_holds_no_value_nor_an_unkeyed_hash_of_one,
+    a_decided_pair_is_found_from_either_side_and_kept,
 );
+
+/// A pair decided not to be the same person is found from either side, once however often it
+/// is decided, and stays decided: the table refuses a change.
+fn a_decided_pair_is_found_from_either_side_and_kept(db: &TestDb) {
+    let p = |id: &str| PersonId::parse(id).unwrap_or_else(|e| panic!("{e}"));
+    let at = iku_domain::Timestamp::from_micros(1);
+    let mut store = db.open();
+    for (a, b) in [("p-b", "p-a"), ("p-a", "p-b"), ("p-c", "p-a")] {
+        store
+            .mark_distinct(&p(a), &p(b), "maria", at)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let sorted = |mut v: Vec<PersonId>| {
+        v.sort();
+        v
+    };
+    let from = |store: &mut dyn Store, who: &str| {
+        sorted(
+            store
+                .distinct_from(&p(who))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    };
+    assert_eq!(from(store.as_mut(), "p-a"), [p("p-b"), p("p-c")]);
+    assert_eq!(from(db.open().as_mut(), "p-b"), [p("p-a")]);
+    assert_eq!(from(store.as_mut(), "p-d"), Vec::<PersonId>::new());
+    assert!(db.raw("DELETE FROM distinct_persons").is_err());
+    assert_eq!(from(store.as_mut(), "p-c"), [p("p-a")]);
+}

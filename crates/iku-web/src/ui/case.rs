@@ -41,6 +41,8 @@ pub(super) struct Said<'a> {
     pub problem: Option<&'a str>,
     pub draft: Option<&'a Draft>,
     pub saved: bool,
+    /// What was just done to the case, in words (a key).
+    pub notice: Option<&'static str>,
 }
 
 fn record_html(lang: Lang, case: &CasePage, csrf: &str, said: &Said<'_>) -> String {
@@ -60,6 +62,14 @@ fn record_html(lang: Lang, case: &CasePage, csrf: &str, said: &Said<'_>) -> Stri
             escape(problem)
         );
     }
+    if let Some(notice) = said.notice {
+        let _ = write!(
+            b,
+            r#"<p class="notice" role="status">{}</p>"#,
+            escape(&t(lang, notice))
+        );
+    }
+    b.push_str(&super::duplicates::section(lang, &p.id, &case.proposals, csrf).into_string());
     let d = &p.details;
     let _ = write!(
         b,
@@ -460,6 +470,11 @@ pub async fn case(
     };
     let said = Said {
         saved: query.saved == "journal",
+        notice: match query.saved.as_str() {
+            "linked" => Some("duplicates.linked"),
+            "distinct" => Some("duplicates.decided"),
+            _ => None,
+        },
         ..Said::default()
     };
     page(

@@ -237,7 +237,7 @@ pub async fn write(
     let said = Said {
         problem: why.as_deref(),
         draft: Some(&draft),
-        saved: false,
+        ..Said::default()
     };
     Ok(case::page(&state, lang, principal, person, status, &said).await)
 }

@@ -8,6 +8,7 @@ pub mod case_forms;
 pub mod cases;
 pub mod deadlines;
 pub mod decision;
+pub mod duplicates;
 pub mod history;
 pub mod inbox;
 pub mod journal;
@@ -291,6 +292,7 @@ mod tests {
             include_str!("journal.rs"),
             include_str!("search.rs"),
             include_str!("deadlines.rs"),
+            include_str!("duplicates.rs"),
             include_str!("decision.rs"),
             include_str!("history.rs"),
             include_str!("oversight.rs"),
@@ -336,6 +338,9 @@ mod tests {
         }
         for code in ["own_account", "bad_request"] {
             keys.push(format!("admin.refused.{code}"));
+        }
+        for probe in ["identity_code", "phone", "email", "name"] {
+            keys.push(format!("duplicates.why.{probe}"));
         }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));

@@ -5,7 +5,7 @@
 //! (`ready`), finding a person (`search`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
-//! (`decision`) and two servers on one PostgreSQL database (`two_servers`); `support` holds
+//! (`decision`), duplicates at intake (`duplicates`) and two servers on one PostgreSQL database (`two_servers`); `support` holds
 //! what several share.
 
 mod access;
@@ -15,6 +15,7 @@ mod browser;
 mod cases_list;
 mod corrections;
 mod decision;
+mod duplicates;
 mod hardening;
 mod history;
 mod journal;
