@@ -210,6 +210,10 @@ fn routes(state: state::Shared) -> Router {
             post(ui::case::record),
         )
         .route(
+            "/{lang}/staff/cases/{person}/assignment",
+            post(ui::routing::place),
+        )
+        .route(
             "/{lang}/staff/cases/{person}/duplicates",
             post(ui::duplicates::answer),
         )

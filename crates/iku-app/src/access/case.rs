@@ -53,6 +53,10 @@ pub struct CasePage {
     pub journal: Vec<Event>,
     /// Who the person may already be, while an application of theirs waits for a decision.
     pub proposals: super::Proposals,
+    /// The office the case is in (None: not yet placed, a public referral) and its
+    /// caseworker.
+    pub office: Option<String>,
+    pub assignee: Option<Username>,
 }
 
 /// Where the inbox's next page starts.
@@ -386,11 +390,16 @@ impl<'a> CaseAccess<'a> {
             Ok(Some((record, journal)))
         })?;
         let page = match read {
-            Some((record, journal)) => Some(CasePage {
-                proposals: self.proposals(&record)?,
-                record,
-                journal,
-            }),
+            Some((record, journal)) => {
+                let placed = self.index(|i| i.assignment(&person).cloned())?;
+                Some(CasePage {
+                    proposals: self.proposals(&record)?,
+                    office: placed.as_ref().map(|a| a.office.clone()),
+                    assignee: placed.and_then(|a| a.assignee),
+                    record,
+                    journal,
+                })
+            }
             None => None,
         };
         let entry = page

@@ -106,6 +106,21 @@ impl<'a> CaseDirection<'a> {
         CaseDirection { actor, lease }
     }
 
+    /// Where a case can be put: each office where caseworkers work, with its caseworkers
+    /// (accounts not disabled), by name.
+    pub fn places(&mut self) -> Result<Vec<(String, Vec<Username>)>, AppError> {
+        let mut places: std::collections::BTreeMap<String, Vec<Username>> = Default::default();
+        for a in self.lease.with(|s| s.accounts())? {
+            if let (Role::Caseworker, false, Some(office)) = (a.role, a.disabled, a.office) {
+                places.entry(office).or_default().push(a.username);
+            }
+        }
+        for caseworkers in places.values_mut() {
+            caseworkers.sort();
+        }
+        Ok(places.into_iter().collect())
+    }
+
     /// Puts a case in an office where caseworkers work and, if named, with one of them.
     pub fn assign(
         &mut self,

@@ -17,8 +17,11 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::case_forms::{Section, forms};
+use iku_domain::access::Role;
+
 use super::journal::{self, Draft};
 use super::record_form::{RecordForm, Unfit};
+use super::routing::Places;
 use super::staff::{Poster, Reader, date, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;
@@ -45,7 +48,13 @@ pub(super) struct Said<'a> {
     pub notice: Option<&'static str>,
 }
 
-fn record_html(lang: Lang, case: &CasePage, csrf: &str, said: &Said<'_>) -> String {
+fn record_html(
+    lang: Lang,
+    case: &CasePage,
+    places: Option<&Places>,
+    csrf: &str,
+    said: &Said<'_>,
+) -> String {
     let (p, problem) = (&case.record, said.problem);
     let today = finnish_date(now());
     let unknown = t(lang, "case.unknown").into_owned();
@@ -70,6 +79,7 @@ fn record_html(lang: Lang, case: &CasePage, csrf: &str, said: &Said<'_>) -> Stri
         );
     }
     b.push_str(&super::duplicates::section(lang, &p.id, &case.proposals, csrf).into_string());
+    b.push_str(&super::routing::section(lang, case, places, csrf).into_string());
     let d = &p.details;
     let _ = write!(
         b,
@@ -397,15 +407,18 @@ fn identification_html(b: &mut String, lang: Lang, p: &PersonState) {
 
 /// The record of `person` and its journal, read on record; None if the register has no such
 /// person.
-async fn read(
-    state: &Shared,
-    principal: Principal,
-    person: PersonId,
-) -> Result<(Principal, Option<CasePage>), ApiError> {
+/// The case as the client page shows it, and (directors) where it can be placed.
+type Shown = (Principal, Option<(CasePage, Option<Places>)>);
+
+async fn read(state: &Shared, principal: Principal, person: PersonId) -> Result<Shown, ApiError> {
     state
         .audited(move |app| {
+            let places = match principal.role {
+                Role::Director => Some(principal.case_direction(app)?.places()?),
+                _ => None,
+            };
             let found = principal.open_case(app, &person)?.read_with_journal()?;
-            Ok(found.map(|found| (principal, found)))
+            Ok(found.map(|found| (principal, found.map(|f| (f, places)))))
         })
         .await
 }
@@ -435,8 +448,9 @@ pub(super) async fn page(
     said: &Said<'_>,
 ) -> Response {
     match read(state, principal, person).await {
-        Ok((principal, Some(found))) => {
-            let body = record_html(lang, &found, principal.csrf_token(), said);
+        Ok((principal, Some((found, places)))) => {
+            let csrf = principal.csrf_token();
+            let body = record_html(lang, &found, places.as_ref(), csrf, said);
             let rest = format!("/staff/cases/{}", found.record.id.as_str());
             staff_page(
                 lang,
@@ -473,6 +487,7 @@ pub async fn case(
         notice: match query.saved.as_str() {
             "linked" => Some("duplicates.linked"),
             "distinct" => Some("duplicates.decided"),
+            "placed" => Some("placement.saved"),
             _ => None,
         },
         ..Said::default()

@@ -21,6 +21,9 @@ use super::staff::{Reader, away, from_scope, staff_page};
 use super::{lang, not_found, t, url_encode};
 use crate::state::{Shared, now};
 
+/// The office filter's value for the cases not yet placed in an office (public referrals).
+const UNPLACED: &str = "-";
+
 /// Cases on a page.
 const PAGE: usize = 50;
 
@@ -61,7 +64,11 @@ impl CasesQuery {
 
     fn keeps(&self, case: &ListedCase, today: Date) -> bool {
         self.status().is_none_or(|s| case.summary.status() == s)
-            && (self.office.is_empty() || case.office.as_deref() == Some(self.office.as_str()))
+            && match self.office.as_str() {
+                "" => true,
+                UNPLACED => case.office.is_none(),
+                office => case.office.as_deref() == Some(office),
+            }
             && (self.caseworker.is_empty()
                 || case.assignee.as_ref().map(Username::as_str) == Some(self.caseworker.as_str()))
             && (!self.due() || case.summary.is_due(today))
@@ -156,6 +163,7 @@ fn cases_html(
             label for="office" { (t(lang, "staff.inbox.office")) }
             select id="office" name="office" {
                 option value="" { (t(lang, "staff.inbox.all")) }
+                option value=(UNPLACED) selected[filter.office == UNPLACED] { (t(lang, "cases.unplaced")) }
                 @for office in offices {
                     option value=(office) selected[*office == filter.office] { (office) }
                 }

@@ -12,6 +12,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_app::AppError;
 use iku_app::access::CaseScope;
+use iku_domain::access::Role;
 use iku_domain::codes::Lang;
 use serde::Deserialize;
 
@@ -246,7 +247,12 @@ pub async fn login_form(Path(code): Path<String>) -> Response {
 fn after_login(lang: Lang, outcome: Result<Outcome, ApiError>, username: &str) -> Response {
     match outcome {
         Ok(Outcome::Session(iku_app::login::NewSession { id, account, .. })) => {
-            let to = if account.must_change { "password" } else { "" };
+            // Those who keep cases start from their cases.
+            let to = match account.role {
+                _ if account.must_change => "password",
+                Role::Caseworker | Role::Director => "cases",
+                _ => "",
+            };
             let mut response =
                 Redirect::to(&format!("/{}/staff/{to}", lang.code())).into_response();
             response

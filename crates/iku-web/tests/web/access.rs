@@ -1970,7 +1970,7 @@ async fn staff_pages_log_in_with_a_code_show_the_inbox_and_log_out() {
         .await;
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/en/staff/"))
+        (StatusCode::SEE_OTHER, Some("/en/staff/cases"))
     );
     let director = cookie_of(set_cookie.as_deref());
     let (status, _, _, inbox) = app

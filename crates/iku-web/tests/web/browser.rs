@@ -319,10 +319,12 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     // A director logs in with a code, finds the referral in the inbox and admits the person.
     browser.log_in("director", &app.secret).await;
     assert!(
-        browser.url().await.ends_with("/en/staff/"),
-        "{}",
+        browser.url().await.ends_with("/en/staff/cases"),
+        "a director starts from the cases: {}",
         browser.url().await
     );
+    browser.check("cases").await;
+    browser.go("/en/staff/").await;
     browser.check("inbox").await;
     let link = browser
         .driver

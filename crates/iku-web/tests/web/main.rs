@@ -2,7 +2,8 @@
 //! also holds the shared test app), the application layer as the server uses it
 //! (`app_layer`), the admins' account actions (`admin`), the pages in a real browser
 //! (`browser`), the cases page (`cases_list`), readiness
-//! (`ready`), finding a person (`search`), corrections and the register's rules on the write path
+//! (`ready`), finding a person (`search`), placing public referrals
+//! (`routing`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
 //! (`decision`), duplicates at intake (`duplicates`) and two servers on one PostgreSQL database (`two_servers`); `support` holds
@@ -21,6 +22,7 @@ mod history;
 mod journal;
 mod lockout;
 mod ready;
+mod routing;
 mod search;
 mod support;
 mod two_servers;
