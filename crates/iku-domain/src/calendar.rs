@@ -22,24 +22,31 @@ pub fn parse_date(s: &str) -> Option<Date> {
     Date::from_calendar_date(year, month, day).ok()
 }
 
-/// Writes a date as `YYYY-MM-DD`.
-/// A date as a person types it: `31.12.2026` (as Finnish and Swedish write it; a day and a
-/// month of one digit too) or `2026-12-31`; spaces around it ignored.
+/// A date as a person types it: `31.12.2026` (as Finnish and Swedish write it), `31/12/2026`
+/// (as the English pages write it: day first), a day and a month of one digit too, or
+/// `2026-12-31`; spaces around it ignored.
 pub fn parse_entered_date(s: &str) -> Option<Date> {
     let s = s.trim();
     if let Some(d) = parse_date(s) {
         return Some(d);
     }
-    let mut parts = s.split('.');
+    let separator = if s.contains('/') { '/' } else { '.' };
+    let mut parts = s.split(separator);
     let (day, month, year) = (parts.next()?, parts.next()?, parts.next()?);
     let short = |p: &str, n| (1..=n).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit());
-    if parts.next().is_some() || !short(day, 2) || !short(month, 2) || year.len() != 4 {
+    if parts.next().is_some()
+        || !short(day, 2)
+        || !short(month, 2)
+        || year.len() != 4
+        || !short(year, 4)
+    {
         return None;
     }
     let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
     Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
 }
 
+/// Writes a date as `YYYY-MM-DD`.
 pub fn format_date(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
@@ -189,9 +196,10 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
-    fn entered_dates_take_the_finnish_form_and_iso() {
+    fn entered_dates_take_the_finnish_and_english_forms_and_iso() {
         let d = |s| parse_date(s);
         assert_eq!(parse_entered_date("31.12.2026"), d("2026-12-31"));
+        assert_eq!(parse_entered_date("5/12/2026"), d("2026-12-05"));
         assert_eq!(parse_entered_date(" 1.2.2026 "), d("2026-02-01"));
         assert_eq!(parse_entered_date("2026-12-31"), d("2026-12-31"));
         for bad in [
@@ -202,6 +210,9 @@ mod tests {
             "a.b.cccc",
             "",
             "1..2026",
+            "1/2.2026",
+            "12/31/2026",
+            "1/2/+026",
         ] {
             assert_eq!(parse_entered_date(bad), None, "{bad}");
         }

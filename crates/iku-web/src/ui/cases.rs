@@ -188,7 +188,7 @@ fn cases_html(
         } @else {
             table {
                 caption { (t(lang, "cases.title")) }
-                (head(lang, "cases.waiting"))
+                (head(lang, &["cases.waiting"]))
                 tbody {
                     @for case in &page.items {
                         tr {
@@ -212,8 +212,8 @@ fn cases_html(
     }
 }
 
-/// The head of a table of cases, its last column named by `last`.
-pub(super) fn head(lang: Lang, last: &str) -> Markup {
+/// The head of a table of cases, its last columns named by `last`.
+pub(super) fn head(lang: Lang, last: &[&str]) -> Markup {
     html! {
         thead {
             tr {
@@ -221,7 +221,9 @@ pub(super) fn head(lang: Lang, last: &str) -> Markup {
                 th scope="col" { (t(lang, "cases.status")) }
                 th scope="col" { (t(lang, "staff.inbox.office")) }
                 th scope="col" { (t(lang, "cases.assignee")) }
-                th scope="col" { (t(lang, last)) }
+                @for key in last {
+                    th scope="col" { (t(lang, key)) }
+                }
             }
         }
     }

@@ -34,8 +34,8 @@ pub(super) fn section(lang: Lang, person: &PersonId, proposals: &Proposals, csrf
                 p { (t(lang, "duplicates.intro")) }
                 @if !proposals.shown.is_empty() {
                     table {
-                        caption { (t(lang, "duplicates.title")) }
-                        (cases::head(lang, "duplicates.why"))
+                        caption { (t(lang, "duplicates.caption")) }
+                        (cases::head(lang, &["duplicates.why", "duplicates.answer"]))
                         tbody {
                             @for p in &proposals.shown {
                                 @let other = p.case.summary.person.as_str();
@@ -44,15 +44,18 @@ pub(super) fn section(lang: Lang, person: &PersonId, proposals: &Proposals, csrf
                                         a href={ "/" (code) "/staff/cases/" (other) } { (other) }
                                     }
                                     (cases::cells(lang, &p.case))
-                                    td {
-                                        (p.why.iter().map(|w| why(lang, w)).collect::<Vec<_>>().join(", "))
+                                    td { (p.why.iter().map(|w| why(lang, w)).collect::<Vec<_>>().join(", ")) }
+                                    td class="answer" {
                                         form method="post" action=(action) class="inline" {
                                             input type="hidden" name="csrf" value=(csrf);
                                             input type="hidden" name="other" value=(other);
                                             button type="submit" name="answer" value="same" {
                                                 (t(lang, "duplicates.same"))
                                             }
-                                            " "
+                                        }
+                                        form method="post" action=(action) class="inline" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            input type="hidden" name="other" value=(other);
                                             button type="submit" name="answer" value="distinct" class="secondary" {
                                                 (t(lang, "duplicates.distinct"))
                                             }

@@ -47,10 +47,12 @@ pub(super) fn form(lang: Lang, csrf: &str, typed: &str, mistake: Option<&str>) -
             @if let Some(key) = mistake {
                 p class="field-error" id="q-error" { (t(lang, key)) }
             }
-            input type="search" id="q" name="q" value=(typed) autocomplete="off" spellcheck="false"
-                aria-describedby={ "q-hint" @if mistake.is_some() { " q-error" } }
-                aria-invalid=[mistake.map(|_| "true")];
-            button type="submit" { (t(lang, "search.submit")) }
+            div class="row" {
+                input type="search" id="q" name="q" value=(typed) autocomplete="off" spellcheck="false"
+                    aria-describedby={ "q-hint" @if mistake.is_some() { " q-error" } }
+                    aria-invalid=[mistake.map(|_| "true")];
+                button type="submit" { (t(lang, "search.submit")) }
+            }
         }
     }
 }
@@ -141,7 +143,7 @@ fn results(lang: Lang, csrf: &str, sent: &SearchForm, result: &SearchResult) -> 
         @if !result.found.is_empty() {
             table {
                 caption { (t(lang, "search.results")) }
-                (cases::head(lang, "search.match"))
+                (cases::head(lang, &["search.match"]))
                 tbody {
                     @for f in &result.found {
                         tr {

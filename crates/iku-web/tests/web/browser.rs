@@ -27,16 +27,16 @@ axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag2
 "#;
 
 /// chromedriver on a port of its own, and the browser session it drives.
-struct Browser {
-    driver: WebDriver,
+pub(crate) struct Browser {
+    pub(crate) driver: WebDriver,
     chromedriver: Child,
     _profile: tempfile::TempDir,
     base: String,
-    artifacts: PathBuf,
+    pub(crate) artifacts: PathBuf,
     axe: String,
     shots: usize,
     /// Every page type checked, and what axe found on it.
-    findings: Vec<(String, Vec<Value>)>,
+    pub(crate) findings: Vec<(String, Vec<Value>)>,
 }
 
 fn free_port() -> u16 {
@@ -47,7 +47,9 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
-    async fn start(app: SocketAddr) -> Browser {
+    /// A browser on the server at `app`, its screenshots in `test-artifacts/{walk}/` (emptied
+    /// first).
+    pub(crate) async fn start(app: SocketAddr, walk: &str) -> Browser {
         let port = free_port();
         let chromedriver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -93,7 +95,8 @@ impl Browser {
                 axe_path.display()
             )
         });
-        let artifacts = manifest.join("../../test-artifacts/browser");
+        let artifacts = manifest.join("../../test-artifacts").join(walk);
+        let _ = std::fs::remove_dir_all(&artifacts);
         std::fs::create_dir_all(&artifacts).unwrap_or_else(|e| panic!("{e}"));
         Browser {
             driver,
@@ -107,7 +110,7 @@ impl Browser {
         }
     }
 
-    async fn go(&self, path: &str) {
+    pub(crate) async fn go(&self, path: &str) {
         self.driver
             .goto(format!("{}{path}", self.base))
             .await
@@ -115,21 +118,21 @@ impl Browser {
     }
 
     /// Goes back to a page met before, by its whole address (`url`).
-    async fn return_to(&self, url: &str) {
+    pub(crate) async fn return_to(&self, url: &str) {
         self.driver
             .goto(url)
             .await
             .unwrap_or_else(|e| panic!("{url}: {e}"));
     }
 
-    async fn find(&self, css: &str) -> WebElement {
+    pub(crate) async fn find(&self, css: &str) -> WebElement {
         match self.driver.find(By::Css(css)).await {
             Ok(found) => found,
             Err(e) => panic!("{css} on {}: {e}", self.url().await),
         }
     }
 
-    async fn url(&self) -> String {
+    pub(crate) async fn url(&self) -> String {
         self.driver
             .current_url()
             .await
@@ -137,7 +140,7 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    async fn text(&self) -> String {
+    pub(crate) async fn text(&self) -> String {
         self.find("body")
             .await
             .text()
@@ -145,7 +148,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    async fn type_into(&self, css: &str, text: &str) {
+    pub(crate) async fn type_into(&self, css: &str, text: &str) {
         let field = self.find(css).await;
         field.clear().await.unwrap_or_else(|e| panic!("{e}"));
         field
@@ -154,7 +157,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css}: {e}"));
     }
 
-    async fn choose(&self, css: &str, value: &str) {
+    pub(crate) async fn choose(&self, css: &str, value: &str) {
         SelectElement::new(&self.find(css).await)
             .await
             .unwrap_or_else(|e| panic!("{e}"))
@@ -163,7 +166,7 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.find(css)
             .await
             .click()
@@ -173,12 +176,12 @@ impl Browser {
 
     /// Clicks what submits a form (or follows a link) and waits until the next page has
     /// loaded: the old page is marked, and the mark is gone only from a new document.
-    async fn submit(&self, css: &str) {
+    pub(crate) async fn submit(&self, css: &str) {
         let element = self.find(css).await;
         self.submit_with(element).await;
     }
 
-    async fn submit_with(&self, element: WebElement) {
+    pub(crate) async fn submit_with(&self, element: WebElement) {
         self.driver
             .execute("window.ikuOldPage = true;", Vec::new())
             .await
@@ -208,7 +211,7 @@ impl Browser {
     }
 
     /// Takes a screenshot of the page and runs axe on it, as a page of `kind`.
-    async fn check(&mut self, kind: &str) {
+    pub(crate) async fn check(&mut self, kind: &str) {
         let source = self.driver.source().await.unwrap_or_default();
         assert!(
             !source.contains('⟦'),
@@ -233,19 +236,30 @@ impl Browser {
         self.findings.push((kind.to_owned(), violations));
     }
 
-    async fn log_in(&self, name: &str, secret: &iku_app::auth::totp::TotpSecret) {
+    pub(crate) async fn log_in(&self, name: &str, secret: &iku_app::auth::totp::TotpSecret) {
+        self.log_in_at(name, secret, unix_now()).await;
+    }
+
+    /// Logs in with the code of the time `at` (a second login within one 30-second step
+    /// takes the next step's code: a code is accepted once).
+    pub(crate) async fn log_in_at(
+        &self,
+        name: &str,
+        secret: &iku_app::auth::totp::TotpSecret,
+        at: i64,
+    ) {
         self.go("/en/staff/login").await;
         self.type_into("#username", name).await;
         self.type_into("#password", PASSWORD).await;
-        self.type_into("#code", &code(secret, unix_now())).await;
+        self.type_into("#code", &code(secret, at)).await;
         self.submit("main form button[type=submit]").await;
     }
 
-    async fn log_out(&self) {
+    pub(crate) async fn log_out(&self) {
         self.submit("form[action$='/staff/logout'] button").await;
     }
 
-    async fn stop(self) -> Vec<(String, Vec<Value>)> {
+    pub(crate) async fn stop(self) -> Vec<(String, Vec<Value>)> {
         let Browser {
             driver,
             mut chromedriver,
@@ -260,7 +274,7 @@ impl Browser {
 }
 
 /// The number in the row `row` of the table captioned `caption` on the page.
-async fn cell(browser: &Browser, caption: &str, row: &str) -> Option<String> {
+pub(crate) async fn cell(browser: &Browser, caption: &str, row: &str) -> Option<String> {
     let script = r#"
       const [caption, row] = arguments;
       for (const table of document.querySelectorAll('table')) {
@@ -280,7 +294,7 @@ async fn cell(browser: &Browser, caption: &str, row: &str) -> Option<String> {
     found.json().as_str().map(str::to_owned)
 }
 
-fn image_count(dir: &Path) -> usize {
+pub(crate) fn image_count(dir: &Path) -> usize {
     std::fs::read_dir(dir)
         .map(|d| d.filter_map(Result::ok).count())
         .unwrap_or(0)
@@ -290,9 +304,7 @@ fn image_count(dir: &Path) -> usize {
 async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_page_passes_axe() {
     let app = TestApp::new();
     let addr = app.listen();
-    let mut browser = Browser::start(addr).await;
-    let _ = std::fs::remove_dir_all(&browser.artifacts);
-    std::fs::create_dir_all(&browser.artifacts).unwrap_or_else(|e| panic!("{e}"));
+    let mut browser = Browser::start(addr, "browser").await;
 
     // The public side: the home page, the form, its errors, the confirmation.
     browser.go("/en/").await;

@@ -1,7 +1,8 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
 //! also holds the shared test app), the application layer as the server uses it
 //! (`app_layer`), the admins' account actions (`admin`), the pages in a real browser
-//! (`browser`), the cases page (`cases_list`), readiness
+//! (`browser`), the caseworker's day in it (`caseworker_day`), the cases page
+//! (`cases_list`), readiness
 //! (`ready`), finding a person (`search`), placing public referrals
 //! (`routing`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
@@ -14,6 +15,7 @@ mod admin;
 mod app_layer;
 mod browser;
 mod cases_list;
+mod caseworker_day;
 mod corrections;
 mod decision;
 mod duplicates;
