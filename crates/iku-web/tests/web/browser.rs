@@ -255,6 +255,17 @@ impl Browser {
         self.submit("main form button[type=submit]").await;
     }
 
+    /// From the statistics page: this year's annual review, for internal use, as HTML.
+    pub(crate) async fn internal_review_of_this_year(&self) {
+        let year = time::OffsetDateTime::now_utc().year().to_string();
+        self.choose("#kind", "annual").await;
+        self.type_into("#year", &year).await;
+        self.choose("#disclosure", "internal").await;
+        self.choose("#format", "html").await;
+        self.submit("form[action$='/statistics/review'] button")
+            .await;
+    }
+
     pub(crate) async fn log_out(&self) {
         self.submit("form[action$='/staff/logout'] button").await;
     }
@@ -433,14 +444,7 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     browser.log_in("statistician", &app.secret).await;
     browser.go("/en/staff/statistics").await;
     browser.check("statistics").await;
-    let year = time::OffsetDateTime::now_utc().year().to_string();
-    browser.choose("#kind", "annual").await;
-    browser.type_into("#year", &year).await;
-    browser.choose("#disclosure", "internal").await;
-    browser.choose("#format", "html").await;
-    browser
-        .submit("form[action$='/statistics/review'] button")
-        .await;
+    browser.internal_review_of_this_year().await;
     let counted = cell(
         &browser,
         "New clients by form of exploitation",

@@ -128,14 +128,7 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
     // This year's review: two applications of hers, one person (and the three of March).
     browser.log_in("statistician", &app.secret).await;
     browser.go("/en/staff/statistics").await;
-    let year = time::OffsetDateTime::now_utc().year().to_string();
-    browser.choose("#kind", "annual").await;
-    browser.type_into("#year", &year).await;
-    browser.choose("#disclosure", "internal").await;
-    browser.choose("#format", "html").await;
-    browser
-        .submit("form[action$='/statistics/review'] button")
-        .await;
+    browser.internal_review_of_this_year().await;
     let review = browser.text().await;
     assert!(
         review.contains("Persons behind the applications\nTotal 4.")
