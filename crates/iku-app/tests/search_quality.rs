@@ -131,7 +131,13 @@ fn seeded_duplicates_are_proposed_and_found_only_in_scope() {
         persons.sort_by(|a, b| a.id.cmp(&b.id));
         persons
     };
-    let office = |i: usize| if i.is_multiple_of(2) { "helsinki" } else { "tampere" };
+    let office = |i: usize| {
+        if i.is_multiple_of(2) {
+            "helsinki"
+        } else {
+            "tampere"
+        }
+    };
     for (i, p) in known.iter().enumerate() {
         let a = CaseAssignment {
             person: p.id.clone(),

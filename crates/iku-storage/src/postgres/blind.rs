@@ -2,7 +2,7 @@
 //! index rebuilt.
 
 use iku_domain::ids::PersonId;
-use postgres::Client;
+use postgres::{Client, Transaction};
 
 use super::load_events;
 use super::write::write_index;
@@ -55,11 +55,17 @@ pub(super) fn rebuild(client: &mut Client, keys: &Keyring) -> Result<usize, Stor
             rows,
         },
     )?;
+    mark_key(&mut tx, keys)?;
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Records that the index is whole under the active key of `keys`.
+pub(super) fn mark_key(tx: &mut Transaction<'_>, keys: &Keyring) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO blind_index_key (id, key_id) VALUES (1, $1)
          ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id",
         &[&keys.active_key_id()],
     )?;
-    tx.commit()?;
-    Ok(n)
+    Ok(())
 }

@@ -47,11 +47,17 @@ pub(super) fn rebuild(conn: &mut Connection, keys: &Keyring) -> Result<usize, St
             rows,
         },
     )?;
-    tx.execute(
+    mark_key(&tx, keys)?;
+    tx.commit()?;
+    Ok(n)
+}
+
+/// Records that the index is whole under the active key of `keys`.
+pub(super) fn mark_key(conn: &Connection, keys: &Keyring) -> Result<(), StoreError> {
+    conn.execute(
         "INSERT INTO blind_index_key (id, key_id) VALUES (1, ?1)
          ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id",
         params![keys.active_key_id()],
     )?;
-    tx.commit()?;
-    Ok(n)
+    Ok(())
 }

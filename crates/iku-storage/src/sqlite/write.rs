@@ -86,6 +86,10 @@ pub(super) fn import_in(
     insert_keys(tx, &written.keys)?;
     let index = plan.index_update(keys, |id| sealed_of(tx, keys, id))?;
     write_index(tx, &index)?;
+    // Into an empty register, the rows just written are the whole index.
+    if last <= 0 {
+        super::blind::mark_key(tx, keys)?;
+    }
     Ok(ImportReport {
         added,
         unchanged: plan.unchanged,
