@@ -10,7 +10,10 @@ would), then times, each request on its own kept-alive connection:
   - how long the server took to answer /ready (the register it holds built);
   - the first case read after the start, then case reads of 50 clients, twice round;
   - writes of a person_details to a client's case, each followed by a read of that case;
-  - the director's inbox page (its size too).
+  - the director's inbox page (its size too);
+  - searches (POST /api/search) for the 50 clients read: by the name and year of birth as
+    recorded, by the name with one letter left out of its last word, and by the phone
+    number written without the country code, when they have one.
 
 Prints one JSON object: the figures in milliseconds, the inbox in bytes, the server's
 resident memory now and at its peak in MiB.
@@ -136,6 +139,29 @@ def main():
         writes.append(elapsed)
         reads_after.append(client.json("GET", f"/api/cases/{person}")[1])
 
+    searches, found = [], 0
+    records = [client.json("GET", f"/api/cases/{p}")[0] for p in quoted]
+    for record in records:
+        details = record["details"]
+        name, year = details["personal"].get("name"), details.get("birth_year")
+        queries = []
+        if name and year:
+            words = name.split()
+            last = words[-1]
+            misspelled = " ".join(words[:-1] + [last[:1] + last[2:]])
+            queries += [f"{name} {year}", f"{misspelled} {year}"]
+        phone = details["personal"].get("phone")
+        if phone and phone.startswith("+358 "):
+            queries.append("0" + phone[5:])
+        for q in queries:
+            answer, elapsed = client.json("POST", "/api/search", {"query": q})
+            searches.append(elapsed)
+            found += any(f["person"] == record["person"] for f in answer["found"])
+    if len(searches) < 100:
+        sys.exit(f"only {len(searches)} searches")
+    if found < len(searches):
+        sys.exit(f"the person was found in {found} of {len(searches)} searches")
+
     inbox_times, inbox_bytes = [], 0
     for _ in range(5):
         status, payload, elapsed = client.request("GET", "/en/staff/")
@@ -156,6 +182,9 @@ def main():
                 "write_max_ms": max(writes),
                 "read_after_write_ms": statistics.median(reads_after),
                 "inbox_ms": statistics.median(inbox_times),
+                "search_ms": statistics.median(searches),
+                "search_p90_ms": statistics.quantiles(searches, n=10)[-1],
+                "searches": len(searches),
                 "inbox_bytes": inbox_bytes,
                 "rss_mib": rss,
                 "peak_rss_mib": peak,

@@ -4,7 +4,8 @@
 # run), a director logged in through the API. bench/scale.py drives one run and measures:
 # the time from the server's start to /ready, the first case read, case reads, writes (a
 # person_details through POST /api/cases/{person}/events) each followed by a read of that
-# case, the director's inbox page, and the server's resident memory.
+# case, the director's inbox page, searches for a person (by name and year, misspelled, by
+# phone), and the server's resident memory.
 #
 #   bench/scale.sh [RUNS] [PERSONS...]     (default: 3 2000 200000)
 #
@@ -59,6 +60,9 @@ columns = [
     ("case read after a write, median (ms)", "read_after_write_ms", "{:.1f}"),
     ("inbox page (ms)", "inbox_ms", "{:.1f}"),
     ("inbox page (KiB)", "inbox_bytes", "{:.0f}"),
+    ("search, median (ms)", "search_ms", "{:.1f}"),
+    ("search, p90 (ms)", "search_p90_ms", "{:.1f}"),
+    ("searches made (each found its person)", "searches", "{:.0f}"),
     ("server RSS at the end (MiB)", "rss_mib", "{:.0f}"),
     ("server peak RSS (MiB)", "peak_rss_mib", "{:.0f}"),
 ]

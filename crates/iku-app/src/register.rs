@@ -7,6 +7,7 @@
 //! record, history and decisions are read from the case's group (`Store::group_of`); the
 //! groups read lately are kept for the next read, until a write to them is caught up with.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 
@@ -44,6 +45,8 @@ pub struct CaseSummary {
     pub children: u16,
     /// The last days of the reflection periods not interrupted.
     pub reflection_ends: Vec<Date>,
+    /// When the latest application was received.
+    pub latest: Date,
 }
 
 /// A reflection period ending this soon is due for a look (the deadlines page's first list).
@@ -86,6 +89,12 @@ impl CaseSummary {
                 .filter(|r| r.interrupted.is_none())
                 .map(|r| r.last_day())
                 .collect(),
+            latest: p
+                .applications
+                .iter()
+                .map(|a| a.received)
+                .max()
+                .unwrap_or(Date::MIN),
         }
     }
 
@@ -130,6 +139,8 @@ pub struct Index {
     waiting: BTreeSet<(Date, ApplicationId, PersonId)>,
     /// Reflection periods by their last day.
     reflection_ends: BTreeSet<(Date, PersonId)>,
+    /// Cases by their latest application, newest first (the cases list's other order).
+    newest: BTreeSet<(Reverse<Date>, PersonId)>,
     /// The last seq read.
     seen: u64,
     /// Each case's office and caseworker, as assigned last.
@@ -196,6 +207,21 @@ impl Index {
             .map(|(_, c)| c)
     }
 
+    /// Every case, the latest application received first (then by id), from after `after`
+    /// (that latest application's date, and the case).
+    pub fn newest_after<'a>(
+        &'a self,
+        after: Option<&(Date, PersonId)>,
+    ) -> impl Iterator<Item = &'a CaseSummary> + 'a {
+        let start = match after {
+            Some((d, p)) => std::ops::Bound::Excluded((Reverse(*d), p.clone())),
+            None => std::ops::Bound::Unbounded,
+        };
+        self.newest
+            .range((start, std::ops::Bound::Unbounded))
+            .filter_map(|(_, p)| self.cases.get(p))
+    }
+
     /// The waiting applications, oldest first, from after `after` (received, application).
     pub fn waiting_after<'a>(
         &'a self,
@@ -242,6 +268,7 @@ impl Index {
             for d in &old.reflection_ends {
                 self.reflection_ends.remove(&(*d, person.clone()));
             }
+            self.newest.remove(&(Reverse(old.latest), person.clone()));
         }
     }
 
@@ -255,6 +282,8 @@ impl Index {
         for d in &summary.reflection_ends {
             self.reflection_ends.insert((*d, person.clone()));
         }
+        self.newest
+            .insert((Reverse(summary.latest), person.clone()));
         self.cases.insert(person, summary);
     }
 

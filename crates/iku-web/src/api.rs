@@ -4,10 +4,11 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use iku_app::AppError;
+use iku_app::access::ListedCase;
 use iku_app::register::Status;
 use iku_domain::EventBody;
 use iku_domain::access::Username;
-use iku_domain::calendar::format_date;
+use iku_domain::calendar::{finnish_date, format_date, parse_date};
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
 use serde::Deserialize;
@@ -35,10 +36,23 @@ pub struct CasesQuery {
     /// Only the cases of this office.
     #[serde(default)]
     office: Option<String>,
+    /// Only the cases assigned to this caseworker.
+    #[serde(default)]
+    caseworker: Option<String>,
+    /// true: only the cases where something is due.
+    #[serde(default)]
+    due: Option<bool>,
+    /// reference (by id, the default) or newest (the latest application first).
+    #[serde(default)]
+    sort: Option<String>,
+    /// With sort=newest: the date of the latest application of the case `after`.
+    #[serde(default)]
+    after_date: Option<String>,
 }
 
 /// The cases the user may see, with their office, assignee and status: a page at a time, in
-/// the order of their ids (`next`: where the next page starts).
+/// the order of their ids or the latest application first (`next`, with `next_date` for the
+/// latter: where the next page starts).
 pub async fn cases(
     State(state): State<Shared>,
     principal: Principal,
@@ -59,17 +73,39 @@ pub async fn cases(
         Some("ended") => Some(Status::Ended),
         Some(_) => return Err(ApiError::BAD_REQUEST),
     };
-    let office = query.office;
-    let page = state
+    let newest = match query.sort.as_deref() {
+        None | Some("reference") => false,
+        Some("newest") => true,
+        Some(_) => return Err(ApiError::BAD_REQUEST),
+    };
+    let after_date = match query.after_date.as_deref() {
+        Some(d) => Some(parse_date(d).ok_or(ApiError::BAD_REQUEST)?),
+        None => None,
+    };
+    let (office, caseworker, due) = (query.office, query.caseworker, query.due == Some(true));
+    let today = finnish_date(crate::state::now());
+    let keep = move |c: &ListedCase| {
+        status.is_none_or(|s| c.summary.status() == s)
+            && office.as_ref().is_none_or(|o| c.office.as_ref() == Some(o))
+            && caseworker
+                .as_deref()
+                .is_none_or(|w| c.assignee.as_ref().map(Username::as_str) == Some(w))
+            && (!due || c.summary.is_due(today))
+    };
+    let (cases, next) = state
         .blocking(move |app| {
-            principal.cases(app)?.cases(after, limit, |c| {
-                status.is_none_or(|s| c.summary.status() == s)
-                    && office.as_ref().is_none_or(|o| c.office.as_ref() == Some(o))
-            })
+            let mut scope = principal.cases(app)?;
+            if newest {
+                let page = scope.cases_newest(after_date.zip(after), limit, keep)?;
+                Ok((page.items, page.next))
+            } else {
+                let page = scope.cases(after, limit, keep)?;
+                let latest = |p: PersonId| (time::Date::MIN, p);
+                Ok((page.items, page.next.map(latest)))
+            }
         })
         .await?;
-    let cases: Vec<Value> = page
-        .items
+    let listed: Vec<Value> = cases
         .iter()
         .map(|c| {
             json!({
@@ -78,12 +114,14 @@ pub async fn cases(
                 "assignee": c.assignee.as_ref().map(Username::as_str),
                 "client": c.summary.client,
                 "status": status_code(c.summary.status()),
+                "latest_application": format_date(c.summary.latest),
             })
         })
         .collect();
     Ok(Json(json!({
-        "cases": cases,
-        "next": page.next.as_ref().map(|p| p.as_str()),
+        "cases": listed,
+        "next": next.as_ref().map(|(_, p)| p.as_str()),
+        "next_date": next.filter(|_| newest).map(|(d, _)| format_date(d)),
     })))
 }
 

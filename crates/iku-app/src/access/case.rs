@@ -169,23 +169,34 @@ impl<'a> CaseScope<'a> {
         keep: impl Fn(&ListedCase) -> bool,
     ) -> Result<Page<ListedCase, PersonId>, AppError> {
         let actor = self.actor;
-        let rows: Vec<ListedCase> = self.index(|index| {
-            index
-                .cases_after(after.as_ref())
-                .filter(|case| covers(actor, index.assignment(&case.person)))
-                .map(|case| {
-                    let a = index.assignment(&case.person);
-                    ListedCase {
-                        summary: case.clone(),
-                        office: a.map(|a| a.office.clone()),
-                        assignee: a.and_then(|a| a.assignee.clone()),
-                    }
-                })
-                .filter(|row| keep(row))
-                .take(limit + 1)
-                .collect()
-        })?;
+        let rows = self
+            .index(|index| listed(index, actor, index.cases_after(after.as_ref()), limit, keep))?;
         let page = Page::of(rows, limit, |c| c.summary.person.clone());
+        self.listed("cases", page.items.len())?;
+        Ok(page)
+    }
+
+    /// As `cases`, the case whose latest application came in last first; a page starts
+    /// after (that application's date, the case).
+    pub fn cases_newest(
+        &mut self,
+        after: Option<(Date, PersonId)>,
+        limit: usize,
+        keep: impl Fn(&ListedCase) -> bool,
+    ) -> Result<Page<ListedCase, (Date, PersonId)>, AppError> {
+        let actor = self.actor;
+        let rows = self.index(|index| {
+            listed(
+                index,
+                actor,
+                index.newest_after(after.as_ref()),
+                limit,
+                keep,
+            )
+        })?;
+        let page = Page::of(rows, limit, |c| {
+            (c.summary.latest, c.summary.person.clone())
+        });
         self.listed("cases", page.items.len())?;
         Ok(page)
     }
@@ -246,6 +257,29 @@ pub struct CaseAccess<'a> {
     /// The held register was caught up with the store when the case was opened, and nothing
     /// was written since.
     caught_up: bool,
+}
+
+/// Up to `limit` + 1 of `cases` that the user sees and `keep` keeps, as listed.
+fn listed<'i>(
+    index: &'i Index,
+    actor: &Actor,
+    cases: impl Iterator<Item = &'i CaseSummary>,
+    limit: usize,
+    keep: impl Fn(&ListedCase) -> bool,
+) -> Vec<ListedCase> {
+    cases
+        .filter(|case| covers(actor, index.assignment(&case.person)))
+        .map(|case| {
+            let a = index.assignment(&case.person);
+            ListedCase {
+                summary: case.clone(),
+                office: a.map(|a| a.office.clone()),
+                assignee: a.and_then(|a| a.assignee.clone()),
+            }
+        })
+        .filter(|row| keep(row))
+        .take(limit + 1)
+        .collect()
 }
 
 /// A fresh id with a prefix saying what it names.

@@ -208,6 +208,7 @@ fn a_case_is_due_when_a_reflection_period_ends_soon_or_an_application_waited_lon
         birth: None,
         children: 0,
         reflection_ends: ends,
+        latest: today,
     };
     assert!(!summary(vec![], vec![]).is_due(today));
     assert!(summary(vec![today], vec![]).is_due(today));

@@ -10,14 +10,14 @@ use axum::response::Response;
 use iku_app::access::{ListedCase, Page};
 use iku_app::register::Status;
 use iku_domain::access::Username;
-use iku_domain::calendar::finnish_date;
+use iku_domain::calendar::{finnish_date, format_date, parse_date};
 use iku_domain::codes::Lang;
 use iku_domain::ids::PersonId;
 use maud::{Markup, html};
 use serde::Deserialize;
 use time::Date;
 
-use super::staff::{Reader, away, from_scope, staff_page};
+use super::staff::{Reader, away, date, from_scope, staff_page};
 use super::{lang, not_found, t, url_encode};
 use crate::state::{Shared, now};
 
@@ -45,9 +45,15 @@ pub struct CasesQuery {
     /// "yes": only the cases where something is due.
     #[serde(default)]
     due: String,
-    /// The next page starts after this case.
+    /// "newest": the latest application first; else by reference.
+    #[serde(default)]
+    sort: String,
+    /// The next page starts after this case (and, sorted newest first, this date of its
+    /// latest application).
     #[serde(default)]
     after: String,
+    #[serde(default)]
+    after_date: String,
 }
 
 impl CasesQuery {
@@ -74,17 +80,27 @@ impl CasesQuery {
             && (!self.due() || case.summary.is_due(today))
     }
 
-    /// The address of the page after `last`, with the same filters.
-    fn next(&self, lang: Lang, last: &PersonId) -> String {
-        format!(
-            "/{}/staff/cases?status={}&office={}&caseworker={}&due={}&after={}",
+    fn newest(&self) -> bool {
+        self.sort == "newest"
+    }
+
+    /// The address of the page after `last` (sorted newest first, whose latest application
+    /// came in on `latest`), with the same filters and order.
+    fn next(&self, lang: Lang, (latest, last): &(Date, PersonId)) -> String {
+        let mut url = format!(
+            "/{}/staff/cases?status={}&office={}&caseworker={}&due={}&sort={}&after={}",
             lang.code(),
             url_encode(&self.status),
             url_encode(&self.office),
             url_encode(&self.caseworker),
             url_encode(&self.due),
+            url_encode(&self.sort),
             url_encode(last.as_str()),
-        )
+        );
+        if self.newest() {
+            url.push_str(&format!("&after_date={}", format_date(*latest)));
+        }
+        url
     }
 }
 
@@ -104,7 +120,18 @@ pub async fn cases(
     let listed = from_scope(&state, &principal, move |scope| {
         let after = PersonId::parse(&q.after).ok();
         let assignees = scope.assignees()?;
-        Ok((assignees, scope.cases(after, PAGE, |c| q.keeps(c, today))?))
+        let keep = |c: &ListedCase| q.keeps(c, today);
+        let page = if q.newest() {
+            let after = parse_date(&q.after_date).zip(after);
+            scope.cases_newest(after, PAGE, keep)?
+        } else {
+            let page = scope.cases(after, PAGE, keep)?;
+            Page {
+                next: page.next.map(|p| (Date::MIN, p)),
+                items: page.items,
+            }
+        };
+        Ok((assignees, page))
     })
     .await;
     let (offices, (assignees, page)) = match listed {
@@ -144,7 +171,7 @@ fn cases_html(
     filter: &CasesQuery,
     offices: &[String],
     assignees: &[Username],
-    page: &Page<ListedCase, PersonId>,
+    page: &Page<ListedCase, (Date, PersonId)>,
 ) -> Markup {
     let code = lang.code();
     html! {
@@ -177,6 +204,11 @@ fn cases_html(
                     }
                 }
             }
+            label for="sort" { (t(lang, "cases.sort")) }
+            select id="sort" name="sort" {
+                option value="" { (t(lang, "cases.sort.reference")) }
+                option value="newest" selected[filter.newest()] { (t(lang, "cases.sort.newest")) }
+            }
             div class="checkbox" {
                 input type="checkbox" id="due" name="due" value="yes" checked[filter.due()];
                 label for="due" { (t(lang, "cases.due")) }
@@ -188,7 +220,7 @@ fn cases_html(
         } @else {
             table {
                 caption { (t(lang, "cases.title")) }
-                (head(lang, &["cases.waiting"]))
+                (head(lang, &["cases.latest", "cases.waiting"]))
                 tbody {
                     @for case in &page.items {
                         tr {
@@ -198,6 +230,7 @@ fn cases_html(
                                 }
                             }
                             (cells(lang, case))
+                            td { (date(lang, case.summary.latest)) }
                             td { (case.summary.waiting.len()) }
                         }
                     }
@@ -261,7 +294,7 @@ mod tests {
         };
         let page = Page {
             items: Vec::new(),
-            next: PersonId::parse("p1").ok(),
+            next: PersonId::parse("p1").ok().map(|p| (Date::MIN, p)),
         };
         let html =
             cases_html(Lang::En, "token", &filter, &[office.to_owned()], &[], &page).into_string();
@@ -269,7 +302,7 @@ mod tests {
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"), "{html}");
         assert!(
             html.contains(
-                "office=%3Cscript%3Ex%3C%2Fscript%3E&amp;caseworker=&amp;due=&amp;after=p1"
+                "office=%3Cscript%3Ex%3C%2Fscript%3E&amp;caseworker=&amp;due=&amp;sort=&amp;after=p1"
             ),
             "{html}"
         );

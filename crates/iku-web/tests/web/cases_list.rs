@@ -106,4 +106,36 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
         .filter(|a| a.1 == "cases.list")
         .count();
     assert_eq!(after - before, 10);
+
+    // Newest application first (the applicant's of October, then March's 3rd, 2nd, 1st),
+    // on the page and by the API a page at a time.
+    let newest = [applicant.clone(), "p3".into(), "p2".into(), "p1".into()];
+    let (_, html) = read(director.cookie.clone(), "/en/staff/cases?sort=newest").await;
+    assert_eq!(listed(&html), newest);
+    assert!(html.contains("<td>1/10/2026</td>"), "{html}");
+    let mut pages = Vec::new();
+    let mut path = "/api/cases?sort=newest&limit=3".to_owned();
+    loop {
+        let page = app.call(Method::GET, &path, Some(&director), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let persons = page.body["cases"].as_array().cloned().unwrap_or_default();
+        pages.extend(
+            persons
+                .iter()
+                .map(|c| c["person"].as_str().unwrap_or("").to_owned()),
+        );
+        if page.body["next"].is_null() {
+            break;
+        }
+        path = format!(
+            "/api/cases?sort=newest&limit=3&after={}&after_date={}",
+            page.field("next"),
+            page.field("next_date")
+        );
+    }
+    assert_eq!(pages, newest);
+    let refused = app
+        .call(Method::GET, "/api/cases?sort=oldest", Some(&director), None)
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
 }
