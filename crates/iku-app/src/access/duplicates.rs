@@ -14,7 +14,7 @@ use iku_domain::search::{self, Probe};
 use iku_domain::state::PersonState;
 use serde_json::{Map, Value};
 
-use super::case::{CaseAccess, ListedCase, event_of};
+use super::case::{CaseAccess, ListedCase, event_of, write_record};
 use super::covers;
 use super::search::found_by;
 use crate::audit::{Action, entry};
@@ -136,8 +136,15 @@ impl CaseAccess<'_> {
             .filter_map(|e| moved_to(e, &person, other).transpose())
             .collect::<Result<Vec<_>, _>>()?;
         let n = moved.len();
-        let record = entry(
-            actor.username.as_str(),
+        // Each correction on record as any write to the case is (the history names who made
+        // it), and the link as a whole.
+        let user = actor.username.as_str();
+        let mut records: Vec<_> = moved
+            .iter()
+            .map(|e| entry(user, Action::CaseWrite, &write_record(other, e), ""))
+            .collect();
+        records.push(entry(
+            user,
             Action::CaseLink,
             &format!(
                 "{} linked to {}: {n} events moved",
@@ -145,9 +152,9 @@ impl CaseAccess<'_> {
                 other.as_str()
             ),
             "",
-        );
+        ));
         let app = self.lease.app();
-        app.writer.write(moved, vec![record]).wait()?;
+        app.writer.write(moved, records).wait()?;
         self.lease.with(|s| app.register.catch_up(s))?;
         Ok(n)
     }

@@ -107,7 +107,7 @@ async fn a_re_referral_is_proposed_and_linked_and_counted_as_one_person() {
         .collect();
     assert_eq!(linked.len(), 1, "{linked:?}");
     assert!(linked[0].2.starts_with(&format!("{new} linked to p1: ")));
-    // The history of p1 shows the application moved by a correction.
+    // The history of p1 shows the application moved by a correction, and who moved it.
     let (_, _, _, html) = app
         .page(
             Method::GET,
@@ -117,6 +117,8 @@ async fn a_re_referral_is_proposed_and_linked_and_counted_as_one_person() {
         )
         .await;
     assert!(html.contains("Hakemus vastaanotettu"), "{html}");
+    // Moved by corrections the director is on record for.
+    assert!(html.contains("<td>director</td>"), "{html}");
 }
 
 #[tokio::test]
