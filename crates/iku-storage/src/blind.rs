@@ -4,6 +4,7 @@
 //! rows of the persons a write changes, in the write's transaction, or every person's when
 //! the index is rebuilt under a new key.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use iku_domain::event::{Details, Subject};
@@ -43,6 +44,9 @@ pub(crate) fn touched(register: &Register, first_new: usize) -> HashSet<PersonId
     persons
 }
 
+/// A person, their birth year, and the personal fields of their details events in force.
+type FoundBy<'a> = (&'a PersonId, Option<i32>, Vec<Cow<'a, PersonalFields>>);
+
 /// The rows of `persons` (all persons: None) as `register` stands today. The personal fields
 /// of an event before `first_new` are not in the register (it was read without them):
 /// `open` gives them.
@@ -67,25 +71,43 @@ pub(crate) fn rows(
                 .push((seq, &d.details));
         }
     }
-    let mut rows = Vec::new();
+    // What each person is found by (their birth year as their details stand now), opened
+    // one after another; then made into keyed terms on every core.
+    let mut people: Vec<FoundBy<'_>> = Vec::with_capacity(details.len());
     for (person, events) in details {
-        let mut now = Details::default();
+        let (mut born, mut year) = (None, None);
         let mut fields = Vec::with_capacity(events.len());
         for (seq, d) in events {
-            now.update_from(d);
-            let stored = seq < first_new;
-            if stored {
-                let id = &register.events()[seq].id;
-                fields.push(open(id)?);
+            born = d.birth_date.or(born);
+            year = d.birth_year.or(year);
+            if seq < first_new {
+                fields.push(Cow::Owned(open(&register.events()[seq].id)?));
             } else {
-                fields.push(d.personal.clone());
+                fields.push(Cow::Borrowed(&d.personal));
             }
         }
-        let year = now.birth_date.map(|b| b.year()).or(now.birth_year);
-        for term in iku_domain::search::person_terms(&fields, year) {
-            rows.push((keys.blind(&term), person.clone()));
-        }
+        people.push((person, born.map(|b| b.year()).or(year), fields));
     }
+    let terms_of = |people: &[FoundBy<'_>]| {
+        let mut rows = Vec::new();
+        for (person, year, fields) in people {
+            let terms = iku_domain::search::person_terms(fields.iter().map(|f| &**f), *year);
+            rows.extend(terms.iter().map(|t| (keys.blind(t), (*person).clone())));
+        }
+        rows
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = people.len().div_ceil(threads).max(1_000);
+    let rows = std::thread::scope(|scope| {
+        let parts: Vec<_> = people
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || terms_of(part)))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     Ok(rows)
 }
 

@@ -49,12 +49,13 @@ pub enum KeyError {
 /// The key id of a value erased by the retention purge: nothing is sealed, nothing to open.
 pub const ERASED: &str = "erased";
 
-/// One 256-bit key with its id, and the key of the blind index derived from it.
+/// One 256-bit key with its id, and the HMAC of the blind index keyed with the key derived
+/// from it (kept keyed: a term costs its own bytes, not the key's schedule again).
 #[derive(Clone)]
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
-    index: [u8; 32],
+    index: hmac::Hmac<sha2::Sha256>,
 }
 
 /// A term of the blind index as stored: a keyed HMAC-SHA256 cut to 128 bits (collisions
@@ -63,13 +64,18 @@ pub type Blind = [u8; 16];
 
 /// The blind index's key from an encryption key: its own key (an HMAC of the secret under a
 /// label of its own), so it shares nothing usable with the cipher, and it rotates with it.
-fn index_key(secret: &[u8; 32]) -> [u8; 32] {
+fn index_key(secret: &[u8; 32]) -> hmac::Hmac<sha2::Sha256> {
     use hmac::{Hmac, KeyInit as _, Mac};
-    let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(secret) else {
-        unreachable!("HMAC takes a key of any length")
+    let keyed = |key: &[u8]| {
+        let Ok(mac) = Hmac::<sha2::Sha256>::new_from_slice(key) else {
+            unreachable!("HMAC takes a key of any length")
+        };
+        mac
     };
-    mac.update(b"iku/blind-index/v1");
-    mac.finalize().into_bytes().into()
+    let mut derive = keyed(secret);
+    derive.update(b"iku/blind-index/v1");
+    let index: [u8; 32] = derive.finalize().into_bytes().into();
+    keyed(&index)
 }
 
 /// The keys this process may use; the last one seals new values.
@@ -279,11 +285,11 @@ impl Keyring {
 
     /// A term of the blind index (`iku_domain::search`) under the active key's index key.
     pub fn blind(&self, term: &str) -> Blind {
-        use hmac::{Hmac, KeyInit as _, Mac};
-        let key = self.keys.last().map_or([0; 32], |k| k.index);
-        let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&key) else {
-            unreachable!("HMAC takes a key of any length")
+        use hmac::Mac;
+        let Some(key) = self.keys.last() else {
+            return [0; 16];
         };
+        let mut mac = key.index.clone();
         mac.update(term.as_bytes());
         let full: [u8; 32] = mac.finalize().into_bytes().into();
         let mut cut = [0; 16];

@@ -10,14 +10,14 @@
 use std::fmt;
 use std::io::Read;
 
-use iku_domain::Event;
 use iku_domain::calendar::format_date;
-use iku_domain::ids::EventId;
+use iku_domain::ids::{EventId, PersonId};
 use iku_domain::interchange::write_stored;
 use iku_domain::interchange::{ParseContext, ParsedLine, parse_line};
 use iku_domain::personal::PersonalFields;
 use iku_domain::register::Register;
 use iku_domain::rules::Rule;
+use iku_domain::{Event, EventBody};
 use iku_domain::{facts, grouping};
 
 use crate::crypto::{Keyring, Sealed};
@@ -423,9 +423,26 @@ impl Plan {
         if persons.is_empty() {
             return Ok(crate::blind::IndexUpdate::default());
         }
-        let rows = crate::blind::rows(&self.register, Some(&persons), self.first_new, keys, open)?;
+        let mut rows =
+            crate::blind::rows(&self.register, Some(&persons), self.first_new, keys, open)?;
+        // In term order, the rows go into the index's B-tree one after another.
+        rows.sort_unstable();
+        rows.dedup();
+        // Only a person with details stored before may have rows to replace (a person's
+        // events are all in their group, which the plan holds).
+        let mut stored: Vec<PersonId> = self.register.events()[..self.first_new]
+            .iter()
+            .filter_map(|e| match &e.body {
+                EventBody::PersonDetails(d) if persons.contains(&d.person) => {
+                    Some(d.person.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        stored.sort_unstable();
+        stored.dedup();
         Ok(crate::blind::IndexUpdate {
-            persons: persons.into_iter().collect(),
+            persons: stored,
             rows,
         })
     }

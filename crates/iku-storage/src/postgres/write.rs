@@ -121,10 +121,12 @@ pub(super) fn import_in(
         }
         writer.finish()?;
     }
+    progress.phase("indexing", 0);
     let index = {
         let tx = &mut *tx;
         plan.index_update(keys, |id| sealed_of(tx, keys, id))?
     };
+    progress.phase("writing the index", index.rows.len() as u64);
     write_index(tx, &index)?;
     // Into an empty register, the rows just written are the whole index.
     if last <= 0 {
