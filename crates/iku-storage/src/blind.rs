@@ -15,6 +15,9 @@ use iku_domain::{EventBody, Register};
 use crate::StoreError;
 use crate::crypto::{Blind, Keyring};
 
+/// From this many rows into an empty blind index, its index by person is made afterwards.
+pub(crate) const BULK: usize = 10_000;
+
 /// What a write changes in the blind index: every row of `persons` is replaced by `rows`.
 #[derive(Debug, Default)]
 pub(crate) struct IndexUpdate {

@@ -108,7 +108,7 @@ pub(super) fn write_index(tx: &Connection, index: &IndexUpdate) -> Result<(), St
     }
     // Many rows into an empty index (a first import, a rebuild): the index by person is
     // made after them, sorted once, instead of taking each row at a random place.
-    let bulk = index.rows.len() > BULK_INDEX
+    let bulk = index.rows.len() > crate::blind::BULK
         && tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM blind_index)", [], |r| {
             r.get::<_, bool>(0)
         })?;
@@ -125,9 +125,6 @@ pub(super) fn write_index(tx: &Connection, index: &IndexUpdate) -> Result<(), St
     }
     Ok(())
 }
-
-/// From this many rows into an empty blind index, its index by person is made afterwards.
-const BULK_INDEX: usize = 10_000;
 
 /// Appends audit entries to the chain inside the caller's transaction; their seqs.
 pub(super) fn append_in(
