@@ -65,7 +65,7 @@ pub async fn page(Path(code): Path<String>, reader: Reader) -> Result<Response, 
         h1 { (t(lang, "search.title")) }
         (form(lang, principal.csrf_token(), "", None))
     };
-    Ok(answer(lang, StatusCode::OK, &principal, &body))
+    Ok(answer(lang, StatusCode::OK, &principal, body))
 }
 
 /// Searches and shows what was found.
@@ -107,17 +107,17 @@ pub async fn search(
             (StatusCode::UNPROCESSABLE_ENTITY, body)
         }
     };
-    Ok(answer(lang, status, &principal, &body))
+    Ok(answer(lang, status, &principal, body))
 }
 
-fn answer(lang: Lang, status: StatusCode, principal: &Principal, body: &Markup) -> Response {
+fn answer(lang: Lang, status: StatusCode, principal: &Principal, body: Markup) -> Response {
     staff_page(
         lang,
         status,
         &t(lang, "search.title"),
         "/staff/search",
         Some(principal),
-        &body.clone().into_string(),
+        &body.into_string(),
     )
 }
 
