@@ -48,6 +48,53 @@ impl Role {
     pub fn needs_office(self) -> bool {
         self == Role::Caseworker
     }
+
+    /// The staff's pages the role works in, its home first (the menu shows these, and only
+    /// these: the handles the application layer gives out decide the same, and a test holds
+    /// the two together).
+    pub fn areas(self) -> &'static [Area] {
+        match self {
+            Role::Caseworker => &[Area::Cases, Area::Inbox, Area::Deadlines],
+            Role::Director => &[
+                Area::Cases,
+                Area::Inbox,
+                Area::Deadlines,
+                Area::Statistics,
+                Area::AuditLog,
+            ],
+            Role::Statistician => &[Area::Statistics],
+            Role::Admin => &[Area::Accounts],
+            Role::Auditor => &[Area::AuditLog],
+        }
+    }
+
+    /// Where the role starts after logging in.
+    pub fn home(self) -> Area {
+        self.areas()[0]
+    }
+}
+
+/// A part of the staff's pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Area {
+    /// Applications waiting for a decision.
+    Inbox,
+    Cases,
+    Deadlines,
+    Statistics,
+    Accounts,
+    AuditLog,
+}
+
+impl Area {
+    pub const ALL: [Area; 6] = [
+        Area::Inbox,
+        Area::Cases,
+        Area::Deadlines,
+        Area::Statistics,
+        Area::Accounts,
+        Area::AuditLog,
+    ];
 }
 
 impl fmt::Display for Role {

@@ -14,7 +14,7 @@ use iku_domain::calendar::{finnish_midnight, parse_date};
 use iku_domain::codes::Lang;
 use serde::Deserialize;
 
-use super::staff::{Reader, away, date_time, staff_page};
+use super::staff::{Reader, date_time, refused, staff_page};
 use super::{escape, lang, not_found, t, url_encode};
 use crate::error::ApiError;
 use crate::state::Shared;
@@ -96,7 +96,7 @@ pub async fn audit(
     let principal = reader.principal();
     let filter = match query.filter() {
         Ok(f) => f,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let (p, before) = (principal.clone(), query.before);
     let read = state
@@ -104,7 +104,7 @@ pub async fn audit(
         .await;
     let page = match read {
         Ok(page) => page,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let title = if principal.role == Role::Auditor {
         "audit.title"

@@ -17,7 +17,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use time::Date;
 
-use super::staff::{Reader, away, date, from_scope, staff_page};
+use super::staff::{Reader, date, from_scope, refused, staff_page};
 use super::{lang, not_found, t, url_encode};
 use crate::state::{Shared, now};
 
@@ -136,7 +136,7 @@ pub async fn cases(
     .await;
     let (offices, (assignees, page)) = match listed {
         Ok(found) => found,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let body = cases_html(
         lang,

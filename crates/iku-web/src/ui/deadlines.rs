@@ -13,7 +13,7 @@ use iku_domain::codes::Lang;
 use iku_domain::ids::{ApplicationId, PersonId};
 use serde::Deserialize;
 
-use super::staff::{Reader, away, date, staff_page};
+use super::staff::{Reader, date, refused, staff_page};
 use super::{escape, lang, not_found, t, url_encode};
 use crate::state::{Shared, now};
 
@@ -122,7 +122,7 @@ pub async fn deadlines(
         .await;
     let lists = match found {
         Ok(found) => found,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let body = deadlines_html(lang, &lists);
     staff_page(

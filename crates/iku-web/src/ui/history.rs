@@ -14,7 +14,7 @@ use iku_domain::codes::Lang;
 use iku_domain::ids::PersonId;
 use serde::Deserialize;
 
-use super::staff::{Reader, away, date, date_time, staff_page};
+use super::staff::{Reader, date, date_time, refused, staff_page};
 use super::{escape, lang, not_found, t};
 use crate::state::{Shared, now};
 use iku_app::history::{Recorded, RecordedBy};
@@ -263,6 +263,6 @@ pub async fn history(
             )
         }
         Ok(None) => not_found(),
-        Err(e) => away(lang, &e),
+        Err(e) => refused(lang, &e, &principal),
     }
 }

@@ -14,7 +14,7 @@ use iku_domain::codes::{Code, Lang, Referrer};
 use iku_domain::ids::ApplicationId;
 use serde::Deserialize;
 
-use super::staff::{Reader, away, date, from_scope, staff_page};
+use super::staff::{Reader, date, from_scope, refused, staff_page};
 use super::{escape, lang, not_found, t};
 use crate::state::{Shared, now};
 
@@ -79,7 +79,7 @@ pub async fn inbox(
     .await;
     let (offices, page) = match listed {
         Ok(found) => found,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let body = inbox_html(lang, today, &query, &offices, &page);
     staff_page(

@@ -341,6 +341,9 @@ mod tests {
         for code in ["own_account", "bad_request"] {
             keys.push(format!("admin.refused.{code}"));
         }
+        for role in iku_domain::access::Role::ALL {
+            keys.push(format!("role.{}", role.name()));
+        }
         for probe in ["identity_code", "phone", "email", "name"] {
             keys.push(format!("duplicates.why.{probe}"));
         }

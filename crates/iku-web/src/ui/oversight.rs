@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::access::Username;
 use serde::Deserialize;
 
-use super::staff::{Poster, Reader, away, date_time, staff_page};
+use super::staff::{Poster, Reader, date_time, refused, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
 use crate::state::{Shared, now};
 
@@ -35,7 +35,7 @@ pub async fn accounts(
         .await;
     let accounts = match listed {
         Ok(a) => a,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let yes_no = |b: bool| t(lang, if b { "admin.yes" } else { "admin.no" });
     let notice = match done.done.as_deref() {
@@ -167,6 +167,6 @@ pub async fn account_action(
                 escape(&t(lang, "admin.back")),
             ),
         ),
-        Err(e) => away(lang, &e),
+        Err(e) => refused(lang, &e, &principal),
     })
 }

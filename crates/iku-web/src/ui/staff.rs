@@ -12,7 +12,7 @@ use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_app::AppError;
 use iku_app::access::CaseScope;
-use iku_domain::access::Role;
+use iku_domain::access::Area;
 use iku_domain::codes::Lang;
 use serde::Deserialize;
 
@@ -46,6 +46,18 @@ pub fn date_time(lang: Lang, at: iku_domain::Timestamp) -> String {
     }
 }
 
+/// Where an area's page is (after `/{lang}/staff/`), and its word in the menu.
+pub(crate) fn area_page(area: Area) -> (&'static str, &'static str) {
+    match area {
+        Area::Inbox => ("", "nav.inbox"),
+        Area::Cases => ("cases", "nav.cases"),
+        Area::Deadlines => ("deadlines", "nav.deadlines"),
+        Area::Statistics => ("statistics", "nav.statistics"),
+        Area::Accounts => ("admin", "nav.admin"),
+        Area::AuditLog => ("audit", "nav.audit"),
+    }
+}
+
 /// The staff's page for `rest` in `lang`, with the staff's links, who is signed in and the
 /// logout button.
 pub(crate) fn staff_page(
@@ -60,22 +72,25 @@ pub(crate) fn staff_page(
     if let Some(p) = who {
         let _ = write!(
             top,
-            r#"<nav class="staff" aria-label="{}"><ul><li><a href="/{code}/staff/">{}</a></li><li><a href="/{code}/staff/cases">{}</a></li><li><a href="/{code}/staff/deadlines">{}</a></li><li><a href="/{code}/staff/statistics">{}</a></li><li><a href="/{code}/staff/admin">{}</a></li><li><a href="/{code}/staff/audit">{}</a></li></ul></nav>"#,
-            escape(&t(lang, "site.title")),
-            escape(&t(lang, "nav.inbox")),
-            escape(&t(lang, "nav.cases")),
-            escape(&t(lang, "nav.deadlines")),
-            escape(&t(lang, "nav.statistics")),
-            escape(&t(lang, "nav.admin")),
-            escape(&t(lang, "nav.audit")),
-            code = lang.code(),
+            r#"<nav class="staff" aria-label="{}"><ul>"#,
+            escape(&t(lang, "site.title"))
         );
+        for area in p.role.areas() {
+            let (path, word) = area_page(*area);
+            let _ = write!(
+                top,
+                r#"<li><a href="/{}/staff/{path}">{}</a></li>"#,
+                lang.code(),
+                escape(&t(lang, word))
+            );
+        }
+        top.push_str("</ul></nav>");
         let _ = write!(
             top,
             r#"<p class="who">{} <strong>{}</strong> ({})</p><form method="post" action="/{}/staff/logout"><input type="hidden" name="csrf" value="{}"><button type="submit" class="secondary">{}</button></form>"#,
             escape(&t(lang, "staff.signed_in")),
             escape(p.username.as_str()),
-            escape(p.role.name()),
+            escape(&t(lang, &format!("role.{}", p.role.name()))),
             lang.code(),
             escape(p.csrf_token()),
             escape(&t(lang, "staff.logout"))
@@ -110,34 +125,40 @@ pub(crate) async fn from_scope<T: Send + 'static>(
 
 /// Where a page request without a usable session goes.
 pub(crate) fn away(lang: Lang, e: &ApiError) -> Response {
-    let mut response = away_page(lang, e);
+    away_as(lang, e, None)
+}
+
+/// What a signed-in user is told when a page is refused or fails: the page says so, with
+/// their menu kept.
+pub(crate) fn refused(lang: Lang, e: &ApiError, who: &Principal) -> Response {
+    away_as(lang, e, Some(who))
+}
+
+fn away_as(lang: Lang, e: &ApiError, who: Option<&Principal>) -> Response {
+    let mut response = away_page(lang, e, who);
     e.mark(&mut response);
     response
 }
 
-fn away_page(lang: Lang, e: &ApiError) -> Response {
-    match e.code {
-        "unauthenticated" => Redirect::to(&format!("/{}/staff/login", lang.code())).into_response(),
-        "password_change_required" => {
-            Redirect::to(&format!("/{}/staff/password", lang.code())).into_response()
+fn away_page(lang: Lang, e: &ApiError, who: Option<&Principal>) -> Response {
+    let said = match e.code {
+        "unauthenticated" => {
+            return Redirect::to(&format!("/{}/staff/login", lang.code())).into_response();
         }
-        "forbidden" => staff_page(
-            lang,
-            StatusCode::FORBIDDEN,
-            &t(lang, "staff.error"),
-            "/staff/",
-            None,
-            &format!("<p>{}</p>", escape(&t(lang, "staff.forbidden"))),
-        ),
-        _ => staff_page(
-            lang,
-            e.status,
-            &t(lang, "staff.error"),
-            "/staff/",
-            None,
-            &format!("<p>{}</p>", escape(&t(lang, "staff.error"))),
-        ),
-    }
+        "password_change_required" => {
+            return Redirect::to(&format!("/{}/staff/password", lang.code())).into_response();
+        }
+        "forbidden" => "staff.forbidden",
+        _ => "staff.error",
+    };
+    staff_page(
+        lang,
+        e.status,
+        &t(lang, "staff.error"),
+        "/staff/",
+        who,
+        &format!("<p>{}</p>", escape(&t(lang, said))),
+    )
 }
 
 fn lang_of(parts: &Parts) -> Lang {
@@ -247,11 +268,10 @@ pub async fn login_form(Path(code): Path<String>) -> Response {
 fn after_login(lang: Lang, outcome: Result<Outcome, ApiError>, username: &str) -> Response {
     match outcome {
         Ok(Outcome::Session(iku_app::login::NewSession { id, account, .. })) => {
-            // Those who keep cases start from their cases.
-            let to = match account.role {
-                _ if account.must_change => "password",
-                Role::Caseworker | Role::Director => "cases",
-                _ => "",
+            // Each role starts from its home.
+            let to = match account.must_change {
+                true => "password",
+                false => area_page(account.role.home()).0,
             };
             let mut response =
                 Redirect::to(&format!("/{}/staff/{to}", lang.code())).into_response();

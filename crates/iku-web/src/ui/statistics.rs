@@ -12,7 +12,7 @@ use iku_domain::access::Role;
 use iku_stats::Period;
 use serde::Deserialize;
 
-use super::staff::{Poster, Reader, away, date, staff_page};
+use super::staff::{Poster, Reader, away, date, refused, staff_page};
 use super::{Refusal, escape, lang, language, not_found, t};
 use crate::error::ApiError;
 use crate::state::{Shared, now};
@@ -56,7 +56,7 @@ pub async fn page(
         .await;
     let (publications, next) = match listed {
         Ok(page) => (page.items, page.next),
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let statistician = principal.role == Role::Statistician;
     let this_year = iku_domain::calendar::finnish_date(now()).year();
@@ -223,14 +223,15 @@ pub async fn review(
         return away(lang, &ApiError::BAD_REQUEST);
     };
     let principal = reader.principal();
+    let who = principal.clone();
     let internal = q.disclosure == "internal";
     let what = format!("{} {}", q.kind, period.year);
     let made = state
-        .blocking(move |app| principal.statistics(app)?.review(period, internal, &what))
+        .blocking(move |app| who.statistics(app)?.review(period, internal, &what))
         .await;
     let review = match made {
         Ok(r) => r,
-        Err(e) => return away(lang, &e),
+        Err(e) => return refused(lang, &e, &principal),
     };
     let name = format!("{}-{}-{}", q.kind, period.year, lang.code());
     match q.format.as_str() {
@@ -278,11 +279,12 @@ pub async fn publish(
 ) -> Result<Response, Refusal> {
     let lang = language(&code)?;
     let principal = poster.check(lang, &form.csrf)?;
+    let who = principal.clone();
     let period = period(&form.kind, &form.year)
         .ok_or_else(|| Refusal::from(away(lang, &ApiError::BAD_REQUEST)))?;
     let shown = principal.clone();
     let published = state
-        .blocking(move |app| principal.statistics(app)?.publish(period))
+        .blocking(move |app| who.statistics(app)?.publish(period))
         .await;
     Ok(match published {
         Ok(_) => Redirect::to(&format!("/{}/staff/statistics", lang.code())).into_response(),
@@ -297,7 +299,7 @@ pub async fn publish(
                 escape(&t(lang, "stats.refused"))
             ),
         ),
-        Err(e) => away(lang, &e),
+        Err(e) => refused(lang, &e, &principal),
     })
 }
 
@@ -310,9 +312,10 @@ pub async fn publication(
         return not_found();
     };
     let principal = reader.principal();
+    let who = principal.clone();
     let wanted = part.clone();
     let found = state
-        .blocking(move |app| principal.statistics(app)?.frozen(id, wanted == "report"))
+        .blocking(move |app| who.statistics(app)?.frozen(id, wanted == "report"))
         .await;
     match found {
         Ok(Some(text)) => {
@@ -320,6 +323,6 @@ pub async fn publication(
             file(text.into_bytes(), "application/json", Some(name))
         }
         Ok(None) => not_found(),
-        Err(e) => away(lang, &e),
+        Err(e) => refused(lang, &e, &principal),
     }
 }

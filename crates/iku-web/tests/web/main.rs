@@ -23,6 +23,7 @@ mod hardening;
 mod history;
 mod journal;
 mod lockout;
+mod navigation;
 mod ready;
 mod routing;
 mod search;
