@@ -27,6 +27,17 @@ pub(crate) fn entries(events: &[Event], options: &Options) -> Vec<Event> {
         return Vec::new();
     };
     let state = register.view(None).state_as_of(options.end);
+    // When each person's first application was recorded: an entry about them is recorded
+    // after it (a register imported in the order events were recorded meets the person
+    // before the entry).
+    let mut known: std::collections::HashMap<&iku_domain::ids::PersonId, Timestamp> =
+        std::collections::HashMap::new();
+    for e in events {
+        if let EventBody::ApplicationReceived(a) = &e.body {
+            let at = known.entry(&a.person).or_insert(e.recorded_at);
+            *at = (*at).min(e.recorded_at);
+        }
+    }
     let mut rng = Rng::new(options.seed ^ 0x1005_12A1);
     let author = Username::parse("generated.caseworker").unwrap_or_else(|_| unreachable!());
     let mut persons: Vec<_> = state.persons.values().collect();
@@ -36,6 +47,9 @@ pub(crate) fn entries(events: &[Event], options: &Options) -> Vec<Event> {
         let Some(first) = p.applications.iter().map(|a| a.received).min() else {
             continue;
         };
+        let after = known.get(&p.id).map_or(Timestamp::from_micros(0), |t| {
+            Timestamp::from_micros(t.micros() + 1_000_000)
+        });
         if !rng.chance(33) {
             continue;
         }
@@ -56,7 +70,8 @@ pub(crate) fn entries(events: &[Event], options: &Options) -> Vec<Event> {
                 id: EventId::parse(&format!("{}j{}", options.id_prefix, out.len() + 1))
                     .unwrap_or_else(|_| unreachable!()),
                 date,
-                recorded_at: Timestamp::from_offset_date_time(day + Duration::seconds(second)),
+                recorded_at: Timestamp::from_offset_date_time(day + Duration::seconds(second))
+                    .max(after),
                 corrects: None,
                 body: EventBody::JournalEntry(JournalEntry {
                     person: p.id.clone(),

@@ -224,6 +224,18 @@ fn register_keys_are_filled_in_for_older_databases(db: &TestDb) {
     assert_eq!(register_keys(db), before);
 }
 
+/// A register whose generated journal entry was recorded before its person's application:
+/// imported in the order of recording, the entry came first and was refused (the generator
+/// now records an entry after the application).
+#[test]
+fn a_journal_entry_comes_after_its_persons_application() {
+    checks_agree(
+        &TestDb::sqlite(),
+        &TestDb::sqlite(),
+        2_777_222_505_466_854_138,
+    );
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: 16, ..Default::default() })]
 

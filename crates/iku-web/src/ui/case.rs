@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_app::access::CasePage;
-use iku_domain::calendar::finnish_date;
+use iku_domain::calendar::{finnish_date, format_date, parse_entered_date};
 use iku_domain::codes::{Code, Lang, RejectionReason};
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
@@ -214,7 +214,7 @@ fn record_html(
             r#"</select><label for="date">{}</label><p class="hint" id="date-hint">{}</p><input type="text" id="date" name="date" value="{}" aria-describedby="date-hint"><button type="submit">{}</button></form>"#,
             escape(&t(lang, "case.date")),
             escape(&t(lang, "case.date.hint")),
-            iku_domain::calendar::format_date(today),
+            date(lang, today),
             escape(&t(lang, "case.save")),
         );
     }
@@ -526,9 +526,14 @@ pub async fn decide(
 ) -> Result<Response, Refusal> {
     let (lang, person) = (language(&code)?, person_of(&person)?);
     let principal = poster.check(lang, &form.csrf)?;
+    let Some(day) = parse_entered_date(&form.date) else {
+        let why = t(lang, "case.date.error");
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+    };
     let mut event: Map<String, Value> = Map::new();
     event.insert("event".into(), json!("application_decided"));
-    event.insert("date".into(), json!(form.date.trim()));
+    event.insert("date".into(), json!(format_date(day)));
     event.insert("application".into(), json!(form.application));
     event.insert("outcome".into(), json!(form.outcome));
     if form.outcome == "rejected" {

@@ -16,6 +16,7 @@ use iku_domain::codes::{
 };
 use iku_domain::state::PersonState;
 
+use super::staff::date;
 use super::{escape, t};
 use crate::state::now;
 
@@ -140,7 +141,7 @@ pub fn forms(b: &mut String, lang: Lang, p: &PersonState, csrf: &str, section: S
             .map(|c| format!(r#"<option value="{0}">{0}</option>"#, escape(c.id.as_str())))
             .collect();
         if !present.is_empty() {
-            let today = format_date(finnish_date(now()));
+            let today = date(lang, finnish_date(now()));
             let mut h = form(b, lang, &action, csrf, "child_left", "case.child.left");
             h.select("child", "case.child", &present);
             h.finish(&today);
@@ -188,7 +189,8 @@ fn template(lang: Lang, section: Section, shape: Shape) -> Arc<[Piece]> {
             let mut b = String::new();
             let action = format!("{HOLE}a");
             let csrf = format!("{HOLE}c");
-            write_section(&mut b, lang, shape, &action, &csrf, &today, section);
+            let shown = date(lang, finnish_date(now()));
+            write_section(&mut b, lang, shape, &action, &csrf, &shown, section);
             pieces(&b)
         })
         .clone()
@@ -389,13 +391,13 @@ mod tests {
             Section::Identification,
             Section::Termination,
         ];
-        let today = format_date(finnish_date(now()));
         let (action, csrf) = ("/sv/staff/cases/p-00'1/record", "a<b>&\"c'");
         for lang in [Lang::Fi, Lang::Sv, Lang::En] {
             for section in sections {
                 for (client, periods) in [(false, false), (true, false), (true, true)] {
                     let shape = Shape { client, periods };
                     let mut direct = String::new();
+                    let today = date(lang, finnish_date(now()));
                     write_section(&mut direct, lang, shape, action, csrf, &today, section);
                     let mut filled = String::new();
                     fill(

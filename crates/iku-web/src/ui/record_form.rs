@@ -2,6 +2,7 @@
 //! (without the id, the recorded time and the person, which the server adds); what the
 //! register refuses comes back on the page with the reason.
 
+use iku_domain::calendar::{format_date, parse_entered_date};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -61,6 +62,7 @@ pub struct RecordForm {
 }
 
 /// Why a form's input is not an event yet (the message key of the field in error).
+#[derive(Debug, PartialEq, Eq)]
 pub struct Unfit(pub &'static str);
 
 impl RecordForm {
@@ -72,7 +74,8 @@ impl RecordForm {
     /// The event this form records, as the interchange format writes it (without the id,
     /// the recorded time and the person, which the server adds).
     pub fn event(&self) -> Result<Map<String, Value>, Unfit> {
-        let date = self.date.trim();
+        let day = parse_entered_date(&self.date).ok_or(Unfit("case.date.error"))?;
+        let date = format_date(day);
         let days = || {
             self.days
                 .trim()
@@ -124,7 +127,7 @@ impl RecordForm {
             "identification_decided" => {
                 json!({"event": "identification_decided", "date": date, "outcome": self.outcome})
             }
-            "details" => self.details(date)?,
+            "details" => self.details(&date)?,
             "retraction" => {
                 json!({"event": "retraction", "date": date, "retracts": self.retracts.trim()})
             }
@@ -182,6 +185,24 @@ mod tests {
         serde_json::from_value(Value::Object(pairs)).unwrap_or_default()
     }
 
+    /// A date is taken as the user writes it (31.12.2026, 31/12/2026) or in ISO, and
+    /// recorded in ISO; anything else is refused with words that say how to write it.
+    #[test]
+    fn dates_are_taken_as_people_write_them() {
+        for typed in ["1.3.2026", "01/03/2026", " 2026-03-01 "] {
+            let e = form(&[("kind", "interruption"), ("date", typed)]).event();
+            assert_eq!(
+                e.ok().and_then(|e| e.get("date").cloned()),
+                Some(json!("2026-03-01")),
+                "{typed}"
+            );
+        }
+        for typed in ["3/1/26", "tomorrow", ""] {
+            let e = form(&[("kind", "interruption"), ("date", typed)]).event();
+            assert_eq!(e.err(), Some(Unfit("case.date.error")), "{typed}");
+        }
+    }
+
     #[test]
     fn an_assessment_has_one_primary_form_and_the_secondary_ones_given() {
         let e = form(&[
@@ -221,18 +242,23 @@ mod tests {
         assert!(!e.contains_key("gender") && !e.contains_key("birth_year"));
         let empty = form(&[("kind", "details"), ("date", "2026-03-01")]).event();
         assert!(matches!(empty, Err(Unfit("case.details.nothing"))));
-        let bad = form(&[("kind", "details"), ("birth_year", "nineteen")]).event();
+        let bad = form(&[
+            ("kind", "details"),
+            ("date", "1.3.2026"),
+            ("birth_year", "nineteen"),
+        ])
+        .event();
         assert!(matches!(bad, Err(Unfit("case.birth_year"))));
     }
 
     #[test]
     fn days_must_be_a_number_and_an_unknown_form_is_refused() {
         for kind in ["reflection", "extension"] {
-            let e = form(&[("kind", kind), ("days", "lots")]).event();
+            let e = form(&[("kind", kind), ("date", "1.3.2026"), ("days", "lots")]).event();
             assert!(matches!(e, Err(Unfit("case.days"))));
         }
         assert!(matches!(
-            form(&[("kind", "sell_the_house")]).event(),
+            form(&[("kind", "sell_the_house"), ("date", "1.3.2026")]).event(),
             Err(Unfit("case.unknown_form"))
         ));
         let child = form(&[("kind", "child"), ("date", "2026-03-01")])

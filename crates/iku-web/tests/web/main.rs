@@ -7,7 +7,9 @@
 //! (`routing`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
-//! (`decision`), duplicates at intake (`duplicates`) and two servers on one PostgreSQL database (`two_servers`); `support` holds
+//! (`decision`), duplicates at intake (`duplicates`), dates as people write them (`dates`),
+//! the menu by role (`navigation`) and two servers on one PostgreSQL database
+//! (`two_servers`); `support` holds
 //! what several share.
 
 mod access;
@@ -17,6 +19,7 @@ mod browser;
 mod cases_list;
 mod caseworker_day;
 mod corrections;
+mod dates;
 mod decision;
 mod duplicates;
 mod hardening;
