@@ -25,6 +25,24 @@ pub enum Lang {
 impl Lang {
     pub const ALL: [Lang; 3] = [Lang::Fi, Lang::Sv, Lang::En];
 
+    /// A key that sorts words as the language's alphabet does: letters without their
+    /// accents and case, except that Finnish and Swedish put å, ä and ö after z, in that
+    /// order (Åland after Zimbabwe, Ö after Z).
+    pub fn sort_key(self, s: &str) -> String {
+        use unicode_normalization::UnicodeNormalization;
+        use unicode_normalization::char::is_combining_mark;
+        let mut key = String::with_capacity(s.len());
+        for c in s.chars().flat_map(char::to_lowercase) {
+            match (self, c) {
+                (Lang::Fi | Lang::Sv, 'å') => key.push('\u{7b}'),
+                (Lang::Fi | Lang::Sv, 'ä' | 'æ') => key.push('\u{7c}'),
+                (Lang::Fi | Lang::Sv, 'ö' | 'ø') => key.push('\u{7d}'),
+                _ => key.extend(std::iter::once(c).nfd().filter(|d| !is_combining_mark(*d))),
+            }
+        }
+        key
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Fi => "fi",
@@ -257,6 +275,36 @@ impl<L: CodeList> fmt::Debug for Code<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_sort_as_the_language_writes_its_alphabet() {
+        let words = ["Öland", "Zimbabwe", "Ägypten", "Åland", "Égypte", "Albania"];
+        let sorted = |lang: Lang| {
+            let mut w = words.to_vec();
+            w.sort_by_key(|x| lang.sort_key(x));
+            w
+        };
+        assert_eq!(
+            sorted(Lang::Sv),
+            ["Albania", "Égypte", "Zimbabwe", "Åland", "Ägypten", "Öland"]
+        );
+        assert_eq!(
+            sorted(Lang::En),
+            ["Ägypten", "Åland", "Albania", "Égypte", "Öland", "Zimbabwe"]
+        );
+    }
+
+    /// Every label is in the language it is shown in: no Finnish or Swedish page shows a
+    /// code in English.
+    #[test]
+    fn no_label_is_english_in_finnish_or_swedish() {
+        for line in CODES_TSV.lines().filter(|l| !l.starts_with('#')) {
+            let f: Vec<&str> = line.split('\t').collect();
+            if let [list, code, _, _, fi, sv, en] = f[..] {
+                assert!(fi != en && sv != en, "{list} {code}: {fi} / {sv} / {en}");
+            }
+        }
+    }
 
     fn count<L: CodeList>() -> usize {
         Code::<L>::all().count()

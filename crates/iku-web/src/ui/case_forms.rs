@@ -23,11 +23,23 @@ use crate::state::now;
 /// `<option>`s of a code list, after an empty one if `optional` (written into a section's
 /// template, which is kept).
 fn options<L: CodeList>(lang: Lang, optional: bool) -> String {
+    let codes: Vec<Code<L>> = Code::<L>::all().collect();
+    written_options(lang, optional, &codes)
+}
+
+/// The options of a long list of names (nationalities), in the language's alphabetical order.
+fn sorted_options<L: CodeList>(lang: Lang, optional: bool) -> String {
+    let mut codes: Vec<Code<L>> = Code::<L>::all().collect();
+    codes.sort_by_cached_key(|c| lang.sort_key(c.label(lang)));
+    written_options(lang, optional, &codes)
+}
+
+fn written_options<L: CodeList>(lang: Lang, optional: bool, codes: &[Code<L>]) -> String {
     let mut out = String::new();
     if optional {
         out.push_str(r#"<option value="">–</option>"#);
     }
-    for c in Code::<L>::all() {
+    for c in codes {
         let _ = write!(
             out,
             r#"<option value="{}">{}</option>"#,
@@ -254,7 +266,7 @@ fn write_section(
             h.select(
                 "nationality",
                 "case.nationality",
-                &options::<Nationality>(lang, true),
+                &sorted_options::<Nationality>(lang, true),
             );
             h.select("gender", "case.gender", &options::<Gender>(lang, true));
             h.text("birth_year", "case.birth_year", "");
@@ -379,6 +391,27 @@ fn write_section(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Nationalities are offered in the alphabetical order of the page's language.
+    #[test]
+    fn nationalities_are_in_the_languages_order() {
+        for lang in Lang::ALL {
+            let html = sorted_options::<Nationality>(lang, true);
+            let labels: Vec<&str> = html
+                .split("\">")
+                .skip(2)
+                .filter_map(|rest| rest.split('<').next())
+                .collect();
+            assert!(labels.len() > 100, "{}", labels.len());
+            let keys: Vec<String> = labels.iter().map(|l| lang.sort_key(l)).collect();
+            assert!(keys.is_sorted(), "{lang:?}: {labels:?}");
+        }
+        let swedish = sorted_options::<Nationality>(Lang::Sv, false);
+        let (sweden, zimbabwe) = (swedish.find(">Sverige<"), swedish.find(">Zimbabwe<"));
+        let austria = swedish.find(">Österrike<");
+        assert!(sweden.is_some() && austria.is_some(), "{swedish}");
+        assert!(sweden < zimbabwe && zimbabwe < austria, "{swedish}");
+    }
 
     #[test]
     fn a_filled_template_is_the_section_as_written_for_the_page() {
