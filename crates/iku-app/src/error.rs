@@ -16,6 +16,9 @@ pub enum AppError {
     /// The register refuses the events (ids, fields and rules named; never a value).
     #[error("the register refuses this event: {0}")]
     InvalidEvent(String),
+    /// The register refuses the events by one of its rules (the message as `InvalidEvent`).
+    #[error("the register refuses this event: {1}")]
+    RuleBroken(iku_domain::rules::Rule, String),
     /// An event sent to a case is about another case.
     #[error("the event is about another case")]
     OtherCase,

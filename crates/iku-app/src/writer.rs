@@ -33,7 +33,7 @@ pub enum WriteError {
     /// The events break a rule of the register (the import's message: ids and rules, never
     /// a personal value).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(String, Option<iku_domain::rules::Rule>),
     /// The database failed (for the log).
     #[error("{0}")]
     Storage(String),
@@ -42,7 +42,8 @@ pub enum WriteError {
 impl From<WriteError> for crate::AppError {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Invalid(why) => crate::AppError::InvalidEvent(why),
+            WriteError::Invalid(why, Some(rule)) => crate::AppError::RuleBroken(rule, why),
+            WriteError::Invalid(why, None) => crate::AppError::InvalidEvent(why),
             WriteError::Storage(why) => crate::AppError::Internal(format!("storage: {why}")),
         }
     }
@@ -223,6 +224,7 @@ impl Thread {
                     .map(|e| e.message.clone())
                     .collect::<Vec<_>>()
                     .join("; "),
+                errors.iter().find_map(|e| e.rule),
             )),
             Err(e) => Err(WriteError::Storage(e.to_string())),
         }
@@ -243,7 +245,7 @@ impl Thread {
                 .flat_map(|(w, _)| w.audit.iter().cloned())
                 .collect();
             match self.write_one(store, events, audit) {
-                Err(WriteError::Invalid(_)) => {}
+                Err(WriteError::Invalid(..)) => {}
                 Err(WriteError::Storage(_)) if !last => return (false, jobs),
                 done => {
                     let healthy = done.is_ok();
@@ -329,7 +331,7 @@ mod tests {
             .collect();
         assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
         assert!(
-            matches!(results[1], Err(WriteError::Invalid(_))),
+            matches!(results[1], Err(WriteError::Invalid(..))),
             "{results:?}"
         );
         // The same id again with the same content is an identical re-import.

@@ -50,6 +50,53 @@ pub enum Rule {
 }
 
 impl Rule {
+    pub const ALL: [Rule; 19] = [
+        Rule::ConsentRequired,
+        Rule::OnePrimaryForm,
+        Rule::ReflectionPeriodLength,
+        Rule::ReflectionPeriodRunning,
+        Rule::IdentificationBefore2023,
+        Rule::IdentificationOrder,
+        Rule::CodeInForce,
+        Rule::NoFutureDate,
+        Rule::NotBeforeSystem,
+        Rule::ApplicationReceivedOnce,
+        Rule::UnknownApplication,
+        Rule::DecidedOnce,
+        Rule::DecisionAfterApplication,
+        Rule::UnknownPerson,
+        Rule::NotBeforeApplication,
+        Rule::OnlyClient,
+        Rule::ParentIsClient,
+        Rule::ChildOnce,
+        Rule::AmendsEarlierEvent,
+    ];
+
+    /// The rule's code: what a program (and the pages' words) know it by.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::ConsentRequired => "consent_required",
+            Rule::OnePrimaryForm => "one_primary_form",
+            Rule::ReflectionPeriodLength => "reflection_period_length",
+            Rule::ReflectionPeriodRunning => "reflection_period_running",
+            Rule::IdentificationBefore2023 => "identification_before_2023",
+            Rule::IdentificationOrder => "identification_order",
+            Rule::CodeInForce => "code_in_force",
+            Rule::NoFutureDate => "no_future_date",
+            Rule::NotBeforeSystem => "not_before_system",
+            Rule::ApplicationReceivedOnce => "application_received_once",
+            Rule::UnknownApplication => "unknown_application",
+            Rule::DecidedOnce => "decided_once",
+            Rule::DecisionAfterApplication => "decision_after_application",
+            Rule::UnknownPerson => "unknown_person",
+            Rule::NotBeforeApplication => "not_before_application",
+            Rule::OnlyClient => "only_client",
+            Rule::ParentIsClient => "parent_is_client",
+            Rule::ChildOnce => "child_once",
+            Rule::AmendsEarlierEvent => "amends_earlier_event",
+        }
+    }
+
     /// The rule as a short sentence, for error messages.
     pub fn describe(self) -> &'static str {
         match self {

@@ -18,6 +18,9 @@ pub struct ApiError {
     pub detail: Option<String>,
     /// Why the system failed, for the log (once, by `log_causes`), never for the client.
     pub cause: Option<String>,
+    /// The register's rule an event broke, if that was why it was refused (the pages say
+    /// it in the user's language).
+    pub rule: Option<iku_domain::rules::Rule>,
 }
 
 /// A failure's cause, carried by its response to the one place that logs it.
@@ -32,6 +35,7 @@ impl ApiError {
             message,
             detail: None,
             cause: None,
+            rule: None,
         }
     }
 
@@ -165,6 +169,9 @@ impl IntoResponse for ApiError {
         if let Some(detail) = &self.detail {
             body["detail"] = serde_json::Value::String(detail.clone());
         }
+        if let Some(rule) = self.rule {
+            body["rule"] = serde_json::Value::String(rule.name().to_owned());
+        }
         let mut response = (self.status, axum::Json(body)).into_response();
         self.mark(&mut response);
         response
@@ -182,6 +189,10 @@ impl From<AppError> for ApiError {
             AppError::NotFound => ApiError::NOT_FOUND,
             AppError::BadRequest => ApiError::BAD_REQUEST,
             AppError::InvalidEvent(why) => ApiError::invalid_event(why),
+            AppError::RuleBroken(rule, why) => ApiError {
+                rule: Some(rule),
+                ..ApiError::invalid_event(why)
+            },
             AppError::OtherCase => ApiError::OTHER_CASE,
             AppError::ReasonRequired => ApiError::REASON_REQUIRED,
             AppError::BadQuery(iku_domain::search::QueryError::Empty) => ApiError::QUERY_EMPTY,

@@ -301,7 +301,10 @@ pub(crate) fn event_of(mut fields: Map<String, Value>) -> Result<Event, AppError
     let line = Value::Object(fields).to_string();
     iku_domain::interchange::parse_line(&line, &crate::entry_context())
         .map(|p| p.event)
-        .map_err(|e| AppError::InvalidEvent(e.to_string()))
+        .map_err(|e| match e.rule {
+            Some(rule) => AppError::RuleBroken(rule, e.to_string()),
+            None => AppError::InvalidEvent(e.to_string()),
+        })
 }
 
 /// The audit record of an event written to a case: the person, the kind and the event id

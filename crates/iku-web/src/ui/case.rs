@@ -566,7 +566,7 @@ async fn record_then_show(
         ))
         .into_response(),
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
+            let why = super::refusal(lang, &e);
             show(state, lang, shown, person, e.status, Some(&why)).await
         }
         Err(e) => super::staff::away(lang, &e),

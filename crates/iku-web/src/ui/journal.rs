@@ -226,7 +226,7 @@ pub async fn write(
                 }
                 // What the register's rules refused (rare: the form checks what it can).
                 Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-                    let why = e.detail.clone().unwrap_or_else(|| e.message.to_owned());
+                    let why = super::refusal(lang, &e);
                     (Some(why), Vec::new(), e.status)
                 }
                 Err(e) => return Ok(super::staff::away(lang, &e)),

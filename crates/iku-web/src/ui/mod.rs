@@ -230,6 +230,17 @@ pub async fn home(axum::extract::Path(code): axum::extract::Path<String>) -> Res
 }
 
 /// A value for a URL's query string (what is not a letter, digit, or `-_.~` is %-encoded).
+/// Why the register refused what a form sent, in the user's language: the rule it broke,
+/// or (a form sent what no event can be: a field missing or out of shape) that the form's
+/// fields should be checked. Never the register's own message, which speaks to developers.
+pub fn refusal(lang: Lang, e: &crate::error::ApiError) -> String {
+    match (e.rule, e.code) {
+        (Some(rule), _) => t(lang, &format!("rule.{}", rule.name())).into_owned(),
+        (None, "other_case") => t(lang, "case.other_case").into_owned(),
+        (None, _) => t(lang, "case.invalid").into_owned(),
+    }
+}
+
 pub fn url_encode(value: &str) -> String {
     value
         .bytes()
@@ -340,6 +351,9 @@ mod tests {
         }
         for code in ["own_account", "bad_request"] {
             keys.push(format!("admin.refused.{code}"));
+        }
+        for rule in iku_domain::rules::Rule::ALL {
+            keys.push(format!("rule.{}", rule.name()));
         }
         for role in iku_domain::access::Role::ALL {
             keys.push(format!("role.{}", role.name()));

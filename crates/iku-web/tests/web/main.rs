@@ -7,7 +7,8 @@
 //! (`routing`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
-//! (`decision`), duplicates at intake (`duplicates`), dates as people write them (`dates`),
+//! (`decision`), duplicates at intake (`duplicates`), dates and refusals in the
+//! user's language (`dates`),
 //! the menu by role (`navigation`) and two servers on one PostgreSQL database
 //! (`two_servers`); `support` holds
 //! what several share.
