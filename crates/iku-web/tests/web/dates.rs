@@ -141,4 +141,24 @@ async fn a_refusal_reaches_the_page_in_its_language() {
             }
         }
     }
+    // A program is told the rule by its code, beside the register's message.
+    let refused = app
+        .call(
+            Method::POST,
+            "/api/cases/p1/events",
+            Some(&helsinki),
+            Some(
+                serde_json::json!({"event": "reflection_period_granted", "date": "2026-11-01",
+                                    "days": 20, "granted_by": "assistance_system"}),
+            ),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused.field("rule"),
+        "reflection_period_length",
+        "{}",
+        refused.text
+    );
+    assert_eq!(refused.field("code"), "invalid_event");
 }
