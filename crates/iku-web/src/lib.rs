@@ -203,7 +203,7 @@ fn routes(state: state::Shared) -> Router {
         )
         .route(
             "/{lang}/staff/cases/{person}/decision",
-            post(ui::case::decide),
+            post(ui::decide::decide),
         )
         .route(
             "/{lang}/staff/cases/{person}/record",

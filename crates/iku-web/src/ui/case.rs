@@ -9,15 +9,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_app::access::CasePage;
-use iku_domain::calendar::{finnish_date, format_date, parse_entered_date};
+use iku_domain::access::Role;
+use iku_domain::calendar::finnish_date;
 use iku_domain::codes::{Code, Lang, RejectionReason};
 use iku_domain::ids::PersonId;
 use iku_domain::state::PersonState;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::case_forms::{Section, forms};
-use iku_domain::access::Role;
 
 use super::journal::{self, Draft};
 use super::record_form::{RecordForm, Unfit};
@@ -423,7 +423,7 @@ async fn read(state: &Shared, principal: Principal, person: PersonId) -> Result<
         .await
 }
 
-async fn show(
+pub(super) async fn show(
     state: &Shared,
     lang: Lang,
     principal: Principal,
@@ -488,6 +488,8 @@ pub async fn case(
             "linked" => Some("duplicates.linked"),
             "distinct" => Some("duplicates.decided"),
             "placed" => Some("placement.saved"),
+            "decision" => Some("decision.saved"),
+            "recorded" => Some("case.saved"),
             _ => None,
         },
         ..Said::default()
@@ -503,53 +505,14 @@ pub async fn case(
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct DecisionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    application: String,
-    #[serde(default)]
-    outcome: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    date: String,
-}
-
-/// Records the decision on an application of the case, then shows the case again.
-pub async fn decide(
-    State(state): State<Shared>,
-    Path((code, person)): Path<(String, String)>,
-    poster: Poster,
-    Form(form): Form<DecisionForm>,
-) -> Result<Response, Refusal> {
-    let (lang, person) = (language(&code)?, person_of(&person)?);
-    let principal = poster.check(lang, &form.csrf)?;
-    let Some(day) = parse_entered_date(&form.date) else {
-        let why = t(lang, "case.date.error");
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
-    };
-    let mut event: Map<String, Value> = Map::new();
-    event.insert("event".into(), json!("application_decided"));
-    event.insert("date".into(), json!(format_date(day)));
-    event.insert("application".into(), json!(form.application));
-    event.insert("outcome".into(), json!(form.outcome));
-    if form.outcome == "rejected" {
-        event.insert("reason".into(), json!(form.reason));
-    }
-    Ok(record_then_show(&state, lang, principal, person, event, "").await)
-}
-
 /// The path's person, or "not found".
-fn person_of(id: &str) -> Result<PersonId, Refusal> {
+pub(super) fn person_of(id: &str) -> Result<PersonId, Refusal> {
     PersonId::parse(id).map_err(|_| not_found().into())
 }
 
 /// Records an event of the case from one of its forms: back to the case if stored, else the
 /// case again with the register's reason.
-async fn record_then_show(
+pub(super) async fn record_then_show(
     state: &Shared,
     lang: Lang,
     principal: Principal,
@@ -584,7 +547,11 @@ pub async fn record(
     let principal = poster.check(lang, &form.csrf)?;
     match form.event() {
         Ok(event) => {
-            let then = if form.is_retraction() { "/history" } else { "" };
+            let then = if form.is_retraction() {
+                "/history"
+            } else {
+                "?saved=recorded"
+            };
             Ok(record_then_show(&state, lang, principal, person, event, then).await)
         }
         Err(Unfit(key)) => {

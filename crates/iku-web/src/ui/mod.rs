@@ -7,6 +7,7 @@ pub mod case;
 pub mod case_forms;
 pub mod cases;
 pub mod deadlines;
+pub mod decide;
 pub mod decision;
 pub mod duplicates;
 pub mod history;
@@ -305,6 +306,7 @@ mod tests {
             include_str!("search.rs"),
             include_str!("deadlines.rs"),
             include_str!("duplicates.rs"),
+            include_str!("decide.rs"),
             include_str!("decision.rs"),
             include_str!("history.rs"),
             include_str!("oversight.rs"),

@@ -2157,18 +2157,39 @@ async fn the_client_page_shows_the_record_and_records_a_decision() {
         ("csrf", token.as_str()),
         ("application", application.as_str()),
         ("outcome", "admitted"),
-        ("date", "2026-10-05"),
+        ("date", "5.10.2026"),
     ];
-    let (status, location, _, _) = app
+    // First shown back to be confirmed, nothing recorded yet.
+    let before = app.store().count().unwrap_or_default();
+    let (status, _, _, html) = app
         .page(Method::POST, &decide, Some(&helsinki.cookie), Some(&fields))
         .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("<h1>Vahvista päätös</h1>"), "{html}");
+    assert!(
+        html.contains("<dd>Otetaan auttamisjärjestelmään</dd>"),
+        "{html}"
+    );
+    assert!(html.contains(r#"name="confirm" value="yes""#), "{html}");
+    assert_eq!(app.store().count().ok(), Some(before));
+    let confirmed = [fields.as_slice(), &[("confirm", "yes")]].concat();
+    let (status, location, _, _) = app
+        .page(
+            Method::POST,
+            &decide,
+            Some(&helsinki.cookie),
+            Some(&confirmed),
+        )
+        .await;
+    let saved = format!("{path}?saved=decision");
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some(path.as_str()))
+        (StatusCode::SEE_OTHER, Some(saved.as_str()))
     );
     let (_, _, _, html) = app
-        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .page(Method::GET, &saved, Some(&helsinki.cookie), None)
         .await;
+    assert!(html.contains("Päätös kirjattiin."), "{html}");
     assert!(
         html.contains("Otetaan auttamisjärjestelmään, 5.10.2026"),
         "{html}"
@@ -2179,6 +2200,7 @@ async fn the_client_page_shows_the_record_and_records_a_decision() {
         ("application", application.as_str()),
         ("outcome", "withdrawn"),
         ("date", "2026-10-06"),
+        ("confirm", "yes"),
     ];
     let (status, _, _, html) = app
         .page(Method::POST, &decide, Some(&helsinki.cookie), Some(&again))
@@ -2533,6 +2555,7 @@ async fn from_a_public_referral_to_the_review_through_the_pages() {
         ("application", reference.as_str()),
         ("outcome", "admitted"),
         ("date", day.as_str()),
+        ("confirm", "yes"),
     ];
     let (status, _, _, body) = app
         .page(

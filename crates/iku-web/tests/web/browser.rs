@@ -363,6 +363,8 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     browser
         .submit("form[action$='/decision'] button[type=submit]")
         .await;
+    browser.check("decision confirmation").await;
+    browser.submit(".confirm button[type=submit]").await;
     assert!(
         browser
             .text()

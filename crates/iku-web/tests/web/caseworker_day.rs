@@ -61,6 +61,7 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
     browser
         .submit("form[action$='/decision'] button[type=submit]")
         .await;
+    browser.submit(".confirm button[type=submit]").await;
     browser.log_out().await;
 
     // The caseworker starts from their cases and finds her by a misspelled name and year,

@@ -105,6 +105,7 @@ async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
         ("outcome", "rejected".to_owned()),
         ("reason", "no_need_for_assistance".to_owned()),
         ("date", "2026-10-05".to_owned()),
+        ("confirm", "yes".to_owned()),
     ];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, _, _, body) = app

@@ -1,0 +1,131 @@
+//! Deciding an application from the client page, in two steps: the decision as chosen is
+//! shown back to be confirmed (a decision is corrected only by a new entry, and it changes
+//! who is a client), and only the confirmation records it; the client page then says it
+//! was recorded. What was chosen travels in the form, never in an address.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use iku_domain::calendar::{format_date, parse_entered_date};
+use iku_domain::codes::{Code, Lang, RejectionReason};
+use maud::html;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::case::{person_of, record_then_show, show};
+use super::staff::{Poster, date, staff_page};
+use super::{Refusal, language, t};
+use crate::state::Shared;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    application: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    date: String,
+    /// "yes": the decision shown back was confirmed.
+    #[serde(default)]
+    confirm: String,
+}
+
+const OUTCOMES: [&str; 3] = ["admitted", "rejected", "withdrawn"];
+
+/// Shows the decision back to be confirmed, or (confirmed) records it and goes back to the
+/// case, which says so; a date or a choice that is not one is said on the case's page.
+pub async fn decide(
+    State(state): State<Shared>,
+    Path((code, person)): Path<(String, String)>,
+    poster: Poster,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, Refusal> {
+    let (lang, person) = (language(&code)?, person_of(&person)?);
+    let principal = poster.check(lang, &form.csrf)?;
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let Some(day) = parse_entered_date(&form.date) else {
+        let why = t(lang, "case.date.error");
+        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+    };
+    let reason = Code::<RejectionReason>::parse(&form.reason);
+    let chosen = OUTCOMES.contains(&form.outcome.as_str())
+        && (form.outcome != "rejected" || reason.is_some());
+    if !chosen {
+        let why = t(lang, "case.invalid");
+        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+    }
+    if form.confirm != "yes" {
+        return Ok(confirmation(
+            lang,
+            &principal,
+            person.as_str(),
+            &form,
+            day,
+            reason,
+        ));
+    }
+    let mut event: Map<String, Value> = Map::new();
+    event.insert("event".into(), json!("application_decided"));
+    event.insert("date".into(), json!(format_date(day)));
+    event.insert("application".into(), json!(form.application));
+    event.insert("outcome".into(), json!(form.outcome));
+    if form.outcome == "rejected" {
+        event.insert("reason".into(), json!(form.reason));
+    }
+    let then = "?saved=decision";
+    Ok(record_then_show(&state, lang, principal, person, event, then).await)
+}
+
+/// The decision as chosen, with the button that records it and the way back.
+fn confirmation(
+    lang: Lang,
+    principal: &crate::session::Principal,
+    person: &str,
+    form: &DecisionForm,
+    day: time::Date,
+    reason: Option<Code<RejectionReason>>,
+) -> Response {
+    let code = lang.code();
+    let case = format!("/{code}/staff/cases/{person}");
+    let body = html! {
+        h1 { (t(lang, "decision.confirm.title")) }
+        div class="confirm" {
+            dl {
+                dt { (t(lang, "staff.inbox.reference")) }
+                dd { (form.application) }
+                dt { (t(lang, "case.decision")) }
+                dd { (t(lang, &format!("outcome.{}", form.outcome))) }
+                @if let Some(reason) = reason.filter(|_| form.outcome == "rejected") {
+                    dt { (t(lang, "case.reason")) }
+                    dd { (reason.label(lang)) }
+                }
+                dt { (t(lang, "decision.date")) }
+                dd { (date(lang, day)) }
+            }
+            p { (t(lang, "decision.confirm.text")) }
+            form method="post" action={ (case) "/decision" } {
+                input type="hidden" name="csrf" value=(principal.csrf_token());
+                input type="hidden" name="application" value=(form.application);
+                input type="hidden" name="outcome" value=(form.outcome);
+                input type="hidden" name="reason" value=(form.reason);
+                input type="hidden" name="date" value=(form.date);
+                input type="hidden" name="confirm" value="yes";
+                button type="submit" { (t(lang, "decision.confirm.yes")) }
+            }
+            p { a href=(case) { (t(lang, "decision.confirm.no")) } }
+        }
+    };
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "decision.confirm.title"),
+        &format!("/staff/cases/{person}"),
+        Some(principal),
+        &body.into_string(),
+    )
+}
