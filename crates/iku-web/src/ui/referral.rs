@@ -77,11 +77,17 @@ fn check(r: &Referral, year: i32) -> Vec<Problem> {
     }
     let name = r.name.trim();
     if name.chars().count() > 200 {
-        problems.push(("name", "error.too_long"));
+        problems.push(("name", "error.name_long"));
     }
     let birth_year = r.birth_year.trim();
     if !birth_year.is_empty() && !is_year(birth_year, year) {
-        problems.push(("birth_year", "error.birth_year"));
+        let future = birth_year.len() == 4 && birth_year.parse::<i32>().is_ok_and(|y| y > year);
+        let key = if future {
+            "error.birth_year_future"
+        } else {
+            "error.birth_year"
+        };
+        problems.push(("birth_year", key));
     }
     if !r.gender.is_empty() && Code::<Gender>::parse(&r.gender).is_none() {
         problems.push(("gender", "error.gender"));
@@ -98,10 +104,10 @@ fn check(r: &Referral, year: i32) -> Vec<Problem> {
         problems.push(("phone", "error.reach"));
     }
     if r.what.chars().count() > 5000 {
-        problems.push(("what", "error.too_long"));
+        problems.push(("what", "error.what_long"));
     }
     if r.contact.chars().count() > 500 {
-        problems.push(("contact", "error.too_long"));
+        problems.push(("contact", "error.contact_long"));
     }
     if r.consent.as_deref() != Some("yes") {
         problems.push(("consent", "error.consent"));
@@ -197,9 +203,14 @@ impl Field<'_> {
             "email" => "email",
             _ => "off",
         };
+        let numeric = if id == "birth_year" {
+            r#" inputmode="numeric" maxlength="4""#
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            r#"<input type="{kind}" id="{id}" name="{id}" value="{}" autocomplete="{autocomplete}"{attributes}></div>"#,
+            r#"<input type="{kind}" id="{id}" name="{id}" value="{}" autocomplete="{autocomplete}"{numeric}{attributes}></div>"#,
             escape(value)
         );
     }
@@ -221,6 +232,7 @@ impl Field<'_> {
         label: &str,
         hint: Option<&str>,
         empty: &str,
+        leave_out: Option<&str>,
     ) {
         let attributes = self.head(out, id, label, hint);
         let _ = write!(
@@ -228,7 +240,7 @@ impl Field<'_> {
             r#"<select id="{id}" name="{id}"{attributes}><option value="">{}</option>"#,
             escape(&t(self.lang, empty))
         );
-        for code in Code::<L>::all() {
+        for code in Code::<L>::all().filter(|c| Some(c.code()) != leave_out) {
             let _ = write!(
                 out,
                 r#"<option value="{}"{}>{}</option>"#,
@@ -272,7 +284,7 @@ fn form_page(
     if !problems.is_empty() {
         let _ = write!(
             body,
-            r#"<div class="error-summary" role="alert" tabindex="-1"><h2>{}</h2><ul>"#,
+            r#"<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>{}</h2><ul>"#,
             escape(&t(lang, "error.summary"))
         );
         for (field, key) in problems {
@@ -297,6 +309,7 @@ fn form_page(
         "referral.who",
         Some("referral.who.hint"),
         "referral.choose",
+        None,
     );
     let _ = write!(
         body,
@@ -326,6 +339,8 @@ fn form_page(
         "referral.gender",
         None,
         "referral.not_known",
+        // The empty choice says "not known" already: one such option, not two.
+        Some("unknown"),
     );
     f.input(
         &mut body,
@@ -361,18 +376,32 @@ fn form_page(
     let consent_error = f.error("consent");
     let _ = write!(
         body,
-        r#"<div class="checkbox{}">{}<p class="hint" id="consent-hint">{}</p><input type="checkbox" id="consent" name="consent" value="yes"{} aria-describedby="consent-hint"><label for="consent">{}</label></div>"#,
+        r#"<div class="checkbox{}">{}<p class="hint" id="consent-hint">{}</p><input type="checkbox" id="consent" name="consent" value="yes"{} aria-describedby="{}"{}><label for="consent">{}</label></div>"#,
         if consent_error.is_some() {
             " field-error"
         } else {
             ""
         },
         consent_error
-            .map(|e| format!(r#"<p class="error-message">{}</p>"#, escape(&e)))
+            .as_ref()
+            .map(|e| format!(
+                r#"<p class="error-message" id="consent-error">{}</p>"#,
+                escape(e)
+            ))
             .unwrap_or_default(),
         escape(&t(lang, "referral.consent.hint")),
         if r.consent.as_deref() == Some("yes") {
             " checked"
+        } else {
+            ""
+        },
+        if consent_error.is_some() {
+            "consent-error consent-hint"
+        } else {
+            "consent-hint"
+        },
+        if consent_error.is_some() {
+            r#" aria-invalid="true""#
         } else {
             ""
         },
@@ -389,14 +418,12 @@ fn form_page(
         r#"<button type="submit">{}</button></form>"#,
         escape(&t(lang, "referral.submit"))
     );
-    page(
-        lang,
-        status,
-        &t(lang, "referral.title"),
-        "/referral",
-        Audience::Public,
-        &body,
-    )
+    let title = if problems.is_empty() {
+        t(lang, "referral.title").into_owned()
+    } else {
+        format!("{}: {}", t(lang, "error.title"), t(lang, "referral.title"))
+    };
+    page(lang, status, &title, "/referral", Audience::Public, &body)
 }
 
 pub async fn form(Path(code): Path<String>) -> Response {

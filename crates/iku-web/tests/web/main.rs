@@ -3,7 +3,7 @@
 //! (`app_layer`), the admins' account actions (`admin`), the pages in a real browser
 //! (`browser`), the caseworker's day in it (`caseworker_day`), the cases page
 //! (`cases_list`), readiness
-//! (`ready`), finding a person (`search`), placing public referrals
+//! (`ready`), finding a person (`search`), the public form's mistakes (`referral_form`), placing public referrals
 //! (`routing`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
@@ -29,6 +29,7 @@ mod journal;
 mod lockout;
 mod navigation;
 mod ready;
+mod referral_form;
 mod routing;
 mod search;
 mod support;
