@@ -139,6 +139,12 @@ fn is_email(s: &str) -> bool {
 }
 
 /// One labelled field with its hint and, if any, its error.
+/// A list's empty choice: its words, and the code it stands for (left out of the list).
+struct Empty<'a> {
+    words: &'a str,
+    stands_for: Option<&'a str>,
+}
+
 struct Field<'a> {
     lang: Lang,
     problems: &'a [Problem],
@@ -231,16 +237,15 @@ impl Field<'_> {
         value: &str,
         label: &str,
         hint: Option<&str>,
-        empty: &str,
-        leave_out: Option<&str>,
+        empty: Empty<'_>,
     ) {
         let attributes = self.head(out, id, label, hint);
         let _ = write!(
             out,
             r#"<select id="{id}" name="{id}"{attributes}><option value="">{}</option>"#,
-            escape(&t(self.lang, empty))
+            escape(&t(self.lang, empty.words))
         );
-        for code in Code::<L>::all().filter(|c| Some(c.code()) != leave_out) {
+        for code in Code::<L>::all().filter(|c| Some(c.code()) != empty.stands_for) {
             let _ = write!(
                 out,
                 r#"<option value="{}"{}>{}</option>"#,
@@ -308,8 +313,10 @@ fn form_page(
         &r.who,
         "referral.who",
         Some("referral.who.hint"),
-        "referral.choose",
-        None,
+        Empty {
+            words: "referral.choose",
+            stands_for: None,
+        },
     );
     let _ = write!(
         body,
@@ -338,9 +345,11 @@ fn form_page(
         &r.gender,
         "referral.gender",
         None,
-        "referral.not_known",
         // The empty choice says "not known" already: one such option, not two.
-        Some("unknown"),
+        Empty {
+            words: "referral.not_known",
+            stands_for: Some("unknown"),
+        },
     );
     f.input(
         &mut body,

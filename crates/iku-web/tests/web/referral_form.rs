@@ -19,7 +19,10 @@ async fn the_forms_mistakes_say_what_is_wrong_and_where() {
         !blank.contains(r#"value="unknown""#),
         "one 'not known', not two: {blank}"
     );
-    assert!(blank.contains(r#"<option value="">Ei tiedossa</option>"#), "{blank}");
+    assert!(
+        blank.contains(r#"<option value="">Ei tiedossa</option>"#),
+        "{blank}"
+    );
     assert!(
         blank.contains(
             r#"id="birth_year" name="birth_year" value="" autocomplete="off" inputmode="numeric""#
