@@ -35,7 +35,14 @@ pub const STYLE: &str = include_str!("../../assets/iku.css");
 
 /// Nothing from elsewhere, no inline script or style, no framing, forms only to here.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-                   frame-ancestors 'none'; base-uri 'none'";
+                   frame-ancestors 'none'; base-uri 'none'; \
+                   script-src 'sha256-zNR9twpOWhK2Jq9fkm70rufVCGVyO8POtx1YzsvhnRM='";
+
+/// The one script of the public pages, allowed by its hash in `CSP` (the browser test fails if
+/// the two part): a page the browser brings back from its memory on Back (its
+/// back-forward cache keeps what was typed) has its forms emptied, so that a phone that may
+/// be shared does not show the story again.
+const EMPTY_ON_RETURN: &str = r#"addEventListener("pageshow",function(e){if(e.persisted){for(var i=0;i<document.forms.length;i++){document.forms[i].reset()}}})"#;
 
 fn words() -> &'static HashMap<&'static str, [&'static str; 3]> {
     static WORDS: OnceLock<HashMap<&'static str, [&'static str; 3]>> = OnceLock::new();
@@ -167,7 +174,7 @@ pub fn page(
         // Someone afraid, on a phone, finds help on every public page, error pages too.
         let _ = write!(
             html,
-            r#"<footer class="site"><p class="advice">{}</p></footer>"#,
+            r#"<footer class="site"><p class="advice">{}</p></footer><script>{EMPTY_ON_RETURN}</script>"#,
             advice_line(lang)
         );
     }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use std::net::SocketAddr;
 
 use axum::Form;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::calendar::finnish_date;
@@ -204,11 +204,9 @@ impl Field<'_> {
         hint: Option<&str>,
     ) {
         let attributes = self.head(out, id, label, hint);
-        let autocomplete = match id {
-            "phone" => "tel",
-            "email" => "email",
-            _ => "off",
-        };
+        // Nothing typed here is kept by the browser, to fill in later or to show again on
+        // Back: the phone may be shared, and the person may be afraid.
+        let autocomplete = "off";
         let numeric = if id == "birth_year" {
             r#" inputmode="numeric" maxlength="4""#
         } else {
@@ -303,7 +301,7 @@ fn form_page(
     }
     let _ = write!(
         body,
-        r#"<form method="post" action="/{}/referral" novalidate>"#,
+        r#"<form method="post" action="/{}/referral" novalidate autocomplete="off">"#,
         lang.code()
     );
     let f = Field { lang, problems };
@@ -496,17 +494,23 @@ pub async fn submit(
     let Ok(reference) = reference() else {
         return server_error(&referral);
     };
-    let done = Redirect::to(&format!(
-        "/{}/referral/done?reference={reference}",
+    // The reference goes to the confirmation in a cookie of that page alone, never in an
+    // address (which a shared phone's history would keep); the page shows it once.
+    let mut done = Redirect::to(&format!("/{}/referral/done", lang.code())).into_response();
+    if let Ok(cookie) = axum::http::HeaderValue::from_str(&format!(
+        "{REFERENCE_COOKIE}={reference}; HttpOnly; Secure; SameSite=Strict; Path=/{}/referral/done; Max-Age=600",
         lang.code()
-    ));
+    )) {
+        done.headers_mut()
+            .insert(axum::http::header::SET_COOKIE, cookie);
+    }
     // Perhaps a robot, perhaps a person whose browser filled the hidden field in: stored,
     // flagged for a person to check, never dropped.
     let flagged = !referral.trap.is_empty();
     match store(&state, &referral, &reference, flagged).await {
         Ok(()) => {
             state.referral_limit.take(client);
-            done.into_response()
+            done
         }
         Err(_) => server_error(&referral),
     }
@@ -559,37 +563,66 @@ async fn store(
     Ok(())
 }
 
-#[derive(Deserialize)]
-pub struct Done {
-    #[serde(default)]
-    reference: String,
-}
+/// The cookie that carries a new referral's reference to its confirmation.
+const REFERENCE_COOKIE: &str = "iku_reference";
 
-pub async fn done(Path(code): Path<String>, Query(done): Query<Done>) -> Response {
+/// The confirmation: the reference shown once (from its cookie, which the answer clears),
+/// and what happens next. Seen again (Back, a reload), it says the referral was received
+/// and nothing more.
+pub async fn done(Path(code): Path<String>, headers: axum::http::HeaderMap) -> Response {
     let Some(lang) = lang(&code) else {
         return not_found();
     };
     // Only the shape of a reference is shown back: the page reads nothing stored.
-    let valid = done.reference.len() == 12
-        && done.reference.starts_with("R-")
-        && done.reference[2..].chars().all(|c| c.is_ascii_hexdigit());
-    if !valid {
-        return Redirect::to(&format!("/{}/referral", lang.code())).into_response();
-    }
+    let reference = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(REFERENCE_COOKIE)?.strip_prefix('='))
+        .find(|r| {
+            r.len() == 12 && r.starts_with("R-") && r[2..].chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .map(str::to_owned);
+    let Some(reference) = reference else {
+        let body = format!(
+            r#"<div class="panel"><h1>{}</h1></div><p>{}</p><p>{}</p>"#,
+            escape(&t(lang, "done.title")),
+            escape(&t(lang, "done.next")),
+            super::advice_line(lang),
+        );
+        return page(
+            lang,
+            StatusCode::OK,
+            &t(lang, "done.title"),
+            "/referral",
+            Audience::Public,
+            &body,
+        );
+    };
     let body = format!(
         r#"<div class="panel"><h1>{title}</h1><p>{label}</p><p class="reference">{reference}</p></div><p>{next}</p><p>{keep}</p>"#,
         title = escape(&t(lang, "done.title")),
         label = escape(&t(lang, "done.reference")),
-        reference = escape(&done.reference),
+        reference = escape(&reference),
         next = escape(&t(lang, "done.next")),
         keep = escape(&t(lang, "done.keep")),
     );
-    page(
+    let mut shown = page(
         lang,
         StatusCode::OK,
         &t(lang, "done.title"),
         "/referral",
         Audience::Public,
         &body,
-    )
+    );
+    if let Ok(clear) = axum::http::HeaderValue::from_str(&format!(
+        "{REFERENCE_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/{}/referral/done; Max-Age=0",
+        lang.code()
+    )) {
+        shown
+            .headers_mut()
+            .insert(axum::http::header::SET_COOKIE, clear);
+    }
+    shown
 }

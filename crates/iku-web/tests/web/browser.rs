@@ -338,6 +338,10 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
         .unwrap_or_default();
     assert!(reference.starts_with("R-"), "{}", browser.text().await);
     browser.check("referral done").await;
+    // The reference is in no address, and the confirmation seen again has no number.
+    assert!(browser.url().await.ends_with("/en/referral/done"));
+    browser.go("/en/referral/done").await;
+    assert!(!browser.text().await.contains(&reference));
 
     // A director logs in with a code, finds the referral in the inbox and admits the person.
     browser.log_in("director", &app.secret).await;

@@ -5,6 +5,8 @@
 //! `test-artifacts/caseworker/`, axe-core on every page type.
 
 use super::access::{TestApp, unix_now};
+use thirtyfour::By;
+
 use super::browser::{Browser, cell};
 
 const NAME: &str = "Ottilie Brennwald";
@@ -40,6 +42,23 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
 
     // A referral: the director finds it in the queue, places it and admits the person.
     let first = refer(&browser).await;
+    // Back from the confirmation (on a phone that may be shared): the form, empty.
+    browser
+        .driver
+        .back()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut emptied = Vec::new();
+    for field in ["#name", "#birth_year", "#phone"] {
+        for _ in 0..50 {
+            if let Ok(found) = browser.driver.find(By::Css(field)).await {
+                emptied.push(found.value().await.ok().flatten().unwrap_or_default());
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(emptied, ["", "", ""], "what was typed, after Back");
     browser.log_in("director", &app.secret).await;
     browser.go("/en/staff/cases?office=-").await;
     browser.check("cases without an office").await;
