@@ -584,30 +584,20 @@ pub async fn done(Path(code): Path<String>, headers: axum::http::HeaderMap) -> R
             r.len() == 12 && r.starts_with("R-") && r[2..].chars().all(|c| c.is_ascii_hexdigit())
         })
         .map(str::to_owned);
-    let Some(reference) = reference else {
-        let body = format!(
-            r#"<div class="panel"><h1>{}</h1></div><p>{}</p><p>{}</p>"#,
-            escape(&t(lang, "done.title")),
-            escape(&t(lang, "done.next")),
+    let title = escape(&t(lang, "done.title"));
+    let next = escape(&t(lang, "done.next"));
+    let body = match &reference {
+        Some(reference) => format!(
+            r#"<div class="panel"><h1>{title}</h1><p>{label}</p><p class="reference">{reference}</p></div><p>{next}</p><p>{keep}</p>"#,
+            label = escape(&t(lang, "done.reference")),
+            reference = escape(reference),
+            keep = escape(&t(lang, "done.keep")),
+        ),
+        None => format!(
+            r#"<div class="panel"><h1>{title}</h1></div><p>{next}</p><p>{}</p>"#,
             super::advice_line(lang),
-        );
-        return page(
-            lang,
-            StatusCode::OK,
-            &t(lang, "done.title"),
-            "/referral",
-            Audience::Public,
-            &body,
-        );
+        ),
     };
-    let body = format!(
-        r#"<div class="panel"><h1>{title}</h1><p>{label}</p><p class="reference">{reference}</p></div><p>{next}</p><p>{keep}</p>"#,
-        title = escape(&t(lang, "done.title")),
-        label = escape(&t(lang, "done.reference")),
-        reference = escape(&reference),
-        next = escape(&t(lang, "done.next")),
-        keep = escape(&t(lang, "done.keep")),
-    );
     let mut shown = page(
         lang,
         StatusCode::OK,
@@ -616,6 +606,9 @@ pub async fn done(Path(code): Path<String>, headers: axum::http::HeaderMap) -> R
         Audience::Public,
         &body,
     );
+    if reference.is_none() {
+        return shown;
+    }
     if let Ok(clear) = axum::http::HeaderValue::from_str(&format!(
         "{REFERENCE_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/{}/referral/done; Max-Age=0",
         lang.code()
