@@ -358,6 +358,11 @@ mod tests {
         for action in ["disable", "enable", "reset_totp"] {
             keys.push(format!("admin.done.{action}"));
         }
+        for action in ["disable", "reset_totp"] {
+            for part in ["", ".text", ".yes"] {
+                keys.push(format!("admin.confirm.{action}{part}"));
+            }
+        }
         for code in ["own_account", "bad_request"] {
             keys.push(format!("admin.refused.{code}"));
         }

@@ -120,6 +120,44 @@ pub async fn accounts(
 pub struct AccountAction {
     csrf: String,
     action: String,
+    /// "yes": an action that shuts someone out was confirmed.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// The actions that shut an account's owner out until an admin acts again: asked to be
+/// confirmed first.
+const CONFIRMED: [&str; 2] = ["disable", "reset_totp"];
+
+/// The action shown back with the button that carries it out and the way back.
+fn confirmation(
+    lang: iku_domain::codes::Lang,
+    principal: &crate::session::Principal,
+    account: &str,
+    action: &str,
+) -> Response {
+    let code = lang.code();
+    let body = maud::html! {
+        h1 { (t(lang, &format!("admin.confirm.{action}"))) }
+        div class="confirm" {
+            p { (t(lang, &format!("admin.confirm.{action}.text")).replace("{account}", account)) }
+            form method="post" action={ "/" (code) "/staff/admin/accounts/" (account) } {
+                input type="hidden" name="csrf" value=(principal.csrf_token());
+                input type="hidden" name="action" value=(action);
+                input type="hidden" name="confirm" value="yes";
+                button type="submit" { (t(lang, &format!("admin.confirm.{action}.yes"))) }
+            }
+            p { a href={ "/" (code) "/staff/admin" } { (t(lang, "admin.back")) } }
+        }
+    };
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "admin.title"),
+        "/staff/admin",
+        Some(principal),
+        &body.into_string(),
+    )
 }
 
 /// `POST /{lang}/staff/admin/accounts/{username}`: disable, enable, reset the TOTP secret,
@@ -134,6 +172,11 @@ pub async fn account_action(
     let principal = poster.check(lang, &form.csrf)?;
     let account = Username::parse(&name).map_err(|_| Refusal::from(not_found()))?;
     let action = form.action;
+    // Only an admin is asked: anyone else is refused by the action itself.
+    let asked = principal.role == iku_domain::access::Role::Admin;
+    if asked && CONFIRMED.contains(&action.as_str()) && form.confirm != "yes" {
+        return Ok(confirmation(lang, &principal, account.as_str(), &action));
+    }
     let what = action.clone();
     let p = principal.clone();
     let done = state

@@ -35,7 +35,11 @@ async fn an_admin_disables_enables_and_resets_accounts_from_the_page() {
             action.to_owned(),
         );
         async move {
-            let fields = [("csrf", csrf.as_str()), ("action", action.as_str())];
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("action", action.as_str()),
+                ("confirm", "yes"),
+            ];
             let (status, location, _, body) = app
                 .page(Method::POST, &path, Some(&cookie), Some(&fields))
                 .await;
@@ -43,10 +47,41 @@ async fn an_admin_disables_enables_and_resets_accounts_from_the_page() {
         }
     };
 
+    // Disabling is shown back to be confirmed first; nothing is done until then.
+    let asked = [("csrf", csrf.as_str()), ("action", "disable")];
+    let (status, _, _, page) = app
+        .page(
+            Method::POST,
+            "/en/staff/admin/accounts/cw.tampere",
+            Some(&admin.cookie),
+            Some(&asked),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("<h1>Disable the account?</h1>"), "{page}");
+    assert!(
+        page.contains("The owner of the account cw.tampere cannot log in"),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="confirm" value="yes""#), "{page}");
+    let account = Username::parse("cw.tampere").unwrap_or_else(|e| panic!("{e}"));
+    let disabled = || {
+        app.store()
+            .account(&account)
+            .ok()
+            .flatten()
+            .map(|a| a.disabled)
+    };
+    assert_eq!(
+        disabled(),
+        Some(false),
+        "not disabled before the confirmation"
+    );
     let (status, location, _) =
         act("cw.tampere", "disable", admin.cookie.clone(), csrf.clone()).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/en/staff/admin?done=disable"));
+    assert_eq!(disabled(), Some(true), "disabled once confirmed");
     let (_, _, _, page) = app
         .page(
             Method::GET,
