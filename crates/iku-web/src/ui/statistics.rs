@@ -38,6 +38,9 @@ pub struct PageQuery {
     /// The publications listed are those before this one.
     #[serde(default)]
     before: Option<i64>,
+    /// "yes": a review was just published (the page says so).
+    #[serde(default)]
+    published: String,
 }
 
 pub async fn page(
@@ -51,8 +54,9 @@ pub async fn page(
     };
     let principal = reader.principal();
     let p = principal.clone();
+    let before = query.before;
     let listed = state
-        .blocking(move |app| p.statistics(app)?.publications(query.before, PAGE))
+        .blocking(move |app| p.statistics(app)?.publications(before, PAGE))
         .await;
     let (publications, next) = match listed {
         Ok(page) => (page.items, page.next),
@@ -61,6 +65,13 @@ pub async fn page(
     let statistician = principal.role == Role::Statistician;
     let this_year = iku_domain::calendar::finnish_date(now()).year();
     let mut b = format!("<h1>{}</h1>", escape(&t(lang, "stats.title")));
+    if query.published == "yes" {
+        let _ = write!(
+            b,
+            r#"<p class="notice" role="status">{}</p>"#,
+            escape(&t(lang, "stats.published.saved"))
+        );
+    }
     let kinds = |b: &mut String| {
         for kind in ["annual", "semiannual"] {
             let _ = write!(
@@ -269,6 +280,43 @@ pub struct PublishForm {
     kind: String,
     #[serde(default)]
     year: String,
+    /// "yes": the publication shown back was confirmed.
+    #[serde(default)]
+    confirm: String,
+}
+
+/// What publishing does, shown back with the button that does it and the way back: a
+/// publication is frozen for good.
+fn publish_confirmation(
+    lang: iku_domain::codes::Lang,
+    principal: &crate::session::Principal,
+    form: &PublishForm,
+) -> Response {
+    let code = lang.code();
+    let review = t(lang, &format!("stats.{}", form.kind));
+    let body = maud::html! {
+        h1 { (t(lang, "stats.confirm.title")) }
+        div class="confirm" {
+            p { strong { (review) " " (form.year) } }
+            p { (t(lang, "stats.confirm.text")) }
+            form method="post" action={ "/" (code) "/staff/statistics/publish" } {
+                input type="hidden" name="csrf" value=(principal.csrf_token());
+                input type="hidden" name="kind" value=(form.kind);
+                input type="hidden" name="year" value=(form.year);
+                input type="hidden" name="confirm" value="yes";
+                button type="submit" { (t(lang, "stats.confirm.yes")) }
+            }
+            p { a href={ "/" (code) "/staff/statistics" } { (t(lang, "stats.confirm.no")) } }
+        }
+    };
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "stats.confirm.title"),
+        "/staff/statistics",
+        Some(principal),
+        &body.into_string(),
+    )
 }
 
 pub async fn publish(
@@ -282,12 +330,18 @@ pub async fn publish(
     let who = principal.clone();
     let period = period(&form.kind, &form.year)
         .ok_or_else(|| Refusal::from(away(lang, &ApiError::BAD_REQUEST)))?;
+    // Only those who may publish are asked; anyone else is refused by the publishing itself.
+    let asked = matches!(principal.role, Role::Statistician | Role::Director);
+    if asked && form.confirm != "yes" {
+        return Ok(publish_confirmation(lang, &principal, &form));
+    }
     let shown = principal.clone();
     let published = state
         .blocking(move |app| who.statistics(app)?.publish(period))
         .await;
     Ok(match published {
-        Ok(_) => Redirect::to(&format!("/{}/staff/statistics", lang.code())).into_response(),
+        Ok(_) => Redirect::to(&format!("/{}/staff/statistics?published=yes", lang.code()))
+            .into_response(),
         Err(e) if e.code == ApiError::DISCLOSURE_AUDIT_FAILED.code => staff_page(
             lang,
             StatusCode::UNPROCESSABLE_ENTITY,

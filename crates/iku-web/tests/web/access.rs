@@ -2393,17 +2393,53 @@ async fn the_statistics_pages_show_download_and_publish_reviews_by_role() {
     );
     // Published: frozen with its disclosure report, listed, downloaded unchanged.
     let token = hidden(&html, "csrf");
+    let publish = [
+        ("csrf", token.as_str()),
+        ("kind", "annual"),
+        ("year", "2026"),
+    ];
+    // Shown back to be confirmed first: nothing is published until then.
+    let (status, _, _, asked) = app
+        .page(
+            Method::POST,
+            "/en/staff/statistics/publish",
+            Some(&statistician.cookie),
+            Some(&publish),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    assert!(
+        asked.contains("<h1>Publish the review?</h1>") && asked.contains("Annual review 2026"),
+        "{asked}"
+    );
+    assert!(app.store().publications().unwrap_or_default().is_empty());
+    let confirmed = [publish.as_slice(), &[("confirm", "yes")]].concat();
     let (status, location, _, _) = app
         .page(
             Method::POST,
             "/en/staff/statistics/publish",
             Some(&statistician.cookie),
-            Some(&[("csrf", &token), ("kind", "annual"), ("year", "2026")]),
+            Some(&confirmed),
         )
         .await;
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/en/staff/statistics"))
+        (
+            StatusCode::SEE_OTHER,
+            Some("/en/staff/statistics?published=yes")
+        )
+    );
+    let (_, _, _, said) = app
+        .page(
+            Method::GET,
+            "/en/staff/statistics?published=yes",
+            Some(&statistician.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        said.contains("The review was published and frozen."),
+        "{said}"
     );
     let stored = app.store().publications().unwrap_or_default();
     assert_eq!(stored.len(), 1);
@@ -2438,7 +2474,12 @@ async fn the_statistics_pages_show_download_and_publish_reviews_by_role() {
             Method::POST,
             "/en/staff/statistics/publish",
             Some(&statistician.cookie),
-            Some(&[("csrf", "forged"), ("kind", "annual"), ("year", "2026")]),
+            Some(&[
+                ("csrf", "forged"),
+                ("kind", "annual"),
+                ("year", "2026"),
+                ("confirm", "yes"),
+            ]),
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
