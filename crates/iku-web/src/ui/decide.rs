@@ -14,7 +14,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::case::{person_of, record_then_show, show};
-use super::staff::{Poster, date, staff_page};
+use super::confirm::Ask;
+use super::staff::{Poster, date};
 use super::{Refusal, language, t};
 use crate::state::Shared;
 
@@ -90,11 +91,10 @@ fn confirmation(
     day: time::Date,
     reason: Option<Code<RejectionReason>>,
 ) -> Response {
-    let code = lang.code();
-    let case = format!("/{code}/staff/cases/{person}");
-    let body = html! {
-        h1 { (t(lang, "decision.confirm.title")) }
-        div class="confirm" {
+    let case = format!("/{}/staff/cases/{person}", lang.code());
+    let ask = Ask {
+        title: "decision.confirm.title",
+        shown: html! {
             dl {
                 dt { (t(lang, "staff.inbox.reference")) }
                 dd { (form.application) }
@@ -108,24 +108,16 @@ fn confirmation(
                 dd { (date(lang, day)) }
             }
             p { (t(lang, "decision.confirm.text")) }
-            form method="post" action={ (case) "/decision" } {
-                input type="hidden" name="csrf" value=(principal.csrf_token());
-                input type="hidden" name="application" value=(form.application);
-                input type="hidden" name="outcome" value=(form.outcome);
-                input type="hidden" name="reason" value=(form.reason);
-                input type="hidden" name="date" value=(form.date);
-                input type="hidden" name="confirm" value="yes";
-                button type="submit" { (t(lang, "decision.confirm.yes")) }
-            }
-            p { a href=(case) { (t(lang, "decision.confirm.no")) } }
-        }
+        },
+        action: format!("{case}/decision"),
+        fields: vec![
+            ("application", &form.application),
+            ("outcome", &form.outcome),
+            ("reason", &form.reason),
+            ("date", &form.date),
+        ],
+        yes: "decision.confirm.yes",
+        back: (case, "decision.confirm.no"),
     };
-    staff_page(
-        lang,
-        StatusCode::OK,
-        &t(lang, "decision.confirm.title"),
-        &format!("/staff/cases/{person}"),
-        Some(principal),
-        &body.into_string(),
-    )
+    super::confirm::page(lang, principal, &format!("/staff/cases/{person}"), ask)
 }

@@ -6,6 +6,7 @@ pub mod audit_log;
 pub mod case;
 pub mod case_forms;
 pub mod cases;
+mod confirm;
 pub mod deadlines;
 pub mod decide;
 pub mod decision;
@@ -309,6 +310,7 @@ mod tests {
             include_str!("case.rs"),
             include_str!("case_forms.rs"),
             include_str!("cases.rs"),
+            include_str!("confirm.rs"),
             include_str!("journal.rs"),
             include_str!("search.rs"),
             include_str!("deadlines.rs"),

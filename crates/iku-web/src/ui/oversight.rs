@@ -137,27 +137,20 @@ fn confirmation(
     action: &str,
 ) -> Response {
     let code = lang.code();
-    let body = maud::html! {
-        h1 { (t(lang, &format!("admin.confirm.{action}"))) }
-        div class="confirm" {
-            p { (t(lang, &format!("admin.confirm.{action}.text")).replace("{account}", account)) }
-            form method="post" action={ "/" (code) "/staff/admin/accounts/" (account) } {
-                input type="hidden" name="csrf" value=(principal.csrf_token());
-                input type="hidden" name="action" value=(action);
-                input type="hidden" name="confirm" value="yes";
-                button type="submit" { (t(lang, &format!("admin.confirm.{action}.yes"))) }
-            }
-            p { a href={ "/" (code) "/staff/admin" } { (t(lang, "admin.back")) } }
-        }
+    let (title, text, yes) = (
+        format!("admin.confirm.{action}"),
+        format!("admin.confirm.{action}.text"),
+        format!("admin.confirm.{action}.yes"),
+    );
+    let ask = super::confirm::Ask {
+        title: &title,
+        shown: maud::html! { p { (t(lang, &text).replace("{account}", account)) } },
+        action: format!("/{code}/staff/admin/accounts/{account}"),
+        fields: vec![("action", action)],
+        yes: &yes,
+        back: (format!("/{code}/staff/admin"), "admin.back"),
     };
-    staff_page(
-        lang,
-        StatusCode::OK,
-        &t(lang, "admin.title"),
-        "/staff/admin",
-        Some(principal),
-        &body.into_string(),
-    )
+    super::confirm::page(lang, principal, "/staff/admin", ask)
 }
 
 /// `POST /{lang}/staff/admin/accounts/{username}`: disable, enable, reset the TOTP secret,

@@ -294,29 +294,18 @@ fn publish_confirmation(
 ) -> Response {
     let code = lang.code();
     let review = t(lang, &format!("stats.{}", form.kind));
-    let body = maud::html! {
-        h1 { (t(lang, "stats.confirm.title")) }
-        div class="confirm" {
+    let ask = super::confirm::Ask {
+        title: "stats.confirm.title",
+        shown: maud::html! {
             p { strong { (review) " " (form.year) } }
             p { (t(lang, "stats.confirm.text")) }
-            form method="post" action={ "/" (code) "/staff/statistics/publish" } {
-                input type="hidden" name="csrf" value=(principal.csrf_token());
-                input type="hidden" name="kind" value=(form.kind);
-                input type="hidden" name="year" value=(form.year);
-                input type="hidden" name="confirm" value="yes";
-                button type="submit" { (t(lang, "stats.confirm.yes")) }
-            }
-            p { a href={ "/" (code) "/staff/statistics" } { (t(lang, "stats.confirm.no")) } }
-        }
+        },
+        action: format!("/{code}/staff/statistics/publish"),
+        fields: vec![("kind", &form.kind), ("year", &form.year)],
+        yes: "stats.confirm.yes",
+        back: (format!("/{code}/staff/statistics"), "stats.confirm.no"),
     };
-    staff_page(
-        lang,
-        StatusCode::OK,
-        &t(lang, "stats.confirm.title"),
-        "/staff/statistics",
-        Some(principal),
-        &body.into_string(),
-    )
+    super::confirm::page(lang, principal, "/staff/statistics", ask)
 }
 
 pub async fn publish(
