@@ -22,6 +22,15 @@ use crate::state::Shared;
 /// Entries on a page.
 const PAGE: usize = 100;
 
+/// An action in the user's language (one this version does not know: its code).
+fn action_words(lang: Lang, name: &str) -> String {
+    if Action::ALL.iter().any(|a| a.name() == name) {
+        t(lang, &format!("action.{name}")).into_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
 /// A page of the audit log asked for: entries before seq `before`, of `actor`, of `action`,
 /// about case `person`, from day `from` to day `until` (both included, Finnish days).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -149,7 +158,8 @@ fn audit_html(lang: Lang, title: &str, query: &AuditQuery, page: &Page<ReadEntry
         for action in Action::ALL {
             let _ = write!(
                 b,
-                r#"<option value="{a}"{s}>{a}</option>"#,
+                r#"<option value="{a}"{s}>{}</option>"#,
+                escape(&action_words(lang, action.name())),
                 a = action.name(),
                 s = if action.name() == query.action {
                     " selected"
@@ -190,7 +200,7 @@ fn audit_html(lang: Lang, title: &str, query: &AuditQuery, page: &Page<ReadEntry
             e.seq,
             escape(&date_time(lang, e.at)),
             escape(&e.entry.actor),
-            escape(&e.entry.action),
+            escape(&action_words(lang, &e.entry.action)),
             escape(&e.entry.record),
             escape(&reason),
         );

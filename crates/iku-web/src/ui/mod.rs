@@ -368,6 +368,9 @@ mod tests {
         for code in ["own_account", "bad_request"] {
             keys.push(format!("admin.refused.{code}"));
         }
+        for action in iku_app::Action::ALL {
+            keys.push(format!("action.{}", action.name()));
+        }
         for rule in iku_domain::rules::Rule::ALL {
             keys.push(format!("rule.{}", rule.name()));
         }

@@ -2552,8 +2552,17 @@ async fn admins_see_accounts_and_auditors_the_log_and_nobody_else_does() {
         .page(Method::GET, "/fi/staff/audit", Some(&auditor.cookie), None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    // Actions named in the page's language, in the list and in the filter.
     assert!(
-        log.contains("login") && log.contains("case.break_the_glass"),
+        log.contains("<td>Kirjautui sisään</td>")
+            && log.contains("<td>Avasi toisen asian (syy annettu)</td>")
+            && !log.contains("<td>case.break_the_glass</td>"),
+        "{log}"
+    );
+    assert!(
+        log.contains(
+            r#"<option value="case.break_the_glass">Avasi toisen asian (syy annettu)</option>"#
+        ),
         "{log}"
     );
     let (status, _, _, glass) = app
