@@ -168,7 +168,7 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/referral",
             get(ui::referral::form).post(ui::referral::submit),
         )
-        .route("/{lang}/referral/done", get(ui::referral::done))
+        .route("/{lang}/referral/done", get(ui::referral_done::done))
         .route("/{lang}/staff/", get(ui::inbox::inbox))
         .route(
             "/{lang}/staff/login",

@@ -17,6 +17,7 @@ pub mod journal;
 pub mod oversight;
 pub mod record_form;
 pub mod referral;
+pub mod referral_done;
 pub mod routing;
 pub mod search;
 pub mod staff;
@@ -320,6 +321,7 @@ mod tests {
             include_str!("history.rs"),
             include_str!("oversight.rs"),
             include_str!("referral.rs"),
+            include_str!("referral_done.rs"),
             include_str!("routing.rs"),
             include_str!("staff.rs"),
             include_str!("statistics.rs"),

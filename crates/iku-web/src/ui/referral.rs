@@ -498,7 +498,8 @@ pub async fn submit(
     // address (which a shared phone's history would keep); the page shows it once.
     let mut done = Redirect::to(&format!("/{}/referral/done", lang.code())).into_response();
     if let Ok(cookie) = axum::http::HeaderValue::from_str(&format!(
-        "{REFERENCE_COOKIE}={reference}; HttpOnly; Secure; SameSite=Strict; Path=/{}/referral/done; Max-Age=600",
+        "{}={reference}; HttpOnly; Secure; SameSite=Strict; Path=/{}/referral/done; Max-Age=600",
+        super::referral_done::REFERENCE_COOKIE,
         lang.code()
     )) {
         done.headers_mut()
@@ -561,61 +562,4 @@ async fn store(
             .await?;
     }
     Ok(())
-}
-
-/// The cookie that carries a new referral's reference to its confirmation.
-const REFERENCE_COOKIE: &str = "iku_reference";
-
-/// The confirmation: the reference shown once (from its cookie, which the answer clears),
-/// and what happens next. Seen again (Back, a reload), it says the referral was received
-/// and nothing more.
-pub async fn done(Path(code): Path<String>, headers: axum::http::HeaderMap) -> Response {
-    let Some(lang) = lang(&code) else {
-        return not_found();
-    };
-    // Only the shape of a reference is shown back: the page reads nothing stored.
-    let reference = headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().strip_prefix(REFERENCE_COOKIE)?.strip_prefix('='))
-        .find(|r| {
-            r.len() == 12 && r.starts_with("R-") && r[2..].chars().all(|c| c.is_ascii_hexdigit())
-        })
-        .map(str::to_owned);
-    let title = escape(&t(lang, "done.title"));
-    let next = escape(&t(lang, "done.next"));
-    let body = match &reference {
-        Some(reference) => format!(
-            r#"<div class="panel"><h1>{title}</h1><p>{label}</p><p class="reference">{reference}</p></div><p>{next}</p><p>{keep}</p>"#,
-            label = escape(&t(lang, "done.reference")),
-            reference = escape(reference),
-            keep = escape(&t(lang, "done.keep")),
-        ),
-        None => format!(
-            r#"<div class="panel"><h1>{title}</h1></div><p>{next}</p><p>{}</p>"#,
-            super::advice_line(lang),
-        ),
-    };
-    let mut shown = page(
-        lang,
-        StatusCode::OK,
-        &t(lang, "done.title"),
-        "/referral",
-        Audience::Public,
-        &body,
-    );
-    if reference.is_none() {
-        return shown;
-    }
-    if let Ok(clear) = axum::http::HeaderValue::from_str(&format!(
-        "{REFERENCE_COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/{}/referral/done; Max-Age=0",
-        lang.code()
-    )) {
-        shown
-            .headers_mut()
-            .insert(axum::http::header::SET_COOKIE, clear);
-    }
-    shown
 }
