@@ -449,9 +449,15 @@ pub async fn password(
     let lang = language(&code)?;
     let principal = poster.check(lang, &form.csrf)?;
     let shown = principal.clone();
+    // Then on to the role's home.
+    let home = format!(
+        "/{}/staff/{}",
+        lang.code(),
+        area_page(principal.role.home()).0
+    );
     Ok(
         match login::change_own_password(&state, principal, form.current, form.new).await {
-            Ok(()) => Redirect::to(&format!("/{}/staff/", lang.code())).into_response(),
+            Ok(()) => Redirect::to(&home).into_response(),
             Err(e) if e.code == "weak_password" => {
                 password_page(lang, e.status, &shown, Some("staff.password.weak"))
             }

@@ -2137,12 +2137,13 @@ async fn a_first_login_in_the_browser_enrols_a_code_and_changes_the_password() {
             ]),
         )
         .await;
+    // On to the caseworker's home.
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/sv/staff/"))
+        (StatusCode::SEE_OTHER, Some("/sv/staff/cases"))
     );
     let (status, _, _, _) = app
-        .page(Method::GET, "/sv/staff/", Some(&session), None)
+        .page(Method::GET, "/sv/staff/cases", Some(&session), None)
         .await;
     assert_eq!(status, StatusCode::OK);
 }
