@@ -47,6 +47,9 @@ pub struct CaseSummary {
     pub reflection_ends: Vec<Date>,
     /// When the latest application was received.
     pub latest: Date,
+    /// The latest application's id: the reference people know the case by (a public
+    /// referral's is the number the person was given).
+    pub latest_application: Option<ApplicationId>,
 }
 
 /// A reflection period ending this soon is due for a look (the deadlines page's first list).
@@ -95,7 +98,19 @@ impl CaseSummary {
                 .map(|a| a.received)
                 .max()
                 .unwrap_or(Date::MIN),
+            latest_application: p
+                .applications
+                .iter()
+                .max_by_key(|a| a.received)
+                .map(|a| a.id.clone()),
         }
+    }
+
+    /// What people call the case: its latest application's reference, or the person's id.
+    pub fn reference(&self) -> &str {
+        self.latest_application
+            .as_ref()
+            .map_or(self.person.as_str(), ApplicationId::as_str)
     }
 
     pub fn status(&self) -> Status {

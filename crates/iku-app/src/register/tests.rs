@@ -209,6 +209,7 @@ fn a_case_is_due_when_a_reflection_period_ends_soon_or_an_application_waited_lon
         children: 0,
         reflection_ends: ends,
         latest: today,
+        latest_application: None,
     };
     assert!(!summary(vec![], vec![]).is_due(today));
     assert!(summary(vec![today], vec![]).is_due(today));

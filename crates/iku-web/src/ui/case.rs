@@ -58,9 +58,18 @@ fn record_html(
     let (p, problem) = (&case.record, said.problem);
     let today = finnish_date(now());
     let unknown = t(lang, "case.unknown").into_owned();
+    // Named by the reference people know it by (the latest application's), the person's id
+    // beside it for those who look it up.
+    let reference = p
+        .applications
+        .iter()
+        .max_by_key(|a| a.received)
+        .map_or(p.id.as_str(), |a| a.id.as_str());
     let mut b = format!(
-        "<h1>{} {}</h1>",
+        r#"<h1>{} {}</h1><p class="hint">{} {}</p>"#,
         escape(&t(lang, "case.title")),
+        escape(reference),
+        escape(&t(lang, "case.person_id")),
         escape(p.id.as_str())
     );
     if let Some(problem) = problem {

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use iku_app::access::{ListedCase, Page};
-use iku_app::register::Status;
+use iku_app::register::{CaseSummary, Status};
 use iku_domain::access::Username;
 use iku_domain::calendar::{finnish_date, format_date, parse_date};
 use iku_domain::codes::Lang;
@@ -224,11 +224,7 @@ fn cases_html(
                 tbody {
                     @for case in &page.items {
                         tr {
-                            th scope="row" class="reference" {
-                                a href={ "/" (code) "/staff/cases/" (case.summary.person.as_str()) } {
-                                    (case.summary.person.as_str())
-                                }
-                            }
+                            th scope="row" class="reference" { (link(code, &case.summary)) }
                             (cells(lang, case))
                             td { (date(lang, case.summary.latest)) }
                             td { (case.summary.waiting.len()) }
@@ -259,6 +255,13 @@ pub(super) fn head(lang: Lang, last: &[&str]) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The link to a case, named by the reference people know it by.
+pub(super) fn link(code: &str, case: &CaseSummary) -> Markup {
+    html! {
+        a href={ "/" (code) "/staff/cases/" (case.person.as_str()) } { (case.reference()) }
     }
 }
 

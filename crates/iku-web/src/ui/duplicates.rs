@@ -41,7 +41,7 @@ pub(super) fn section(lang: Lang, person: &PersonId, proposals: &Proposals, csrf
                                 @let other = p.case.summary.person.as_str();
                                 tr {
                                     th scope="row" class="reference" {
-                                        a href={ "/" (code) "/staff/cases/" (other) } { (other) }
+                                        (cases::link(code, &p.case.summary))
                                     }
                                     (cases::cells(lang, &p.case))
                                     td { (p.why.iter().map(|w| why(lang, w)).collect::<Vec<_>>().join(", ")) }

@@ -148,9 +148,7 @@ fn results(lang: Lang, csrf: &str, sent: &SearchForm, result: &SearchResult) -> 
                     @for f in &result.found {
                         tr {
                             th scope="row" class="reference" {
-                                a href={ "/" (code) "/staff/cases/" (f.case.summary.person.as_str()) } {
-                                    (f.case.summary.person.as_str())
-                                }
+                                (cases::link(code, &f.case.summary))
                                 @if f.outside {
                                     " " span class="tag" { (t(lang, "search.outside.tag")) }
                                 }

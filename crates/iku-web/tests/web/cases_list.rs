@@ -47,6 +47,13 @@ async fn the_cases_page_lists_the_cases_in_scope_filtered_and_paged() {
     all.sort();
     assert_eq!(listed(&html), all);
     assert!(html.contains("<td>Applicant</td>"), "{html}");
+    // Each case named by the reference people know it by: its latest application's.
+    assert!(
+        html.contains(r#"<a href="/en/staff/cases/p1">p1-a</a>"#),
+        "{html}"
+    );
+    let (_, record) = read(director.cookie.clone(), "/en/staff/cases/p1").await;
+    assert!(record.contains("<h1>Client p1-a</h1>"), "{record}");
     // A caseworker: their office's cases and those assigned to them (p2), not Oulu's p3.
     let (_, html) = read(helsinki.cookie.clone(), "/en/staff/cases").await;
     let mut theirs = vec!["p1".to_owned(), "p2".into(), applicant.clone()];
