@@ -68,6 +68,23 @@ pub enum Status {
     Ended,
 }
 
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Applicant, Status::Client, Status::Ended];
+
+    /// The status's code (the lists' filters and the API say it so).
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Applicant => "applicant",
+            Status::Client => "client",
+            Status::Ended => "ended",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|s| s.name() == code)
+    }
+}
+
 impl CaseSummary {
     fn of(p: &PersonState) -> CaseSummary {
         CaseSummary {

@@ -114,6 +114,15 @@ pub(crate) fn rows(
     Ok(rows)
 }
 
+/// A pair of persons in the order the table of pairs decided apart keeps them (by id).
+pub(crate) fn pair<'a>(a: &'a PersonId, b: &'a PersonId) -> (&'a PersonId, &'a PersonId) {
+    if a.as_str() < b.as_str() {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
 /// A person id as the blind index stores it.
 pub(crate) fn person_of(stored: &str) -> Result<PersonId, StoreError> {
     PersonId::parse(stored).map_err(|e| StoreError::Corrupt {

@@ -874,30 +874,11 @@ impl Store for PostgresStore {
         by: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (a, b) = if a.as_str() < b.as_str() {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        self.client.execute(
-            "INSERT INTO distinct_persons (person_a, person_b, decided_by, decided_at)
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            &[&a.as_str(), &b.as_str(), &by, &at.micros()],
-        )?;
-        Ok(())
+        blind::mark_distinct(&mut self.client, crate::blind::pair(a, b), by, at)
     }
 
     fn distinct_from(&mut self, person: &PersonId) -> Result<Vec<PersonId>, StoreError> {
-        let rows = self.client.query(
-            "SELECT person_b FROM distinct_persons WHERE person_a = $1
-             UNION SELECT person_a FROM distinct_persons WHERE person_b = $1",
-            &[&person.as_str()],
-        )?;
-        let mut found = Vec::new();
-        for r in rows {
-            found.push(crate::blind::person_of(r.get(0))?);
-        }
-        Ok(found)
+        blind::distinct_from(&mut self.client, person)
     }
 
     fn referral_flags(

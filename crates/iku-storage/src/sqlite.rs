@@ -996,30 +996,11 @@ impl Store for SqliteStore {
         by: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
-        let (a, b) = if a.as_str() < b.as_str() {
-            (a, b)
-        } else {
-            (b, a)
-        };
-        self.conn.execute(
-            "INSERT OR IGNORE INTO distinct_persons (person_a, person_b, decided_by, decided_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![a.as_str(), b.as_str(), by, at.micros()],
-        )?;
-        Ok(())
+        blind::mark_distinct(&self.conn, crate::blind::pair(a, b), by, at)
     }
 
     fn distinct_from(&mut self, person: &PersonId) -> Result<Vec<PersonId>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT person_b FROM distinct_persons WHERE person_a = ?1
-             UNION SELECT person_a FROM distinct_persons WHERE person_b = ?1",
-        )?;
-        let ids = stmt.query_map([person.as_str()], |r| r.get::<_, String>(0))?;
-        let mut found = Vec::new();
-        for id in ids {
-            found.push(crate::blind::person_of(&id?)?);
-        }
-        Ok(found)
+        blind::distinct_from(&self.conn, person)
     }
 
     fn referral_flags(

@@ -68,10 +68,7 @@ pub async fn cases(
     }
     let status = match query.status.as_deref() {
         None => None,
-        Some("applicant") => Some(Status::Applicant),
-        Some("client") => Some(Status::Client),
-        Some("ended") => Some(Status::Ended),
-        Some(_) => return Err(ApiError::BAD_REQUEST),
+        Some(code) => Some(Status::parse(code).ok_or(ApiError::BAD_REQUEST)?),
     };
     let newest = match query.sort.as_deref() {
         None | Some("reference") => false,
@@ -113,7 +110,7 @@ pub async fn cases(
                 "office": c.office,
                 "assignee": c.assignee.as_ref().map(Username::as_str),
                 "client": c.summary.client,
-                "status": status_code(c.summary.status()),
+                "status": c.summary.status().name(),
                 "latest_application": format_date(c.summary.latest),
             })
         })
@@ -259,7 +256,7 @@ pub async fn search(
         .map(|f| {
             json!({
                 "person": f.case.summary.person.as_str(),
-                "status": status_code(f.case.summary.status()),
+                "status": f.case.summary.status().name(),
                 "office": f.case.office,
                 "assignee": f.case.assignee.as_ref().map(Username::as_str),
                 "matched": f.matched,
@@ -272,14 +269,6 @@ pub async fn search(
         "found": found,
         "outside": result.outside,
     })))
-}
-
-fn status_code(status: Status) -> &'static str {
-    match status {
-        Status::Applicant => "applicant",
-        Status::Client => "client",
-        Status::Ended => "ended",
-    }
 }
 
 #[derive(Deserialize)]

@@ -73,8 +73,7 @@ impl<'a> CaseScope<'a> {
 
     /// Reads the register held in memory (caught up with the store first).
     pub(super) fn index<T>(&mut self, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
-        let app = self.lease.app();
-        self.lease.with(|s| app.register.read(s, read))
+        read_index(&mut self.lease, read)
     }
 
     fn listed(&self, what: &str, n: usize) -> Result<(), AppError> {
@@ -259,6 +258,13 @@ pub struct CaseAccess<'a> {
     caught_up: bool,
 }
 
+/// Reads the register held in memory, caught up with the store first (what both handles
+/// read their lists and placements from).
+fn read_index<T>(lease: &mut Lease<'_>, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
+    let app = lease.app();
+    lease.with(|s| app.register.read(s, read))
+}
+
 /// Up to `limit` + 1 of `cases` that the user sees and `keep` keeps, as listed.
 fn listed<'i>(
     index: &'i Index,
@@ -365,11 +371,7 @@ impl<'a> CaseAccess<'a> {
     /// Reads the register held in memory (caught up with the store first, unless nothing
     /// was written since it was).
     pub(super) fn index<T>(&mut self, read: impl FnOnce(&Index) -> T) -> Result<T, AppError> {
-        let app = self.lease.app();
-        if !std::mem::replace(&mut self.caught_up, false) {
-            self.lease.with(|s| app.register.catch_up(s))?;
-        }
-        self.lease.with(|s| app.register.read(s, read))
+        read_index(&mut self.lease, read)
     }
 
     /// The case's group, as stored now.
@@ -428,9 +430,14 @@ impl<'a> CaseAccess<'a> {
         })?;
         let page = match read {
             Some((record, journal)) => {
-                let placed = self.index(|i| i.assignment(&person).cloned())?;
+                let candidates = self.candidates(&record)?;
+                let actor = self.actor;
+                let (placed, proposals) = self.index(|i| {
+                    let placed = i.assignment(&person).cloned();
+                    (placed, super::duplicates::proposals(i, actor, candidates))
+                })?;
                 Some(CasePage {
-                    proposals: self.proposals(&record)?,
+                    proposals,
                     office: placed.as_ref().map(|a| a.office.clone()),
                     assignee: placed.and_then(|a| a.assignee),
                     record,

@@ -15,9 +15,10 @@ use iku_domain::state::PersonState;
 use serde_json::{Map, Value};
 
 use super::case::{CaseAccess, ListedCase, event_of, write_record};
-use super::covers;
 use super::search::found_by;
+use super::{Actor, covers};
 use crate::audit::{Action, entry};
+use crate::register::Index;
 use crate::{AppError, now};
 
 /// A person this case's person may be, and why (the probes that found them, identity code
@@ -36,6 +37,38 @@ pub struct Proposals {
     pub elsewhere: usize,
 }
 
+/// The persons a case's person may be, and the probes that found each.
+pub(super) type Candidates = BTreeMap<PersonId, Vec<Probe>>;
+
+/// The candidates as the user may see them, best first (`index`: the register held in
+/// memory).
+pub(super) fn proposals(index: &Index, actor: &Actor, candidates: Candidates) -> Proposals {
+    let mut proposals = Proposals::default();
+    for (found, mut why) in candidates {
+        let Some(summary) = index.case(&found) else {
+            continue;
+        };
+        let a = index.assignment(&found);
+        if !covers(actor, a) {
+            proposals.elsewhere += 1;
+            continue;
+        }
+        why.sort_by_key(rank);
+        proposals.shown.push(Proposal {
+            case: ListedCase {
+                summary: summary.clone(),
+                office: a.map(|a| a.office.clone()),
+                assignee: a.and_then(|a| a.assignee.clone()),
+            },
+            why,
+        });
+    }
+    proposals
+        .shown
+        .sort_by_key(|p| (rank(&p.why[0]), usize::MAX - p.why.len()));
+    proposals
+}
+
 fn rank(probe: &Probe) -> u8 {
     match probe {
         Probe::IdentityCode => 0,
@@ -46,16 +79,18 @@ fn rank(probe: &Probe) -> u8 {
 }
 
 impl CaseAccess<'_> {
-    /// The persons `record` (this case's person, personal fields opened) may be: none once
-    /// no application of theirs waits for a decision, nor those decided apart from them.
-    pub(super) fn proposals(&mut self, record: &PersonState) -> Result<Proposals, AppError> {
+    /// The persons `record` (this case's person, personal fields opened) may be, with why:
+    /// none once no application of theirs waits for a decision, nor those decided apart
+    /// from them.
+    pub(super) fn candidates(&mut self, record: &PersonState) -> Result<Candidates, AppError> {
+        let mut why = Candidates::new();
         if record.applications.iter().all(|a| a.decided.is_some()) {
-            return Ok(Proposals::default());
+            return Ok(why);
         }
         let details = &record.details;
         let queries = search::queries_of(&details.personal, details.birth_year);
         if queries.is_empty() {
-            return Ok(Proposals::default());
+            return Ok(why);
         }
         let person = self.person.clone();
         let decided: HashSet<PersonId> = self
@@ -63,7 +98,6 @@ impl CaseAccess<'_> {
             .with(|s| s.distinct_from(&person))?
             .into_iter()
             .collect();
-        let mut why: BTreeMap<PersonId, Vec<Probe>> = BTreeMap::new();
         for query in &queries {
             for (found, _) in found_by(&mut self.lease, query)? {
                 if found != person && !decided.contains(&found) {
@@ -71,34 +105,7 @@ impl CaseAccess<'_> {
                 }
             }
         }
-        let actor = self.actor;
-        let proposals = self.index(|index| {
-            let mut proposals = Proposals::default();
-            for (found, mut why) in why {
-                let Some(summary) = index.case(&found) else {
-                    continue;
-                };
-                let a = index.assignment(&found);
-                if !covers(actor, a) {
-                    proposals.elsewhere += 1;
-                    continue;
-                }
-                why.sort_by_key(rank);
-                proposals.shown.push(Proposal {
-                    case: ListedCase {
-                        summary: summary.clone(),
-                        office: a.map(|a| a.office.clone()),
-                        assignee: a.and_then(|a| a.assignee.clone()),
-                    },
-                    why,
-                });
-            }
-            proposals
-                .shown
-                .sort_by_key(|p| (rank(&p.why[0]), usize::MAX - p.why.len()));
-            proposals
-        })?;
-        Ok(proposals)
+        Ok(why)
     }
 
     /// Links this case to `other`, the same person: every event of this case's person is

@@ -1,5 +1,5 @@
 //! The blind index on PostgreSQL: the persons of a set of terms in one read, and the whole
-//! index rebuilt.
+//! index rebuilt; and the pairs of possible duplicates decided apart.
 
 use iku_domain::ids::PersonId;
 use postgres::{Client, Transaction};
@@ -68,4 +68,36 @@ pub(super) fn mark_key(tx: &mut Transaction<'_>, keys: &Keyring) -> Result<(), S
         &[&keys.active_key_id()],
     )?;
     Ok(())
+}
+
+/// Records a pair decided apart (`pair`: in id order); deciding it again changes nothing.
+pub(super) fn mark_distinct(
+    client: &mut Client,
+    (a, b): (&PersonId, &PersonId),
+    by: &str,
+    at: iku_domain::Timestamp,
+) -> Result<(), StoreError> {
+    client.execute(
+        "INSERT INTO distinct_persons (person_a, person_b, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        &[&a.as_str(), &b.as_str(), &by, &at.micros()],
+    )?;
+    Ok(())
+}
+
+/// The persons decided apart from `person`.
+pub(super) fn distinct_from(
+    client: &mut Client,
+    person: &PersonId,
+) -> Result<Vec<PersonId>, StoreError> {
+    let rows = client.query(
+        "SELECT person_b FROM distinct_persons WHERE person_a = $1
+         UNION SELECT person_a FROM distinct_persons WHERE person_b = $1",
+        &[&person.as_str()],
+    )?;
+    let mut found = Vec::new();
+    for r in rows {
+        found.push(blind::person_of(r.get(0))?);
+    }
+    Ok(found)
 }

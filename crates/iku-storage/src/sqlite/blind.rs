@@ -1,4 +1,5 @@
-//! The blind index on SQLite: point reads by term, and the whole index rebuilt.
+//! The blind index on SQLite: point reads by term, and the whole index rebuilt; and the
+//! pairs of possible duplicates decided apart, which intake reads beside it.
 
 use iku_domain::ids::PersonId;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
@@ -60,4 +61,36 @@ pub(super) fn mark_key(conn: &Connection, keys: &Keyring) -> Result<(), StoreErr
         params![keys.active_key_id()],
     )?;
     Ok(())
+}
+
+/// Records a pair decided apart (`pair`: in id order); deciding it again changes nothing.
+pub(super) fn mark_distinct(
+    conn: &Connection,
+    (a, b): (&PersonId, &PersonId),
+    by: &str,
+    at: iku_domain::Timestamp,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO distinct_persons (person_a, person_b, decided_by, decided_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![a.as_str(), b.as_str(), by, at.micros()],
+    )?;
+    Ok(())
+}
+
+/// The persons decided apart from `person`.
+pub(super) fn distinct_from(
+    conn: &Connection,
+    person: &PersonId,
+) -> Result<Vec<PersonId>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT person_b FROM distinct_persons WHERE person_a = ?1
+         UNION SELECT person_a FROM distinct_persons WHERE person_b = ?1",
+    )?;
+    let ids = stmt.query_map([person.as_str()], |r| r.get::<_, String>(0))?;
+    let mut found = Vec::new();
+    for id in ids {
+        found.push(blind::person_of(&id?)?);
+    }
+    Ok(found)
 }

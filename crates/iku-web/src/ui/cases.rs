@@ -27,12 +27,6 @@ const UNPLACED: &str = "-";
 /// Cases on a page.
 const PAGE: usize = 50;
 
-const STATUSES: [(Status, &str); 3] = [
-    (Status::Applicant, "applicant"),
-    (Status::Client, "client"),
-    (Status::Ended, "ended"),
-];
-
 #[derive(Debug, Default, Deserialize)]
 pub struct CasesQuery {
     #[serde(default)]
@@ -58,10 +52,7 @@ pub struct CasesQuery {
 
 impl CasesQuery {
     fn status(&self) -> Option<Status> {
-        STATUSES
-            .iter()
-            .find(|(_, code)| *code == self.status)
-            .map(|(s, _)| *s)
+        Status::parse(&self.status)
     }
 
     fn due(&self) -> bool {
@@ -158,11 +149,7 @@ pub async fn cases(
 }
 
 fn status_word(lang: Lang, status: Status) -> std::borrow::Cow<'static, str> {
-    let code = STATUSES
-        .iter()
-        .find(|(s, _)| *s == status)
-        .map_or("ended", |(_, c)| c);
-    t(lang, &format!("cases.status.{code}"))
+    t(lang, &format!("cases.status.{}", status.name()))
 }
 
 fn cases_html(
@@ -181,8 +168,8 @@ fn cases_html(
             label for="status" { (t(lang, "cases.status")) }
             select id="status" name="status" {
                 option value="" { (t(lang, "staff.inbox.all")) }
-                @for (status, value) in STATUSES {
-                    option value=(value) selected[filter.status == value] {
+                @for status in Status::ALL {
+                    option value=(status.name()) selected[filter.status == status.name()] {
                         (status_word(lang, status))
                     }
                 }

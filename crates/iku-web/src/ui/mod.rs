@@ -370,6 +370,9 @@ mod tests {
         for code in ["own_account", "bad_request"] {
             keys.push(format!("admin.refused.{code}"));
         }
+        for status in iku_app::register::Status::ALL {
+            keys.push(format!("cases.status.{}", status.name()));
+        }
         for action in iku_app::Action::ALL {
             keys.push(format!("action.{}", action.name()));
         }
