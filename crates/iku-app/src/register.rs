@@ -15,9 +15,9 @@ use iku_domain::access::Username;
 use iku_domain::codes::{Code, Referrer};
 use iku_domain::event::Subject;
 use iku_domain::grouping::StoredFacts;
-use iku_domain::ids::{ApplicationId, EventId, PersonId};
+use iku_domain::ids::{ApplicationId, PersonId};
 use iku_domain::state::PersonState;
-use iku_domain::{Event, EventBody, Register, View};
+use iku_domain::{Event, EventBody, View};
 use iku_storage::access::CaseAssignment;
 use iku_storage::{Store, StoreError};
 use time::Date;
@@ -517,125 +517,8 @@ impl HeldRegister {
     }
 }
 
-/// One case's group, as stored: its register (every event that may bear on the case, voided
-/// ones too, without personal fields), and where its events that carry personal fields are
-/// stored.
-pub struct CaseGroup {
-    pub register: Register,
-    sealed_at: HashMap<EventId, i64>,
-}
-
-impl CaseGroup {
-    pub fn read(store: &mut dyn Store, person: &PersonId) -> Result<CaseGroup, StoreError> {
-        let group = store.group_of(person)?;
-        let sealed_at = group
-            .events
-            .iter()
-            .zip(&group.seqs)
-            .filter(|(e, _)| e.body.personal().is_some())
-            .map(|(e, seq)| (e.id.clone(), *seq))
-            .collect();
-        Ok(CaseGroup {
-            register: crate::register_of(group.events)?,
-            sealed_at,
-        })
-    }
-
-    /// The person's visible events, in the order they apply (what their record is folded
-    /// from).
-    pub fn events_of(&self, person: &PersonId) -> Vec<Event> {
-        self.register
-            .view(None)
-            .by_person()
-            .into_iter()
-            .find(|(p, _)| *p == person)
-            .map(|(_, events)| events.into_iter().cloned().collect())
-            .unwrap_or_default()
-    }
-
-    /// Whether `event` is one of `person`'s visible events.
-    pub fn owns(&self, person: &PersonId, event: &iku_domain::ids::EventId) -> bool {
-        self.events_of(person).iter().any(|e| &e.id == event)
-    }
-
-    /// The person's state today, without personal fields; None if the group has no such
-    /// person.
-    pub fn state_of(&self, person: &PersonId) -> Option<PersonState> {
-        fold(self.events_of(person), person)
-    }
-
-    /// The person's record today with their personal fields opened (the details events'
-    /// alone); None if the register has no such person.
-    pub fn record(
-        &self,
-        store: &mut dyn Store,
-        keys: &iku_storage::Keyring,
-        person: &PersonId,
-    ) -> Result<Option<PersonState>, StoreError> {
-        let mut events = self.events_of(person);
-        self.open(store, keys, &mut events, |b| {
-            matches!(b, EventBody::PersonDetails(_))
-        })?;
-        Ok(fold(events, person))
-    }
-
-    /// The person's journal entries in force, texts opened, newest first (by date, then as
-    /// recorded).
-    pub fn journal(
-        &self,
-        store: &mut dyn Store,
-        keys: &iku_storage::Keyring,
-        person: &PersonId,
-    ) -> Result<Vec<Event>, StoreError> {
-        let mut entries: Vec<Event> = self
-            .events_of(person)
-            .into_iter()
-            .filter(|e| matches!(e.body, EventBody::JournalEntry(_)))
-            .collect();
-        entries.reverse();
-        self.open(store, keys, &mut entries, |_| true)?;
-        Ok(entries)
-    }
-
-    /// Opens the personal fields of those of `events` (read from this group) that carry
-    /// them and that `pick` chooses.
-    pub fn open(
-        &self,
-        store: &mut dyn Store,
-        keys: &iku_storage::Keyring,
-        events: &mut [Event],
-        pick: impl Fn(&EventBody) -> bool,
-    ) -> Result<(), StoreError> {
-        let (which, at): (Vec<usize>, Vec<(EventId, i64)>) = events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.body.personal().is_some() && pick(&e.body))
-            .filter_map(|(i, e)| Some((i, (e.id.clone(), *self.sealed_at.get(&e.id)?))))
-            .unzip();
-        if which.is_empty() {
-            return Ok(());
-        }
-        let opened = store.personal_fields_at(keys, &at)?;
-        for (i, fields) in which.into_iter().zip(opened) {
-            if let Some(slot) = events[i].body.personal_mut() {
-                *slot = fields;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Folds one person's events (in the order they apply) as of today; what breaks a rule is
-/// left out, as in the whole register's fold.
-fn fold(events: Vec<Event>, person: &PersonId) -> Option<PersonState> {
-    let today = iku_domain::calendar::finnish_date(crate::now());
-    let mut state = iku_domain::RegisterState::default();
-    for e in events.iter().take_while(|e| e.date <= today) {
-        let _ = state.apply(e);
-    }
-    state.persons.remove(person)
-}
-
 mod cache;
+mod group;
+pub use group::CaseGroup;
 #[cfg(test)]
 mod tests;
