@@ -18,6 +18,7 @@ pub mod oversight;
 pub mod record_form;
 pub mod referral;
 pub mod referral_done;
+mod referral_form;
 pub mod routing;
 pub mod search;
 pub mod staff;
@@ -38,13 +39,14 @@ pub const STYLE: &str = include_str!("../../assets/iku.css");
 /// Nothing from elsewhere, no inline script or style, no framing, forms only to here.
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'; \
-                   script-src 'sha256-zNR9twpOWhK2Jq9fkm70rufVCGVyO8POtx1YzsvhnRM='";
+                   script-src 'sha256-b9/R6rZUz9aEaV73WD6okWJ9zRuwBm8EfZSazPA9K4w='";
 
 /// The one script of the public pages, allowed by its hash in `CSP` (the browser test fails if
 /// the two part): a page the browser brings back from its memory on Back (its
-/// back-forward cache keeps what was typed) has its forms emptied, so that a phone that may
-/// be shared does not show the story again.
-const EMPTY_ON_RETURN: &str = r#"addEventListener("pageshow",function(e){if(e.persisted){for(var i=0;i<document.forms.length;i++){document.forms[i].reset()}}})"#;
+/// back-forward cache keeps what was typed, and the check page shows it) is hidden and asked
+/// for again, which answers an empty form, so that a phone that may be shared does not show
+/// the story again.
+const FORGET_ON_RETURN: &str = r#"addEventListener("pageshow",function(e){if(e.persisted){document.documentElement.hidden=true;location.replace(location.href)}})"#;
 
 fn words() -> &'static HashMap<&'static str, [&'static str; 3]> {
     static WORDS: OnceLock<HashMap<&'static str, [&'static str; 3]>> = OnceLock::new();
@@ -123,6 +125,22 @@ pub enum Audience {
     Staff,
 }
 
+/// How a page's language switch leads to the other languages.
+#[derive(Clone, Copy)]
+pub enum Switch<'a> {
+    /// Links to the same page (`rest`: the path after the language).
+    Links(&'a str),
+    /// Buttons that send the form `form` to the same path in the other language with
+    /// `step=` the given step: what was typed comes along instead of being lost. `enter` is
+    /// the step (and the words) of the button Enter presses in the form's fields.
+    Carrying {
+        form: &'a str,
+        rest: &'a str,
+        step: &'a str,
+        enter: (&'a str, &'a str),
+    },
+}
+
 /// A whole page: `rest` is the path after the language (for the language switch).
 pub fn page(
     lang: Lang,
@@ -132,15 +150,28 @@ pub fn page(
     audience: Audience,
     body: &str,
 ) -> Response {
+    page_switching(lang, status, title, Switch::Links(rest), audience, body)
+}
+
+/// A whole page whose language switch is `switch`.
+pub fn page_switching(
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    switch: Switch<'_>,
+    audience: Audience,
+    body: &str,
+) -> Response {
     let mut html = String::with_capacity(body.len() + 2048);
     let _ = write!(
         html,
-        r##"<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} – {site}</title><link rel="stylesheet" href="/assets/iku.css"></head><body><a class="skip" href="#main">{skip}</a><header class="site"><a class="name" href="/{code}/">{site}</a><nav class="languages" aria-label="{language}"><ul>"##,
+        r##"<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} – {site}</title><link rel="stylesheet" href="/assets/iku.css"></head><body>{enter}<a class="skip" href="#main">{skip}</a><header class="site"><a class="name" href="/{code}/">{site}</a><nav class="languages" aria-label="{language}"><ul>"##,
         code = lang.code(),
         title = escape(title),
         site = escape(&t(lang, "site.title")),
         skip = escape(&t(lang, "nav.skip")),
         language = escape(&t(lang, "nav.language")),
+        enter = default_button(lang, switch),
     );
     for other in Lang::ALL {
         let name = match other {
@@ -148,17 +179,30 @@ pub fn page(
             Lang::Sv => "På svenska",
             Lang::En => "In English",
         };
+        let other_code = other.code();
         if other == lang {
             let _ = write!(html, r#"<li><span aria-current="true">{name}</span></li>"#);
         } else {
-            let _ = write!(
-                html,
-                r#"<li><a href="/{}{}" lang="{}" hreflang="{}">{name}</a></li>"#,
-                other.code(),
-                escape(rest),
-                other.code(),
-                other.code()
-            );
+            match switch {
+                Switch::Links(rest) => {
+                    let _ = write!(
+                        html,
+                        r#"<li><a href="/{other_code}{}" lang="{other_code}" hreflang="{other_code}">{name}</a></li>"#,
+                        escape(rest),
+                    );
+                }
+                Switch::Carrying {
+                    form, rest, step, ..
+                } => {
+                    let _ = write!(
+                        html,
+                        r#"<li><button type="submit" class="link" form="{}" formaction="/{other_code}{}" name="step" value="{}" lang="{other_code}">{name}</button></li>"#,
+                        escape(form),
+                        escape(rest),
+                        escape(step),
+                    );
+                }
+            }
         }
     }
     html.push_str("</ul></nav>");
@@ -176,7 +220,7 @@ pub fn page(
         // Someone afraid, on a phone, finds help on every public page, error pages too.
         let _ = write!(
             html,
-            r#"<footer class="site"><p class="advice">{}</p></footer><script>{EMPTY_ON_RETURN}</script>"#,
+            r#"<footer class="site"><p class="advice">{}</p></footer><script>{FORGET_ON_RETURN}</script>"#,
             advice_line(lang)
         );
     }
@@ -201,6 +245,25 @@ pub fn page(
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Enter in a field presses its form's first button in the page, and a language switch that
+/// carries the form puts the form's buttons in the header, above the form: this one, first
+/// in the page and out of sight, makes Enter go on rather than to another language.
+fn default_button(lang: Lang, switch: Switch<'_>) -> String {
+    match switch {
+        Switch::Links(_) => String::new(),
+        Switch::Carrying {
+            form,
+            enter: (step, words),
+            ..
+        } => format!(
+            r#"<button type="submit" class="default-button" form="{}" name="step" value="{}" tabindex="-1" aria-hidden="true">{}</button>"#,
+            escape(form),
+            escape(step),
+            escape(&t(lang, words)),
+        ),
+    }
 }
 
 pub async fn style() -> Response {
@@ -321,6 +384,7 @@ mod tests {
             include_str!("history.rs"),
             include_str!("oversight.rs"),
             include_str!("referral.rs"),
+            include_str!("referral_form.rs"),
             include_str!("referral_done.rs"),
             include_str!("routing.rs"),
             include_str!("staff.rs"),

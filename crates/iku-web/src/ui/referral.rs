@@ -1,13 +1,11 @@
-//! The public referral form: anyone may refer a person who needs help (or themself), with the
-//! person's consent. One page, labels above fields, hints, an error summary linking to each
-//! field and the message beside it, everything typed kept when the page comes back with
-//! errors; then a confirmation with the reference number and what happens next. A honeypot
+//! The public referral: anyone may refer a person who needs help (or themself), with the
+//! person's consent. The form (`referral_form`), its answers checked on a page of their own,
+//! then sent; a confirmation with the reference number and what happens next. A honeypot
 //! field (a referral that fills it is stored flagged for a person to check, not dropped) and a
 //! per-address limit instead of a CAPTCHA. What is sent is stored as a new
 //! application with the person's details, personal fields sealed, waiting in the inbox; the
 //! public side reads nothing back.
 
-use std::fmt::Write;
 use std::net::SocketAddr;
 
 use axum::Form;
@@ -15,42 +13,88 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{Extensions, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use iku_domain::calendar::finnish_date;
-use iku_domain::codes::{Code, CodeList, Gender, Lang, Referrer};
+use iku_domain::codes::{Code, Gender, Referrer};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Audience, escape, lang, not_found, page, t};
+use super::referral_form::{ANSWERS, Shown, check_page, form_page};
+use super::{lang, not_found, t};
 use crate::state::{Shared, now};
 
 /// What the form sends (every field a string, as typed).
 #[derive(Debug, Default, Deserialize)]
 pub struct Referral {
     #[serde(default)]
-    who: String,
+    pub(super) who: String,
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
     #[serde(default)]
-    birth_year: String,
+    pub(super) birth_year: String,
     #[serde(default)]
-    gender: String,
+    pub(super) gender: String,
     #[serde(default)]
-    phone: String,
+    pub(super) phone: String,
     #[serde(default)]
-    email: String,
+    pub(super) email: String,
     #[serde(default)]
-    what: String,
+    pub(super) what: String,
     #[serde(default)]
-    contact: String,
+    pub(super) contact: String,
     #[serde(default)]
-    consent: Option<String>,
+    pub(super) consent: Option<String>,
     /// The honeypot: hidden from people, filled in by robots. Its name is one no browser's
     /// autofill knows, so that a person's browser does not fill it in.
     #[serde(default, rename = "kx7")]
-    trap: String,
+    pub(super) trap: String,
+    /// The button pressed: see `Step`.
+    #[serde(default)]
+    step: String,
+}
+
+impl Referral {
+    /// A field's value as typed, by its name in the form.
+    pub(super) fn field(&self, name: &str) -> &str {
+        match name {
+            "who" => &self.who,
+            "name" => &self.name,
+            "birth_year" => &self.birth_year,
+            "gender" => &self.gender,
+            "phone" => &self.phone,
+            "email" => &self.email,
+            "what" => &self.what,
+            "contact" => &self.contact,
+            "consent" => self.consent.as_deref().unwrap_or_default(),
+            _ => "",
+        }
+    }
+
+    /// What the person asked for by the button they pressed.
+    fn step(&self) -> Step {
+        match self.step.as_str() {
+            "send" => Step::Send,
+            "form" => Step::Form,
+            other => other
+                .strip_prefix("change-")
+                .and_then(|field| ANSWERS.iter().find(|(f, _)| *f == field))
+                .map_or(Step::Check, |(field, _)| Step::Change(field)),
+        }
+    }
+}
+
+/// The buttons of the referral's pages.
+enum Step {
+    /// Go on from the form to the check of the answers (the form's button, and Enter).
+    Check,
+    /// Send the checked answers.
+    Send,
+    /// Show the form again with what was typed (the language switch on the form).
+    Form,
+    /// Back from the check to the form, at this field.
+    Change(&'static str),
 }
 
 /// A field in error: its id and the message key.
-type Problem = (&'static str, &'static str);
+pub(super) type Problem = (&'static str, &'static str);
 
 fn check(r: &Referral, year: i32) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -138,304 +182,14 @@ fn is_email(s: &str) -> bool {
             .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.contains('@'))
 }
 
-/// One labelled field with its hint and, if any, its error.
-/// A list's empty choice: its words, and the code it stands for (left out of the list).
-struct Empty<'a> {
-    words: &'a str,
-    stands_for: Option<&'a str>,
-}
-
-struct Field<'a> {
-    lang: Lang,
-    problems: &'a [Problem],
-}
-
-impl Field<'_> {
-    fn error(&self, id: &str) -> Option<String> {
-        self.problems
-            .iter()
-            .find(|(f, _)| *f == id)
-            .map(|(_, key)| t(self.lang, key).into_owned())
-    }
-
-    /// The opening of a field: its label, hint and error, and the ids that describe it.
-    fn head(&self, out: &mut String, id: &str, label: &str, hint: Option<&str>) -> String {
-        let error = self.error(id);
-        let _ = write!(
-            out,
-            r#"<div class="field{}"><label for="{id}">{}</label>"#,
-            if error.is_some() { " field-error" } else { "" },
-            escape(&t(self.lang, label))
-        );
-        let mut described = Vec::new();
-        if let Some(hint) = hint {
-            let _ = write!(
-                out,
-                r#"<p class="hint" id="{id}-hint">{}</p>"#,
-                escape(&t(self.lang, hint))
-            );
-            described.push(format!("{id}-hint"));
-        }
-        if let Some(error) = &error {
-            let _ = write!(
-                out,
-                r#"<p class="error-message" id="{id}-error">{}</p>"#,
-                escape(error)
-            );
-            described.push(format!("{id}-error"));
-        }
-        let mut attributes = String::new();
-        if !described.is_empty() {
-            let _ = write!(attributes, r#" aria-describedby="{}""#, described.join(" "));
-        }
-        if error.is_some() {
-            attributes.push_str(r#" aria-invalid="true""#);
-        }
-        attributes
-    }
-
-    fn input(
-        &self,
-        out: &mut String,
-        id: &str,
-        kind: &str,
-        value: &str,
-        label: &str,
-        hint: Option<&str>,
-    ) {
-        let attributes = self.head(out, id, label, hint);
-        // Nothing typed here is kept by the browser, to fill in later or to show again on
-        // Back: the phone may be shared, and the person may be afraid.
-        let autocomplete = "off";
-        let numeric = if id == "birth_year" {
-            r#" inputmode="numeric" maxlength="4""#
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            r#"<input type="{kind}" id="{id}" name="{id}" value="{}" autocomplete="{autocomplete}"{numeric}{attributes}></div>"#,
-            escape(value)
-        );
-    }
-
-    fn textarea(&self, out: &mut String, id: &str, value: &str, label: &str, hint: &str) {
-        let attributes = self.head(out, id, label, Some(hint));
-        let _ = write!(
-            out,
-            r#"<textarea id="{id}" name="{id}" rows="6"{attributes}>{}</textarea></div>"#,
-            escape(value)
-        );
-    }
-
-    fn select<L: CodeList>(
-        &self,
-        out: &mut String,
-        id: &str,
-        value: &str,
-        label: &str,
-        hint: Option<&str>,
-        empty: Empty<'_>,
-    ) {
-        let attributes = self.head(out, id, label, hint);
-        let _ = write!(
-            out,
-            r#"<select id="{id}" name="{id}"{attributes}><option value="">{}</option>"#,
-            escape(&t(self.lang, empty.words))
-        );
-        for code in Code::<L>::all().filter(|c| Some(c.code()) != empty.stands_for) {
-            let _ = write!(
-                out,
-                r#"<option value="{}"{}>{}</option>"#,
-                code.code(),
-                if code.code() == value {
-                    " selected"
-                } else {
-                    ""
-                },
-                escape(code.label(self.lang))
-            );
-        }
-        out.push_str("</select></div>");
-    }
-}
-
-/// The form, with what was typed, its fields' problems, and (`notice`) why it came back
-/// though nothing in it was wrong: too many sends, or the server failed.
-fn form_page(
-    lang: Lang,
-    status: StatusCode,
-    r: &Referral,
-    problems: &[Problem],
-    notice: Option<&str>,
-) -> Response {
-    let mut body = String::new();
-    let _ = write!(
-        body,
-        "<h1>{}</h1><p>{}</p>",
-        escape(&t(lang, "referral.title")),
-        escape(&t(lang, "referral.intro"))
-    );
-    if let Some(notice) = notice {
-        let _ = write!(
-            body,
-            r#"<div class="error-summary" role="alert" tabindex="-1"><p>{}</p><p>{}</p></div>"#,
-            escape(notice),
-            super::advice_line(lang)
-        );
-    }
-    if !problems.is_empty() {
-        let _ = write!(
-            body,
-            r#"<div class="error-summary" role="alert" tabindex="-1" autofocus><h2>{}</h2><ul>"#,
-            escape(&t(lang, "error.summary"))
-        );
-        for (field, key) in problems {
-            let _ = write!(
-                body,
-                r##"<li><a href="#{field}">{}</a></li>"##,
-                escape(&t(lang, key))
-            );
-        }
-        body.push_str("</ul></div>");
-    }
-    let _ = write!(
-        body,
-        r#"<form method="post" action="/{}/referral" novalidate autocomplete="off">"#,
-        lang.code()
-    );
-    let f = Field { lang, problems };
-    f.select::<Referrer>(
-        &mut body,
-        "who",
-        &r.who,
-        "referral.who",
-        Some("referral.who.hint"),
-        Empty {
-            words: "referral.choose",
-            stands_for: None,
-        },
-    );
-    let _ = write!(
-        body,
-        "<fieldset><legend>{}</legend>",
-        escape(&t(lang, "referral.person"))
-    );
-    f.input(
-        &mut body,
-        "name",
-        "text",
-        &r.name,
-        "referral.name",
-        Some("referral.name.hint"),
-    );
-    f.input(
-        &mut body,
-        "birth_year",
-        "text",
-        &r.birth_year,
-        "referral.birth_year",
-        Some("referral.birth_year.hint"),
-    );
-    f.select::<Gender>(
-        &mut body,
-        "gender",
-        &r.gender,
-        "referral.gender",
-        None,
-        // The empty choice says "not known" already: one such option, not two.
-        Empty {
-            words: "referral.not_known",
-            stands_for: Some("unknown"),
-        },
-    );
-    f.input(
-        &mut body,
-        "phone",
-        "tel",
-        &r.phone,
-        "referral.phone",
-        Some("referral.reach.hint"),
-    );
-    f.input(
-        &mut body,
-        "email",
-        "email",
-        &r.email,
-        "referral.email",
-        None,
-    );
-    body.push_str("</fieldset>");
-    f.textarea(
-        &mut body,
-        "what",
-        &r.what,
-        "referral.what",
-        "referral.what.hint",
-    );
-    f.textarea(
-        &mut body,
-        "contact",
-        &r.contact,
-        "referral.contact",
-        "referral.contact.hint",
-    );
-    let consent_error = f.error("consent");
-    let _ = write!(
-        body,
-        r#"<div class="checkbox{}">{}<p class="hint" id="consent-hint">{}</p><input type="checkbox" id="consent" name="consent" value="yes"{} aria-describedby="{}"{}><label for="consent">{}</label></div>"#,
-        if consent_error.is_some() {
-            " field-error"
-        } else {
-            ""
-        },
-        consent_error
-            .as_ref()
-            .map(|e| format!(
-                r#"<p class="error-message" id="consent-error">{}</p>"#,
-                escape(e)
-            ))
-            .unwrap_or_default(),
-        escape(&t(lang, "referral.consent.hint")),
-        if r.consent.as_deref() == Some("yes") {
-            " checked"
-        } else {
-            ""
-        },
-        if consent_error.is_some() {
-            "consent-error consent-hint"
-        } else {
-            "consent-hint"
-        },
-        if consent_error.is_some() {
-            r#" aria-invalid="true""#
-        } else {
-            ""
-        },
-        escape(&t(lang, "referral.consent")),
-    );
-    // Hidden from people (and from screen readers); robots fill it in.
-    let _ = write!(
-        body,
-        r#"<div class="trap" aria-hidden="true"><label for="kx7">{}</label><input type="text" id="kx7" name="kx7" tabindex="-1" autocomplete="off"></div>"#,
-        escape(&t(lang, "referral.website"))
-    );
-    let _ = write!(
-        body,
-        r#"<button type="submit">{}</button></form>"#,
-        escape(&t(lang, "referral.submit"))
-    );
-    let title = if problems.is_empty() {
-        t(lang, "referral.title").into_owned()
-    } else {
-        format!("{}: {}", t(lang, "error.title"), t(lang, "referral.title"))
-    };
-    page(lang, status, &title, "/referral", Audience::Public, &body)
-}
-
 pub async fn form(Path(code): Path<String>) -> Response {
     match lang(&code) {
-        Some(lang) => form_page(lang, StatusCode::OK, &Referral::default(), &[], None),
+        Some(lang) => form_page(
+            lang,
+            StatusCode::OK,
+            &Referral::default(),
+            &Shown::nothing(),
+        ),
         None => not_found(),
     }
 }
@@ -459,37 +213,47 @@ pub async fn submit(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let today = finnish_date(now());
+    let step = referral.step();
+    match step {
+        Step::Form => return form_page(lang, StatusCode::OK, &referral, &Shown::nothing()),
+        Step::Change(field) => {
+            let shown = Shown {
+                focus: Some(field),
+                ..Shown::nothing()
+            };
+            return form_page(lang, StatusCode::OK, &referral, &shown);
+        }
+        Step::Check | Step::Send => {}
+    }
     let problems = check(&referral, today.year());
     if !problems.is_empty() {
-        return form_page(
-            lang,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &referral,
-            &problems,
-            None,
-        );
+        let shown = Shown {
+            problems: &problems,
+            ..Shown::nothing()
+        };
+        return form_page(lang, StatusCode::UNPROCESSABLE_ENTITY, &referral, &shown);
+    }
+    if matches!(step, Step::Check) {
+        return check_page(lang, &referral);
     }
     // Only referrals sent count towards an address's limit; a limited one comes back with
     // everything typed, and when to send it again.
     if let Some(wait) = state.referral_limit.wait(client) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
         let notice = t(lang, "error.busy").replace("{minutes}", &minutes.to_string());
-        return form_page(
-            lang,
-            StatusCode::TOO_MANY_REQUESTS,
-            &referral,
-            &[],
-            Some(&notice),
-        );
+        let shown = Shown {
+            notice: Some(&notice),
+            ..Shown::nothing()
+        };
+        return form_page(lang, StatusCode::TOO_MANY_REQUESTS, &referral, &shown);
     }
     let server_error = |referral: &Referral| {
-        form_page(
-            lang,
-            StatusCode::INTERNAL_SERVER_ERROR,
-            referral,
-            &[],
-            Some(&t(lang, "error.server")),
-        )
+        let notice = t(lang, "error.server");
+        let shown = Shown {
+            notice: Some(&notice),
+            ..Shown::nothing()
+        };
+        form_page(lang, StatusCode::INTERNAL_SERVER_ERROR, referral, &shown)
     };
     let Ok(reference) = reference() else {
         return server_error(&referral);

@@ -1711,10 +1711,11 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
         assert!(
             page.text.contains(r#"<label for="who">"#) && page.text.contains(r#"name="consent""#)
         );
-        // The language switch keeps the page.
+        // The language switch keeps the page, and what was typed in it.
         for other in ["fi", "sv", "en"].iter().filter(|o| **o != lang) {
             assert!(
-                page.text.contains(&format!(r#"href="/{other}/referral""#)),
+                page.text
+                    .contains(&format!(r#"formaction="/{other}/referral" name="step""#)),
                 "{lang} -> {other}"
             );
         }
@@ -1779,6 +1780,7 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
                 ("what", "Worked without pay"),
                 ("contact", "Anna, Pro-tukipiste"),
                 ("consent", "yes"),
+                ("step", "send"),
             ],
         )
         .await;
@@ -1850,6 +1852,7 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
                 ("who", "ngo"),
                 ("phone", "040 1234567"),
                 ("consent", "yes"),
+                ("step", "send"),
                 ("kx7", "http://spam"),
             ],
         )
@@ -1863,7 +1866,12 @@ async fn the_public_referral_form_in_three_languages_keeps_what_was_typed_and_st
     );
     // And one address cannot send many: sends with errors do not count, the sixth sent
     // referral in a burst is held back.
-    let good = [("who", "ngo"), ("phone", "040 1234567"), ("consent", "yes")];
+    let good = [
+        ("who", "ngo"),
+        ("phone", "040 1234567"),
+        ("consent", "yes"),
+        ("step", "send"),
+    ];
     let mut statuses = Vec::new();
     for _ in 0..4 {
         statuses.push(app.post_form("/fi/referral", &[("who", "")]).await.0);
@@ -1977,6 +1985,7 @@ async fn staff_pages_log_in_with_a_code_show_the_inbox_and_log_out() {
                 ("who", "victim_self"),
                 ("phone", "040 1234567"),
                 ("consent", "yes"),
+                ("step", "send"),
             ],
         )
         .await;
@@ -2605,6 +2614,7 @@ async fn from_a_public_referral_to_the_review_through_the_pages() {
                 ("name", "Ottilie Brennwald"),
                 ("phone", "040 7654321"),
                 ("consent", "yes"),
+                ("step", "send"),
             ],
         )
         .await;

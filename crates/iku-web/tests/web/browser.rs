@@ -182,11 +182,31 @@ impl Browser {
     }
 
     pub(crate) async fn submit_with(&self, element: WebElement) {
+        self.mark_page().await;
+        element.click().await.unwrap_or_else(|e| panic!("{e}"));
+        self.wait_for_new_page().await;
+    }
+
+    /// Types `text` into a field and presses Enter (which submits its form), and waits for
+    /// the next page.
+    pub(crate) async fn enter_in(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        self.mark_page().await;
+        field
+            .send_keys(format!("{text}\n"))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.wait_for_new_page().await;
+    }
+
+    async fn mark_page(&self) {
         self.driver
             .execute("window.ikuOldPage = true;", Vec::new())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        element.click().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    async fn wait_for_new_page(&self) {
         let started = Instant::now();
         loop {
             let state = self
@@ -322,14 +342,18 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     browser.check("home").await;
     browser.go("/en/referral").await;
     browser.check("referral form").await;
-    browser.submit("main form button[type=submit]").await;
+    browser.submit("main button[value=check]").await;
     assert!(browser.text().await.contains("There is a problem"));
     browser.check("referral form with errors").await;
     browser.choose("#who", "victim_self").await;
     browser.type_into("#name", "Ottilie Brennwald").await;
     browser.type_into("#phone", "040 7654321").await;
     browser.click("#consent").await;
-    browser.submit("main form button[type=submit]").await;
+    browser.submit("main button[value=check]").await;
+    // The answers to check, then sent.
+    assert!(browser.text().await.contains("Ottilie Brennwald"));
+    browser.check("referral check your answers").await;
+    browser.submit("main button[value=send]").await;
     let reference = browser
         .find(".reference")
         .await

@@ -21,6 +21,7 @@ async fn refer_again(app: &TestApp, name: &str) -> String {
                 ("phone", "+358 40 765 4321"),
                 ("what", "Töitä ilman palkkaa"),
                 ("consent", "yes"),
+                ("step", "send"),
             ],
         )
         .await;

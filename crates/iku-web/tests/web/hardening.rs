@@ -50,12 +50,13 @@ async fn a_break_the_glass_reason_is_sealed_auditors_see_one_was_given_and_direc
     assert!(html.contains("called about"), "{html}");
 }
 
-const STORY: [(&str, &str); 5] = [
+const STORY: [(&str, &str); 6] = [
     ("who", "victim_self"),
     ("name", "Marja Esimerkki-Tapaus"),
     ("phone", "040 765 4321"),
     ("what", "Työnantaja otti passini eikä maksa palkkaa."),
     ("consent", "yes"),
+    ("step", "send"),
 ];
 
 /// Everything typed is in the page that came back, and so is the advice line to call.
@@ -146,7 +147,7 @@ async fn a_dropped_postgresql_connection_costs_no_referral_and_no_request() {
                 .status()
         }
     };
-    let story = "who=victim_self&phone=040+765+4321&consent=yes".to_owned();
+    let story = "who=victim_self&phone=040+765+4321&consent=yes&step=send".to_owned();
     assert_eq!(
         send("/fi/referral", story.clone()).await,
         StatusCode::SEE_OTHER
@@ -482,6 +483,7 @@ async fn every_field_is_bounded_text_and_cases_go_only_to_offices_where_casework
                 ("name", "Anna \u{202e}nimeN"),
                 ("phone", "040 765 4321"),
                 ("consent", "yes"),
+                ("step", "send"),
             ],
         )
         .await;

@@ -21,6 +21,7 @@ async fn a_public_referral_is_placed_by_a_director_and_seen_by_the_office() {
                 ("what", "Worked without pay"),
                 ("contact", "Anna, Pro-tukipiste"),
                 ("consent", "yes"),
+                ("step", "send"),
             ],
         )
         .await;
