@@ -48,6 +48,8 @@ pub enum Action {
     UserAdd,
     UserAddFromOidc,
     UserRoleFromOidc,
+    /// An admin changed an account's role or office.
+    UserRole,
     UserDisable,
     UserEnable,
     UserResetTotp,
@@ -70,7 +72,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 47] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -100,6 +102,7 @@ impl Action {
         Action::UserAdd,
         Action::UserAddFromOidc,
         Action::UserRoleFromOidc,
+        Action::UserRole,
         Action::UserDisable,
         Action::UserEnable,
         Action::UserResetTotp,
@@ -151,6 +154,7 @@ impl Action {
             Action::UserAdd => "user.add",
             Action::UserAddFromOidc => "user.add_from_oidc",
             Action::UserRoleFromOidc => "user.role_from_oidc",
+            Action::UserRole => "user.role",
             Action::UserDisable => "user.disable",
             Action::UserEnable => "user.enable",
             Action::UserResetTotp => "user.reset_totp",

@@ -27,8 +27,14 @@ pub enum AppError {
     BadQuery(iku_domain::search::QueryError),
     #[error("opening a case outside the user's scope needs a reason")]
     ReasonRequired,
-    #[error("an admin does not disable their own account")]
+    #[error("an admin does not disable their own account, nor change its role")]
     OwnAccount,
+    /// An account of that name exists already.
+    #[error("an account of that name exists already")]
+    AccountExists,
+    /// A caseworker belongs to an office, and no other role has one.
+    #[error("a caseworker has an office, and only a caseworker")]
+    OfficeForRole,
     #[error("no caseworker works in this office")]
     UnknownOffice,
     #[error("a case is assigned to an enabled caseworker")]

@@ -126,6 +126,16 @@ impl ApiError {
         "own_account",
         "an admin does not disable their own account",
     );
+    pub const ACCOUNT_EXISTS: Self = Self::new(
+        StatusCode::CONFLICT,
+        "account_exists",
+        "an account of that name exists already",
+    );
+    pub const OFFICE_FOR_ROLE: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "office_for_role",
+        "a caseworker has an office (lowercase letters, digits and -), and only a caseworker",
+    );
     pub const QUERY_EMPTY: Self = Self::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "query_empty",
@@ -200,6 +210,8 @@ impl From<AppError> for ApiError {
                 ApiError::QUERY_NAME_WITHOUT_YEAR
             }
             AppError::OwnAccount => ApiError::OWN_ACCOUNT,
+            AppError::AccountExists => ApiError::ACCOUNT_EXISTS,
+            AppError::OfficeForRole => ApiError::OFFICE_FOR_ROLE,
             AppError::UnknownOffice => ApiError::UNKNOWN_OFFICE,
             AppError::UnknownAssignee => ApiError::UNKNOWN_ASSIGNEE,
             AppError::LoginFailed => ApiError::LOGIN_FAILED,

@@ -183,10 +183,11 @@ fn routes(state: state::Shared) -> Router {
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route("/{lang}/staff/statistics", get(ui::statistics::page))
-        .route("/{lang}/staff/admin", get(ui::oversight::accounts))
+        .route("/{lang}/staff/admin", get(ui::accounts::accounts))
+        .route("/{lang}/staff/admin/accounts", post(ui::accounts::add))
         .route(
             "/{lang}/staff/admin/accounts/{username}",
-            post(ui::oversight::account_action),
+            get(ui::accounts::account).post(ui::account_actions::account_action),
         )
         .route("/{lang}/staff/audit", get(ui::audit_log::audit))
         .route(

@@ -1,13 +1,14 @@
 //! Oversight: accounts (admins; no case data) and the audit log (auditors; directors the
 //! break-the-glass openings with their reasons).
 
-use iku_domain::access::Username;
+use iku_domain::access::{Role, Username};
 use iku_domain::personal::Personal;
-use iku_storage::Account;
 use iku_storage::audit::{AuditEntry, AuditFilter};
+use iku_storage::{Account, StoreError};
 
 use super::{Actor, Page};
 use crate::audit::{Action, entry};
+use crate::auth::password::FirstPassword;
 use crate::{AppError, Lease};
 
 /// Accounts: admins.
@@ -56,6 +57,61 @@ impl<'a> Administration<'a> {
         self.audit(action, account.as_str())
     }
 
+    /// Adds an account with a random first password (to be changed at the first login,
+    /// with a TOTP app enrolled): the password is handed back to be shown once.
+    pub fn add(
+        &mut self,
+        account: Username,
+        role: Role,
+        office: Option<String>,
+    ) -> Result<FirstPassword, AppError> {
+        let office = office_for(role, office)?;
+        if self.lease.with(|s| s.account(&account))?.is_some() {
+            return Err(AppError::AccountExists);
+        }
+        let (password, password_hash) =
+            FirstPassword::generate().map_err(|e| AppError::Internal(e.to_string()))?;
+        let record = format!("{account} ({role})");
+        let new = Account {
+            username: account,
+            role,
+            office,
+            password_hash,
+            must_change: true,
+            totp_enrolled: false,
+            disabled: false,
+            locked_until: None,
+        };
+        match self.lease.with(|s| s.add_account(&new, crate::now())) {
+            Err(AppError::Storage(StoreError::AccountExists(_))) => {
+                return Err(AppError::AccountExists);
+            }
+            other => other?,
+        }
+        self.audit(Action::UserAdd, &record)?;
+        Ok(password)
+    }
+
+    /// Gives an account another role, or moves a caseworker to another office; its sessions
+    /// see the change at their next request. An admin does not change their own, lest the
+    /// last admin make themself something else.
+    pub fn set_role(
+        &mut self,
+        account: &Username,
+        role: Role,
+        office: Option<String>,
+    ) -> Result<(), AppError> {
+        if account == &self.actor.username {
+            return Err(AppError::OwnAccount);
+        }
+        let office = office_for(role, office)?;
+        self.existing(account)?;
+        self.lease
+            .with(|s| s.set_role(account, role, office.as_deref()))?;
+        self.lease.app().forget_checked_sessions();
+        self.audit(Action::UserRole, &format!("{account} ({role})"))
+    }
+
     /// Forgets an account's TOTP secret (a lost phone): it enrols a new one at its next login.
     pub fn reset_totp(&mut self, account: &Username) -> Result<(), AppError> {
         self.existing(account)?;
@@ -72,6 +128,27 @@ impl<'a> Administration<'a> {
         self.lease.app().forget_failed_logins(account);
         self.audit(Action::UserUnlock, account.as_str())
     }
+}
+
+/// The office an account of `role` has: a caseworker's, named; none for another role.
+fn office_for(role: Role, office: Option<String>) -> Result<Option<String>, AppError> {
+    let office = office
+        .map(|o| o.trim().to_owned())
+        .filter(|o| !o.is_empty());
+    match (role.needs_office(), office) {
+        (true, Some(office)) if is_office_name(&office) => Ok(Some(office)),
+        (false, None) => Ok(None),
+        _ => Err(AppError::OfficeForRole),
+    }
+}
+
+/// An office's name: lowercase letters (Finnish and Swedish ones too), digits and `-`, as
+/// the names the cases list filters by and its addresses carry.
+fn is_office_name(name: &str) -> bool {
+    (1..=64).contains(&name.chars().count())
+        && name
+            .chars()
+            .all(|c| c.is_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// The audit log: auditors; directors see the break-the-glass entries.
@@ -136,5 +213,33 @@ impl<'a> AuditReading<'a> {
             .map(|(entry, note)| ReadEntry { entry, note })
             .collect();
         Ok(Page::of(entries, limit, |e: &ReadEntry| e.entry.seq))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caseworker_has_an_office_and_no_other_role_has_one() {
+        let office = |role, office: &str| office_for(role, Some(office.to_owned())).ok();
+        assert_eq!(
+            office(Role::Caseworker, " oulu "),
+            Some(Some("oulu".into()))
+        );
+        assert_eq!(
+            office(Role::Caseworker, "pori-2"),
+            Some(Some("pori-2".into()))
+        );
+        assert_eq!(
+            office(Role::Caseworker, "hämeenlinna"),
+            Some(Some("hämeenlinna".into()))
+        );
+        for bad in ["", "Oulu", "oulu/x", "a b", &"x".repeat(65)] {
+            assert_eq!(office(Role::Caseworker, bad), None, "{bad:?}");
+        }
+        assert_eq!(office(Role::Director, ""), Some(None));
+        assert_eq!(office(Role::Director, "oulu"), None);
+        assert_eq!(office_for(Role::Auditor, None).ok(), Some(None));
     }
 }

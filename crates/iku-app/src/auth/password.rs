@@ -41,6 +41,30 @@ pub fn generate() -> Result<String, HashError> {
         .collect())
 }
 
+/// An account's first password, as an admin hands it over: shown once, never logged (no
+/// `Debug` or `Display` that prints it).
+pub struct FirstPassword(String);
+
+impl FirstPassword {
+    /// A new random one, and its PHC string to store.
+    pub fn generate() -> Result<(FirstPassword, String), HashError> {
+        let password = generate()?;
+        let stored = hash(&password)?;
+        Ok((FirstPassword(password), stored))
+    }
+
+    /// The password itself, for the one page that shows it.
+    pub fn reveal(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for FirstPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FirstPassword(…)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +78,15 @@ mod tests {
         assert!(!verify("anything", "not a hash"));
         // Salted: the same password hashes differently.
         assert_ne!(stored, hash("correct horse battery staple")?);
+        Ok(())
+    }
+
+    #[test]
+    fn a_first_password_verifies_against_its_hash_and_never_prints() -> Result<(), HashError> {
+        let (password, stored) = FirstPassword::generate()?;
+        assert!(verify(password.reveal(), &stored));
+        let printed = format!("{password:?}");
+        assert!(!printed.contains(password.reveal()), "{printed}");
         Ok(())
     }
 

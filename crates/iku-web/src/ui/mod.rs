@@ -2,6 +2,8 @@
 //! resources (a strict Content-Security-Policy), the words of every page in Finnish, Swedish
 //! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
 
+pub mod account_actions;
+pub mod accounts;
 pub mod audit_log;
 pub mod case;
 pub mod case_forms;
@@ -14,7 +16,6 @@ pub mod duplicates;
 pub mod history;
 pub mod inbox;
 pub mod journal;
-pub mod oversight;
 pub mod record_form;
 pub mod referral;
 pub mod referral_done;
@@ -382,7 +383,8 @@ mod tests {
             include_str!("decide.rs"),
             include_str!("decision.rs"),
             include_str!("history.rs"),
-            include_str!("oversight.rs"),
+            include_str!("accounts.rs"),
+            include_str!("account_actions.rs"),
             include_str!("referral.rs"),
             include_str!("referral_form.rs"),
             include_str!("referral_done.rs"),
@@ -423,7 +425,7 @@ mod tests {
         for reason in ["not_trafficking", "no_need_for_assistance", "other"] {
             keys.push(format!("decision.reasons.{reason}"));
         }
-        for action in ["disable", "enable", "reset_totp"] {
+        for action in ["disable", "enable", "reset_totp", "unlock", "role"] {
             keys.push(format!("admin.done.{action}"));
         }
         for action in ["disable", "reset_totp"] {

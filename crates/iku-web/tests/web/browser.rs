@@ -490,6 +490,17 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     browser.log_in("admin", &app.secret).await;
     browser.go("/en/staff/admin").await;
     browser.check("accounts").await;
+    browser.type_into("#add-username", "New Person").await;
+    browser.choose("#add-role", "caseworker").await;
+    browser.submit("#add button[type=submit]").await;
+    browser.check("accounts with a mistake").await;
+    browser.type_into("#add-username", "new.person").await;
+    browser.type_into("#add-office", "oulu").await;
+    browser.submit("#add button[type=submit]").await;
+    assert!(browser.text().await.contains("First password"));
+    browser.check("account added").await;
+    browser.go("/en/staff/admin/accounts/new.person").await;
+    browser.check("account").await;
     browser.log_out().await;
     browser.log_in("auditor", &app.secret).await;
     browser.go("/en/staff/audit").await;
