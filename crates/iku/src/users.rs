@@ -1,7 +1,6 @@
 //! `iku user ...`: accounts for the people who run the authority.
 
 use iku_domain::access::{Role, Username};
-use iku_storage::Account;
 
 use crate::CliError;
 use crate::config::Config;
@@ -21,27 +20,17 @@ pub fn add(
     let roles: Vec<&str> = Role::ALL.iter().map(|r| r.name()).collect();
     let role = Role::parse(role)
         .ok_or_else(|| CliError::Config(format!("--role: expected one of {}", roles.join(", "))))?;
-    if role.needs_office() != office.is_some() {
-        return Err(CliError::Config(if role.needs_office() {
-            "--office: a caseworker belongs to an office".into()
-        } else {
-            format!("--office: only a caseworker has an office, not a {role}")
-        }));
-    }
-    let password =
-        iku_app::auth::password::generate().map_err(|e| CliError::Config(e.to_string()))?;
-    let password_hash =
-        iku_app::auth::password::hash(&password).map_err(|e| CliError::Config(e.to_string()))?;
-    let account = Account {
-        username,
-        role,
-        office,
-        password_hash,
-        must_change: true,
-        totp_enrolled: false,
-        disabled: false,
-        locked_until: None,
-    };
+    let (account, password) =
+        iku_app::access::new_account(username, role, office).map_err(|e| match e {
+            iku_app::AppError::OfficeForRole if role.needs_office() => CliError::Config(
+                "--office: a caseworker belongs to an office (lowercase letters, digits and -)"
+                    .into(),
+            ),
+            iku_app::AppError::OfficeForRole => CliError::Config(format!(
+                "--office: only a caseworker has an office, not a {role}"
+            )),
+            e => CliError::Config(e.to_string()),
+        })?;
     let mut store = iku_storage::open(&config.database)?;
     let now = iku_domain::Timestamp::from_offset_date_time(time::OffsetDateTime::now_utc());
     store.add_account(&account, now)?;
@@ -52,7 +41,8 @@ pub fn add(
     )?;
     println!("account {} ({role}) added", account.username);
     println!(
-        "first password (shown once; to be changed at the first login, with a TOTP app enrolled): {password}"
+        "first password (shown once; to be changed at the first login, with a TOTP app enrolled): {}",
+        password.reveal()
     );
     Ok(())
 }

@@ -65,23 +65,11 @@ impl<'a> Administration<'a> {
         role: Role,
         office: Option<String>,
     ) -> Result<FirstPassword, AppError> {
-        let office = office_for(role, office)?;
         if self.lease.with(|s| s.account(&account))?.is_some() {
             return Err(AppError::AccountExists);
         }
-        let (password, password_hash) =
-            FirstPassword::generate().map_err(|e| AppError::Internal(e.to_string()))?;
         let record = format!("{account} ({role})");
-        let new = Account {
-            username: account,
-            role,
-            office,
-            password_hash,
-            must_change: true,
-            totp_enrolled: false,
-            disabled: false,
-            locked_until: None,
-        };
+        let (new, password) = new_account(account, role, office)?;
         match self.lease.with(|s| s.add_account(&new, crate::now())) {
             Err(AppError::Storage(StoreError::AccountExists(_))) => {
                 return Err(AppError::AccountExists);
@@ -128,6 +116,30 @@ impl<'a> Administration<'a> {
         self.lease.app().forget_failed_logins(account);
         self.audit(Action::UserUnlock, account.as_str())
     }
+}
+
+/// A new account of `role` (and a caseworker's office) with a random first password, to be
+/// changed at the first login with a TOTP app enrolled: the account to store, and the
+/// password to hand over once.
+pub fn new_account(
+    username: Username,
+    role: Role,
+    office: Option<String>,
+) -> Result<(Account, FirstPassword), AppError> {
+    let office = office_for(role, office)?;
+    let (password, password_hash) =
+        FirstPassword::generate().map_err(|e| AppError::Internal(e.to_string()))?;
+    let account = Account {
+        username,
+        role,
+        office,
+        password_hash,
+        must_change: true,
+        totp_enrolled: false,
+        disabled: false,
+        locked_until: None,
+    };
+    Ok((account, password))
 }
 
 /// The office an account of `role` has: a caseworker's, named; none for another role.

@@ -19,7 +19,7 @@ use iku_storage::access::CaseAssignment;
 use crate::audit::{Action, entry};
 use crate::{App, AppError, Lease};
 
-pub use administration::{Administration, AuditReading, ReadEntry};
+pub use administration::{Administration, AuditReading, ReadEntry, new_account};
 pub use case::{
     CaseAccess, CasePage, CaseScope, DecisionRecord, Ending, ListedCase, WaitingCase,
     WaitingCursor, Written, write_record as case_write_record,

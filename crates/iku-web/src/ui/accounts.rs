@@ -116,11 +116,7 @@ async fn list_page(
         }
         (add_form(lang, principal, &accounts, typed, mistakes))
     };
-    let status = if mistakes.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(mistakes);
     Ok(staff_page(
         lang,
         status,
@@ -129,6 +125,15 @@ async fn list_page(
         Some(principal),
         &body.into_string(),
     ))
+}
+
+/// A page with mistakes in its form answers 422.
+fn status_of(mistakes: &[Mistake]) -> StatusCode {
+    if mistakes.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 /// A role by its name in the language.
@@ -383,11 +388,7 @@ pub(super) async fn account_page(
             (super::account_actions::buttons(lang, principal, account))
         }
     };
-    let status = if mistakes.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = status_of(mistakes);
     Ok(staff_page(
         lang,
         status,
