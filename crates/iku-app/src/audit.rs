@@ -55,6 +55,8 @@ pub enum Action {
     UserResetTotp,
     UserUnlock,
     AuditRead,
+    /// An auditor took the log (as filtered) away as a file.
+    AuditExport,
     AuditBreakTheGlass,
     /// The command line's.
     Import,
@@ -72,7 +74,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 47] = [
+    pub const ALL: [Action; 48] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -108,6 +110,7 @@ impl Action {
         Action::UserResetTotp,
         Action::UserUnlock,
         Action::AuditRead,
+        Action::AuditExport,
         Action::AuditBreakTheGlass,
         Action::Import,
         Action::Export,
@@ -160,6 +163,7 @@ impl Action {
             Action::UserResetTotp => "user.reset_totp",
             Action::UserUnlock => "user.unlock",
             Action::AuditRead => "audit.read",
+            Action::AuditExport => "audit.export",
             Action::AuditBreakTheGlass => "audit.break_the_glass",
             Action::Import => "import",
             Action::Export => "export",

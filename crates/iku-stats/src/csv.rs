@@ -9,12 +9,19 @@ use crate::review::Review;
 /// A field as CSV: quoted when needed; a leading `= + - @` gets a `'` so no spreadsheet runs
 /// it as a formula.
 fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    cell(s, ',')
+}
+
+/// A field of a CSV file whose fields `separator` parts: quoted when it holds the separator, a
+/// quote or a line break; one that a spreadsheet would read as a formula (a leading `= + - @`,
+/// tab or carriage return) gets a `'` first.
+pub fn cell(s: &str, separator: char) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
         s.to_owned()
     };
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.contains([separator, '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
@@ -57,4 +64,20 @@ pub fn to_csv(review: &Review, lang: Lang) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_is_quoted_for_its_separator_and_never_read_as_a_formula() {
+        assert_eq!(cell("a;b", ';'), "\"a;b\"");
+        assert_eq!(cell("a;b", ','), "a;b");
+        assert_eq!(cell("a,b", ','), "\"a,b\"");
+        assert_eq!(cell("say \"hi\"", ';'), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(1)", ';'), "'=HYPERLINK(1)");
+        assert_eq!(cell("\t=1", ';'), "'\t=1");
+        assert_eq!(cell("line\nbreak", ';'), "\"line\nbreak\"");
+    }
 }

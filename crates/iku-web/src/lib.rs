@@ -190,6 +190,7 @@ fn routes(state: state::Shared) -> Router {
             get(ui::accounts::account).post(ui::account_actions::account_action),
         )
         .route("/{lang}/staff/audit", get(ui::audit_log::audit))
+        .route("/{lang}/staff/audit.csv", get(ui::audit_export::export))
         .route(
             "/{lang}/staff/statistics/review",
             get(ui::statistics::review),

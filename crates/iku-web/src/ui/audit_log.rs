@@ -23,7 +23,7 @@ use crate::state::Shared;
 const PAGE: usize = 100;
 
 /// An action in the user's language (one this version does not know: its code).
-fn action_words(lang: Lang, name: &str) -> String {
+pub(super) fn action_words(lang: Lang, name: &str) -> String {
     if Action::ALL.iter().any(|a| a.name() == name) {
         t(lang, &format!("action.{name}")).into_owned()
     } else {
@@ -82,8 +82,20 @@ impl AuditQuery {
     /// The address of the page before `seq`, with the same filters.
     fn next(&self, lang: Lang, seq: i64) -> String {
         format!(
-            "/{}/staff/audit?before={seq}&actor={}&action={}&person={}&from={}&until={}",
+            "/{}/staff/audit?before={seq}&{}",
             lang.code(),
+            self.filters()
+        )
+    }
+
+    /// The address of the file of every entry these filters keep.
+    fn csv(&self, lang: Lang) -> String {
+        format!("/{}/staff/audit.csv?{}", lang.code(), self.filters())
+    }
+
+    fn filters(&self) -> String {
+        format!(
+            "actor={}&action={}&person={}&from={}&until={}",
             url_encode(&self.actor),
             url_encode(&self.action),
             url_encode(&self.person),
@@ -206,6 +218,14 @@ fn audit_html(lang: Lang, title: &str, query: &AuditQuery, page: &Page<ReadEntry
         );
     }
     b.push_str("</tbody></table>");
+    if title == "audit.title" {
+        let _ = write!(
+            b,
+            r#"<p><a href="{}" download>{}</a></p>"#,
+            escape(&query.csv(lang)),
+            escape(&t(lang, "audit.export")),
+        );
+    }
     if let Some(next) = page.next {
         let _ = write!(
             b,

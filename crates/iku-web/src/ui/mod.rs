@@ -4,6 +4,7 @@
 
 pub mod account_actions;
 pub mod accounts;
+pub mod audit_export;
 pub mod audit_log;
 pub mod case;
 pub mod case_forms;
@@ -384,6 +385,8 @@ mod tests {
             include_str!("decision.rs"),
             include_str!("history.rs"),
             include_str!("accounts.rs"),
+            include_str!("audit_export.rs"),
+            include_str!("audit_log.rs"),
             include_str!("account_actions.rs"),
             include_str!("referral.rs"),
             include_str!("referral_form.rs"),

@@ -201,7 +201,7 @@ pub struct ReviewQuery {
 }
 
 /// A file to download, or a document to show.
-fn file(bytes: Vec<u8>, content_type: &'static str, name: Option<String>) -> Response {
+pub(super) fn file(bytes: Vec<u8>, content_type: &'static str, name: Option<String>) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

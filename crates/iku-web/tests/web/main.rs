@@ -1,6 +1,7 @@
 //! The server's integration tests, one binary: access through the router (`access`, which
 //! also holds the shared test app), the application layer as the server uses it
-//! (`app_layer`), the admins' account actions (`admin`), the pages in a real browser
+//! (`app_layer`), the admins' account actions and accounts (`admin`), the audit log's pages
+//! and its file (`audit_log`), the pages in a real browser
 //! (`browser`), the caseworker's day in it (`caseworker_day`), the cases page
 //! (`cases_list`), readiness
 //! (`ready`), finding a person (`search`), the public form's mistakes (`referral_form`), placing public referrals
@@ -16,6 +17,7 @@
 mod access;
 mod admin;
 mod app_layer;
+mod audit_log;
 mod browser;
 mod cases_list;
 mod caseworker_day;
