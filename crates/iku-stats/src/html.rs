@@ -50,6 +50,8 @@ struct Words {
     published: &'static str,
     as_recorded: &'static str,
     suppressed: &'static str,
+    /// A period whose tables count nobody.
+    nobody: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -67,6 +69,8 @@ fn words(lang: Lang) -> Words {
             as_recorded: "Tiedot sellaisina kuin ne oli kirjattu",
             suppressed: "– Lukua ei julkaista, jotta siinä laskettuja henkilöitä ei voisi tunnistaa \
                 (tilastollinen tietosuoja).",
+            nobody: "Rekisterissä ei ole tältä ajanjaksolta yhtään hakemusta eikä asiakasta: \
+                kaikki luvut ovat nollia.",
         },
         Lang::Sv => Words {
             review: "Statistik från hjälpsystemet för offer för människohandel",
@@ -81,6 +85,8 @@ fn words(lang: Lang) -> Words {
             as_recorded: "Uppgifterna såsom de var registrerade",
             suppressed: "– Uppgiften visas inte, för att de personer som räknas inte ska kunna \
                 identifieras (röjandekontroll).",
+            nobody: "Registret har inga ansökningar och inga klienter från den här perioden: \
+                alla tal är nollor.",
         },
         Lang::En => Words {
             review: "Statistics of the Assistance System for Victims of Human Trafficking",
@@ -95,6 +101,8 @@ fn words(lang: Lang) -> Words {
             as_recorded: "Data as recorded at",
             suppressed: "– Not shown, so that the persons counted cannot be identified \
                 (disclosure control).",
+            nobody: "The register holds no applications and no clients for this period: every \
+                figure is zero.",
         },
     }
 }
@@ -316,6 +324,12 @@ a{color:#0b4a82}a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
 
 /// The whole review as an HTML document in `lang`.
 pub fn to_html(review: &Review, lang: Lang) -> String {
+    to_html_linked(review, lang, None)
+}
+
+/// `to_html` with, at its top, a link back to where it was opened from (`back`: the address
+/// and its words), for a review viewed from the staff's pages.
+pub fn to_html_linked(review: &Review, lang: Lang, back: Option<(&str, &str)>) -> String {
     let w = words(lang);
     let period = format!(
         "{}–{}",
@@ -325,10 +339,15 @@ pub fn to_html(review: &Review, lang: Lang) -> String {
     let mut out = String::with_capacity(200_000);
     let _ = write!(
         out,
-        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} {period}</title><style>{STYLE}</style></head><body><header><h1>{title}</h1><p>{p}: {period}</p>"#,
+        r#"<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} {period}</title><style>{STYLE}</style></head><body><header>{back}<h1>{title}</h1><p>{p}: {period}</p>"#,
         lang = lang.code(),
         title = w.review,
         p = w.period,
+        back = back.map_or_else(String::new, |(href, words)| format!(
+            r#"<p class="back"><a href="{}">{}</a></p>"#,
+            escape(href),
+            escape(words)
+        )),
     );
     if let Some(t) = &review.as_recorded_at {
         let _ = write!(out, "<p>{} {}</p>", w.as_recorded, escape(t));
@@ -340,6 +359,9 @@ pub fn to_html(review: &Review, lang: Lang) -> String {
             .replace("{k}", &review.disclosure.threshold.to_string())
     };
     let _ = write!(out, r#"<p class="note">{note}</p>"#);
+    if review.counts_nobody() {
+        let _ = write!(out, r#"<p class="note nobody">{}</p>"#, w.nobody);
+    }
     let _ = write!(
         out,
         r#"</header><nav aria-label="{0}"><h2>{0}</h2><ol>"#,

@@ -61,3 +61,32 @@ pub fn find(dim: &str, code: &str, lang: Lang) -> Option<&'static str> {
             .map(|l| l[lang as usize])
     })
 }
+
+/// The label of a code whose dimension is not known (the key of a withheld number, as a
+/// disclosure report names it): the code lists' first, then the review's own labels in the
+/// order of their file; the code itself if none knows it (a year).
+pub fn label_anywhere(code: &str, lang: Lang) -> String {
+    const LISTS: [&str; 9] = [
+        "referrer",
+        "reason",
+        "residence_status",
+        "form",
+        "place",
+        "nationality",
+        "provider",
+        "granted_by",
+        "measure",
+    ];
+    if let Some(found) = LISTS.iter().find_map(|dim| find(dim, code, lang)) {
+        return found.to_owned();
+    }
+    LABELS_TSV
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .find_map(|l| match l.split('\t').collect::<Vec<_>>()[..] {
+            [_, c, fi, sv, en] if c == code => Some([fi, sv, en][lang as usize].to_owned()),
+            _ => None,
+        })
+        .unwrap_or_else(|| code.to_owned())
+}

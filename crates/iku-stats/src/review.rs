@@ -113,6 +113,20 @@ impl Cell {
 }
 
 impl Review {
+    /// Whether the period's own tables count nobody: every cell and total zero, nothing
+    /// withheld (the long series, which carry earlier years, are not the period's).
+    pub fn counts_nobody(&self) -> bool {
+        self.tables
+            .iter()
+            .filter(|t| !t.id.starts_with("series_"))
+            .all(|t| {
+                t.total.is_some_and(|total| total == 0)
+                    && t.cells.iter().all(|c| c.value == Some(0))
+                    && t.extra.values().all(|v| *v == 0)
+                    && t.extra_suppressed.is_empty()
+            })
+    }
+
     /// Every published number that is a sum over persons, with its value (suppressed ones
     /// left out).
     pub fn numbers(&self) -> Vec<(Number, u64)> {

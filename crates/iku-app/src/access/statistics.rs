@@ -2,6 +2,7 @@
 //! directors (published mode).
 
 use iku_domain::access::Role;
+use iku_stats::disclosure::DisclosureReport;
 use iku_stats::{Period, Review};
 use iku_storage::PublicationInfo;
 
@@ -59,6 +60,29 @@ impl<'a> Statistics<'a> {
         let published = crate::reviews::publish(&mut self.lease, period)?;
         self.audit(Action::Publish, &published.record())?;
         Ok(published)
+    }
+
+    /// What publishing `period` now would publish, and its disclosure report (what is
+    /// withheld and why, and whether the audit passed), stored nowhere: for a statistician to
+    /// look at before publishing. The report holds exact counts, so reading it is on record
+    /// as a report is.
+    pub fn preview(&mut self, period: Period) -> Result<(Review, DisclosureReport), AppError> {
+        if self.actor.role != Role::Statistician {
+            return Err(AppError::Forbidden);
+        }
+        let mode = Mode::Published {
+            threshold: iku_stats::THRESHOLD,
+        };
+        let at = crate::now();
+        let (review, report) = crate::reviews::review_in(&mut self.lease, period, Some(at), mode)?;
+        let report = report.ok_or_else(|| {
+            AppError::Internal("a published-mode review without its disclosure report".into())
+        })?;
+        self.audit(
+            Action::PublicationDisclosureReport,
+            &format!("preview {} {}", review.report, period.year),
+        )?;
+        Ok((review, report))
     }
 
     /// A page of the publications, newest first, before id `before`.

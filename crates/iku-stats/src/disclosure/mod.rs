@@ -52,6 +52,25 @@ pub enum Reason {
 }
 
 impl Reason {
+    pub const ALL: [Reason; 5] = [
+        Reason::Primary,
+        Reason::Folded,
+        Reason::Secondary,
+        Reason::CrossRelease,
+        Reason::EarlierRelease,
+    ];
+
+    /// Its name in a disclosure report's JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Primary => "primary",
+            Reason::Folded => "folded",
+            Reason::Secondary => "secondary",
+            Reason::CrossRelease => "cross_release",
+            Reason::EarlierRelease => "earlier_release",
+        }
+    }
+
     /// The `suppressed` code of a cell in the review's JSON.
     fn code(self) -> &'static str {
         match self {
@@ -657,4 +676,17 @@ fn apply(target: &Review, entries: &[Entry], threshold: u64) -> Review {
         t.extra_suppressed = withheld;
     }
     review
+}
+
+#[cfg(test)]
+mod reason_tests {
+    use super::Reason;
+
+    #[test]
+    fn a_reasons_name_is_the_one_its_json_carries() {
+        for reason in Reason::ALL {
+            let json = serde_json::to_value(reason).unwrap_or_default();
+            assert_eq!(json.as_str(), Some(reason.name()));
+        }
+    }
 }

@@ -79,6 +79,7 @@ fn confirmation(lang: Lang, principal: &Principal, account: &str, action: &str) 
             format!("/{code}/staff/admin/accounts/{account}"),
             "admin.back_to_account",
         ),
+        after: html! {},
     };
     super::confirm::page(lang, principal, "/staff/admin", ask)
 }

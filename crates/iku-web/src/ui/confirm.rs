@@ -20,6 +20,8 @@ pub(super) struct Ask<'a> {
     pub fields: Vec<(&'a str, &'a str)>,
     pub yes: &'a str,
     pub back: (String, &'a str),
+    /// What follows the question, for those who want the detail (empty for most).
+    pub after: Markup,
 }
 
 /// The confirmation page for `ask`, its language links leading to `rest`.
@@ -38,6 +40,7 @@ pub(super) fn page(lang: Lang, principal: &Principal, rest: &str, ask: Ask<'_>) 
             }
             p { a href=(ask.back.0) { (t(lang, ask.back.1)) } }
         }
+        (ask.after)
     };
     staff_page(
         lang,

@@ -118,6 +118,7 @@ fn confirmation(
         ],
         yes: "decision.confirm.yes",
         back: (case, "decision.confirm.no"),
+        after: html! {},
     };
     super::confirm::page(lang, principal, &format!("/staff/cases/{person}"), ask)
 }

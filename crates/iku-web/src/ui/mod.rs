@@ -13,6 +13,7 @@ mod confirm;
 pub mod deadlines;
 pub mod decide;
 pub mod decision;
+mod disclosure_report;
 pub mod duplicates;
 pub mod history;
 pub mod inbox;
@@ -383,6 +384,7 @@ mod tests {
             include_str!("duplicates.rs"),
             include_str!("decide.rs"),
             include_str!("decision.rs"),
+            include_str!("disclosure_report.rs"),
             include_str!("history.rs"),
             include_str!("accounts.rs"),
             include_str!("audit_export.rs"),
@@ -453,6 +455,12 @@ mod tests {
         }
         for probe in ["identity_code", "phone", "email", "name"] {
             keys.push(format!("duplicates.why.{probe}"));
+        }
+        for reason in ["primary", "folded", "secondary", "cross_release"] {
+            keys.push(format!("stats.report.reason.{reason}"));
+        }
+        for reason in iku_stats::disclosure::Reason::ALL {
+            keys.push(format!("stats.report.why.{}", reason.name()));
         }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));

@@ -265,7 +265,15 @@ pub async fn review(
             Err(_) => away(lang, &ApiError::INTERNAL),
         },
         _ => file(
-            iku_stats::html::to_html(&review, lang).into_bytes(),
+            iku_stats::html::to_html_linked(
+                &review,
+                lang,
+                Some((
+                    &format!("/{}/staff/statistics", lang.code()),
+                    &t(lang, "stats.back"),
+                )),
+            )
+            .into_bytes(),
             "text/html; charset=utf-8",
             None,
         ),
@@ -285,25 +293,55 @@ pub struct PublishForm {
     confirm: String,
 }
 
-/// What publishing does, shown back with the button that does it and the way back: a
-/// publication is frozen for good.
+/// What publishing would publish, shown back before it is done: the disclosure report of the
+/// review as it would be frozen, a link to the review itself, and the button that publishes
+/// it (a publication is frozen for good) or, if its audit fails, why it cannot be.
 fn publish_confirmation(
     lang: iku_domain::codes::Lang,
     principal: &crate::session::Principal,
     form: &PublishForm,
+    report: &serde_json::Value,
 ) -> Response {
     let code = lang.code();
     let review = t(lang, &format!("stats.{}", form.kind));
+    let preview = format!(
+        "/{code}/staff/statistics/review?kind={}&year={}&disclosure=published&format=html",
+        super::url_encode(&form.kind),
+        super::url_encode(&form.year),
+    );
+    let shown = maud::html! {
+        p { strong { (review) " " (form.year) } }
+        p { a href=(preview) { (t(lang, "stats.report.preview")) } }
+        (super::disclosure_report::summary(lang, report))
+    };
+    let withheld = super::disclosure_report::withheld_table(lang, report);
+    if report["audit_passed"] != true {
+        let body = maud::html! {
+            h1 { (t(lang, "stats.report.cannot")) }
+            (shown)
+            p { a href={ "/" (code) "/staff/statistics" } { (t(lang, "stats.back")) } }
+            (withheld)
+        };
+        return staff_page(
+            lang,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &t(lang, "stats.report.cannot"),
+            "/staff/statistics",
+            Some(principal),
+            &body.into_string(),
+        );
+    }
     let ask = super::confirm::Ask {
         title: "stats.confirm.title",
         shown: maud::html! {
-            p { strong { (review) " " (form.year) } }
+            (shown)
             p { (t(lang, "stats.confirm.text")) }
         },
         action: format!("/{code}/staff/statistics/publish"),
         fields: vec![("kind", &form.kind), ("year", &form.year)],
         yes: "stats.confirm.yes",
         back: (format!("/{code}/staff/statistics"), "stats.confirm.no"),
+        after: withheld,
     };
     super::confirm::page(lang, principal, "/staff/statistics", ask)
 }
@@ -320,9 +358,16 @@ pub async fn publish(
     let period = period(&form.kind, &form.year)
         .ok_or_else(|| Refusal::from(away(lang, &ApiError::BAD_REQUEST)))?;
     // Only those who may publish are asked; anyone else is refused by the publishing itself.
-    let asked = matches!(principal.role, Role::Statistician | Role::Director);
+    let asked = principal.role == Role::Statistician;
     if asked && form.confirm != "yes" {
-        return Ok(publish_confirmation(lang, &principal, &form));
+        let p = principal.clone();
+        let previewed = state
+            .blocking(move |app| p.statistics(app)?.preview(period))
+            .await
+            .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
+        let report = serde_json::to_value(&previewed.1)
+            .map_err(|_| Refusal::from(away(lang, &ApiError::INTERNAL)))?;
+        return Ok(publish_confirmation(lang, &principal, &form, &report));
     }
     let shown = principal.clone();
     let published = state
@@ -356,16 +401,44 @@ pub async fn publication(
     };
     let principal = reader.principal();
     let who = principal.clone();
-    let wanted = part.clone();
+    let report = match part.as_str() {
+        "document" => false,
+        "report" | "report.json" => true,
+        _ => return not_found(),
+    };
     let found = state
-        .blocking(move |app| who.statistics(app)?.frozen(id, wanted == "report"))
+        .blocking(move |app| who.statistics(app)?.frozen(id, report))
         .await;
-    match found {
-        Ok(Some(text)) => {
-            let name = format!("publication-{id}-{part}.json");
-            file(text.into_bytes(), "application/json", Some(name))
-        }
-        Ok(None) => not_found(),
-        Err(e) => refused(lang, &e, &principal),
+    let text = match found {
+        Ok(Some(text)) => text,
+        Ok(None) => return not_found(),
+        Err(e) => return refused(lang, &e, &principal),
+    };
+    if part != "report" {
+        let name = format!("publication-{id}-{}.json", part.trim_end_matches(".json"));
+        return file(text.into_bytes(), "application/json", Some(name));
     }
+    let Ok(report) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return away(lang, &ApiError::INTERNAL);
+    };
+    let code = lang.code();
+    let body = maud::html! {
+        p { a href={ "/" (code) "/staff/statistics" } { (t(lang, "stats.back")) } }
+        h1 {
+            (t(lang, &format!("stats.{}", report["report"].as_str().unwrap_or_default())))
+            " " (report["period"]["start"].as_str().unwrap_or_default().get(..4).unwrap_or_default())
+        }
+        (super::disclosure_report::report(lang, &report))
+        p { a href={ "/" (code) "/staff/statistics/publications/" (id) "/report.json" } download {
+            (t(lang, "stats.report.json"))
+        } }
+    };
+    staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "stats.report.title"),
+        "/staff/statistics",
+        Some(&principal),
+        &body.into_string(),
+    )
 }

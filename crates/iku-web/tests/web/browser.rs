@@ -483,6 +483,30 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     .await;
     assert_eq!(counted.as_deref(), Some("1"), "{}", browser.text().await);
     browser.check("review").await;
+    // Back to the pages from the review, and publishing this year's: the disclosure report
+    // in words first, then the publication and its report.
+    browser.submit("p.back a").await;
+    assert!(browser.url().await.ends_with("/en/staff/statistics"));
+    let this_year = time::OffsetDateTime::now_utc().year().to_string();
+    browser.type_into("#publish-year", &this_year).await;
+    browser
+        .submit("form[action$='/statistics/publish'] button")
+        .await;
+    assert!(browser.text().await.contains("Disclosure report"));
+    browser
+        .check("publishing confirmation with the disclosure report")
+        .await;
+    browser
+        .submit(".confirm form[action$='/statistics/publish'] button")
+        .await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("The review was published and frozen.")
+    );
+    browser.submit("a[href$='/report']").await;
+    browser.check("disclosure report").await;
 
     // The oversight pages, and a first login's enrolment.
     browser.go("/en/staff/statistics").await;

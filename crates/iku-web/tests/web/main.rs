@@ -4,7 +4,7 @@
 //! and its file (`audit_log`), the pages in a real browser
 //! (`browser`), the caseworker's day in it (`caseworker_day`), the cases page
 //! (`cases_list`), readiness
-//! (`ready`), finding a person (`search`), the public form's mistakes (`referral_form`), placing public referrals
+//! (`ready`), finding a person (`search`), publishing and reading reviews (`statistics`), the public form's mistakes (`referral_form`), placing public referrals
 //! (`routing`), corrections and the register's rules on the write path
 //! (`corrections`), the history of a case (`history`), locks after failed logins
 //! (`lockout`), what probing the server found (`hardening`), the decision document
@@ -34,5 +34,6 @@ mod ready;
 mod referral_form;
 mod routing;
 mod search;
+mod statistics;
 mod support;
 mod two_servers;
