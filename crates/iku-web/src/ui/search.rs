@@ -31,9 +31,10 @@ pub struct SearchForm {
     csrf: String,
     #[serde(default)]
     q: String,
-    /// Why the cases outside the user's scope are to be shown (break-the-glass).
+    /// Why the cases outside the user's scope are to be shown (break-the-glass): sent only by
+    /// the form that asks for them, so that one sent empty is a reason missing, not a search.
     #[serde(default)]
-    reason: String,
+    reason: Option<String>,
 }
 
 /// The search form: what was typed kept, a mistake beside the field.
@@ -80,10 +81,7 @@ pub async fn search(
     let (q, reason) = (sent.q.clone(), sent.reason.clone());
     let who = principal.clone();
     let found = state
-        .audited(move |app| {
-            let glass = Some(reason.as_str()).filter(|r| !r.trim().is_empty());
-            who.cases(app)?.search(&q, SHOWN, glass)
-        })
+        .audited(move |app| who.cases(app)?.search(&q, SHOWN, reason.as_deref()))
         .await;
     let csrf = principal.csrf_token();
     let (status, body) = match found {
@@ -183,7 +181,8 @@ fn glass_form(lang: Lang, csrf: &str, sent: &SearchForm, mistake: Option<&str>) 
                 }
                 label for="reason" { (t(lang, "search.reason")) }
                 textarea id="reason" name="reason" rows="3" maxlength="500"
-                    aria-invalid=[mistake.map(|_| "true")] { (sent.reason) }
+                    aria-describedby=[mistake.map(|_| "reason-error")]
+                    aria-invalid=[mistake.map(|_| "true")] { (sent.reason.as_deref().unwrap_or_default()) }
                 button type="submit" { (t(lang, "search.outside.show")) }
             }
         }
@@ -200,7 +199,7 @@ mod tests {
         let sent = SearchForm {
             csrf: "token".into(),
             q: "\"><script>x</script> 1990".into(),
-            reason: "<b>why</b>".into(),
+            reason: Some("<b>why</b>".into()),
         };
         let html = html! {
             (form(Lang::Sv, "token", &sent.q, Some("search.error.year")))

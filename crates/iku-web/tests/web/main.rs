@@ -10,7 +10,8 @@
 //! (`lockout`), what probing the server found (`hardening`), the decision document
 //! (`decision`), duplicates at intake (`duplicates`), dates and refusals in the
 //! user's language (`dates`),
-//! the menu by role (`navigation`) and two servers on one PostgreSQL database
+//! the menu by role (`navigation`), every kind of page in its error, refusal and confirmation
+//! states under axe (`page_states`) and two servers on one PostgreSQL database
 //! (`two_servers`); `support` holds
 //! what several share.
 
@@ -30,6 +31,7 @@ mod history;
 mod journal;
 mod lockout;
 mod navigation;
+mod page_states;
 mod ready;
 mod referral_form;
 mod routing;
