@@ -62,9 +62,17 @@ pub struct CasePage {
 /// Where the inbox's next page starts.
 pub type WaitingCursor = (Date, ApplicationId);
 
-/// A reflection period's last day and its case: a line of the deadlines, and where their
-/// next page starts.
+/// A reflection period's last day and its case: where the deadlines' next page starts.
 pub type Ending = (Date, PersonId);
+
+/// A reflection period ending: its last day, its case and the case's reference (its latest
+/// application's id), a line of the deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndingCase {
+    pub last_day: Date,
+    pub person: PersonId,
+    pub reference: String,
+}
 
 impl<'a> CaseScope<'a> {
     pub(super) fn new(actor: &'a Actor, lease: Lease<'a>) -> Result<Self, AppError> {
@@ -208,9 +216,9 @@ impl<'a> CaseScope<'a> {
         until: Date,
         after: Option<Ending>,
         limit: usize,
-    ) -> Result<Page<Ending, Ending>, AppError> {
+    ) -> Result<Page<EndingCase, Ending>, AppError> {
         let actor = self.actor;
-        let rows: Vec<(Date, PersonId)> = self.index(|index| {
+        let rows: Vec<EndingCase> = self.index(|index| {
             index
                 .reflection_ending(from, until)
                 .filter(|(d, case)| {
@@ -219,11 +227,15 @@ impl<'a> CaseScope<'a> {
                         .is_none_or(|a| (*d, &case.person) > (a.0, &a.1))
                 })
                 .filter(|(_, case)| covers(actor, index.assignment(&case.person)))
-                .map(|(d, case)| (d, case.person.clone()))
+                .map(|(d, case)| EndingCase {
+                    last_day: d,
+                    person: case.person.clone(),
+                    reference: case.reference().to_owned(),
+                })
                 .take(limit + 1)
                 .collect()
         })?;
-        let page = Page::of(rows, limit, Clone::clone);
+        let page = Page::of(rows, limit, |e| (e.last_day, e.person.clone()));
         self.listed("reflection periods ending", page.items.len())?;
         Ok(page)
     }

@@ -87,6 +87,16 @@ impl FormHtml<'_> {
         );
     }
 
+    /// Opens a group of fields under `legend` (so that a label that repeats in the form says
+    /// which group it belongs to); `end_group` closes it.
+    fn group(&mut self, legend: &str) {
+        let _ = write!(self.b, "<fieldset><legend>{}</legend>", escape(legend));
+    }
+
+    fn end_group(&mut self) {
+        self.b.push_str("</fieldset>");
+    }
+
     /// The date field (today's date filled in, or empty with a hint where today is not
     /// allowed) and the button; closes the form.
     fn finish(self, today: &str) {
@@ -274,6 +284,9 @@ fn write_section(
         }
         Section::Assessment => {
             let mut h = form(b, lang, action, csrf, "assessment", "case.assess");
+            // Three forms of exploitation, each with its place and whether the person was a
+            // minor: a group each, its legend naming it.
+            h.group(&t(lang, "case.exploitation.primary"));
             h.select(
                 "form",
                 "case.form.primary",
@@ -281,7 +294,9 @@ fn write_section(
             );
             h.select("place", "case.place", &options::<Place>(lang, false));
             h.checkbox("minor_at_time", "case.minor_at_time");
+            h.end_group();
             for n in ["2", "3"] {
+                h.group(&t(lang, "case.exploitation.other").replace("{n}", n));
                 h.select(
                     &format!("form_{n}"),
                     "case.form.secondary",
@@ -293,6 +308,7 @@ fn write_section(
                     &options::<Place>(lang, false),
                 );
                 h.checkbox(&format!("minor_{n}"), "case.minor_at_time");
+                h.end_group();
             }
             h.finish(today);
         }

@@ -23,6 +23,8 @@ const PAGE: usize = 50;
 /// One line of a list: the case, a date, what it is; and where the list's next page starts.
 struct Due {
     person: String,
+    /// The case as people name it: its latest application's reference.
+    reference: String,
     day: time::Date,
     what: String,
     /// The cursor of this line: its date and its person or application.
@@ -75,15 +77,16 @@ pub async fn deadlines(
                 let lines = page
                     .items
                     .iter()
-                    .map(|(day, person)| Due {
-                        person: person.as_str().to_owned(),
-                        day: *day,
+                    .map(|e| Due {
+                        person: e.person.as_str().to_owned(),
+                        reference: e.reference.clone(),
+                        day: e.last_day,
                         what: format!(
                             "{} {}",
-                            (*day - today).whole_days(),
+                            (e.last_day - today).whole_days(),
                             t(lang, "case.days_left")
                         ),
-                        key: person.as_str().to_owned(),
+                        key: e.person.as_str().to_owned(),
                     })
                     .collect();
                 lists.push(("reflection", lines, page.next.is_some()));
@@ -105,10 +108,10 @@ pub async fn deadlines(
                     .iter()
                     .map(|w| Due {
                         person: w.person.as_str().to_owned(),
+                        reference: w.application.as_str().to_owned(),
                         day: w.received,
                         what: format!(
-                            "{} {} {}",
-                            w.application.as_str(),
+                            "{} {}",
                             (today - w.received).whole_days(),
                             t(lang, "staff.inbox.days")
                         ),
@@ -158,11 +161,12 @@ fn deadlines_html(lang: Lang, lists: &[(&'static str, Vec<Due>, bool)]) -> Strin
         for d in lines {
             let _ = write!(
                 body,
-                r#"<tr><th scope="row"><a href="/{code}/staff/cases/{p}">{p}</a></th><td>{}</td><td>{}</td></tr>"#,
+                r#"<tr><th scope="row"><a href="/{code}/staff/cases/{p}">{r}</a></th><td>{}</td><td>{}</td></tr>"#,
                 date(lang, d.day),
                 escape(&d.what),
                 code = lang.code(),
                 p = escape(&d.person),
+                r = escape(&d.reference),
             );
         }
         body.push_str("</tbody></table>");

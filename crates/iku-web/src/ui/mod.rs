@@ -413,7 +413,12 @@ mod tests {
                     });
                 // The one dotted literal that is no word: an audit entry's action.
                 let audit_action = piece == "referral.received";
-                if dotted && !audit_action && !piece.ends_with(".css") && !piece.ends_with(".fi") {
+                if dotted
+                    && !audit_action
+                    && ![".css", ".fi", ".json"]
+                        .iter()
+                        .any(|end| piece.ends_with(end))
+                {
                     keys.push(piece.to_owned());
                 }
             }

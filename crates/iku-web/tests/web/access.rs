@@ -2324,8 +2324,16 @@ async fn the_deadlines_page_lists_what_is_due_in_scope() {
             .unwrap_or_default()
             .to_owned()
     };
+    // Each case named by its latest application's reference, as people name it.
     assert!(
-        section("Reflection periods ending within 14 days").contains("/en/staff/cases/p1"),
+        section("Reflection periods ending within 14 days")
+            .contains(r#"<a href="/en/staff/cases/p1">p1-a</a>"#),
+        "{html}"
+    );
+    let application = created.field("application");
+    assert!(!application.is_empty(), "{}", created.text);
+    assert!(
+        section("Applications waiting over 30 days").contains(&format!(">{application}</a>")),
         "{html}"
     );
     assert!(
