@@ -240,7 +240,13 @@ pub async fn submit(
     // everything typed, and when to send it again.
     if let Some(wait) = state.referral_limit.wait(client) {
         let minutes = wait.as_secs().div_ceil(60).max(1);
-        let notice = t(lang, "error.busy").replace("{minutes}", &minutes.to_string());
+        // "1 minute", "2 minutes": the count's own form of the word.
+        let key = if minutes == 1 {
+            "error.busy.one"
+        } else {
+            "error.busy"
+        };
+        let notice = t(lang, key).replace("{minutes}", &minutes.to_string());
         let shown = Shown {
             notice: Some(&notice),
             ..Shown::nothing()

@@ -1,7 +1,8 @@
 //! Every kind of page in the states a user meets beside the happy path, checked by axe-core in
-//! Chromium with a screenshot each: a failed login, a refused page, mistakes in the search, the
-//! journal and the password forms, a break-the-glass reason not given, an account action to
-//! confirm, and a confirmation seen again without its reference.
+//! Chromium with a screenshot each: a referral held back by the per-address limit with its
+//! story kept, a failed login, a refused page, mistakes in the search, the journal (in Finnish,
+//! with its dates as Finns write them) and the password forms, a break-the-glass reason not
+//! given, an account action to confirm, and a confirmation seen again without its reference.
 
 use super::access::TestApp;
 use super::browser::Browser;
@@ -14,6 +15,31 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
 
     browser.go("/en/referral/done").await;
     browser.check("referral confirmation seen again").await;
+
+    // Five referrals from one address in a minute; the sixth is held back with everything
+    // typed kept, when to send it again, and the advice line.
+    for n in 0..6 {
+        browser.go("/en/referral").await;
+        browser.choose("#who", "ngo").await;
+        browser
+            .type_into("#phone", &format!("040 765 432{n}"))
+            .await;
+        browser
+            .type_into("#what", "She works without pay at a berry farm")
+            .await;
+        browser.click("#consent").await;
+        browser.submit("main button[value=check]").await;
+        browser.submit("main button[value=send]").await;
+    }
+    let held = browser.text().await;
+    assert!(held.contains("send it again in a minute"), "{held}");
+    assert!(
+        held.contains("029 54 63 177") || held.contains("+358 29 54 63 177"),
+        "{held}"
+    );
+    let kept = browser.find("#what").await.text().await.unwrap_or_default();
+    assert_eq!(kept, "She works without pay at a berry farm");
+    browser.check("referral held back by the limit").await;
 
     browser.go("/en/staff/login").await;
     browser.type_into("#username", "cw.helsinki").await;
@@ -41,6 +67,41 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
     browser.submit("#journal form button[type=submit]").await;
     assert!(browser.text().await.contains("There is a problem"));
     browser.check("journal with mistakes").await;
+    // In Finnish, the dates as Finns write them: 31.12.2026 is taken, a day that does not
+    // exist is said beside its field in Finnish, with everything typed kept.
+    browser.go("/fi/staff/cases/p1").await;
+    browser.click("#journal summary").await;
+    browser.type_into("#journal-date", "1.12.2026").await;
+    browser
+        .type_into("#journal-text", "Soitti ja kertoi uudesta osoitteesta")
+        .await;
+    browser.type_into("#journal-follow_up", "31.2.2026").await;
+    browser.submit("#journal form button[type=submit]").await;
+    let said = browser.text().await;
+    assert!(
+        said.contains("Anna palaamispäivä muodossa 31.12.2026"),
+        "{said}"
+    );
+    assert_eq!(
+        browser
+            .find("#journal-text")
+            .await
+            .text()
+            .await
+            .unwrap_or_default(),
+        "Soitti ja kertoi uudesta osoitteesta"
+    );
+    browser.check("journal with a mistake in Finnish").await;
+    browser.type_into("#journal-follow_up", "31.12.2026").await;
+    browser.submit("#journal form button[type=submit]").await;
+    let saved = browser.text().await;
+    assert!(saved.contains("Merkintä tallennettiin."), "{saved}");
+    assert!(saved.contains("Palaa asiaan 31.12.2026"), "{saved}");
+    // In Swedish, the search's mistake.
+    browser.go("/sv/staff/search").await;
+    browser.submit("form[action$='/staff/search'] button").await;
+    assert!(browser.text().await.contains("Skriv namn och födelseår"));
+    browser.check("search with a mistake in Swedish").await;
     browser.log_out().await;
 
     // Tampere's caseworker finds Helsinki's client only by giving a reason.
