@@ -519,6 +519,6 @@ impl HeldRegister {
 
 mod cache;
 mod group;
-pub use group::CaseGroup;
+pub use group::{CaseGroup, Plan};
 #[cfg(test)]
 mod tests;

@@ -13,6 +13,7 @@ use crate::codes::{
 };
 use crate::ids::{ApplicationId, ChildId, EventId, PersonId};
 use crate::personal::PersonalFields;
+pub use crate::plan::{NeedArea, NeedAssessed, PlanMeasure, PlanStatus};
 
 /// One fact of the register, with its valid date and the moment it was recorded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +70,8 @@ pub enum EventBody {
         retracts: EventId,
     },
     JournalEntry(JournalEntry),
+    NeedAssessed(NeedAssessed),
+    PlanMeasure(PlanMeasure),
 }
 
 /// The name of each event type in the interchange format.
@@ -90,11 +93,13 @@ pub enum EventKind {
     AssistanceTerminated,
     Retraction,
     JournalEntry,
+    NeedAssessed,
+    PlanMeasure,
 }
 
 impl EventKind {
     /// Every kind; a kind's position is its number in the stored facts, so new kinds go last.
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::ApplicationReceived,
         EventKind::PersonDetails,
         EventKind::ApplicationDecided,
@@ -111,6 +116,8 @@ impl EventKind {
         EventKind::AssistanceTerminated,
         EventKind::Retraction,
         EventKind::JournalEntry,
+        EventKind::NeedAssessed,
+        EventKind::PlanMeasure,
     ];
 
     pub fn name(self) -> &'static str {
@@ -131,6 +138,8 @@ impl EventKind {
             EventKind::AssistanceTerminated => "assistance_terminated",
             EventKind::Retraction => "retraction",
             EventKind::JournalEntry => "journal_entry",
+            EventKind::NeedAssessed => "need_assessed",
+            EventKind::PlanMeasure => "plan_measure",
         }
     }
 
@@ -180,6 +189,8 @@ impl EventBody {
             EventBody::AssistanceTerminated { .. } => EventKind::AssistanceTerminated,
             EventBody::Retraction { .. } => EventKind::Retraction,
             EventBody::JournalEntry(_) => EventKind::JournalEntry,
+            EventBody::NeedAssessed(_) => EventKind::NeedAssessed,
+            EventBody::PlanMeasure(_) => EventKind::PlanMeasure,
         }
     }
 
@@ -201,15 +212,19 @@ impl EventBody {
             EventBody::AssistanceMeasure(m) => Subject::Person(&m.person),
             EventBody::Retraction { retracts } => Subject::Event(retracts),
             EventBody::JournalEntry(j) => Subject::Person(&j.person),
+            EventBody::NeedAssessed(n) => Subject::Person(&n.person),
+            EventBody::PlanMeasure(m) => Subject::Person(&m.person),
         }
     }
 
-    /// The personal fields the event carries, sealed apart when stored: a person's details
-    /// and a journal entry's text.
+    /// The personal fields the event carries, sealed apart when stored: a person's details,
+    /// and the texts of a journal entry, a need's assessment and a plan's measure.
     pub fn personal(&self) -> Option<&PersonalFields> {
         match self {
             EventBody::PersonDetails(d) => Some(&d.details.personal),
             EventBody::JournalEntry(j) => Some(&j.personal),
+            EventBody::NeedAssessed(n) => Some(&n.personal),
+            EventBody::PlanMeasure(m) => Some(&m.personal),
             _ => None,
         }
     }
@@ -218,6 +233,8 @@ impl EventBody {
         match self {
             EventBody::PersonDetails(d) => Some(&mut d.details.personal),
             EventBody::JournalEntry(j) => Some(&mut j.personal),
+            EventBody::NeedAssessed(n) => Some(&mut n.personal),
+            EventBody::PlanMeasure(m) => Some(&mut m.personal),
             _ => None,
         }
     }

@@ -132,7 +132,34 @@ pub fn encode(e: &Event, out: &mut Vec<u8>) {
             w.str(j.author.as_str());
             w.opt(j.follow_up, |w, d| w.i32(d.to_julian_day()));
         }
+        EventBody::NeedAssessed(n) => {
+            w.str(n.person.as_str());
+            w.u8(position(&NeedArea::ALL, &n.area));
+            w.str(n.author.as_str());
+        }
+        EventBody::PlanMeasure(m) => {
+            w.str(m.person.as_str());
+            w.u8(position(&NeedArea::ALL, &m.area));
+            w.str(m.measure.code());
+            w.opt_code(m.provider);
+            w.u8(position(&PlanStatus::ALL, &m.status));
+            w.opt(m.due, |w, d| w.i32(d.to_julian_day()));
+            w.opt(m.review, |w, d| w.i32(d.to_julian_day()));
+            w.str(m.author.as_str());
+        }
     }
+}
+
+/// A value's place in its list, as the facts store it.
+fn position<T: PartialEq>(all: &[T], value: &T) -> u8 {
+    all.iter().position(|v| v == value).unwrap_or(0) as u8
+}
+
+/// The value at a stored place in its list.
+fn at<T: Copy>(all: &[T], place: u8, what: &'static str) -> Result<T, FactsError> {
+    all.get(usize::from(place))
+        .copied()
+        .ok_or(FactsError::Value(what))
 }
 
 /// The facts of `e` as a new buffer.
@@ -280,6 +307,29 @@ pub fn decode(bytes: &[u8]) -> Result<Event, FactsError> {
                 true => Some(r.date()?),
                 false => None,
             },
+            personal: PersonalFields::default(),
+        }),
+        EventKind::NeedAssessed => EventBody::NeedAssessed(NeedAssessed {
+            person: PersonId::parse(r.str()?)?,
+            area: at(&NeedArea::ALL, r.u8()?, "need area")?,
+            author: Username::parse(r.str()?).map_err(|_| FactsError::Value("author"))?,
+            personal: PersonalFields::default(),
+        }),
+        EventKind::PlanMeasure => EventBody::PlanMeasure(PlanMeasure {
+            person: PersonId::parse(r.str()?)?,
+            area: at(&NeedArea::ALL, r.u8()?, "need area")?,
+            measure: r.code()?,
+            provider: r.opt_code()?,
+            status: at(&PlanStatus::ALL, r.u8()?, "plan status")?,
+            due: match r.flag()? {
+                true => Some(r.date()?),
+                false => None,
+            },
+            review: match r.flag()? {
+                true => Some(r.date()?),
+                false => None,
+            },
+            author: Username::parse(r.str()?).map_err(|_| FactsError::Value("author"))?,
             personal: PersonalFields::default(),
         }),
     };

@@ -518,6 +518,8 @@ fn parse_fields(
             reason: f.required_code("reason", date)?,
         },
         EventKind::JournalEntry => EventBody::JournalEntry(parse_journal(&mut f, date, mode)?),
+        EventKind::NeedAssessed => EventBody::NeedAssessed(parse_need(&mut f, mode)?),
+        EventKind::PlanMeasure => EventBody::PlanMeasure(parse_plan_measure(&mut f, date)?),
         EventKind::Retraction => {
             if corrects.is_some() {
                 return Err(err("corrects", "a retraction cannot correct; it retracts"));
@@ -643,25 +645,92 @@ fn parse_journal(
         let names: Vec<&str> = JournalKind::ALL.iter().map(|k| k.name()).collect();
         err("kind", format!("expected one of {}", names.join(", ")))
     })?;
-    let author = Username::parse(&f.required_string("author")?)
-        .map_err(|e| err("author", format!("expected an account name: {e}")))?;
+    let author = parse_author(f)?;
     let follow_up = f.date("follow_up")?;
     if follow_up.is_some_and(|d| d < date) {
         return Err(err("follow_up", "a follow-up date before the entry's date"));
     }
+    let personal = parse_text(f, mode, "a journal entry needs its text")?;
+    Ok(JournalEntry {
+        person,
+        kind,
+        author,
+        follow_up,
+        personal,
+    })
+}
+
+/// An account name that an event says wrote it.
+fn parse_author(f: &mut Fields<'_, '_>) -> Result<Username, ParseError> {
+    Username::parse(&f.required_string("author")?)
+        .map_err(|e| err("author", format!("expected an account name: {e}")))
+}
+
+/// The text of a casework event (the personal field `note`): required in the interchange
+/// format unless the purge erased it; `missing` says what lacks it.
+fn parse_text(
+    f: &mut Fields<'_, '_>,
+    mode: Mode,
+    missing: &str,
+) -> Result<PersonalFields, ParseError> {
     let personal = parse_personal(f, &["note"])?;
     let has_text = personal
         .note
         .as_ref()
         .is_some_and(|n| !n.expose().trim().is_empty());
     if mode == Mode::Interchange && !has_text && !personal.erased {
-        return Err(err("note", "a journal entry needs its text"));
+        return Err(err("note", missing));
     }
-    Ok(JournalEntry {
+    Ok(personal)
+}
+
+/// An area of need, by its name.
+fn parse_area(f: &mut Fields<'_, '_>) -> Result<NeedArea, ParseError> {
+    let area = f.required_string("area")?;
+    NeedArea::parse(&area).ok_or_else(|| {
+        let names: Vec<&str> = NeedArea::ALL.iter().map(|a| a.name()).collect();
+        err("area", format!("expected one of {}", names.join(", ")))
+    })
+}
+
+/// A need's assessment: its text is the personal field `note`, required unless erased.
+fn parse_need(f: &mut Fields<'_, '_>, mode: Mode) -> Result<NeedAssessed, ParseError> {
+    let person = f.id("person", PersonId::parse)?;
+    let area = parse_area(f)?;
+    let author = parse_author(f)?;
+    let personal = parse_text(f, mode, "a need's assessment needs its text")?;
+    Ok(NeedAssessed {
         person,
-        kind,
+        area,
         author,
-        follow_up,
+        personal,
+    })
+}
+
+/// A measure of the client plan; what was agreed (`note`) may be left out.
+fn parse_plan_measure(f: &mut Fields<'_, '_>, date: Date) -> Result<PlanMeasure, ParseError> {
+    let person = f.id("person", PersonId::parse)?;
+    let area = parse_area(f)?;
+    let measure = f.required_code("measure", date)?;
+    let provider = f.code("provider", date)?;
+    let status = f.required_string("status")?;
+    let status = PlanStatus::parse(&status).ok_or_else(|| {
+        let names: Vec<&str> = PlanStatus::ALL.iter().map(|s| s.name()).collect();
+        err("status", format!("expected one of {}", names.join(", ")))
+    })?;
+    let due = f.date("due")?;
+    let review = f.date("review")?;
+    let author = parse_author(f)?;
+    let personal = parse_personal(f, &["note"])?;
+    Ok(PlanMeasure {
+        person,
+        area,
+        measure,
+        provider,
+        status,
+        due,
+        review,
+        author,
         personal,
     })
 }
@@ -905,6 +974,29 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
                 w.date("follow_up", d);
             }
             write_personal(w, &j.personal, personals);
+        }
+        EventBody::NeedAssessed(n) => {
+            w.str("person", n.person.as_str());
+            w.str("area", n.area.name());
+            w.str("author", n.author.as_str());
+            write_personal(w, &n.personal, personals);
+        }
+        EventBody::PlanMeasure(m) => {
+            w.str("person", m.person.as_str());
+            w.str("area", m.area.name());
+            w.str("measure", m.measure.code());
+            if let Some(p) = m.provider {
+                w.str("provider", p.code());
+            }
+            w.str("status", m.status.name());
+            if let Some(d) = m.due {
+                w.date("due", d);
+            }
+            if let Some(d) = m.review {
+                w.date("review", d);
+            }
+            w.str("author", m.author.as_str());
+            write_personal(w, &m.personal, personals);
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod grouping;
 pub mod ids;
 pub mod interchange;
 pub mod personal;
+pub mod plan;
 pub mod register;
 pub mod retention;
 pub mod rules;

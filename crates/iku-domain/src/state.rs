@@ -395,6 +395,14 @@ impl RegisterState {
             EventBody::JournalEntry(j) => {
                 self.person_mut(&j.person)?;
             }
+            // The client plan likewise: casework about a person the register knows (its
+            // delivered measures are counted by their own assistance_measure events).
+            EventBody::NeedAssessed(n) => {
+                self.person_mut(&n.person)?;
+            }
+            EventBody::PlanMeasure(m) => {
+                self.person_mut(&m.person)?;
+            }
         }
         Ok(())
     }

@@ -350,7 +350,9 @@ fn reference(events: &[Event], t: Option<Timestamp>, as_of: Date) -> BTreeMap<St
             }
             EventBody::Retraction { .. } => {}
             // The journal is not a fact of the state.
-            EventBody::JournalEntry(_) => {}
+            // Casework: no statistic counts it.
+            EventBody::JournalEntry(_) | EventBody::NeedAssessed(_) | EventBody::PlanMeasure(_) => {
+            }
         }
     }
     persons

@@ -223,6 +223,7 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/cases/{person}/journal",
             post(ui::journal::write),
         )
+        .route("/{lang}/staff/cases/{person}/plan", post(ui::plan::write))
         .route(
             "/{lang}/staff/cases/{person}/history",
             get(ui::history::history),

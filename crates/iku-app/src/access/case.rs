@@ -51,6 +51,8 @@ pub struct ListedCase {
 pub struct CasePage {
     pub record: PersonState,
     pub journal: Vec<Event>,
+    /// The client plan in force: needs assessed, measures agreed.
+    pub plan: crate::register::Plan,
     /// Who the person may already be, while an application of theirs waits for a decision.
     pub proposals: super::Proposals,
     /// The office the case is in (None: not yet placed, a public referral) and its
@@ -438,10 +440,11 @@ impl<'a> CaseAccess<'a> {
                 return Ok::<_, iku_storage::StoreError>(None);
             };
             let journal = group.journal(s, keys, &person)?;
-            Ok(Some((record, journal)))
+            let plan = group.plan(s, keys, &person)?;
+            Ok(Some((record, journal, plan)))
         })?;
         let page = match read {
-            Some((record, journal)) => {
+            Some((record, journal, plan)) => {
                 let candidates = self.candidates(&record)?;
                 let actor = self.actor;
                 let (placed, proposals) = self.index(|i| {
@@ -454,6 +457,7 @@ impl<'a> CaseAccess<'a> {
                     assignee: placed.and_then(|a| a.assignee),
                     record,
                     journal,
+                    plan,
                 })
             }
             None => None,
@@ -529,31 +533,64 @@ impl<'a> CaseAccess<'a> {
     /// write to the case learn what is wrong with an event.
     pub fn write(&mut self, mut fields: Map<String, Value>) -> Result<Written, AppError> {
         fill_person(&mut fields, &self.person);
-        // A journal entry is written by whoever sends it, whatever the request says.
-        if fields.get("event").and_then(Value::as_str) == Some("journal_entry") {
+        // Casework (a journal entry, a need's assessment, a plan's measure) is written by
+        // whoever sends it, whatever the request says.
+        if let Some("journal_entry" | "need_assessed" | "plan_measure") =
+            fields.get("event").and_then(Value::as_str)
+        {
             let author = self.actor.username.as_str().to_owned();
             fields.insert("author".into(), Value::String(author));
         }
         let event = event_of(fields)?;
-        if !self.is_about(&event)? {
-            return Err(AppError::OtherCase);
-        }
         let written = Written {
             id: event.id.as_str().to_owned(),
             kind: event.body.kind().name(),
         };
-        let record = entry(
-            self.actor.username.as_str(),
-            Action::CaseWrite,
-            &write_record(&self.person, &event),
-            "",
-        );
+        self.write_events(vec![event])?;
+        Ok(written)
+    }
+
+    /// Writes events to the case in one commit, each checked to be about it and each a
+    /// `case.write` entry of the audit log committed with them.
+    pub(super) fn write_events(&mut self, events: Vec<Event>) -> Result<(), AppError> {
+        for event in &events {
+            if !self.is_about(event)? {
+                return Err(AppError::OtherCase);
+            }
+        }
+        let records = events
+            .iter()
+            .map(|event| {
+                entry(
+                    self.actor.username.as_str(),
+                    Action::CaseWrite,
+                    &write_record(&self.person, event),
+                    "",
+                )
+            })
+            .collect();
         let app = self.lease.app();
-        app.writer.write(vec![event], vec![record]).wait()?;
+        app.writer.write(events, records).wait()?;
         // The lists show it at once (and whatever else was written meanwhile).
         self.lease.with(|s| app.register.catch_up(s))?;
         self.caught_up = true;
-        Ok(written)
+        Ok(())
+    }
+
+    pub(super) fn actor(&self) -> &Actor {
+        self.actor
+    }
+
+    pub(super) fn keys(&self) -> &iku_storage::Keyring {
+        &self.lease.app().config().keys
+    }
+
+    /// Works with the case's store.
+    pub(super) fn with_store<T>(
+        &mut self,
+        work: impl FnOnce(&mut dyn iku_storage::Store) -> Result<T, iku_storage::StoreError>,
+    ) -> Result<T, AppError> {
+        self.lease.with(work)
     }
 
     /// Whether `event` is about this case, as the register stands.

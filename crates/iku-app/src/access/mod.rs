@@ -8,6 +8,7 @@ mod administration;
 mod case;
 mod direction;
 mod duplicates;
+mod plan;
 mod search;
 mod statistics;
 
@@ -26,6 +27,7 @@ pub use case::{
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
 pub use duplicates::{Proposal, Proposals};
+pub use plan::MeasureChange;
 pub use search::{Found, SearchResult};
 pub use statistics::Statistics;
 

@@ -88,6 +88,39 @@ impl CaseGroup {
         Ok(entries)
     }
 
+    /// The person's client plan in force, texts opened: the latest assessment of each area
+    /// of need (in the areas' order), and the plan's measures (as recorded).
+    pub fn plan(
+        &self,
+        store: &mut dyn Store,
+        keys: &iku_storage::Keyring,
+        person: &PersonId,
+    ) -> Result<Plan, StoreError> {
+        let mut needs: Vec<Event> = Vec::new();
+        let mut measures: Vec<Event> = Vec::new();
+        for e in self.events_of(person) {
+            match &e.body {
+                EventBody::NeedAssessed(n) => {
+                    // A later assessment of an area stands for it.
+                    needs.retain(
+                        |o| !matches!(&o.body, EventBody::NeedAssessed(p) if p.area == n.area),
+                    );
+                    needs.push(e);
+                }
+                EventBody::PlanMeasure(_) => measures.push(e),
+                _ => {}
+            }
+        }
+        let area = |e: &Event| match &e.body {
+            EventBody::NeedAssessed(n) => Some(n.area),
+            _ => None,
+        };
+        needs.sort_by_key(area);
+        self.open(store, keys, &mut needs, |_| true)?;
+        self.open(store, keys, &mut measures, |_| true)?;
+        Ok(Plan { needs, measures })
+    }
+
     /// Opens the personal fields of those of `events` (read from this group) that carry
     /// them and that `pick` chooses.
     pub fn open(
@@ -114,6 +147,14 @@ impl CaseGroup {
         }
         Ok(())
     }
+}
+
+/// A client plan in force: the needs assessed (one event an area) and the measures agreed
+/// (`NeedAssessed` and `PlanMeasure` events, texts opened).
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub needs: Vec<Event>,
+    pub measures: Vec<Event>,
 }
 
 /// Folds one person's events (in the order they apply) as of today; what breaks a rule is

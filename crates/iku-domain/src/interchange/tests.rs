@@ -59,7 +59,44 @@ pub(crate) fn every_event_type() -> Vec<String> {
         r#"{"id":"e14","event":"assistance_terminated","date":"2020-03-05","person":"p1","reason":"criminal_process_ended","corrects":"e9"}"#.into(),
         r#"{"id":"e15","event":"retraction","date":"2020-03-05","retracts":"e14"}"#.into(),
         r#"{"id":"e16","event":"journal_entry","date":"2020-03-06","person":"p1","kind":"phone_call","author":"maria.k","follow_up":"2020-03-20","note":"Soitti: \"ok\"\nhuomenna"}"#.into(),
+        r#"{"id":"e17","event":"need_assessed","date":"2020-03-06","person":"p1","area":"accommodation","author":"maria.k","note":"Asuu tuttavan luona"}"#.into(),
+        r#"{"id":"e18","event":"plan_measure","date":"2020-03-06","person":"p1","area":"accommodation","measure":"safe_accommodation","provider":"reception_centre","status":"planned","due":"2020-03-20","review":"2020-04-01","author":"maria.k","note":"Turvakoti haetaan"}"#.into(),
+        r#"{"id":"e19","event":"plan_measure","date":"2020-03-10","person":"p1","area":"legal_aid","measure":"legal_aid","status":"done","author":"maria.k","corrects":"e18"}"#.into(),
     ]
+}
+
+const MEASURE: &str = r#"{"id":"m1","event":"plan_measure","date":"2020-03-06","person":"p1","area":"health","measure":"health_care","status":"started","author":"maria.k"}"#;
+
+#[test]
+fn a_plan_measure_needs_its_area_measure_status_and_author() {
+    let Ok(parsed) = parse(MEASURE) else {
+        panic!("rejected")
+    };
+    let EventBody::PlanMeasure(m) = &parsed.event.body else {
+        panic!("wrong body")
+    };
+    assert_eq!((m.area, m.status), (NeedArea::Health, PlanStatus::Started));
+    assert_eq!(m.text(), None, "what was agreed may be left out");
+    let cases = [
+        (MEASURE.replace(r#""health","#, r#""wellness","#), "area"),
+        (MEASURE.replace("health_care", "massage"), "measure"),
+        (MEASURE.replace("started", "finished"), "status"),
+        (MEASURE.replace(r#","status":"started""#, ""), "status"),
+        (MEASURE.replace("maria.k", "Maria K"), "author"),
+        (
+            MEASURE.replace(r#""author""#, r#""due":"31.12.2020","author""#),
+            "due",
+        ),
+    ];
+    for (line, field) in cases {
+        assert_eq!(field_of(&line).0.as_deref(), Some(field), "{line}");
+    }
+    let need = r#"{"id":"n1","event":"need_assessed","date":"2020-03-06","person":"p1","area":"income","author":"maria.k"}"#;
+    assert_eq!(
+        field_of(need).0.as_deref(),
+        Some("note"),
+        "an assessment needs its text"
+    );
 }
 
 const JOURNAL: &str = r#"{"id":"j1","event":"journal_entry","date":"2020-03-06","person":"p1","kind":"meeting","author":"maria.k","note":"Met at the office"}"#;

@@ -46,6 +46,10 @@ pub(super) struct Said<'a> {
     pub saved: bool,
     /// What was just done to the case, in words (a key).
     pub notice: Option<&'static str>,
+    /// A plan form sent back with its mistakes.
+    pub plan_draft: Option<&'a super::plan::PlanDraft>,
+    /// Whether the plan was just changed.
+    pub plan_saved: bool,
 }
 
 fn record_html(
@@ -135,6 +139,21 @@ fn record_html(
     b.push_str(
         &journal::section(lang, &p.id, &case.journal, csrf, said.draft, said.saved).into_string(),
     );
+    // The plan is a client's: shown once the person was admitted (or has one already).
+    let planned = !case.plan.needs.is_empty() || !case.plan.measures.is_empty();
+    if !p.client_periods.is_empty() || planned {
+        b.push_str(
+            &super::plan::section(
+                lang,
+                &p.id,
+                &case.plan,
+                csrf,
+                said.plan_draft,
+                said.plan_saved,
+            )
+            .into_string(),
+        );
+    }
 
     let _ = write!(
         b,
@@ -493,6 +512,7 @@ pub async fn case(
     };
     let said = Said {
         saved: query.saved == "journal",
+        plan_saved: query.saved == "plan",
         notice: match query.saved.as_str() {
             "linked" => Some("duplicates.linked"),
             "distinct" => Some("duplicates.decided"),

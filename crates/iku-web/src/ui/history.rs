@@ -70,6 +70,9 @@ pub(crate) fn describe(lang: Lang, body: &EventBody) -> String {
         EventBody::AssistanceMeasure(m) => m.measure.label(lang).to_owned(),
         EventBody::AssistanceTerminated { reason, .. } => reason.label(lang).to_owned(),
         EventBody::Retraction { retracts } => retracts.as_str().to_owned(),
+        EventBody::NeedAssessed(_) | EventBody::PlanMeasure(_) => {
+            super::plan::describe(lang, body).unwrap_or_default()
+        }
         EventBody::JournalEntry(j) => {
             let mut what = format!(
                 "{} ({})",

@@ -18,6 +18,8 @@ pub mod duplicates;
 pub mod history;
 pub mod inbox;
 pub mod journal;
+pub mod plan;
+mod plan_form;
 pub mod record_form;
 pub mod referral;
 pub mod referral_done;
@@ -386,6 +388,8 @@ mod tests {
             include_str!("decision.rs"),
             include_str!("disclosure_report.rs"),
             include_str!("history.rs"),
+            include_str!("plan.rs"),
+            include_str!("plan_form.rs"),
             include_str!("accounts.rs"),
             include_str!("audit_export.rs"),
             include_str!("audit_log.rs"),
@@ -469,6 +473,12 @@ mod tests {
         }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));
+        }
+        for area in iku_domain::event::NeedArea::ALL {
+            keys.push(format!("plan.area.{}", area.name()));
+        }
+        for status in iku_domain::event::PlanStatus::ALL {
+            keys.push(format!("plan.status.{}", status.name()));
         }
         for name in ["name", "personal_identity_code", "phone", "email", "note"] {
             keys.push(format!("case.field.{name}"));

@@ -115,6 +115,41 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
         "{page}"
     );
     browser.check("client page with a journal entry").await;
+
+    // Her service needs and a plan: a need assessed, a measure agreed and delivered.
+    browser.click("#plan details:nth-of-type(1) summary").await;
+    browser.choose("#need-area", "accommodation").await;
+    browser
+        .type_into("#need-text", "Sleeps at a friend's; wants a safe place")
+        .await;
+    browser
+        .submit("#plan form:has(#need-area) button[type=submit]")
+        .await;
+    assert!(browser.text().await.contains("The plan was saved."));
+    browser
+        .click("#plan details:has(#measure-area) summary")
+        .await;
+    browser.choose("#measure-area", "accommodation").await;
+    browser
+        .choose("#measure-measure", "safe_accommodation")
+        .await;
+    browser
+        .choose("#measure-provider", "reception_centre")
+        .await;
+    browser
+        .submit("#plan form:has(#measure-area) button[type=submit]")
+        .await;
+    let plan = browser.text().await;
+    assert!(
+        plan.contains("Safe accommodation") && plan.contains("Planned"),
+        "{plan}"
+    );
+    browser.check("client page with a plan").await;
+    browser.choose("#change-0", "done").await;
+    browser
+        .submit("#plan form.inline button[type=submit]")
+        .await;
+    assert!(browser.text().await.contains("Done"));
     browser.submit("a[href$='/history']").await;
     let history = browser.text().await;
     assert!(

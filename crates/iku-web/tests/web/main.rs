@@ -11,7 +11,7 @@
 //! (`decision`), duplicates at intake (`duplicates`), dates and refusals in the
 //! user's language (`dates`),
 //! the menu by role (`navigation`), every kind of page in its error, refusal and confirmation
-//! states under axe (`page_states`) and two servers on one PostgreSQL database
+//! states under axe (`page_states`), the client plan (`plan`) and two servers on one PostgreSQL database
 //! (`two_servers`); `support` holds
 //! what several share.
 
@@ -32,6 +32,7 @@ mod journal;
 mod lockout;
 mod navigation;
 mod page_states;
+mod plan;
 mod ready;
 mod referral_form;
 mod routing;
