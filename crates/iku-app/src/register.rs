@@ -50,13 +50,13 @@ pub struct CaseSummary {
     /// The latest application's id: the reference people know the case by (a public
     /// referral's is the number the person was given).
     pub latest_application: Option<ApplicationId>,
+    /// The dates casework set to come back to the case: follow-ups, measures due, plan
+    /// reviews.
+    pub casework: Vec<(Date, Reminder)>,
 }
 
-/// A reflection period ending this soon is due for a look (the deadlines page's first list).
-pub const REFLECTION_ENDING: time::Duration = time::Duration::days(14);
-
-/// An application waiting longer than this is overdue (the deadlines page's second list).
-pub const WAITED_TOO_LONG: time::Duration = time::Duration::days(30);
+use iku_domain::reminders::Reminder;
+pub use iku_domain::reminders::{REFLECTION_ENDING, WAITED_TOO_LONG};
 
 /// Where a case stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +120,14 @@ impl CaseSummary {
                 .iter()
                 .max_by_key(|a| a.received)
                 .map(|a| a.id.clone()),
+            casework: [
+                (&p.casework.follow_ups, Reminder::FollowUp),
+                (&p.casework.measures_due, Reminder::MeasureDue),
+                (&p.casework.plan_reviews, Reminder::PlanReview),
+            ]
+            .into_iter()
+            .flat_map(|(dates, kind)| dates.iter().map(move |d| (*d, kind)))
+            .collect(),
         }
     }
 
@@ -171,6 +179,8 @@ pub struct Index {
     waiting: BTreeSet<(Date, ApplicationId, PersonId)>,
     /// Reflection periods by their last day.
     reflection_ends: BTreeSet<(Date, PersonId)>,
+    /// The dates casework set, by date.
+    casework: BTreeMap<Date, BTreeSet<(Reminder, PersonId)>>,
     /// Cases by their latest application, newest first (the cases list's other order).
     newest: BTreeSet<(Reverse<Date>, PersonId)>,
     /// The last seq read.
@@ -283,6 +293,18 @@ impl Index {
             .filter_map(|(d, p)| Some((*d, self.cases.get(p)?)))
     }
 
+    /// The dates casework set within `from..=until`, soonest first.
+    pub fn casework_between<'a>(
+        &'a self,
+        from: Date,
+        until: Date,
+    ) -> impl Iterator<Item = (Date, Reminder, &'a CaseSummary)> + 'a {
+        self.casework
+            .range(from..=until)
+            .flat_map(|(d, on)| on.iter().map(move |(r, p)| (*d, *r, p)))
+            .filter_map(|(d, r, p)| Some((d, r, self.cases.get(p)?)))
+    }
+
     pub fn len(&self) -> usize {
         self.cases.len()
     }
@@ -300,6 +322,14 @@ impl Index {
             for d in &old.reflection_ends {
                 self.reflection_ends.remove(&(*d, person.clone()));
             }
+            for (d, r) in &old.casework {
+                if let Some(on) = self.casework.get_mut(d) {
+                    on.remove(&(*r, person.clone()));
+                    if on.is_empty() {
+                        self.casework.remove(d);
+                    }
+                }
+            }
             self.newest.remove(&(Reverse(old.latest), person.clone()));
         }
     }
@@ -313,6 +343,12 @@ impl Index {
         }
         for d in &summary.reflection_ends {
             self.reflection_ends.insert((*d, person.clone()));
+        }
+        for (d, r) in &summary.casework {
+            self.casework
+                .entry(*d)
+                .or_default()
+                .insert((*r, person.clone()));
         }
         self.newest
             .insert((Reverse(summary.latest), person.clone()));

@@ -54,9 +54,10 @@ impl Role {
     /// the two together).
     pub fn areas(self) -> &'static [Area] {
         match self {
-            Role::Caseworker => &[Area::Cases, Area::Inbox, Area::Deadlines],
+            Role::Caseworker => &[Area::Work, Area::Cases, Area::Inbox, Area::Deadlines],
             Role::Director => &[
                 Area::Cases,
+                Area::Work,
                 Area::Inbox,
                 Area::Deadlines,
                 Area::Statistics,
@@ -77,6 +78,8 @@ impl Role {
 /// A part of the staff's pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Area {
+    /// What is due in the user's cases: the caseworker's home.
+    Work,
     /// Applications waiting for a decision.
     Inbox,
     Cases,
@@ -87,7 +90,8 @@ pub enum Area {
 }
 
 impl Area {
-    pub const ALL: [Area; 6] = [
+    pub const ALL: [Area; 7] = [
+        Area::Work,
         Area::Inbox,
         Area::Cases,
         Area::Deadlines,

@@ -15,6 +15,7 @@ pub mod interchange;
 pub mod personal;
 pub mod plan;
 pub mod register;
+pub mod reminders;
 pub mod retention;
 pub mod rules;
 pub mod search;

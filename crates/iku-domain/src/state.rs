@@ -40,6 +40,17 @@ pub struct PersonState {
     pub identifications: Vec<Identification>,
     pub measures: Vec<MeasureGiven>,
     pub children: Vec<ChildState>,
+    /// The dates casework set to come back to the case (no review reads them).
+    pub casework: Casework,
+}
+
+/// The dates the casework of a person set: the journal's follow-ups, and the due and review
+/// dates of the plan's measures still open. What the reminders are made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Casework {
+    pub follow_ups: Vec<Date>,
+    pub measures_due: Vec<Date>,
+    pub plan_reviews: Vec<Date>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +130,7 @@ impl PersonState {
             identifications: Vec::new(),
             measures: Vec::new(),
             children: Vec::new(),
+            casework: Casework::default(),
         }
     }
 
@@ -390,18 +402,25 @@ impl RegisterState {
                 }
             }
             EventBody::Retraction { .. } => {}
-            // The journal is casework, not a fact the statistics count: the state keeps
-            // nothing of it, but an entry is about a person the register knows.
+            // The journal is casework, not a fact the statistics count: the state keeps only
+            // the date to come back to it, and an entry is about a person the register knows.
             EventBody::JournalEntry(j) => {
-                self.person_mut(&j.person)?;
+                let person = self.person_mut(&j.person)?;
+                person.casework.follow_ups.extend(j.follow_up);
             }
             // The client plan likewise: casework about a person the register knows (its
-            // delivered measures are counted by their own assistance_measure events).
+            // delivered measures are counted by their own assistance_measure events). A
+            // measure's dates are to come back to while it is open (the view has put a
+            // measure's latest version in place of the ones it corrects).
             EventBody::NeedAssessed(n) => {
                 self.person_mut(&n.person)?;
             }
             EventBody::PlanMeasure(m) => {
-                self.person_mut(&m.person)?;
+                let person = self.person_mut(&m.person)?;
+                if m.status.is_open() {
+                    person.casework.measures_due.extend(m.due);
+                    person.casework.plan_reviews.extend(m.review);
+                }
             }
         }
         Ok(())

@@ -8,6 +8,7 @@
 
 pub mod demo;
 mod journal;
+mod plan;
 mod rng;
 
 use iku_domain::Timestamp;
@@ -32,7 +33,8 @@ pub struct Options {
     pub personal_fields: bool,
     /// Put before every id, so that registers of different seeds can be imported together.
     pub id_prefix: String,
-    /// Case journal entries (not statistics), added without changing the rest.
+    /// Casework (not statistics): case journal entries, needs assessed and plans' measures,
+    /// added without changing the rest.
     pub journal: bool,
 }
 
@@ -74,7 +76,9 @@ pub fn generate(options: &Options) -> Vec<Event> {
     }
     if options.journal {
         let entries = journal::entries(&g.events, options);
+        let plans = plan::plans(&g.events, options);
         g.events.extend(entries);
+        g.events.extend(plans);
     }
     // Recorded order; generation order breaks ties, so an amendment follows what it amends.
     let mut events: Vec<(usize, Event)> = g.events.into_iter().enumerate().collect();
@@ -791,9 +795,12 @@ mod tests {
             journal: true,
             ..Options::new(200, 3)
         });
-        let (entries, rest): (Vec<Event>, Vec<Event>) = with
-            .into_iter()
-            .partition(|e| matches!(e.body, EventBody::JournalEntry(_)));
+        let (entries, rest): (Vec<Event>, Vec<Event>) = with.into_iter().partition(|e| {
+            matches!(
+                e.body,
+                EventBody::JournalEntry(_) | EventBody::NeedAssessed(_) | EventBody::PlanMeasure(_)
+            )
+        });
         assert!(entries.len() > 20, "{}", entries.len());
         assert_eq!(rest, plain);
     }

@@ -86,7 +86,7 @@ impl<'a> CaseScope<'a> {
         read_index(&mut self.lease, read)
     }
 
-    fn listed(&self, what: &str, n: usize) -> Result<(), AppError> {
+    pub(super) fn listed(&self, what: &str, n: usize) -> Result<(), AppError> {
         self.lease.app().audit(entry(
             self.actor.username.as_str(),
             Action::CasesList,

@@ -11,6 +11,7 @@ mod duplicates;
 mod plan;
 mod search;
 mod statistics;
+mod work;
 
 use iku_domain::access::{Role, Username};
 use iku_domain::ids::PersonId;
@@ -30,6 +31,7 @@ pub use duplicates::{Proposal, Proposals};
 pub use plan::MeasureChange;
 pub use search::{Found, SearchResult};
 pub use statistics::Statistics;
+pub use work::Due;
 
 /// A page of a list: its items, and where the next page starts (None: this is the last).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -210,6 +210,7 @@ fn a_case_is_due_when_a_reflection_period_ends_soon_or_an_application_waited_lon
         reflection_ends: ends,
         latest: today,
         latest_application: None,
+        casework: Vec::new(),
     };
     assert!(!summary(vec![], vec![]).is_due(today));
     assert!(summary(vec![today], vec![]).is_due(today));

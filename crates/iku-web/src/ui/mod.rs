@@ -28,6 +28,7 @@ pub mod routing;
 pub mod search;
 pub mod staff;
 pub mod statistics;
+pub mod work;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -400,6 +401,7 @@ mod tests {
             include_str!("routing.rs"),
             include_str!("staff.rs"),
             include_str!("statistics.rs"),
+            include_str!("work.rs"),
         ];
         let mut keys: Vec<String> = Vec::new();
         for source in sources {
@@ -473,6 +475,12 @@ mod tests {
         }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));
+        }
+        for reminder in iku_domain::reminders::Reminder::ALL {
+            keys.push(format!("work.reminder.{}", reminder.name()));
+        }
+        for when in iku_domain::reminders::When::ALL {
+            keys.push(format!("work.when.{}", when.name()));
         }
         for area in iku_domain::event::NeedArea::ALL {
             keys.push(format!("plan.area.{}", area.name()));

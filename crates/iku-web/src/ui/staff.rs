@@ -49,6 +49,7 @@ pub fn date_time(lang: Lang, at: iku_domain::Timestamp) -> String {
 /// Where an area's page is (after `/{lang}/staff/`), and its word in the menu.
 pub(crate) fn area_page(area: Area) -> (&'static str, &'static str) {
     match area {
+        Area::Work => ("work", "nav.work"),
         Area::Inbox => ("", "nav.inbox"),
         Area::Cases => ("cases", "nav.cases"),
         Area::Deadlines => ("deadlines", "nav.deadlines"),

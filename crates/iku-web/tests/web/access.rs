@@ -2149,10 +2149,10 @@ async fn a_first_login_in_the_browser_enrols_a_code_and_changes_the_password() {
     // On to the caseworker's home.
     assert_eq!(
         (status, location.as_deref()),
-        (StatusCode::SEE_OTHER, Some("/sv/staff/cases"))
+        (StatusCode::SEE_OTHER, Some("/sv/staff/work"))
     );
     let (status, _, _, _) = app
-        .page(Method::GET, "/sv/staff/cases", Some(&session), None)
+        .page(Method::GET, "/sv/staff/work", Some(&session), None)
         .await;
     assert_eq!(status, StatusCode::OK);
 }

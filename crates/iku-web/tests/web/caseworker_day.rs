@@ -86,10 +86,11 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
     browser.submit(".confirm button[type=submit]").await;
     browser.log_out().await;
 
-    // The caseworker starts from their cases and finds her by a misspelled name and year,
+    // The caseworker starts from their work and finds her by a misspelled name and year,
     // and by her phone number written otherwise.
     browser.log_in("cw.helsinki", &app.secret).await;
-    assert!(browser.url().await.ends_with("/en/staff/cases"));
+    assert!(browser.url().await.ends_with("/en/staff/work"));
+    browser.check("my work").await;
     browser.type_into("#q", "Otilie Brenwald 1991").await;
     browser.submit("form.search button[type=submit]").await;
     let found = browser.text().await;

@@ -12,7 +12,7 @@
 //! user's language (`dates`),
 //! the menu by role (`navigation`), every kind of page in its error, refusal and confirmation
 //! states under axe (`page_states`), the client plan (`plan`) and two servers on one PostgreSQL database
-//! (`two_servers`); `support` holds
+//! (`two_servers`), the caseworker's work (`work`); `support` holds
 //! what several share.
 
 mod access;
@@ -40,3 +40,4 @@ mod search;
 mod statistics;
 mod support;
 mod two_servers;
+mod work;

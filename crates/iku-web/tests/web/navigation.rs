@@ -9,7 +9,8 @@ use iku_domain::access::{Area, Role};
 use super::access::{PASSWORD, TestApp, unix_now};
 
 /// Each area's page.
-const PAGES: [(Area, &str); 6] = [
+const PAGES: [(Area, &str); 7] = [
+    (Area::Work, "/en/staff/work"),
     (Area::Inbox, "/en/staff/"),
     (Area::Cases, "/en/staff/cases"),
     (Area::Deadlines, "/en/staff/deadlines"),

@@ -1,0 +1,87 @@
+//! "My work": what is due in the user's cases, overdue first, then this week and next week,
+//! each line the day, the case by its reference, and why (`iku_domain::reminders`). The
+//! caseworker's home.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use iku_app::access::Due;
+use iku_domain::calendar::finnish_date;
+use iku_domain::codes::Lang;
+use iku_domain::reminders::When;
+use maud::{Markup, html};
+
+use super::staff::{Reader, date, refused, staff_page};
+use super::{Refusal, language, t};
+use crate::state::{Shared, now};
+
+/// The most lines the page shows.
+const SHOWN: usize = 300;
+
+/// `GET /{lang}/staff/work`.
+pub async fn work(
+    State(state): State<Shared>,
+    Path(code): Path<String>,
+    reader: Reader,
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = reader.principal();
+    let today = finnish_date(now());
+    let p = principal.clone();
+    let (due, more) = state
+        .blocking(move |app| p.cases(app)?.reminders(today, SHOWN))
+        .await
+        .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
+    let body = html! {
+        h1 { (t(lang, "work.title")) }
+        (super::search::form(lang, principal.csrf_token(), "", None))
+        p { (t(lang, "work.intro")) }
+        @if due.is_empty() {
+            p class="notice" { (t(lang, "work.none")) }
+        }
+        @for when in When::ALL {
+            @let lines: Vec<&Due> = due.iter().filter(|d| When::of(d.due, today) == Some(when)).collect();
+            @if !lines.is_empty() {
+                (list(lang, when, &lines))
+            }
+        }
+        @if more {
+            p class="hint" { (t(lang, "work.more").replace("{n}", &SHOWN.to_string())) }
+        }
+    };
+    Ok(staff_page(
+        lang,
+        StatusCode::OK,
+        &t(lang, "work.title"),
+        "/staff/work",
+        Some(&principal),
+        &body.into_string(),
+    ))
+}
+
+fn list(lang: Lang, when: When, lines: &[&Due]) -> Markup {
+    let id = format!("work-{}", when.name());
+    html! {
+        section aria-labelledby=(id) {
+            h2 id=(id) { (t(lang, &format!("work.when.{}", when.name()))) " (" (lines.len()) ")" }
+            table {
+                thead { tr {
+                    th scope="col" { (t(lang, "work.due")) }
+                    th scope="col" { (t(lang, "case.title")) }
+                    th scope="col" { (t(lang, "work.why")) }
+                } }
+                tbody {
+                    @for d in lines {
+                        tr {
+                            td { (date(lang, d.due)) }
+                            th scope="row" {
+                                a href={ "/" (lang.code()) "/staff/cases/" (d.person.as_str()) } { (d.reference) }
+                            }
+                            td { (t(lang, &format!("work.reminder.{}", d.reminder.name()))) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
