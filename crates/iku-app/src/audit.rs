@@ -54,6 +54,10 @@ pub enum Action {
     UserEnable,
     UserResetTotp,
     UserUnlock,
+    /// A task made by hand, given to another owner, done.
+    TaskMake,
+    TaskGive,
+    TaskDone,
     AuditRead,
     /// An auditor took the log (as filtered) away as a file.
     AuditExport,
@@ -74,7 +78,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 48] = [
+    pub const ALL: [Action; 51] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -109,6 +113,9 @@ impl Action {
         Action::UserEnable,
         Action::UserResetTotp,
         Action::UserUnlock,
+        Action::TaskMake,
+        Action::TaskGive,
+        Action::TaskDone,
         Action::AuditRead,
         Action::AuditExport,
         Action::AuditBreakTheGlass,
@@ -162,6 +169,9 @@ impl Action {
             Action::UserEnable => "user.enable",
             Action::UserResetTotp => "user.reset_totp",
             Action::UserUnlock => "user.unlock",
+            Action::TaskMake => "task.make",
+            Action::TaskGive => "task.give",
+            Action::TaskDone => "task.done",
             Action::AuditRead => "audit.read",
             Action::AuditExport => "audit.export",
             Action::AuditBreakTheGlass => "audit.break_the_glass",

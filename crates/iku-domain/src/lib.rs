@@ -20,6 +20,7 @@ pub mod retention;
 pub mod rules;
 pub mod search;
 pub mod state;
+pub mod tasks;
 
 pub use calendar::Timestamp;
 pub use event::{Event, EventBody, EventKind};

@@ -13,6 +13,7 @@ pub mod import;
 mod migrations;
 pub mod postgres;
 pub mod sqlite;
+mod tasks;
 
 use iku_domain::Register;
 use iku_domain::grouping::StoredFacts;
@@ -445,6 +446,17 @@ pub trait Store {
         reason: &str,
         at: iku_domain::Timestamp,
     ) -> Result<(), StoreError>;
+
+    /// Appends a change to a task (`iku_domain::tasks`).
+    fn add_task_change(&mut self, change: &iku_domain::tasks::TaskChange)
+    -> Result<(), StoreError>;
+
+    /// Every change of the tasks `owner` has owned at some time, or (None) of every task, in
+    /// the order they were made.
+    fn task_changes(
+        &mut self,
+        owner: Option<&iku_domain::access::Username>,
+    ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError>;
 
     /// Records that `a` and `b` are not the same person: a pair of possible duplicates
     /// decided, not to be proposed again. Deciding a pair again changes nothing.

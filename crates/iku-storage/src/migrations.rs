@@ -43,6 +43,7 @@ migrations! {
     14 "register_keys" "0014_register_keys.sql",
     15 "blind_index" "0015_blind_index.sql",
     16 "distinct_persons" "0016_distinct_persons.sql",
+    17 "task_changes" "0017_task_changes.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

@@ -867,6 +867,55 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn add_task_change(
+        &mut self,
+        change: &iku_domain::tasks::TaskChange,
+    ) -> Result<(), StoreError> {
+        let row = crate::tasks::columns(change);
+        self.client.execute(
+            "INSERT INTO task_changes (task, change, owner, kind, person, due, by, at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &change.task,
+                &row.change,
+                &row.owner,
+                &row.kind,
+                &row.person,
+                &row.due,
+                &change.by.as_str(),
+                &change.at.micros(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn task_changes(
+        &mut self,
+        owner: Option<&iku_domain::access::Username>,
+    ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError> {
+        let owner = owner.map(|o| o.as_str().to_owned());
+        let rows = self.client.query(
+            "SELECT task, change, owner, kind, person, due, by, at FROM task_changes
+             WHERE $1::TEXT IS NULL OR task IN (SELECT task FROM task_changes WHERE owner = $1)
+             ORDER BY seq",
+            &[&owner],
+        )?;
+        let mut changes = Vec::new();
+        for r in rows {
+            changes.push(crate::tasks::change_of(crate::tasks::Row {
+                task: r.get(0),
+                change: r.get(1),
+                owner: r.get(2),
+                kind: r.get(3),
+                person: r.get(4),
+                due: r.get(5),
+                by: r.get(6),
+                at: r.get(7),
+            })?);
+        }
+        Ok(changes)
+    }
+
     fn mark_distinct(
         &mut self,
         a: &PersonId,

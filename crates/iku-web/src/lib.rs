@@ -183,6 +183,8 @@ fn routes(state: state::Shared) -> Router {
         .route("/{lang}/staff/cases/{person}", get(ui::case::case))
         .route("/{lang}/staff/deadlines", get(ui::deadlines::deadlines))
         .route("/{lang}/staff/work", get(ui::work::work))
+        .route("/{lang}/staff/tasks", post(ui::tasks::make))
+        .route("/{lang}/staff/tasks/{id}", post(ui::tasks::change))
         .route("/{lang}/staff/statistics", get(ui::statistics::page))
         .route("/{lang}/staff/admin", get(ui::accounts::accounts))
         .route("/{lang}/staff/admin/accounts", post(ui::accounts::add))

@@ -31,7 +31,7 @@ pub use duplicates::{Proposal, Proposals};
 pub use plan::MeasureChange;
 pub use search::{Found, SearchResult};
 pub use statistics::Statistics;
-pub use work::Due;
+pub use work::{Due, NewTask};
 
 /// A page of a list: its items, and where the next page starts (None: this is the last).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -284,7 +284,66 @@ contract!(
     audit_entries_appended_in_one_batch_chain_like_one_by_one,
     audit_entries_are_found_by_their_record,
     flagged_referrals_are_kept_and_found,
+    task_changes_are_appended_and_read_by_owner,
 );
+
+fn task_changes_are_appended_and_read_by_owner(db: &TestDb) {
+    use iku_domain::access::Username;
+    use iku_domain::ids::PersonId;
+    use iku_domain::tasks::{Change, TaskChange, TaskKind, fold};
+    let user = |n: &str| Username::parse(n).unwrap_or_else(|e| panic!("{e}"));
+    let due =
+        time::Date::from_calendar_date(2026, time::Month::December, 9).unwrap_or(time::Date::MIN);
+    let change = |task: &str, change: Change, by: &str, at: i64| TaskChange {
+        task: task.into(),
+        change,
+        by: user(by),
+        at: Timestamp::from_micros(at),
+    };
+    let made = |owner: &str, person: Option<&str>| Change::Made {
+        owner: user(owner),
+        kind: TaskKind::Call,
+        person: person.map(|p| PersonId::parse(p).unwrap_or_else(|e| panic!("{e}"))),
+        due,
+    };
+    let log = [
+        change("t1", made("cw.helsinki", Some("p-1")), "cw.helsinki", 1),
+        change("t2", made("cw.tampere", None), "director", 2),
+        change(
+            "t1",
+            Change::Given {
+                owner: user("cw.oulu"),
+            },
+            "cw.helsinki",
+            3,
+        ),
+        change("t1", Change::Done, "cw.oulu", 4),
+    ];
+    let mut store = db.open();
+    for c in &log {
+        store.add_task_change(c).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let store = &mut db.open();
+    let all = store.task_changes(None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(all, log.to_vec());
+    // A task once someone's stays in what they read, with every change of it.
+    let helsinki = store
+        .task_changes(Some(&user("cw.helsinki")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(helsinki, [log[0].clone(), log[2].clone(), log[3].clone()]);
+    let oulu = fold(
+        &store
+            .task_changes(Some(&user("cw.oulu")))
+            .unwrap_or_default(),
+    );
+    assert_eq!(oulu.len(), 1);
+    assert_eq!(oulu[0].owner.as_str(), "cw.oulu");
+    assert!(oulu[0].done.is_some());
+    let tampere = store
+        .task_changes(Some(&user("cw.tampere")))
+        .unwrap_or_default();
+    assert_eq!(tampere, [log[1].clone()]);
+}
 
 fn flagged_referrals_are_kept_and_found(db: &TestDb) {
     use iku_domain::ids::PersonId;

@@ -478,7 +478,16 @@ pub(super) async fn page(
     match read(state, principal, person).await {
         Ok((principal, Some((found, places)))) => {
             let csrf = principal.csrf_token();
-            let body = record_html(lang, &found, places.as_ref(), csrf, said);
+            let mut body = record_html(lang, &found, places.as_ref(), csrf, said);
+            // A task for the case, the user's own (given to a colleague from "my work").
+            let me = std::slice::from_ref(&principal.username);
+            let tasks = maud::html! {
+                section id="tasks" aria-labelledby="case-tasks-title" {
+                    h2 id="case-tasks-title" { (t(lang, "task.title.case")) }
+                    (super::tasks::new_form(lang, csrf, Some(&found.record.id), me, &principal.username, None))
+                }
+            };
+            body.push_str(&tasks.into_string());
             let rest = format!("/staff/cases/{}", found.record.id.as_str());
             staff_page(
                 lang,
@@ -519,6 +528,7 @@ pub async fn case(
             "placed" => Some("placement.saved"),
             "decision" => Some("decision.saved"),
             "recorded" => Some("case.saved"),
+            "task" => Some("task.saved"),
             _ => None,
         },
         ..Said::default()

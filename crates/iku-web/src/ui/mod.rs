@@ -28,6 +28,7 @@ pub mod routing;
 pub mod search;
 pub mod staff;
 pub mod statistics;
+pub mod tasks;
 pub mod work;
 
 use std::borrow::Cow;
@@ -402,6 +403,7 @@ mod tests {
             include_str!("staff.rs"),
             include_str!("statistics.rs"),
             include_str!("work.rs"),
+            include_str!("tasks.rs"),
         ];
         let mut keys: Vec<String> = Vec::new();
         for source in sources {
@@ -475,6 +477,9 @@ mod tests {
         }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));
+        }
+        for kind in iku_domain::tasks::TaskKind::ALL {
+            keys.push(format!("task.kind.{}", kind.name()));
         }
         for reminder in iku_domain::reminders::Reminder::ALL {
             keys.push(format!("work.reminder.{}", reminder.name()));

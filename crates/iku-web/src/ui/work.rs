@@ -2,7 +2,7 @@
 //! each line the day, the case by its reference, and why (`iku_domain::reminders`). The
 //! caseworker's home.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use iku_app::access::Due;
@@ -19,22 +19,49 @@ use crate::state::{Shared, now};
 const SHOWN: usize = 300;
 
 /// `GET /{lang}/staff/work`.
+/// What was just done (`?saved=`), to say so.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct WorkQuery {
+    #[serde(default)]
+    saved: String,
+}
+
 pub async fn work(
     State(state): State<Shared>,
     Path(code): Path<String>,
     reader: Reader,
+    Query(query): Query<WorkQuery>,
 ) -> Result<Response, Refusal> {
     let lang = language(&code)?;
     let principal = reader.principal();
     let today = finnish_date(now());
     let p = principal.clone();
-    let (due, more) = state
-        .blocking(move |app| p.cases(app)?.reminders(today, SHOWN))
+    let (due, more, tasks, owners) = state
+        .blocking(move |app| {
+            let mut scope = p.cases(app)?;
+            let (due, more) = scope.reminders(today, SHOWN)?;
+            let tasks = scope.tasks()?;
+            let owners = scope.task_owners()?;
+            Ok::<_, iku_app::AppError>((due, more, tasks, owners))
+        })
         .await
         .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
+    let notice = match query.saved.as_str() {
+        "task" => Some("task.saved"),
+        "done" => Some("task.saved.done"),
+        "give" => Some("task.saved.give"),
+        _ => None,
+    };
+    let csrf = principal.csrf_token();
     let body = html! {
         h1 { (t(lang, "work.title")) }
-        (super::search::form(lang, principal.csrf_token(), "", None))
+        @if let Some(key) = notice {
+            p class="notice" role="status" { (t(lang, key)) }
+        }
+        (super::search::form(lang, csrf, "", None))
+        (super::tasks::list(lang, csrf, &tasks, &owners, &principal.username))
+        (super::tasks::new_form(lang, csrf, None, &owners, &principal.username, None))
+        h2 { (t(lang, "work.reminders")) }
         p { (t(lang, "work.intro")) }
         @if due.is_empty() {
             p class="notice" { (t(lang, "work.none")) }
@@ -63,7 +90,7 @@ fn list(lang: Lang, when: When, lines: &[&Due]) -> Markup {
     let id = format!("work-{}", when.name());
     html! {
         section aria-labelledby=(id) {
-            h2 id=(id) { (t(lang, &format!("work.when.{}", when.name()))) " (" (lines.len()) ")" }
+            h3 id=(id) { (t(lang, &format!("work.when.{}", when.name()))) " (" (lines.len()) ")" }
             table {
                 thead { tr {
                     th scope="col" { (t(lang, "work.due")) }

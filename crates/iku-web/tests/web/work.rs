@@ -89,7 +89,7 @@ async fn my_work_lists_what_is_overdue_and_due_this_week_and_next_in_my_cases() 
     );
     assert!(next_week.contains("Harkinta-aika päättyy"), "{html}");
     assert!(
-        !html.contains("Suunnitelman tarkistus"),
+        !html.contains("<td>Suunnitelman tarkistus</td>"),
         "in 20 days: {html}"
     );
     // Each case by its reference, each day as Finns write it.
@@ -146,7 +146,7 @@ async fn my_work_lists_what_is_overdue_and_due_this_week_and_next_in_my_cases() 
     let (_, _, _, html) = app
         .page(Method::GET, "/fi/staff/work", Some(&helsinki.cookie), None)
         .await;
-    assert!(!html.contains("Toimenpiteen määräaika"), "{html}");
+    assert!(!html.contains("<td>Toimenpiteen määräaika</td>"), "{html}");
 
     // Tampere's caseworker sees nothing of Helsinki's, and starts from their own work.
     let tampere = app.login("cw.tampere").await;
@@ -156,5 +156,145 @@ async fn my_work_lists_what_is_overdue_and_due_this_week_and_next_in_my_cases() 
     assert!(
         !theirs.contains("/fi/staff/cases/p1\"") && !theirs.contains(&child),
         "{theirs}"
+    );
+}
+
+#[tokio::test]
+async fn a_task_is_made_for_a_case_given_to_a_colleague_who_sees_it_and_done_on_record() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let (_, _, _, case) = app
+        .page(
+            Method::GET,
+            "/fi/staff/cases/p1",
+            Some(&helsinki.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        case.contains(r#"<h2 id="case-tasks-title">Tehtävät</h2>"#),
+        "{case}"
+    );
+    let csrf = super::access::hidden(&case, "csrf");
+    let post = |path: String, fields: Vec<(&'static str, String)>, cookie: String| {
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.page(Method::POST, &path, Some(&cookie), Some(&form))
+                .await
+        }
+    };
+    // A day that does not exist: said, nothing made.
+    let (status, _, _, html) = post(
+        "/fi/staff/tasks".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "call".into()),
+            ("due", "31.2.2026".into()),
+            ("owner", "cw.helsinki".into()),
+            ("person", "p1".into()),
+        ],
+        helsinki.cookie.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("Anna päivä muodossa 31.12.2026"), "{html}");
+    let (status, location, _, _) = post(
+        "/fi/staff/tasks".into(),
+        vec![
+            ("csrf", csrf.clone()),
+            ("kind", "call".into()),
+            ("due", "31.12.2026".into()),
+            ("owner", "cw.helsinki".into()),
+            ("person", "p1".into()),
+        ],
+        helsinki.cookie.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/fi/staff/cases/p1?saved=task"));
+    let (_, _, _, work) = app
+        .page(Method::GET, "/fi/staff/work", Some(&helsinki.cookie), None)
+        .await;
+    let tasks = work
+        .split(r#"id="tasks-title""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        tasks.contains("Omat tehtävät (1)") || work.contains("Omat tehtävät (1)"),
+        "{work}"
+    );
+    assert!(
+        tasks.contains("31.12.2026") && tasks.contains("Soita"),
+        "{tasks}"
+    );
+    assert!(
+        tasks.contains(r#"<a href="/fi/staff/cases/p1">p1-a</a>"#),
+        "{tasks}"
+    );
+    let action = tasks
+        .split(r#"action="/fi/staff/tasks/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(action.starts_with("t-"), "{tasks}");
+
+    // Tampere's caseworker does not see the case: the task cannot be theirs.
+    let give = |to: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "give".into()),
+            ("owner", to.into()),
+        ]
+    };
+    let path = format!("/fi/staff/tasks/{action}");
+    let (status, _, _, _) = post(path.clone(), give("cw.tampere"), helsinki.cookie.clone()).await;
+    assert_ne!(status, StatusCode::SEE_OTHER);
+    // The director does: given, it leaves Helsinki's list and is the director's.
+    let (status, location, _, _) =
+        post(path.clone(), give("director"), helsinki.cookie.clone()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/fi/staff/work?saved=give"));
+    let (_, _, _, work) = app
+        .page(Method::GET, "/fi/staff/work", Some(&helsinki.cookie), None)
+        .await;
+    assert!(work.contains("Ei avoimia tehtäviä."), "{work}");
+    // Helsinki's caseworker no longer changes it; the director marks it done.
+    let done = vec![("csrf", csrf.clone()), ("action", "done".into())];
+    let (status, _, _, _) = post(path.clone(), done, helsinki.cookie.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let director = app.login("director").await;
+    let (_, _, _, theirs) = app
+        .page(Method::GET, "/fi/staff/work", Some(&director.cookie), None)
+        .await;
+    assert!(theirs.contains("Soita"), "{theirs}");
+    let token = super::access::hidden(&theirs, "csrf");
+    let (status, _, _, _) = post(
+        path,
+        vec![("csrf", token), ("action", "done".into())],
+        director.cookie.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, _, theirs) = app
+        .page(Method::GET, "/fi/staff/work", Some(&director.cookie), None)
+        .await;
+    assert!(theirs.contains("Ei avoimia tehtäviä."), "{theirs}");
+    let on_record: Vec<String> = app
+        .audit_actions()
+        .into_iter()
+        .filter(|(_, action, _, _)| action.starts_with("task."))
+        .map(|(actor, action, _, _)| format!("{actor} {action}"))
+        .collect();
+    assert_eq!(
+        on_record,
+        [
+            "cw.helsinki task.make",
+            "cw.helsinki task.give",
+            "director task.done"
+        ]
     );
 }
