@@ -218,10 +218,12 @@ impl EventBody {
     }
 
     /// The personal fields the event carries, sealed apart when stored: a person's details,
-    /// and the texts of a journal entry, a need's assessment and a plan's measure.
+    /// and the texts of a decision's reasons, a journal entry, a need's assessment and a
+    /// plan's measure.
     pub fn personal(&self) -> Option<&PersonalFields> {
         match self {
             EventBody::PersonDetails(d) => Some(&d.details.personal),
+            EventBody::ApplicationDecided(d) => Some(&d.personal),
             EventBody::JournalEntry(j) => Some(&j.personal),
             EventBody::NeedAssessed(n) => Some(&n.personal),
             EventBody::PlanMeasure(m) => Some(&m.personal),
@@ -232,6 +234,7 @@ impl EventBody {
     pub fn personal_mut(&mut self) -> Option<&mut PersonalFields> {
         match self {
             EventBody::PersonDetails(d) => Some(&mut d.details.personal),
+            EventBody::ApplicationDecided(d) => Some(&mut d.personal),
             EventBody::JournalEntry(j) => Some(&mut j.personal),
             EventBody::NeedAssessed(n) => Some(&mut n.personal),
             EventBody::PlanMeasure(m) => Some(&mut m.personal),
@@ -351,6 +354,16 @@ impl Decision {
 pub struct ApplicationDecided {
     pub application: ApplicationId,
     pub decision: Decision,
+    /// The reasons of this case, written by the deciding official (`personal.note`, sealed:
+    /// they may name anyone); the decision document prints them after the standard reasoning.
+    pub personal: PersonalFields,
+}
+
+impl ApplicationDecided {
+    /// The case-specific reasons, if written (and not erased by the purge).
+    pub fn reasons(&self) -> Option<&crate::personal::Personal> {
+        self.personal.note.as_ref()
+    }
 }
 
 /// One form of exploitation in an assessment.

@@ -231,6 +231,7 @@ pub fn decode(bytes: &[u8]) -> Result<Event, FactsError> {
                 2 => Decision::Withdrawn,
                 _ => return Err(FactsError::Value("decision")),
             },
+            personal: PersonalFields::default(),
         }),
         EventKind::ExploitationAssessed => {
             let person = PersonId::parse(r.str()?)?;

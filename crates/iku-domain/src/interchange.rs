@@ -462,6 +462,7 @@ fn parse_fields(
             EventBody::ApplicationDecided(ApplicationDecided {
                 application,
                 decision,
+                personal: parse_personal(&mut f, &["note"])?,
             })
         }
         EventKind::ExploitationAssessed => {
@@ -913,6 +914,7 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
             if let Decision::Rejected { reason } = d.decision {
                 w.str("reason", reason.code());
             }
+            write_personal(w, &d.personal, personals);
         }
         EventBody::ExploitationAssessed(a) => {
             w.str("person", a.person.as_str());

@@ -185,6 +185,7 @@ impl Builder {
             EventBody::ApplicationDecided(ApplicationDecided {
                 application: application.clone(),
                 decision,
+                personal: Default::default(),
             }),
         );
     }

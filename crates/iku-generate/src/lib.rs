@@ -463,6 +463,7 @@ impl Generator {
             EventBody::ApplicationDecided(ApplicationDecided {
                 application: application.clone(),
                 decision,
+                personal: Default::default(),
             }),
         );
         if let Decision::Rejected { .. } = decision {
@@ -475,6 +476,7 @@ impl Generator {
                     Some(EventBody::ApplicationDecided(ApplicationDecided {
                         application,
                         decision: Decision::Rejected { reason },
+                        personal: Default::default(),
                     })),
                 );
             }
@@ -677,6 +679,7 @@ impl Generator {
                     EventBody::ApplicationDecided(ApplicationDecided {
                         application,
                         decision: Decision::Admitted,
+                        personal: Default::default(),
                     }),
                 );
                 if decided < identification_abolished() {

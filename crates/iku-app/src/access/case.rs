@@ -513,9 +513,12 @@ impl<'a> CaseAccess<'a> {
                     && matches!(&r.event.body,
                         EventBody::ApplicationDecided(d) if &d.application == application)
             });
-        let Some(decided) = decided else {
+        let Some(mut decided) = decided else {
             return Ok(Audited::new(None, None));
         };
+        // The case-specific reasons the official wrote, opened for the document.
+        self.lease
+            .with(|s| group.open(s, keys, std::slice::from_mut(&mut decided.event), |_| true))?;
         let entry = self.audit_read(Action::CaseDecision, Some(application.as_str()));
         let record = DecisionRecord {
             person,

@@ -239,7 +239,9 @@ fn record_html(
         }
         let _ = write!(
             b,
-            r#"</select><label for="date">{}</label><p class="hint" id="date-hint">{}</p><input type="text" id="date" name="date" value="{}" aria-describedby="date-hint"><button type="submit">{}</button></form>"#,
+            r#"</select><label for="reasons">{}</label><p class="hint" id="reasons-hint">{}</p><textarea id="reasons" name="reasons" rows="5" maxlength="10000" aria-describedby="reasons-hint"></textarea><label for="date">{}</label><p class="hint" id="date-hint">{}</p><input type="text" id="date" name="date" value="{}" aria-describedby="date-hint"><button type="submit">{}</button></form>"#,
+            escape(&t(lang, "decision.reasons.case")),
+            escape(&t(lang, "decision.reasons.case.hint")),
             escape(&t(lang, "case.date")),
             escape(&t(lang, "case.date.hint")),
             date(lang, today),

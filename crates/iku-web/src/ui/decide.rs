@@ -29,6 +29,9 @@ pub struct DecisionForm {
     outcome: String,
     #[serde(default)]
     reason: String,
+    /// The reasons of this case, in the official's words (optional).
+    #[serde(default)]
+    reasons: String,
     #[serde(default)]
     date: String,
     /// "yes": the decision shown back was confirmed.
@@ -60,6 +63,11 @@ pub async fn decide(
         let why = t(lang, "case.invalid");
         return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
     }
+    let reasons = form.reasons.trim();
+    if iku_domain::personal::check_text(reasons, 10_000, true).is_err() {
+        let why = t(lang, "decision.reasons.case.error");
+        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+    }
     if form.confirm != "yes" {
         return Ok(confirmation(
             lang,
@@ -77,6 +85,9 @@ pub async fn decide(
     event.insert("outcome".into(), json!(form.outcome));
     if form.outcome == "rejected" {
         event.insert("reason".into(), json!(form.reason));
+    }
+    if !reasons.is_empty() {
+        event.insert("note".into(), json!(reasons));
     }
     let then = "?saved=decision";
     Ok(record_then_show(&state, lang, principal, person, event, then).await)
@@ -106,6 +117,10 @@ fn confirmation(
                 }
                 dt { (t(lang, "decision.date")) }
                 dd { (date(lang, day)) }
+                @if !form.reasons.trim().is_empty() {
+                    dt { (t(lang, "decision.reasons.case")) }
+                    dd class="journal-text" { (form.reasons.trim()) }
+                }
             }
             p { (t(lang, "decision.confirm.text")) }
         },
@@ -114,6 +129,7 @@ fn confirmation(
             ("application", &form.application),
             ("outcome", &form.outcome),
             ("reason", &form.reason),
+            ("reasons", &form.reasons),
             ("date", &form.date),
         ],
         yes: "decision.confirm.yes",

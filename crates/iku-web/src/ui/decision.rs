@@ -9,6 +9,7 @@ use std::fmt::Write;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use iku_domain::EventBody;
 use iku_domain::codes::Lang;
 use iku_domain::decision::{APPEAL_DAYS, Provision, admission_identifies, appeal_act};
 use iku_domain::event::Decision;
@@ -114,11 +115,20 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         Decision::Rejected { reason } => format!("decision.reasons.{}", reason.code()),
         Decision::Withdrawn => "decision.reasons.withdrawn".to_owned(),
     };
-    section(
-        &mut b,
-        &t(doc, "decision.reasons"),
-        &[t(doc, &reasons).into_owned()],
-    );
+    // The standard reasoning, then the reasons of this case as the official wrote them.
+    let mut reasoning = vec![t(doc, &reasons).into_owned()];
+    if let EventBody::ApplicationDecided(d) = &r.decided.event.body
+        && let Some(own) = d.reasons()
+    {
+        reasoning.extend(
+            own.expose()
+                .split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    section(&mut b, &t(doc, "decision.reasons"), &reasoning);
     let _ = write!(b, "<h2>{}</h2><ul>", escape(&t(doc, "decision.provisions")));
     for p in iku_domain::decision::provisions_applied(decided_on) {
         let _ = write!(b, "<li>{}</li>", escape(p.cite(doc)));

@@ -104,6 +104,7 @@ async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
         ("application", application.clone()),
         ("outcome", "rejected".to_owned()),
         ("reason", "no_need_for_assistance".to_owned()),
+        ("reasons", REASONS.to_owned()),
         ("date", "2026-10-05".to_owned()),
         ("confirm", "yes".to_owned()),
     ];
@@ -137,4 +138,19 @@ async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
         assert!(sv.contains(expected), "{expected}: {sv}");
     }
     assert!(!sv.contains("identifiering som offer"), "{sv}");
+    // The reasons of this case, after the standard reasoning, a paragraph each.
+    let standard = sv.find("Parten är inte i behov").unwrap_or(usize::MAX);
+    let own = sv
+        .find("<p>Yrkesutbildning ordnad av arbetsgivaren")
+        .unwrap_or(0);
+    assert!(standard < own, "{sv}");
+    assert!(sv.contains("<p>Hon har bostad och arbete.</p>"), "{sv}");
+    // Sealed at rest, like every personal field.
+    let mut raw = std::fs::read(app.db_path()).unwrap_or_default();
+    raw.extend(std::fs::read(app.db_path().with_extension("db-wal")).unwrap_or_default());
+    let needle = "Hon har bostad och arbete";
+    assert!(!raw.windows(needle.len()).any(|w| w == needle.as_bytes()));
 }
+
+/// Reasons an official wrote for one case, in two paragraphs.
+const REASONS: &str = "Yrkesutbildning ordnad av arbetsgivaren.\n\nHon har bostad och arbete.";
