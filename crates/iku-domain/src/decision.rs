@@ -32,6 +32,8 @@ pub enum Provision {
     JudicialProcedureActBefore2020,
     /// Why the document is secret: a client of social welfare, and private life.
     PublicityAct,
+    /// Removal from the assistance system, from the 2015 reform on (38 f §).
+    RemovalSection,
 }
 
 impl Provision {
@@ -67,6 +69,11 @@ impl Provision {
                 "Förvaltningsprocesslagen (586/1996)",
                 "Administrative Judicial Procedure Act (586/1996)",
             ],
+            Provision::RemovalSection => [
+                "Laki kansainvälistä suojelua hakevan vastaanotosta sekä ihmiskaupan uhrin tunnistamisesta ja auttamisesta (746/2011) 38 f §",
+                "Lag om mottagande av personer som söker internationellt skydd och om identifiering av och hjälp till offer för människohandel (746/2011) 38 f §",
+                "Act on the Reception of Persons Applying for International Protection and on the Identification of and Assistance to Victims of Trafficking in Human Beings (746/2011), section 38 f",
+            ],
             Provision::PublicityAct => [
                 "Laki viranomaisten toiminnan julkisuudesta (621/1999) 24 § 1 mom. 25 ja 32 kohta",
                 "Lagen om offentlighet i myndigheternas verksamhet (621/1999) 24 § 1 mom. 25 och 32 punkten",
@@ -95,6 +102,17 @@ pub fn provisions_applied(on: Date) -> [Provision; 2] {
         Provision::IntegrationActBefore2011
     };
     [assistance, Provision::AdministrativeProcedureAct]
+}
+
+/// The provisions a removal from the assistance system dated `on` applies: 38 f § from the
+/// 2015 reform, the act's assistance provisions of its day before.
+pub fn removal_provisions(on: Date) -> [Provision; 2] {
+    let removal = if on >= day(2015, Month::July, 1) {
+        Provision::RemovalSection
+    } else {
+        provisions_applied(on)[0]
+    };
+    [removal, Provision::AdministrativeProcedureAct]
 }
 
 /// The act that governs an appeal against a decision dated `on`.
@@ -144,6 +162,16 @@ mod tests {
     }
 
     #[test]
+    fn a_removal_cites_38_f_from_the_2015_reform_on() {
+        let reform = day(2015, Month::July, 1);
+        assert_eq!(removal_provisions(reform)[0], Provision::RemovalSection);
+        assert_eq!(
+            removal_provisions(day(2015, Month::June, 30))[0],
+            Provision::ReceptionActBefore2015
+        );
+    }
+
+    #[test]
     fn only_an_admission_from_2023_is_the_identification() {
         let (old, new) = (day(2022, Month::December, 31), day(2023, Month::January, 1));
         assert!(!admission_identifies(Decision::Admitted, old));
@@ -161,6 +189,7 @@ mod tests {
             Provision::JudicialProcedureAct,
             Provision::JudicialProcedureActBefore2020,
             Provision::PublicityAct,
+            Provision::RemovalSection,
         ];
         for p in all {
             let cited: Vec<&str> = Lang::ALL.iter().map(|l| p.cite(*l)).collect();

@@ -235,6 +235,10 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/cases/{person}/decisions/{application}/{doc}",
             get(ui::decision::decision),
         )
+        .route(
+            "/{lang}/staff/cases/{person}/removal/{doc}",
+            get(ui::removal::removal),
+        )
         .route("/{lang}/staff/logout", post(ui::staff::logout))
         .route(
             "/{lang}/staff/password",

@@ -254,6 +254,17 @@ pub struct DecisionRecord {
     pub decided: Recorded,
 }
 
+/// A removal from the assistance system as its decision document shows it
+/// (`CaseAccess::removal`): the person (personal fields opened), the client period ended, and
+/// the termination in force with who recorded it.
+pub struct RemovalRecord {
+    pub person: PersonState,
+    pub admitted: time::Date,
+    pub removed_on: time::Date,
+    pub reason: iku_domain::codes::Code<iku_domain::codes::TerminationReason>,
+    pub terminated: Recorded,
+}
+
 /// An event written to a case: its id and kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -526,6 +537,48 @@ impl<'a> CaseAccess<'a> {
             decision,
             decided_on,
             decided,
+        };
+        Ok(Audited::new(Some(record), Some(entry)))
+    }
+
+    /// The person's latest removal from the assistance system, as its decision document
+    /// shows it; given once its read is on record. None (and nothing recorded) if the person
+    /// was never removed.
+    pub fn removal(&mut self) -> Result<Audited<Option<RemovalRecord>>, AppError> {
+        let group = self.group()?;
+        let keys = &self.lease.app().config().keys;
+        let person_id = self.person.clone();
+        let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
+            return Ok(Audited::new(None, None));
+        };
+        let Some((admitted, (removed_on, reason))) = person
+            .client_periods
+            .iter()
+            .rev()
+            .find_map(|c| Some((c.admitted, c.terminated?)))
+        else {
+            return Ok(Audited::new(None, None));
+        };
+        let terminated = self
+            .lease
+            .with(|s| history::gather(&group.register, s, &person_id))?
+            .into_iter()
+            .rev()
+            .find(|r| {
+                r.in_force()
+                    && r.event.date == removed_on
+                    && matches!(r.event.body, EventBody::AssistanceTerminated { .. })
+            });
+        let Some(terminated) = terminated else {
+            return Ok(Audited::new(None, None));
+        };
+        let entry = self.audit_read(Action::CaseDecision, Some("removal"));
+        let record = RemovalRecord {
+            person,
+            admitted,
+            removed_on,
+            reason,
+            terminated,
         };
         Ok(Audited::new(Some(record), Some(entry)))
     }

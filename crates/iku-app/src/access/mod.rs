@@ -23,8 +23,8 @@ use crate::{App, AppError, Lease};
 
 pub use administration::{Administration, AuditReading, ReadEntry, new_account};
 pub use case::{
-    CaseAccess, CasePage, CaseScope, DecisionRecord, Ending, EndingCase, ListedCase, WaitingCase,
-    WaitingCursor, Written, write_record as case_write_record,
+    CaseAccess, CasePage, CaseScope, DecisionRecord, Ending, EndingCase, ListedCase, RemovalRecord,
+    WaitingCase, WaitingCursor, Written, write_record as case_write_record,
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
 pub use duplicates::{Proposal, Proposals};

@@ -273,6 +273,22 @@ fn record_html(
             escape(&ended)
         );
     }
+    // The latest removal's decision document.
+    if p.client_periods
+        .last()
+        .is_some_and(|c| c.terminated.is_some())
+    {
+        let _ = write!(
+            b,
+            r#"<p><a href="{}">{}</a></p>"#,
+            escape(&super::removal::document_path(
+                lang,
+                &p.id,
+                super::decision::official_language(lang)
+            )),
+            escape(&t(lang, "removal.document")),
+        );
+    }
     let _ = write!(b, "<h2>{}</h2>", escape(&t(lang, "case.assessment")));
     match &p.assessment {
         None => {

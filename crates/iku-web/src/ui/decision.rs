@@ -44,11 +44,11 @@ pub(crate) fn official_language(ui: Lang) -> Lang {
     }
 }
 
-fn field(b: &mut String, label: &str, value: &str) {
+pub(super) fn field(b: &mut String, label: &str, value: &str) {
     let _ = write!(b, "<dt>{}</dt><dd>{}</dd>", escape(label), escape(value));
 }
 
-fn section(b: &mut String, heading: &str, paragraphs: &[String]) {
+pub(super) fn section(b: &mut String, heading: &str, paragraphs: &[String]) {
     let _ = write!(b, "<h2>{}</h2>", escape(heading));
     for p in paragraphs {
         let _ = write!(b, "<p>{}</p>", escape(p));

@@ -24,6 +24,7 @@ pub mod record_form;
 pub mod referral;
 pub mod referral_done;
 mod referral_form;
+pub mod removal;
 pub mod routing;
 pub mod search;
 pub mod staff;
@@ -396,6 +397,7 @@ mod tests {
             include_str!("audit_export.rs"),
             include_str!("audit_log.rs"),
             include_str!("account_actions.rs"),
+            include_str!("removal.rs"),
             include_str!("referral.rs"),
             include_str!("referral_form.rs"),
             include_str!("referral_done.rs"),
@@ -477,6 +479,9 @@ mod tests {
         }
         for kind in ["annual", "semiannual"] {
             keys.push(format!("stats.{kind}"));
+        }
+        for reason in iku_domain::codes::Code::<iku_domain::codes::TerminationReason>::all() {
+            keys.push(format!("removal.reasons.{}", reason.code()));
         }
         for kind in iku_domain::tasks::TaskKind::ALL {
             keys.push(format!("task.kind.{}", kind.name()));

@@ -302,7 +302,13 @@ impl TestApp {
     }
 
     pub(crate) async fn login(&self, name: &str) -> Login {
-        let answer = self.try_login(name, PASSWORD, 0).await;
+        self.login_at(name, 0).await
+    }
+
+    /// `login` with the code of `ahead` steps on (a code is taken once per account and step:
+    /// a second login of an account in one test needs another step's).
+    pub(crate) async fn login_at(&self, name: &str, ahead: i64) -> Login {
+        let answer = self.try_login(name, PASSWORD, ahead).await;
         assert_eq!(answer.status, StatusCode::OK, "{name}: {}", answer.text);
         session_of(&answer)
     }

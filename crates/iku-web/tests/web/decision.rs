@@ -154,3 +154,76 @@ async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
 
 /// Reasons an official wrote for one case, in two paragraphs.
 const REASONS: &str = "Yrkesutbildning ordnad av arbetsgivaren.\n\nHon har bostad och arbete.";
+
+#[tokio::test]
+async fn a_removal_reads_as_a_decision_with_its_ground_38_f_and_the_appeal() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let (person, application) = app
+        .new_application(
+            &helsinki,
+            json!({"date": "2026-09-01", "referrer": "ngo", "consent": true}),
+        )
+        .await;
+    let case = format!("/fi/staff/cases/{person}");
+    let (status, _, _, _) = app
+        .page(
+            Method::GET,
+            &format!("{case}/removal/fi"),
+            Some(&helsinki.cookie),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "never removed");
+    for event in [
+        json!({"event": "application_decided", "date": "2026-09-10", "application": application,
+               "outcome": "admitted"}),
+        json!({"event": "assistance_terminated", "date": "2026-11-20",
+               "reason": "no_longer_needed"}),
+    ] {
+        let written = app
+            .call(
+                Method::POST,
+                &format!("/api/cases/{person}/events"),
+                Some(&helsinki),
+                Some(event),
+            )
+            .await;
+        assert_eq!(written.status, StatusCode::OK, "{}", written.text);
+    }
+    let (_, _, _, html) = app
+        .page(Method::GET, &case, Some(&helsinki.cookie), None)
+        .await;
+    let path = format!("{case}/removal/fi");
+    assert!(html.contains(&format!(r#"<a href="{path}">"#)), "{html}");
+    let (status, _, _, fi) = app
+        .page(Method::GET, &path, Some(&helsinki.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{fi}");
+    for expected in [
+        "<h1>Päätös auttamisjärjestelmästä poistamisesta</h1>",
+        "poistetaan ihmiskaupan uhrien auttamisjärjestelmästä 20.11.2026 alkaen",
+        "Poistamisen peruste: Ei enää avun tarvetta.",
+        "ei enää tarvitse auttamisjärjestelmän palveluja",
+        "(746/2011) 38 f §",
+        "kohtuullisen ajan",
+        "Laki oikeudenkäynnistä hallintoasioissa (808/2019)",
+        "cw.helsinki",
+    ] {
+        assert!(fi.contains(expected), "{expected}: {fi}");
+    }
+    assert!(
+        app.audit_actions()
+            .iter()
+            .any(|(actor, action, record, _)| actor == "cw.helsinki"
+                && action == "case.decision"
+                && record.ends_with("removal")),
+        "the read is on record"
+    );
+    // Another office's caseworker does not read it.
+    let tampere = app.login("cw.tampere").await;
+    let (status, _, _, _) = app
+        .page(Method::GET, &path, Some(&tampere.cookie), None)
+        .await;
+    assert_ne!(status, StatusCode::OK);
+}

@@ -97,6 +97,28 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
     let saved = browser.text().await;
     assert!(saved.contains("Merkintä tallennettiin."), "{saved}");
     assert!(saved.contains("Palaa asiaan 31.12.2026"), "{saved}");
+    // A removal, read as its decision document (in Finnish, the official language).
+    let api = app.login_at("cw.helsinki", 1).await;
+    let removed = app
+        .call(
+            axum::http::Method::POST,
+            "/api/cases/p1/events",
+            Some(&api),
+            Some(
+                serde_json::json!({"event": "assistance_terminated", "date": "2026-12-01",
+                                    "reason": "own_request"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        removed.status,
+        axum::http::StatusCode::OK,
+        "{}",
+        removed.text
+    );
+    browser.go("/fi/staff/cases/p1/removal/fi").await;
+    assert!(browser.text().await.contains("38 f §"));
+    browser.check("removal decision document").await;
     // In Swedish, the search's mistake.
     browser.go("/sv/staff/search").await;
     browser.submit("form[action$='/staff/search'] button").await;
