@@ -87,16 +87,7 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         &t(doc, "decision.referrer"),
         r.application.referrer.label(doc),
     );
-    let details = &r.person.details;
-    let mut party = details.personal.name.as_ref().map_or_else(
-        || t(doc, "decision.name_unknown").into_owned(),
-        |n| n.expose().to_owned(),
-    );
-    if let Some(year) = details.birth_year {
-        let _ = write!(party, ", {} {year}", t(doc, "decision.born"));
-    }
-    field(&mut b, &t(doc, "decision.party"), &party);
-    field(&mut b, &t(doc, "decision.client"), r.person.id.as_str());
+    parties(&mut b, doc, &r.person);
     b.push_str("</dl>");
 
     let mut outcome = vec![match decision {
@@ -134,22 +125,44 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         let _ = write!(b, "<li>{}</li>", escape(p.cite(doc)));
     }
     b.push_str("</ul>");
-    let official = match &r.decided.recorded_by {
+    close(&mut b, doc, &r.decided.recorded_by, decided_on);
+    b
+}
+
+/// Whom a decision is addressed to: the person by name (or that it is not known) with the
+/// year of birth, and the client's id.
+pub(super) fn parties(b: &mut String, doc: Lang, person: &iku_domain::state::PersonState) {
+    let details = &person.details;
+    let mut party = details.personal.name.as_ref().map_or_else(
+        || t(doc, "decision.name_unknown").into_owned(),
+        |n| n.expose().to_owned(),
+    );
+    if let Some(year) = details.birth_year {
+        let _ = write!(party, ", {} {year}", t(doc, "decision.born"));
+    }
+    field(b, &t(doc, "decision.party"), &party);
+    field(b, &t(doc, "decision.client"), person.id.as_str());
+}
+
+/// The end of a decision document: who recorded it, the appeal instructions of the act of its
+/// date, an English page's note that it is an unofficial translation.
+pub(super) fn close(b: &mut String, doc: Lang, recorded_by: &RecordedBy, on: time::Date) {
+    let official = match recorded_by {
         RecordedBy::Account(name) => name.clone(),
         RecordedBy::ReferralForm | RecordedBy::Import => {
             t(doc, "decision.official.imported").into_owned()
         }
     };
-    section(&mut b, &t(doc, "decision.official"), &[official]);
+    section(b, &t(doc, "decision.official"), &[official]);
     section(
-        &mut b,
+        b,
         &t(doc, "decision.appeal"),
         &[
             t(doc, "decision.appeal.text").replace("{days}", &APPEAL_DAYS.to_string()),
             format!(
                 "{}: {}.",
                 t(doc, "decision.appeal.act"),
-                appeal_act(decided_on).cite(doc)
+                appeal_act(on).cite(doc)
             ),
         ],
     );
@@ -161,7 +174,30 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         );
     }
     b.push_str("</article>");
-    b
+}
+
+/// The document's languages: the one shown, and links to the others (`path` of each).
+pub(super) fn languages(doc: Lang, path: impl Fn(Lang) -> String) -> Vec<String> {
+    Lang::ALL
+        .iter()
+        .map(|&l| {
+            let name = match l {
+                Lang::Fi => "suomi",
+                Lang::Sv => "svenska",
+                Lang::En => "English",
+            };
+            if l == doc {
+                format!(r#"<strong aria-current="page">{name}</strong>"#)
+            } else {
+                format!(
+                    r#"<a href="{}" lang="{}" hreflang="{}">{name}</a>"#,
+                    escape(&path(l)),
+                    l.code(),
+                    l.code()
+                )
+            }
+        })
+        .collect()
 }
 
 /// What surrounds the document on screen: the way back, the document's languages, how to
@@ -175,26 +211,7 @@ fn around(ui: Lang, r: &DecisionRecord, doc: Lang) -> String {
         escape(&t(ui, "history.back")),
         escape(&t(ui, "decision.languages")),
     );
-    let links: Vec<String> = Lang::ALL
-        .iter()
-        .map(|&l| {
-            let name = match l {
-                Lang::Fi => "suomi",
-                Lang::Sv => "svenska",
-                Lang::En => "English",
-            };
-            if l == doc {
-                format!(r#"<strong aria-current="page">{name}</strong>"#)
-            } else {
-                format!(
-                    r#"<a href="{}" lang="{}" hreflang="{}">{name}</a>"#,
-                    escape(&document_path(ui, person, &r.application.id, l)),
-                    l.code(),
-                    l.code()
-                )
-            }
-        })
-        .collect();
+    let links = languages(doc, |l| document_path(ui, person, &r.application.id, l));
     let _ = write!(
         b,
         "{}</p><p>{}</p></div>",

@@ -10,12 +10,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use iku_app::access::RemovalRecord;
-use iku_app::history::RecordedBy;
 use iku_domain::codes::Lang;
-use iku_domain::decision::{APPEAL_DAYS, Provision, appeal_act, removal_provisions};
+use iku_domain::decision::{Provision, removal_provisions};
 use iku_domain::ids::PersonId;
 
-use super::decision::{field, section};
+use super::decision::{close, field, languages, parties, section};
 use super::staff::{Reader, away, date, staff_page};
 use super::{escape, lang, not_found, t};
 
@@ -44,16 +43,7 @@ fn document(doc: Lang, r: &RemovalRecord) -> String {
         &t(doc, "decision.matter"),
         &t(doc, "removal.matter"),
     );
-    let details = &r.person.details;
-    let mut party = details.personal.name.as_ref().map_or_else(
-        || t(doc, "decision.name_unknown").into_owned(),
-        |n| n.expose().to_owned(),
-    );
-    if let Some(year) = details.birth_year {
-        let _ = write!(party, ", {} {year}", t(doc, "decision.born"));
-    }
-    field(&mut b, &t(doc, "decision.party"), &party);
-    field(&mut b, &t(doc, "decision.client"), r.person.id.as_str());
+    parties(&mut b, doc, &r.person);
     field(&mut b, &t(doc, "removal.admitted"), &date(doc, r.admitted));
     b.push_str("</dl>");
     section(
@@ -75,59 +65,14 @@ fn document(doc: Lang, r: &RemovalRecord) -> String {
         let _ = write!(b, "<li>{}</li>", escape(p.cite(doc)));
     }
     b.push_str("</ul>");
-    let official = match &r.terminated.recorded_by {
-        RecordedBy::Account(name) => name.clone(),
-        RecordedBy::ReferralForm | RecordedBy::Import => {
-            t(doc, "decision.official.imported").into_owned()
-        }
-    };
-    section(&mut b, &t(doc, "decision.official"), &[official]);
-    section(
-        &mut b,
-        &t(doc, "decision.appeal"),
-        &[
-            t(doc, "decision.appeal.text").replace("{days}", &APPEAL_DAYS.to_string()),
-            format!(
-                "{}: {}.",
-                t(doc, "decision.appeal.act"),
-                appeal_act(r.removed_on).cite(doc)
-            ),
-        ],
-    );
-    if doc == Lang::En {
-        let _ = write!(
-            b,
-            r#"<p class="translation">{}</p>"#,
-            escape(&t(doc, "decision.translation"))
-        );
-    }
-    b.push_str("</article>");
+    close(&mut b, doc, &r.terminated.recorded_by, r.removed_on);
     b
 }
 
 /// The way back and the document's languages (none of it prints), then the document.
 fn around(ui: Lang, r: &RemovalRecord, doc: Lang) -> String {
     let person = &r.person.id;
-    let links: Vec<String> = Lang::ALL
-        .iter()
-        .map(|&l| {
-            let name = match l {
-                Lang::Fi => "suomi",
-                Lang::Sv => "svenska",
-                Lang::En => "English",
-            };
-            if l == doc {
-                format!(r#"<strong aria-current="page">{name}</strong>"#)
-            } else {
-                format!(
-                    r#"<a href="{}" lang="{}" hreflang="{}">{name}</a>"#,
-                    escape(&document_path(ui, person, l)),
-                    l.code(),
-                    l.code()
-                )
-            }
-        })
-        .collect();
+    let links = languages(doc, |l| document_path(ui, person, l));
     format!(
         r#"<div class="noprint"><p><a href="/{}/staff/cases/{}">{}</a></p><p>{}: {}</p><p>{}</p></div>{}"#,
         ui.code(),
