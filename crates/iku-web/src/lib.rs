@@ -239,6 +239,10 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/cases/{person}/removal/{doc}",
             get(ui::removal::removal),
         )
+        .route(
+            "/{lang}/staff/cases/{person}/reflection/{doc}",
+            get(ui::reflection_notice::reflection_notice),
+        )
         .route("/{lang}/staff/logout", post(ui::staff::logout))
         .route(
             "/{lang}/staff/password",

@@ -333,6 +333,16 @@ fn record_html(
             escape(&t(lang, "case.days_left")),
         );
     }
+    // The written notice of the latest period, in the page's language (the person's may be
+    // another: the notice offers the three).
+    if !p.reflection_periods.is_empty() {
+        let _ = write!(
+            b,
+            r#"<p><a href="{}">{}</a></p>"#,
+            escape(&super::reflection_notice::notice_path(lang, &p.id, lang)),
+            escape(&t(lang, "reflection.notice.title")),
+        );
+    }
     forms(&mut b, lang, p, csrf, Section::Reflection);
     measures_html(&mut b, lang, p);
     folded(&mut b, lang, "case.measure.record", |b| {

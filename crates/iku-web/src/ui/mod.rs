@@ -24,6 +24,7 @@ pub mod record_form;
 pub mod referral;
 pub mod referral_done;
 mod referral_form;
+pub mod reflection_notice;
 pub mod removal;
 pub mod routing;
 pub mod search;
@@ -398,6 +399,7 @@ mod tests {
             include_str!("audit_log.rs"),
             include_str!("account_actions.rs"),
             include_str!("removal.rs"),
+            include_str!("reflection_notice.rs"),
             include_str!("referral.rs"),
             include_str!("referral_form.rs"),
             include_str!("referral_done.rs"),

@@ -227,3 +227,64 @@ async fn a_removal_reads_as_a_decision_with_its_ground_38_f_and_the_appeal() {
         .await;
     assert_ne!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_reflection_period_has_its_written_notice_in_the_three_languages() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let path = "/sv/staff/cases/p1/reflection/sv";
+    let (status, _, _, _) = app
+        .page(Method::GET, path, Some(&helsinki.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no period yet");
+    let granted = app
+        .call(
+            Method::POST,
+            "/api/cases/p1/events",
+            Some(&helsinki),
+            Some(
+                json!({"event": "reflection_period_granted", "date": "2026-11-02",
+                        "days": 30, "granted_by": "assistance_system"}),
+            ),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let (_, _, _, case) = app
+        .page(
+            Method::GET,
+            "/sv/staff/cases/p1",
+            Some(&helsinki.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        case.contains(&format!(r#"<a href="{path}">Meddelande om betänketid</a>"#)),
+        "{case}"
+    );
+    let (status, _, _, sv) = app
+        .page(Method::GET, path, Some(&helsinki.cookie), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{sv}");
+    for expected in [
+        "<dt>Betänketiden börjar</dt><dd>2.11.2026</dd>",
+        "<dd>30 dagar</dd>",
+        "<dt>Sista dagen</dt><dd>1.12.2026</dd>",
+        "din vistelse i Finland laglig",
+        "återupptagit kontakten med de misstänkta",
+        "Utlänningslagen (301/2004) 52 b och 52 c §",
+    ] {
+        assert!(sv.contains(expected), "{expected}: {sv}");
+    }
+    let (_, _, _, en) = app
+        .page(
+            Method::GET,
+            "/sv/staff/cases/p1/reflection/en",
+            Some(&helsinki.cookie),
+            None,
+        )
+        .await;
+    assert!(
+        en.contains("<dd>30 days</dd>") && en.contains("Aliens Act (301/2004)"),
+        "{en}"
+    );
+}

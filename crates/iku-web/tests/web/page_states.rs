@@ -97,8 +97,25 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
     let saved = browser.text().await;
     assert!(saved.contains("Merkintä tallennettiin."), "{saved}");
     assert!(saved.contains("Palaa asiaan 31.12.2026"), "{saved}");
-    // A removal, read as its decision document (in Finnish, the official language).
+    // A reflection period and a removal, each read as the document the person is given.
     let api = app.login_at("cw.helsinki", 1).await;
+    let granted = app
+        .call(
+            axum::http::Method::POST,
+            "/api/cases/p1/events",
+            Some(&api),
+            Some(
+                serde_json::json!({"event": "reflection_period_granted", "date": "2026-11-02",
+                                    "days": 30, "granted_by": "assistance_system"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        granted.status,
+        axum::http::StatusCode::OK,
+        "{}",
+        granted.text
+    );
     let removed = app
         .call(
             axum::http::Method::POST,
@@ -119,6 +136,10 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
     browser.go("/fi/staff/cases/p1/removal/fi").await;
     assert!(browser.text().await.contains("38 f §"));
     browser.check("removal decision document").await;
+    browser.go("/en/staff/cases/p1").await;
+    browser.submit("a[href*='/reflection/']").await;
+    assert!(browser.text().await.contains("Aliens Act"));
+    browser.check("reflection period notice").await;
     // In Swedish, the search's mistake.
     browser.go("/sv/staff/search").await;
     browser.submit("form[action$='/staff/search'] button").await;
