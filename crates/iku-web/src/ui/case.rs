@@ -48,8 +48,20 @@ pub(super) struct Said<'a> {
     pub notice: Option<&'static str>,
     /// A plan form sent back with its mistakes.
     pub plan_draft: Option<&'a super::plan::PlanDraft>,
+    /// The decision form as it was sent, when it comes back with a mistake.
+    pub decision_typed: Option<&'a DecisionTyped<'a>>,
     /// Whether the plan was just changed.
     pub plan_saved: bool,
+}
+
+/// What the decision form sent, to fill it in again.
+#[derive(Default)]
+pub(super) struct DecisionTyped<'a> {
+    pub application: &'a str,
+    pub outcome: &'a str,
+    pub reason: &'a str,
+    pub reasons: &'a str,
+    pub date: &'a str,
 }
 
 fn record_html(
@@ -205,11 +217,20 @@ fn record_html(
             escape(csrf),
             escape(&t(lang, "staff.inbox.reference")),
         );
+        let typed = said.decision_typed;
+        let chosen = |value: &str, pick: for<'d> fn(&'d DecisionTyped<'d>) -> &'d str| {
+            typed.is_some_and(|d| pick(d) == value)
+        };
         for a in &waiting {
             let _ = write!(
                 b,
-                r#"<option value="{0}">{0}</option>"#,
-                escape(a.id.as_str())
+                r#"<option value="{0}"{1}>{0}</option>"#,
+                escape(a.id.as_str()),
+                if chosen(a.id.as_str(), |d| d.application) {
+                    " selected"
+                } else {
+                    ""
+                }
             );
         }
         let _ = write!(
@@ -220,7 +241,12 @@ fn record_html(
         for outcome in ["admitted", "rejected", "withdrawn"] {
             let _ = write!(
                 b,
-                r#"<div class="checkbox"><input type="radio" id="outcome-{outcome}" name="outcome" value="{outcome}"><label for="outcome-{outcome}">{}</label></div>"#,
+                r#"<div class="checkbox"><input type="radio" id="outcome-{outcome}" name="outcome" value="{outcome}"{}><label for="outcome-{outcome}">{}</label></div>"#,
+                if chosen(outcome, |d| d.outcome) {
+                    " checked"
+                } else {
+                    ""
+                },
                 escape(&t(lang, &format!("outcome.{outcome}")))
             );
         }
@@ -232,19 +258,25 @@ fn record_html(
         for reason in Code::<RejectionReason>::all() {
             let _ = write!(
                 b,
-                r#"<option value="{}">{}</option>"#,
+                r#"<option value="{}"{}>{}</option>"#,
                 reason.code(),
+                if chosen(reason.code(), |d| d.reason) {
+                    " selected"
+                } else {
+                    ""
+                },
                 escape(reason.label(lang))
             );
         }
         let _ = write!(
             b,
-            r#"</select><label for="reasons">{}</label><p class="hint" id="reasons-hint">{}</p><textarea id="reasons" name="reasons" rows="5" maxlength="10000" aria-describedby="reasons-hint"></textarea><label for="date">{}</label><p class="hint" id="date-hint">{}</p><input type="text" id="date" name="date" value="{}" aria-describedby="date-hint"><button type="submit">{}</button></form>"#,
+            r#"</select><label for="reasons">{}</label><p class="hint" id="reasons-hint">{}</p><textarea id="reasons" name="reasons" rows="5" maxlength="10000" aria-describedby="reasons-hint">{}</textarea><label for="date">{}</label><p class="hint" id="date-hint">{}</p><input type="text" id="date" name="date" value="{}" aria-describedby="date-hint"><button type="submit">{}</button></form>"#,
             escape(&t(lang, "decision.reasons.case")),
             escape(&t(lang, "decision.reasons.case.hint")),
+            escape(typed.map_or("", |d| d.reasons)),
             escape(&t(lang, "case.date")),
             escape(&t(lang, "case.date.hint")),
-            date(lang, today),
+            escape(&typed.map_or_else(|| date(lang, today), |d| d.date.to_owned())),
             escape(&t(lang, "case.save")),
         );
     }

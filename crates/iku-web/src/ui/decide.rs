@@ -13,7 +13,7 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::case::{person_of, record_then_show, show};
+use super::case::{person_of, record_then_show};
 use super::confirm::Ask;
 use super::staff::{Poster, date};
 use super::{Refusal, language, t};
@@ -51,22 +51,21 @@ pub async fn decide(
 ) -> Result<Response, Refusal> {
     let (lang, person) = (language(&code)?, person_of(&person)?);
     let principal = poster.check(lang, &form.csrf)?;
-    let status = StatusCode::UNPROCESSABLE_ENTITY;
     let Some(day) = parse_entered_date(&form.date) else {
         let why = t(lang, "case.date.error");
-        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+        return Ok(again(&state, lang, principal, person, &form, &why).await);
     };
     let reason = Code::<RejectionReason>::parse(&form.reason);
     let chosen = OUTCOMES.contains(&form.outcome.as_str())
         && (form.outcome != "rejected" || reason.is_some());
     if !chosen {
         let why = t(lang, "case.invalid");
-        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+        return Ok(again(&state, lang, principal, person, &form, &why).await);
     }
     let reasons = form.reasons.trim();
     if iku_domain::personal::check_text(reasons, 10_000, true).is_err() {
         let why = t(lang, "decision.reasons.case.error");
-        return Ok(show(&state, lang, principal, person, status, Some(&why)).await);
+        return Ok(again(&state, lang, principal, person, &form, &why).await);
     }
     if form.confirm != "yes" {
         return Ok(confirmation(
@@ -91,6 +90,31 @@ pub async fn decide(
     }
     let then = "?saved=decision";
     Ok(record_then_show(&state, lang, principal, person, event, then).await)
+}
+
+/// The case again with the decision form as it was sent and why it was not taken.
+async fn again(
+    state: &Shared,
+    lang: Lang,
+    principal: crate::session::Principal,
+    person: iku_domain::ids::PersonId,
+    form: &DecisionForm,
+    why: &str,
+) -> Response {
+    let typed = super::case::DecisionTyped {
+        application: &form.application,
+        outcome: &form.outcome,
+        reason: &form.reason,
+        reasons: &form.reasons,
+        date: &form.date,
+    };
+    let said = super::case::Said {
+        problem: Some(why),
+        decision_typed: Some(&typed),
+        ..super::case::Said::default()
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    super::case::page(state, lang, principal, person, status, &said).await
 }
 
 /// The decision as chosen, with the button that records it and the way back.

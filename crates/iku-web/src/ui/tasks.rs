@@ -47,9 +47,14 @@ pub(super) fn new_form(
     person: Option<&PersonId>,
     owners: &[Username],
     me: &Username,
-    mistake: Option<&str>,
+    sent: Option<(&TaskForm, &str)>,
 ) -> Markup {
     let today = date(lang, finnish_date(now()));
+    let mistake = sent.map(|(_, key)| key);
+    let typed = |f: fn(&TaskForm) -> &str| sent.map(|(form, _)| f(form).to_owned());
+    let due = typed(|f| &f.due).unwrap_or(today);
+    let kind = typed(|f| &f.kind).unwrap_or_default();
+    let owner = typed(|f| &f.owner).unwrap_or_else(|| me.as_str().to_owned());
     html! {
         details open[mistake.is_some()] {
             summary { (t(lang, "task.new")) }
@@ -60,8 +65,10 @@ pub(super) fn new_form(
                 }
                 label for="task-kind" { (t(lang, "task.kind")) }
                 select id="task-kind" name="kind" {
-                    @for kind in TaskKind::ALL {
-                        option value=(kind.name()) { (t(lang, &format!("task.kind.{}", kind.name()))) }
+                    @for k in TaskKind::ALL {
+                        option value=(k.name()) selected[k.name() == kind] {
+                            (t(lang, &format!("task.kind.{}", k.name())))
+                        }
                     }
                 }
                 label for="task-due" { (t(lang, "task.due")) }
@@ -69,13 +76,13 @@ pub(super) fn new_form(
                 @if let Some(key) = mistake {
                     p class="error-message" id="task-due-error" { (t(lang, key)) }
                 }
-                input type="text" id="task-due" name="due" value=(today)
+                input type="text" id="task-due" name="due" value=(due)
                     aria-describedby={ "task-due-hint" @if mistake.is_some() { " task-due-error" } }
                     aria-invalid=[mistake.map(|_| "true")];
                 label for="task-owner" { (t(lang, "task.owner")) }
                 select id="task-owner" name="owner" {
-                    @for owner in owners {
-                        option value=(owner.as_str()) selected[owner == me] { (owner.as_str()) }
+                    @for o in owners {
+                        option value=(o.as_str()) selected[o.as_str() == owner] { (o.as_str()) }
                     }
                 }
                 button type="submit" { (t(lang, "task.make")) }
@@ -185,11 +192,17 @@ pub async fn make(
     let owner = Username::parse(&form.owner).ok();
     let due = parse_entered_date(&form.due);
     let (Some(kind), Some(due)) = (kind, due) else {
-        // The kind and owner come from lists; a day is what may be mistyped.
+        // The kind and owner come from lists; a day is what may be mistyped: the form comes
+        // back with it, and with the owner chosen among those the task may be given to.
+        let p = principal.clone();
+        let owners = state
+            .blocking(move |app| p.cases(app)?.task_owners())
+            .await
+            .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
         let body = html! {
             h1 { (t(lang, "task.new")) }
-            (new_form(lang, principal.csrf_token(), person.as_ref(), std::slice::from_ref(&principal.username),
-                &principal.username, Some("task.error.due")))
+            (new_form(lang, principal.csrf_token(), person.as_ref(), &owners,
+                &principal.username, Some((&form, "task.error.due"))))
         };
         return Ok(staff_page(
             lang,

@@ -109,6 +109,28 @@ async fn a_rejection_decided_in_iku_names_its_official_and_its_reason() {
         ("confirm", "yes".to_owned()),
     ];
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // A day that does not exist: the page says so, and the form keeps all that was typed.
+    let mut mistyped = fields.clone();
+    mistyped.retain(|(k, _)| *k != "date");
+    mistyped.push(("date", "31.2.2026"));
+    let (status, _, _, again) = app
+        .page(
+            Method::POST,
+            &format!("{case}/decision"),
+            Some(&helsinki.cookie),
+            Some(&mistyped),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    for kept in [
+        r#"value="31.2.2026""#.to_owned(),
+        r#"value="rejected" checked"#.to_owned(),
+        r#"<option value="no_need_for_assistance" selected>"#.to_owned(),
+        format!(r#"<option value="{application}" selected>"#),
+        "Yrkesutbildning ordnad av arbetsgivaren.".to_owned(),
+    ] {
+        assert!(again.contains(&kept), "{kept}: {again}");
+    }
     let (status, _, _, body) = app
         .page(
             Method::POST,

@@ -199,6 +199,11 @@ async fn a_task_is_made_for_a_case_given_to_a_colleague_who_sees_it_and_done_on_
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("Anna päivä muodossa 31.12.2026"), "{html}");
+    assert!(
+        html.contains(r#"value="31.2.2026""#),
+        "what was typed is kept: {html}"
+    );
+    assert!(html.contains(r#"<option value="call" selected>"#), "{html}");
     let (status, location, _, _) = post(
         "/fi/staff/tasks".into(),
         vec![
