@@ -458,6 +458,12 @@ pub trait Store {
         owner: Option<&iku_domain::access::Username>,
     ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError>;
 
+    /// Every change of the task `task`, in the order they were made.
+    fn task_changes_of(
+        &mut self,
+        task: &str,
+    ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError>;
+
     /// Records that `a` and `b` are not the same person: a pair of possible duplicates
     /// decided, not to be proposed again. Deciding a pair again changes nothing.
     fn mark_distinct(

@@ -900,20 +900,19 @@ impl Store for PostgresStore {
              ORDER BY seq",
             &[&owner],
         )?;
-        let mut changes = Vec::new();
-        for r in rows {
-            changes.push(crate::tasks::change_of(crate::tasks::Row {
-                task: r.get(0),
-                change: r.get(1),
-                owner: r.get(2),
-                kind: r.get(3),
-                person: r.get(4),
-                due: r.get(5),
-                by: r.get(6),
-                at: r.get(7),
-            })?);
-        }
-        Ok(changes)
+        task_rows(rows)
+    }
+
+    fn task_changes_of(
+        &mut self,
+        task: &str,
+    ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError> {
+        let rows = self.client.query(
+            "SELECT task, change, owner, kind, person, due, by, at FROM task_changes
+             WHERE task = $1 ORDER BY seq",
+            &[&task],
+        )?;
+        task_rows(rows)
     }
 
     fn mark_distinct(
@@ -1093,4 +1092,22 @@ fn audit_entry(r: &postgres::Row) -> AuditEntry {
         hash: r.get(6),
         noted: r.get(7),
     }
+}
+
+/// Task change rows (task, change, owner, kind, person, due, by, at) as the domain's.
+fn task_rows(rows: Vec<::postgres::Row>) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError> {
+    rows.into_iter()
+        .map(|r| {
+            crate::tasks::change_of(crate::tasks::Row {
+                task: r.get(0),
+                change: r.get(1),
+                owner: r.get(2),
+                kind: r.get(3),
+                person: r.get(4),
+                due: r.get(5),
+                by: r.get(6),
+                at: r.get(7),
+            })
+        })
+        .collect()
 }

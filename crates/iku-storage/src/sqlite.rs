@@ -1015,28 +1015,25 @@ impl Store for SqliteStore {
         &mut self,
         owner: Option<&iku_domain::access::Username>,
     ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        task_rows(
+            &self.conn,
             "SELECT task, change, owner, kind, person, due, by, at FROM task_changes
              WHERE ?1 IS NULL OR task IN (SELECT task FROM task_changes WHERE owner = ?1)
              ORDER BY seq",
-        )?;
-        let rows = stmt.query_map([owner.map(|o| o.as_str())], |r| {
-            Ok(crate::tasks::Row {
-                task: r.get(0)?,
-                change: r.get(1)?,
-                owner: r.get(2)?,
-                kind: r.get(3)?,
-                person: r.get(4)?,
-                due: r.get(5)?,
-                by: r.get(6)?,
-                at: r.get(7)?,
-            })
-        })?;
-        let mut changes = Vec::new();
-        for row in rows {
-            changes.push(crate::tasks::change_of(row?)?);
-        }
-        Ok(changes)
+            owner.map(|o| o.as_str()),
+        )
+    }
+
+    fn task_changes_of(
+        &mut self,
+        task: &str,
+    ) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError> {
+        task_rows(
+            &self.conn,
+            "SELECT task, change, owner, kind, person, due, by, at FROM task_changes
+             WHERE task = ?1 ORDER BY seq",
+            Some(task),
+        )
     }
 
     fn mark_distinct(
@@ -1285,4 +1282,30 @@ fn audit_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
         hash: r.get(6)?,
         noted: r.get(7)?,
     })
+}
+
+/// The task changes `sql` selects (its one parameter `param`), as the domain's.
+fn task_rows(
+    conn: &Connection,
+    sql: &str,
+    param: Option<&str>,
+) -> Result<Vec<iku_domain::tasks::TaskChange>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([param], |r| {
+        Ok(crate::tasks::Row {
+            task: r.get(0)?,
+            change: r.get(1)?,
+            owner: r.get(2)?,
+            kind: r.get(3)?,
+            person: r.get(4)?,
+            due: r.get(5)?,
+            by: r.get(6)?,
+            at: r.get(7)?,
+        })
+    })?;
+    let mut changes = Vec::new();
+    for row in rows {
+        changes.push(crate::tasks::change_of(row?)?);
+    }
+    Ok(changes)
 }

@@ -5,7 +5,7 @@ use iku_domain::access::Username;
 use iku_domain::codes::{Code, Referrer};
 use iku_domain::event::Subject;
 use iku_domain::ids::{ApplicationId, PersonId};
-use iku_domain::state::{ApplicationState, PersonState};
+use iku_domain::state::PersonState;
 use iku_domain::{Event, EventBody};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -243,28 +243,6 @@ impl<'a> CaseScope<'a> {
     }
 }
 
-/// An application's decision as its document shows it (`CaseAccess::decision`).
-pub struct DecisionRecord {
-    pub person: PersonState,
-    pub application: ApplicationState,
-    /// The application's decision in force, and its date.
-    pub decision: iku_domain::event::Decision,
-    pub decided_on: time::Date,
-    /// The decision event in force, with who recorded it.
-    pub decided: Recorded,
-}
-
-/// A removal from the assistance system as its decision document shows it
-/// (`CaseAccess::removal`): the person (personal fields opened), the client period ended, and
-/// the termination in force with who recorded it.
-pub struct RemovalRecord {
-    pub person: PersonState,
-    pub admitted: time::Date,
-    pub removed_on: time::Date,
-    pub reason: iku_domain::codes::Code<iku_domain::codes::TerminationReason>,
-    pub terminated: Recorded,
-}
-
 /// An event written to a case: its id and kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
@@ -372,7 +350,7 @@ impl<'a> CaseAccess<'a> {
     /// Puts a read of the case on record: `what` was read (or, `of`, one thing in it: an
     /// application's decision), on the grounds the case was opened on. Handed to the writer:
     /// what was read is given once the entry is committed (`Audited`).
-    fn audit_read(&self, what: Action, of: Option<&str>) -> Pending {
+    pub(super) fn audit_read(&self, what: Action, of: Option<&str>) -> Pending {
         let mut record = match what {
             Action::CaseRead => self.person.as_str().to_owned(),
             _ => format!("{} {}", self.person.as_str(), what.name()),
@@ -491,96 +469,6 @@ impl<'a> CaseAccess<'a> {
         let entries = self.lease.with(|s| group.journal(s, keys, &person))?;
         let entry = self.audit_read(Action::CaseJournal, None);
         Ok(Audited::new(Some(entries), Some(entry)))
-    }
-
-    /// What the decision document of an application shows: the record (personal fields
-    /// opened: the document is addressed to the person), the application, and the decision
-    /// in force with who recorded it; given once its read is on record. None (and nothing
-    /// recorded) if there is no such decided application in the case.
-    pub fn decision(
-        &mut self,
-        application: &ApplicationId,
-    ) -> Result<Audited<Option<DecisionRecord>>, AppError> {
-        let group = self.group()?;
-        let keys = &self.lease.app().config().keys;
-        let person_id = self.person.clone();
-        let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
-            return Ok(Audited::new(None, None));
-        };
-        let Some((applied, (decided_on, decision))) = person
-            .applications
-            .iter()
-            .find(|a| &a.id == application)
-            .and_then(|a| Some((a.clone(), a.decided?)))
-        else {
-            return Ok(Audited::new(None, None));
-        };
-        let decided = self
-            .lease
-            .with(|s| history::gather(&group.register, s, &person_id))?
-            .into_iter()
-            .find(|r| {
-                r.in_force()
-                    && matches!(&r.event.body,
-                        EventBody::ApplicationDecided(d) if &d.application == application)
-            });
-        let Some(mut decided) = decided else {
-            return Ok(Audited::new(None, None));
-        };
-        // The case-specific reasons the official wrote, opened for the document.
-        self.lease
-            .with(|s| group.open(s, keys, std::slice::from_mut(&mut decided.event), |_| true))?;
-        let entry = self.audit_read(Action::CaseDecision, Some(application.as_str()));
-        let record = DecisionRecord {
-            person,
-            application: applied,
-            decision,
-            decided_on,
-            decided,
-        };
-        Ok(Audited::new(Some(record), Some(entry)))
-    }
-
-    /// The person's latest removal from the assistance system, as its decision document
-    /// shows it; given once its read is on record. None (and nothing recorded) if the person
-    /// was never removed.
-    pub fn removal(&mut self) -> Result<Audited<Option<RemovalRecord>>, AppError> {
-        let group = self.group()?;
-        let keys = &self.lease.app().config().keys;
-        let person_id = self.person.clone();
-        let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
-            return Ok(Audited::new(None, None));
-        };
-        let Some((admitted, (removed_on, reason))) = person
-            .client_periods
-            .iter()
-            .rev()
-            .find_map(|c| Some((c.admitted, c.terminated?)))
-        else {
-            return Ok(Audited::new(None, None));
-        };
-        let terminated = self
-            .lease
-            .with(|s| history::gather(&group.register, s, &person_id))?
-            .into_iter()
-            .rev()
-            .find(|r| {
-                r.in_force()
-                    && r.event.date == removed_on
-                    && matches!(r.event.body, EventBody::AssistanceTerminated { .. })
-            });
-        let Some(terminated) = terminated else {
-            return Ok(Audited::new(None, None));
-        };
-        let entry = self.audit_read(Action::CaseDecision, Some("removal"));
-        let record = RemovalRecord {
-            person,
-            admitted,
-            removed_on,
-            reason,
-            terminated,
-        };
-        Ok(Audited::new(Some(record), Some(entry)))
     }
 
     /// Writes an event to the case (fields of the interchange format: the system gives its

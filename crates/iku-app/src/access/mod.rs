@@ -7,6 +7,7 @@
 mod administration;
 mod case;
 mod direction;
+mod documents;
 mod duplicates;
 mod plan;
 mod search;
@@ -23,10 +24,11 @@ use crate::{App, AppError, Lease};
 
 pub use administration::{Administration, AuditReading, ReadEntry, new_account};
 pub use case::{
-    CaseAccess, CasePage, CaseScope, DecisionRecord, Ending, EndingCase, ListedCase, RemovalRecord,
-    WaitingCase, WaitingCursor, Written, write_record as case_write_record,
+    CaseAccess, CasePage, CaseScope, Ending, EndingCase, ListedCase, WaitingCase, WaitingCursor,
+    Written, write_record as case_write_record,
 };
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
+pub use documents::{DecisionRecord, RemovalRecord};
 pub use duplicates::{Proposal, Proposals};
 pub use plan::MeasureChange;
 pub use search::{Found, SearchResult};

@@ -170,7 +170,7 @@ impl CaseScope<'_> {
 
     /// The open task `id` as its owner (or a director) may change it.
     fn open_task(&mut self, id: &str) -> Result<Task, AppError> {
-        let changes = self.lease.with(|s| s.task_changes(None))?;
+        let changes = self.lease.with(|s| s.task_changes_of(id))?;
         let task = fold(&changes)
             .into_iter()
             .find(|t| t.id == id && t.done.is_none())

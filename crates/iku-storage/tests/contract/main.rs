@@ -343,6 +343,9 @@ fn task_changes_are_appended_and_read_by_owner(db: &TestDb) {
         .task_changes(Some(&user("cw.tampere")))
         .unwrap_or_default();
     assert_eq!(tampere, [log[1].clone()]);
+    // One task's changes alone.
+    let t1 = store.task_changes_of("t1").unwrap_or_default();
+    assert_eq!(t1, [log[0].clone(), log[2].clone(), log[3].clone()]);
 }
 
 fn flagged_referrals_are_kept_and_found(db: &TestDb) {

@@ -47,6 +47,21 @@ fn area_options(lang: Lang, chosen: &str) -> Markup {
     }
 }
 
+/// A plan form's opening: its token and kind, and the area of need it is about (with its
+/// mistake, if any).
+fn form_head(lang: Lang, csrf: &str, kind: &str, area: &str, mistake: Option<&str>) -> Markup {
+    let id = format!("{kind}-area");
+    html! {
+        input type="hidden" name="csrf" value=(csrf);
+        input type="hidden" name="kind" value=(kind);
+        label for=(id) { (t(lang, "plan.area")) }
+        (error(lang, mistake, &id))
+        select id=(id) name="area" aria-invalid=[mistake.map(|_| "true")] {
+            (area_options(lang, area))
+        }
+    }
+}
+
 /// A field's error, beside it.
 fn error(lang: Lang, key: Option<&str>, id: &str) -> Markup {
     html! {
@@ -129,13 +144,7 @@ pub(super) fn section(
             details open[sent("need")] {
                 summary { (t(lang, "plan.need.add")) }
                 form method="post" action=(action) novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="kind" value="need";
-                    label for="need-area" { (t(lang, "plan.area")) }
-                    (error(lang, mistake("need", "area"), "need-area"))
-                    select id="need-area" name="area" aria-invalid=[mistake("need", "area").map(|_| "true")] {
-                        (area_options(lang, &value("need", &|f| &f.area)))
-                    }
+                    (form_head(lang, csrf, "need", &value("need", &|f| &f.area), mistake("need", "area")))
                     label for="need-text" { (t(lang, "plan.assessment")) }
                     p class="hint" id="need-text-hint" { (t(lang, "plan.assessment.hint")) }
                     (error(lang, mistake("need", "text"), "need-text"))
@@ -197,13 +206,7 @@ pub(super) fn section(
             details open[sent("measure")] {
                 summary { (t(lang, "plan.measure.add")) }
                 form method="post" action=(action) novalidate {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="kind" value="measure";
-                    label for="measure-area" { (t(lang, "plan.area")) }
-                    (error(lang, mistake("measure", "area"), "measure-area"))
-                    select id="measure-area" name="area" aria-invalid=[mistake("measure", "area").map(|_| "true")] {
-                        (area_options(lang, &value("measure", &|f| &f.area)))
-                    }
+                    (form_head(lang, csrf, "measure", &value("measure", &|f| &f.area), mistake("measure", "area")))
                     label for="measure-measure" { (t(lang, "plan.measure")) }
                     (error(lang, mistake("measure", "measure"), "measure-measure"))
                     select id="measure-measure" name="measure" aria-invalid=[mistake("measure", "measure").map(|_| "true")] {
