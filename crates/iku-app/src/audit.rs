@@ -31,6 +31,9 @@ pub enum Action {
     CaseJournal,
     /// A decision's document was read.
     CaseDecision,
+    /// A file was attached to the case (`document.add`), or one was taken from it.
+    DocumentAdd,
+    DocumentRead,
     /// A case outside the user's scope was opened, with a reason (a sealed note).
     CaseBreakTheGlass,
     CaseWrite,
@@ -78,7 +81,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 51] = [
+    pub const ALL: [Action; 53] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -94,6 +97,8 @@ impl Action {
         Action::CaseDistinct,
         Action::CaseJournal,
         Action::CaseDecision,
+        Action::DocumentAdd,
+        Action::DocumentRead,
         Action::CaseBreakTheGlass,
         Action::CaseWrite,
         Action::CaseRefused,
@@ -150,6 +155,8 @@ impl Action {
             Action::CaseDistinct => "case.distinct",
             Action::CaseJournal => "case.journal",
             Action::CaseDecision => "case.decision",
+            Action::DocumentAdd => "document.add",
+            Action::DocumentRead => "document.read",
             Action::CaseBreakTheGlass => "case.break_the_glass",
             Action::CaseWrite => "case.write",
             Action::CaseRefused => "case.refused",

@@ -10,6 +10,12 @@ pub enum AppError {
     Forbidden,
     #[error("no such record")]
     NotFound,
+    /// The record is kept, what it held was erased (a document after the retention purge).
+    #[error("erased")]
+    Gone,
+    /// A file not taken as a document (empty, too large, of a type not taken).
+    #[error("the file: {0}")]
+    FileRefused(iku_domain::documents::FileRefused),
     /// The request itself is not what the use case takes.
     #[error("bad request")]
     BadRequest,

@@ -7,6 +7,7 @@ pub mod access;
 pub mod calendar;
 pub mod codes;
 pub mod decision;
+pub mod documents;
 pub mod event;
 pub mod facts;
 pub mod grouping;

@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 mod blind;
 pub mod crypto;
+pub mod documents;
 mod groups;
 pub mod import;
 mod migrations;
@@ -466,6 +467,37 @@ pub trait Store {
 
     /// Records that `a` and `b` are not the same person: a pair of possible duplicates
     /// decided, not to be proposed again. Deciding a pair again changes nothing.
+    /// Stores a document, its name and file sealed with `keys`, and appends the audit entries
+    /// that record it, in one transaction: both are written or neither.
+    fn add_document(
+        &mut self,
+        document: documents::NewDocument<'_>,
+        keys: &Keyring,
+        audit: AuditBatch<'_>,
+    ) -> Result<(), StoreError>;
+
+    /// The documents of `person`, oldest first, each with the name it came with (opened;
+    /// None once erased), without their files.
+    fn documents_of(
+        &mut self,
+        person: &iku_domain::ids::PersonId,
+        keys: &Keyring,
+    ) -> Result<
+        Vec<(
+            iku_domain::documents::DocumentInfo,
+            Option<iku_domain::personal::Personal>,
+        )>,
+        StoreError,
+    >;
+
+    /// One document with its file, opened (an erased one with neither name nor file); None if
+    /// there is no such document.
+    fn document(
+        &mut self,
+        id: &str,
+        keys: &Keyring,
+    ) -> Result<Option<iku_domain::documents::Document>, StoreError>;
+
     fn mark_distinct(
         &mut self,
         a: &iku_domain::ids::PersonId,

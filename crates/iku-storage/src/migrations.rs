@@ -44,6 +44,7 @@ migrations! {
     15 "blind_index" "0015_blind_index.sql",
     16 "distinct_persons" "0016_distinct_persons.sql",
     17 "task_changes" "0017_task_changes.sql",
+    18 "documents" "0018_documents.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

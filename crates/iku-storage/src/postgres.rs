@@ -22,6 +22,7 @@ use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
 mod blind;
+mod documents;
 mod write;
 
 pub struct PostgresStore {
@@ -463,6 +464,7 @@ impl Store for PostgresStore {
         }
         // Nothing is left to find them by.
         let whom: Vec<&str> = persons.iter().map(PersonId::as_str).collect();
+        erased += documents::erase(&mut tx, &whom)? as u64;
         tx.execute("DELETE FROM blind_index WHERE person = ANY($1)", &[&whom])?;
         tx.batch_execute("LOCK TABLE retention_purges IN EXCLUSIVE MODE")?;
         tx.execute(
@@ -480,6 +482,7 @@ impl Store for PostgresStore {
         // One statement each: VACUUM may not run in the transaction a batch of them makes.
         self.client.batch_execute("VACUUM FULL sealed_fields")?;
         self.client.batch_execute("VACUUM FULL audit_notes")?;
+        self.client.batch_execute("VACUUM FULL documents")?;
         Ok(erased as usize)
     }
 
@@ -867,6 +870,37 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn add_document(
+        &mut self,
+        document: crate::documents::NewDocument<'_>,
+        keys: &Keyring,
+        audit: crate::AuditBatch<'_>,
+    ) -> Result<(), StoreError> {
+        documents::add(&mut self.client, document, keys, audit)
+    }
+
+    fn documents_of(
+        &mut self,
+        person: &PersonId,
+        keys: &Keyring,
+    ) -> Result<
+        Vec<(
+            iku_domain::documents::DocumentInfo,
+            Option<iku_domain::personal::Personal>,
+        )>,
+        StoreError,
+    > {
+        documents::of_person(&mut self.client, person, keys)
+    }
+
+    fn document(
+        &mut self,
+        id: &str,
+        keys: &Keyring,
+    ) -> Result<Option<iku_domain::documents::Document>, StoreError> {
+        documents::one(&mut self.client, id, keys)
+    }
+
     fn add_task_change(
         &mut self,
         change: &iku_domain::tasks::TaskChange,
@@ -973,7 +1007,8 @@ impl Store for PostgresStore {
             "SELECT key_id, COUNT(*) FROM (
                  SELECT key_id FROM sealed_fields WHERE key_id <> 'erased'
                  UNION ALL SELECT key_id FROM audit_notes WHERE key_id <> 'erased'
-                 UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL) AS sealed
+                 UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL
+                 UNION ALL SELECT key_id FROM documents WHERE key_id <> 'erased') AS sealed
              GROUP BY key_id ORDER BY key_id",
             &[],
         )?;
@@ -1054,8 +1089,14 @@ impl Store for PostgresStore {
                 &[&fresh.key_id, &fresh.nonce, &fresh.ciphertext, &seq],
             )?;
         }
+        // Then the documents, a few at a time whatever is left: each is opened whole.
+        let files = documents::reseal(
+            &mut tx,
+            keys,
+            limit.saturating_sub(rows.len() + accounts.len() + notes.len()),
+        )?;
         tx.commit()?;
-        Ok(rows.len() + accounts.len() + notes.len())
+        Ok(rows.len() + accounts.len() + notes.len() + files)
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {

@@ -21,6 +21,7 @@ use iku_domain::Timestamp;
 use iku_domain::access::{LockPolicy, Username};
 
 mod blind;
+mod documents;
 mod reads;
 mod write;
 
@@ -567,6 +568,9 @@ impl Store for SqliteStore {
                 let (id, from, until) = crate::records_about(person);
                 erased += erase_notes.execute([id, from, until])?;
             }
+            for person in persons {
+                erased += documents::erase(&tx, person)?;
+            }
             // Nothing is left to find them by.
             let mut forget = tx.prepare("DELETE FROM blind_index WHERE person = ?1")?;
             for person in persons {
@@ -989,6 +993,37 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn add_document(
+        &mut self,
+        document: crate::documents::NewDocument<'_>,
+        keys: &Keyring,
+        audit: crate::AuditBatch<'_>,
+    ) -> Result<(), StoreError> {
+        documents::add(&mut self.conn, document, keys, audit)
+    }
+
+    fn documents_of(
+        &mut self,
+        person: &PersonId,
+        keys: &Keyring,
+    ) -> Result<
+        Vec<(
+            iku_domain::documents::DocumentInfo,
+            Option<iku_domain::personal::Personal>,
+        )>,
+        StoreError,
+    > {
+        documents::of_person(&self.conn, person, keys)
+    }
+
+    fn document(
+        &mut self,
+        id: &str,
+        keys: &Keyring,
+    ) -> Result<Option<iku_domain::documents::Document>, StoreError> {
+        documents::one(&self.conn, id, keys)
+    }
+
     fn add_task_change(
         &mut self,
         change: &iku_domain::tasks::TaskChange,
@@ -1136,7 +1171,8 @@ impl Store for SqliteStore {
             "SELECT key_id, COUNT(*) FROM (
                  SELECT key_id FROM sealed_fields WHERE key_id <> 'erased'
                  UNION ALL SELECT key_id FROM audit_notes WHERE key_id <> 'erased'
-                 UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL)
+                 UNION ALL SELECT totp_key_id FROM accounts WHERE totp_key_id IS NOT NULL
+                 UNION ALL SELECT key_id FROM documents WHERE key_id <> 'erased')
              GROUP BY key_id ORDER BY key_id",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -1243,8 +1279,14 @@ impl Store for SqliteStore {
                 params![fresh.key_id, fresh.nonce, fresh.ciphertext, seq],
             )?;
         }
+        // Then the documents, a few at a time whatever is left: each is opened whole.
+        let files = documents::reseal(
+            &tx,
+            keys,
+            limit.saturating_sub(rows.len() + accounts.len() + notes.len()),
+        )?;
         tx.commit()?;
-        Ok(rows.len() + accounts.len() + notes.len())
+        Ok(rows.len() + accounts.len() + notes.len() + files)
     }
 
     fn count(&mut self) -> Result<u64, StoreError> {

@@ -116,6 +116,26 @@ impl ApiError {
         "too many attempts from this address; wait a minute",
     );
     pub const NOT_FOUND: Self = Self::new(StatusCode::NOT_FOUND, "not_found", "no such record");
+    pub const GONE: Self = Self::new(
+        StatusCode::GONE,
+        "gone",
+        "the record is kept, but what it held was erased by the retention purge",
+    );
+    pub const FILE_EMPTY: Self = Self::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "file_empty",
+        "the file is empty",
+    );
+    pub const FILE_TOO_LARGE: Self = Self::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "file_too_large",
+        "the file is larger than 20 MB",
+    );
+    pub const FILE_TYPE: Self = Self::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "file_type",
+        "the file is not a PDF, PNG, JPEG or office document (docx, xlsx, pptx, odt, ods, odp)",
+    );
     pub const BAD_REQUEST: Self = Self::new(
         StatusCode::BAD_REQUEST,
         "bad_request",
@@ -197,6 +217,15 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Forbidden => ApiError::FORBIDDEN,
             AppError::NotFound => ApiError::NOT_FOUND,
+            AppError::Gone => ApiError::GONE,
+            AppError::FileRefused(refused) => {
+                use iku_domain::documents::FileRefused;
+                match refused {
+                    FileRefused::Empty => ApiError::FILE_EMPTY,
+                    FileRefused::TooLarge { .. } => ApiError::FILE_TOO_LARGE,
+                    FileRefused::UnknownType => ApiError::FILE_TYPE,
+                }
+            }
             AppError::BadRequest => ApiError::BAD_REQUEST,
             AppError::InvalidEvent(why) => ApiError::invalid_event(why),
             AppError::RuleBroken(rule, why) => ApiError {

@@ -228,6 +228,15 @@ fn routes(state: state::Shared) -> Router {
         )
         .route("/{lang}/staff/cases/{person}/plan", post(ui::plan::write))
         .route(
+            "/{lang}/staff/cases/{person}/documents",
+            // The body is read whole, within the document's limit, before (`limits`).
+            post(ui::document_upload).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/{lang}/staff/cases/{person}/documents/{id}",
+            get(ui::document_download),
+        )
+        .route(
             "/{lang}/staff/cases/{person}/history",
             get(ui::history::history),
         )

@@ -20,16 +20,62 @@ use crate::state::Shared;
 pub struct BodyLimits {
     pub read_within: Duration,
     pub largest: usize,
+    /// A document attached to a case, by a signed-in user: the file (20 MB, checked by the
+    /// application layer, which says so in the user's language) and its form, within this time.
+    pub document_within: Duration,
+    pub largest_document: usize,
 }
 
 impl Default for BodyLimits {
-    /// Ten seconds and 2 MiB: a page's form or an API's event is a few kilobytes.
+    /// Ten seconds and 2 MiB: a page's form or an API's event is a few kilobytes. Two
+    /// minutes and 24 MiB for a document: a file a little over 20 MB still reaches the
+    /// page that explains the limit; 20 MB arrive in two minutes at 1.5 Mbit/s.
     fn default() -> Self {
         BodyLimits {
             read_within: Duration::from_secs(10),
             largest: 2 << 20,
+            document_within: Duration::from_secs(120),
+            largest_document: 24 << 20,
         }
     }
+}
+
+/// Whether a request attaches a document to a case (`POST /{lang}/staff/cases/{person}/
+/// documents`) with a session cookie: only then is the larger limit taken.
+fn attaches_document(request: &Request) -> bool {
+    let mut parts = request.uri().path().split('/').skip(1);
+    let shape = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    );
+    request.method() == axum::http::Method::POST
+        && matches!(
+            shape,
+            (
+                Some(_),
+                Some("staff"),
+                Some("cases"),
+                Some(_),
+                Some("documents"),
+                None
+            )
+        )
+        && request
+            .headers()
+            .get(header::COOKIE)
+            .and_then(|c| c.to_str().ok())
+            .is_some_and(|c| c.contains(crate::session::COOKIE))
+}
+
+/// The language of a staff page's path, to refuse it in words.
+fn staff_language(request: &Request) -> Option<iku_domain::codes::Lang> {
+    let mut parts = request.uri().path().split('/').skip(1);
+    let lang = parts.next().and_then(crate::ui::lang)?;
+    (parts.next() == Some("staff")).then_some(lang)
 }
 
 pub const TOO_LARGE: ApiError = ApiError::new(
@@ -51,10 +97,18 @@ fn is_api(request: &Request) -> bool {
 pub async fn read_body(State(state): State<Shared>, request: Request, next: Next) -> Response {
     let limits = state.config.body_limits;
     let api = is_api(&request);
+    let staff = staff_language(&request);
+    let (read_within, largest) = if attaches_document(&request) {
+        (limits.document_within, limits.largest_document)
+    } else {
+        (limits.read_within, limits.largest)
+    };
     let (parts, body) = request.into_parts();
     let refused = |error: ApiError| {
         let mut response = if api {
             error.into_response()
+        } else if let Some(lang) = staff {
+            crate::ui::staff::away(lang, &error)
         } else {
             (error.status, error.message).into_response()
         };
@@ -64,8 +118,7 @@ pub async fn read_body(State(state): State<Shared>, request: Request, next: Next
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
         response
     };
-    let bytes = match tokio::time::timeout(limits.read_within, to_bytes(body, limits.largest)).await
-    {
+    let bytes = match tokio::time::timeout(read_within, to_bytes(body, largest)).await {
         Ok(Ok(bytes)) => bytes,
         Ok(Err(_)) => return refused(TOO_LARGE),
         Err(_) => return refused(TOO_SLOW),

@@ -1037,3 +1037,133 @@ fn the_demo_starts_the_server_with_the_demo_register_and_an_account_of_every_rol
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Documents of cases go where the register goes: a backup restored holds them byte for
+/// byte, key rotation re-seals them (the old key retired, every file still opens), and the
+/// retention purge erases those of the persons it purges from the database file, keeping the
+/// others.
+#[test]
+fn documents_survive_backup_and_rotation_and_leave_with_the_retention_purge() {
+    use iku_domain::documents::{DocumentInfo, DocumentKind, MediaType};
+    use iku_domain::personal::Personal;
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 400, 71);
+    iku.ok(&["import", path_str(&file)]);
+    let mut persons: Vec<String> = iku
+        .export()
+        .split("\"person\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    persons.sort();
+    persons.dedup();
+    let url = |iku: &Iku| format!("sqlite:{}", iku.path("data/iku.db").display());
+    let keys = |iku: &Iku| {
+        iku_storage::Keyring::load(&iku.path("data/keys")).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let audit_key = iku_storage::audit::AuditKey::load(&iku.path("data/audit-key"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let content = |person: &str| format!("%PDF-1.4\n(statement of {person})\n").into_bytes();
+    let mut store = iku_storage::open(&url(&iku)).unwrap_or_else(|e| panic!("{e}"));
+    for (n, person) in persons.iter().enumerate() {
+        let info = DocumentInfo {
+            id: format!("d-{n}"),
+            person: iku_domain::ids::PersonId::parse(person).unwrap_or_else(|e| panic!("{e}")),
+            kind: DocumentKind::PoliceStatement,
+            media: MediaType::Pdf,
+            size: content(person).len() as u64,
+            added_by: iku_domain::access::Username::parse("cw.helsinki")
+                .unwrap_or_else(|e| panic!("{e}")),
+            added_at: iku_domain::Timestamp::from_micros(1_700_000_000_000_000),
+            erased: false,
+        };
+        let record = format!("{person} document.add d-{n}");
+        store
+            .add_document(
+                iku_storage::documents::NewDocument {
+                    info: &info,
+                    name: &Personal::new("lausunto.pdf"),
+                    content: &content(person),
+                },
+                &keys(&iku),
+                iku_storage::AuditBatch {
+                    key: &audit_key,
+                    entries: vec![iku_storage::audit::NewAuditEntry::new(
+                        "cw.helsinki",
+                        "document.add",
+                        &record,
+                        "",
+                    )],
+                    at: info.added_at,
+                },
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    drop(store);
+    // Every document as `iku` holds it: its file, or None once erased.
+    let files = |iku: &Iku| -> Vec<Option<Vec<u8>>> {
+        let mut store = iku_storage::open(&url(iku)).unwrap_or_else(|e| panic!("{e}"));
+        (0..persons.len())
+            .map(|n| {
+                let d = store
+                    .document(&format!("d-{n}"), &keys(iku))
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| panic!("d-{n} is missing"));
+                (!d.info.erased).then_some(d.content)
+            })
+            .collect()
+    };
+    let expected: Vec<Option<Vec<u8>>> = persons.iter().map(|p| Some(content(p))).collect();
+    assert!(files(&iku) == expected);
+
+    let backup = iku.path("backup.db");
+    iku.ok(&["backup", path_str(&backup)]);
+    let other = Iku::new();
+    for key in ["data/keys", "data/audit-key"] {
+        std::fs::copy(iku.path(key), other.path(key)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    other.ok(&["restore", path_str(&backup)]);
+    assert!(
+        files(&other) == expected,
+        "the restored backup lacks a file"
+    );
+
+    let first_key = read(&iku.path("data/keys"));
+    assert!(iku.ok(&["keys", "rotate"]).starts_with("key rotated"));
+    let rotated = read(&iku.path("data/keys"));
+    assert!(!first_key.lines().any(|k| rotated.contains(k)));
+    assert!(
+        files(&iku) == expected,
+        "a file does not open after rotation"
+    );
+
+    let db = iku.path("data/iku.db");
+    let sealed = || -> Vec<Vec<u8>> {
+        let conn = rusqlite::Connection::open(&db).unwrap_or_else(|e| panic!("{e}"));
+        let mut stmt = conn
+            .prepare("SELECT content FROM documents ORDER BY seq")
+            .unwrap_or_else(|e| panic!("{e}"));
+        stmt.query_map([], |r| r.get(0))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let before = sealed();
+    iku.ok(&["retention", "purge", "--as-of", "2024-06-30"]);
+    let after = files(&iku);
+    let erased = after.iter().filter(|f| f.is_none()).count();
+    assert!(erased > 0 && erased < persons.len(), "{erased} erased");
+    let mut raw = std::fs::read(&db).unwrap_or_default();
+    raw.extend(std::fs::read(iku.path("data/iku.db-wal")).unwrap_or_default());
+    for (n, file) in after.iter().enumerate() {
+        match file {
+            Some(kept) => assert!(Some(kept) == expected[n].as_ref()),
+            None => assert!(
+                !raw.windows(before[n].len())
+                    .any(|w| w == before[n].as_slice()),
+                "d-{n}: the sealed file is still in the database file"
+            ),
+        }
+    }
+    assert!(iku.ok(&["verify"]).starts_with("ok: "));
+}

@@ -59,6 +59,8 @@ pub struct CasePage {
     /// caseworker.
     pub office: Option<String>,
     pub assignee: Option<Username>,
+    /// The files attached to the case, oldest first (names opened; files not read).
+    pub documents: Vec<super::ListedDocument>,
 }
 
 /// Where the inbox's next page starts.
@@ -430,10 +432,11 @@ impl<'a> CaseAccess<'a> {
             };
             let journal = group.journal(s, keys, &person)?;
             let plan = group.plan(s, keys, &person)?;
-            Ok(Some((record, journal, plan)))
+            let documents = s.documents_of(&person, keys)?;
+            Ok(Some((record, journal, plan, documents)))
         })?;
         let page = match read {
-            Some((record, journal, plan)) => {
+            Some((record, journal, plan, documents)) => {
                 let candidates = self.candidates(&record)?;
                 let actor = self.actor;
                 let (placed, proposals) = self.index(|i| {
@@ -447,6 +450,7 @@ impl<'a> CaseAccess<'a> {
                     record,
                     journal,
                     plan,
+                    documents,
                 })
             }
             None => None,
@@ -523,6 +527,10 @@ impl<'a> CaseAccess<'a> {
 
     pub(super) fn actor(&self) -> &Actor {
         self.actor
+    }
+
+    pub(super) fn lease_app(&self) -> &'a crate::App {
+        self.lease.app()
     }
 
     pub(super) fn keys(&self) -> &iku_storage::Keyring {

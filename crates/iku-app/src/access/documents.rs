@@ -1,127 +1,104 @@
-//! What a case's documents are read from: an application's decision and a removal from the
-//! assistance system, each with the person's record (personal fields opened: a document is
-//! addressed to the person) and the event in force with who recorded it; each read on record.
+//! A case's documents (`iku_domain::documents`): a file attached is checked from its content,
+//! sealed and stored together with its audit entry in one commit; the list is read with the
+//! client page (on record as its read); a file taken back is given once its read is on record.
 
-use iku_domain::EventBody;
-use iku_domain::ids::ApplicationId;
-use iku_domain::state::{ApplicationState, PersonState};
+use iku_domain::documents::{self, Document, DocumentInfo, DocumentKind, FileRefused};
+use iku_domain::personal::Personal;
 
-use super::case::CaseAccess;
+use super::case::{CaseAccess, fresh};
 use crate::AppError;
-use crate::audit::Action;
-use crate::audit::Audited;
-use crate::history::{self, Recorded};
+use crate::audit::{Action, Audited, entry};
 
-/// An application's decision as its document shows it (`CaseAccess::decision`).
-pub struct DecisionRecord {
-    pub person: PersonState,
-    pub application: ApplicationState,
-    /// The application's decision in force, and its date.
-    pub decision: iku_domain::event::Decision,
-    pub decided_on: time::Date,
-    /// The decision event in force, with who recorded it.
-    pub decided: Recorded,
-}
-
-/// A removal from the assistance system as its decision document shows it
-/// (`CaseAccess::removal`): the person (personal fields opened), the client period ended, and
-/// the termination in force with who recorded it.
-pub struct RemovalRecord {
-    pub person: PersonState,
-    pub admitted: time::Date,
-    pub removed_on: time::Date,
-    pub reason: iku_domain::codes::Code<iku_domain::codes::TerminationReason>,
-    pub terminated: Recorded,
-}
+/// A document listed: what is known of it and the name it came with (None once erased).
+pub type Listed = (DocumentInfo, Option<Personal>);
 
 impl CaseAccess<'_> {
-    /// What the decision document of an application shows: the record (personal fields
-    /// opened: the document is addressed to the person), the application, and the decision
-    /// in force with who recorded it; given once its read is on record. None (and nothing
-    /// recorded) if there is no such decided application in the case.
-    pub fn decision(
+    /// Attaches `content` to the case as a document of `kind`, `name` being the file's name
+    /// as it came: refused (nothing stored) if the file is empty, too large or of a type not
+    /// taken; otherwise stored with its `document.add` entry in one commit. Its id.
+    pub fn add_document(
         &mut self,
-        application: &ApplicationId,
-    ) -> Result<Audited<Option<DecisionRecord>>, AppError> {
+        kind: DocumentKind,
+        name: &str,
+        content: &[u8],
+    ) -> Result<String, AppError> {
+        let media = documents::check(content).map_err(AppError::FileRefused)?;
         let group = self.group()?;
-        let keys = &self.lease.app().config().keys;
-        let person_id = self.person.clone();
-        let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
-            return Ok(Audited::new(None, None));
+        if group.state_of(self.person()).is_none() {
+            return Err(AppError::NotFound);
+        }
+        let info = DocumentInfo {
+            id: fresh("d")?,
+            person: self.person().clone(),
+            kind,
+            media,
+            size: content.len() as u64,
+            added_by: self.actor().username.clone(),
+            added_at: crate::now(),
+            erased: false,
         };
-        let Some((applied, (decided_on, decision))) = person
-            .applications
-            .iter()
-            .find(|a| &a.id == application)
-            .and_then(|a| Some((a.clone(), a.decided?)))
-        else {
-            return Ok(Audited::new(None, None));
+        // A name is what people call the file; a path or an empty one says nothing more.
+        let name = name.rsplit(['/', '\\']).next().unwrap_or("").trim();
+        let name = Personal::new(name);
+        let record = format!(
+            "{} document.add {} {}",
+            self.person().as_str(),
+            info.id,
+            kind.name()
+        );
+        let app = self.lease_app();
+        let audit = iku_storage::AuditBatch {
+            key: &app.config().audit_key,
+            entries: vec![entry(
+                self.actor().username.as_str(),
+                Action::DocumentAdd,
+                &record,
+                "",
+            )],
+            at: info.added_at,
         };
-        let decided = self
-            .lease
-            .with(|s| history::gather(&group.register, s, &person_id))?
-            .into_iter()
-            .find(|r| {
-                r.in_force()
-                    && matches!(&r.event.body,
-                        EventBody::ApplicationDecided(d) if &d.application == application)
-            });
-        let Some(mut decided) = decided else {
-            return Ok(Audited::new(None, None));
-        };
-        // The case-specific reasons the official wrote, opened for the document.
-        self.lease
-            .with(|s| group.open(s, keys, std::slice::from_mut(&mut decided.event), |_| true))?;
-        let entry = self.audit_read(Action::CaseDecision, Some(application.as_str()));
-        let record = DecisionRecord {
-            person,
-            application: applied,
-            decision,
-            decided_on,
-            decided,
-        };
-        Ok(Audited::new(Some(record), Some(entry)))
+        let keys = &app.config().keys;
+        self.with_store(|s| {
+            s.add_document(
+                iku_storage::documents::NewDocument {
+                    info: &info,
+                    name: &name,
+                    content,
+                },
+                keys,
+                audit,
+            )
+        })?;
+        Ok(info.id)
     }
 
-    /// The person's latest removal from the assistance system, as its decision document
-    /// shows it; given once its read is on record. None (and nothing recorded) if the person
-    /// was never removed.
-    pub fn removal(&mut self) -> Result<Audited<Option<RemovalRecord>>, AppError> {
-        let group = self.group()?;
-        let keys = &self.lease.app().config().keys;
-        let person_id = self.person.clone();
-        let Some(person) = self.lease.with(|s| group.record(s, keys, &person_id))? else {
+    /// The case's documents, oldest first, names opened: read with the client page, whose
+    /// read puts it on record.
+    pub fn documents(&mut self) -> Result<Vec<Listed>, AppError> {
+        let person = self.person().clone();
+        let keys = &self.lease_app().config().keys;
+        self.with_store(|s| s.documents_of(&person, keys))
+    }
+
+    /// One of the case's documents with its file, given once its read (`document.read`) is
+    /// on record; None (nothing recorded) if the case has no such document, and an erased
+    /// one is gone.
+    pub fn document(&mut self, id: &str) -> Result<Audited<Option<Document>>, AppError> {
+        let keys = &self.lease_app().config().keys;
+        let found = self.with_store(|s| s.document(id, keys))?;
+        let Some(document) = found.filter(|d| &d.info.person == self.person()) else {
             return Ok(Audited::new(None, None));
         };
-        let Some((admitted, (removed_on, reason))) = person
-            .client_periods
-            .iter()
-            .rev()
-            .find_map(|c| Some((c.admitted, c.terminated?)))
-        else {
-            return Ok(Audited::new(None, None));
-        };
-        let terminated = self
-            .lease
-            .with(|s| history::gather(&group.register, s, &person_id))?
-            .into_iter()
-            .rev()
-            .find(|r| {
-                r.in_force()
-                    && r.event.date == removed_on
-                    && matches!(r.event.body, EventBody::AssistanceTerminated { .. })
-            });
-        let Some(terminated) = terminated else {
-            return Ok(Audited::new(None, None));
-        };
-        let entry = self.audit_read(Action::CaseDecision, Some("removal"));
-        let record = RemovalRecord {
-            person,
-            admitted,
-            removed_on,
-            reason,
-            terminated,
-        };
-        Ok(Audited::new(Some(record), Some(entry)))
+        if document.info.erased {
+            return Err(AppError::Gone);
+        }
+        let entry = self.audit_read(Action::DocumentRead, Some(id));
+        Ok(Audited::new(Some(document), Some(entry)))
+    }
+}
+
+impl From<FileRefused> for AppError {
+    fn from(refused: FileRefused) -> Self {
+        AppError::FileRefused(refused)
     }
 }

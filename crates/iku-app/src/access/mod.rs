@@ -6,6 +6,7 @@
 
 mod administration;
 mod case;
+mod decisions;
 mod direction;
 mod documents;
 mod duplicates;
@@ -27,8 +28,9 @@ pub use case::{
     CaseAccess, CasePage, CaseScope, Ending, EndingCase, ListedCase, WaitingCase, WaitingCursor,
     Written, write_record as case_write_record,
 };
+pub use decisions::{DecisionRecord, RemovalRecord};
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
-pub use documents::{DecisionRecord, RemovalRecord};
+pub use documents::Listed as ListedDocument;
 pub use duplicates::{Proposal, Proposals};
 pub use plan::MeasureChange;
 pub use search::{Found, SearchResult};

@@ -253,6 +253,7 @@ macro_rules! contract {
 
 mod audit_notes;
 mod blind_index;
+mod documents;
 mod groups;
 mod register_semantics;
 mod writes;

@@ -52,6 +52,10 @@ pub(super) struct Said<'a> {
     pub decision_typed: Option<&'a DecisionTyped<'a>>,
     /// Whether the plan was just changed.
     pub plan_saved: bool,
+    /// A document form sent back with what was wrong with the file.
+    pub document_typed: Option<&'a super::documents::DocumentTyped>,
+    /// Whether a document was just attached.
+    pub document_saved: bool,
 }
 
 /// What the decision form sent, to fill it in again.
@@ -548,6 +552,15 @@ pub(super) async fn page(
                 }
             };
             body.push_str(&tasks.into_string());
+            let documents = super::documents::section(
+                lang,
+                &found.record.id,
+                &found.documents,
+                csrf,
+                said.document_saved,
+                said.document_typed,
+            );
+            body.push_str(&documents.into_string());
             let rest = format!("/staff/cases/{}", found.record.id.as_str());
             staff_page(
                 lang,
@@ -582,6 +595,7 @@ pub async fn case(
     let said = Said {
         saved: query.saved == "journal",
         plan_saved: query.saved == "plan",
+        document_saved: query.saved == "document",
         notice: match query.saved.as_str() {
             "linked" => Some("duplicates.linked"),
             "distinct" => Some("duplicates.decided"),

@@ -244,17 +244,31 @@ pub async fn history(
     let principal = reader.principal();
     let (p, id) = (principal.clone(), person.clone());
     let read = state
-        .audited(move |app| p.open_case(app, &id)?.history())
+        .audited(move |app| {
+            let mut case = p.open_case(app, &id)?;
+            let history = case.history()?;
+            let documents = case.documents()?;
+            Ok(history.map(|h| h.map(|h| (h, documents))))
+        })
         .await;
     match read {
-        Ok(Some(history)) => {
-            let body = history_html(
+        Ok(Some((history, documents))) => {
+            let mut body = history_html(
                 lang,
                 &person,
                 &history,
                 query.retract.as_deref(),
                 principal.csrf_token(),
             );
+            // The files attached, with who attached them and when (a file is never
+            // replaced: only the purge erases it).
+            let attached = maud::html! {
+                section aria-labelledby="history-documents" {
+                    h2 id="history-documents" { (t(lang, "document.title")) }
+                    (super::documents::table(lang, &person, &documents))
+                }
+            };
+            body.push_str(&attached.into_string());
             let rest = format!("/staff/cases/{}/history", person.as_str());
             staff_page(
                 lang,

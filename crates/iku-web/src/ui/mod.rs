@@ -13,6 +13,8 @@ mod confirm;
 pub mod deadlines;
 pub mod decide;
 pub mod decision;
+mod documents;
+pub use documents::{download as document_download, upload as document_upload};
 mod disclosure_report;
 pub mod duplicates;
 pub mod history;
@@ -390,6 +392,7 @@ mod tests {
             include_str!("duplicates.rs"),
             include_str!("decide.rs"),
             include_str!("decision.rs"),
+            include_str!("documents.rs"),
             include_str!("disclosure_report.rs"),
             include_str!("history.rs"),
             include_str!("plan.rs"),

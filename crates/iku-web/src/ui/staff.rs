@@ -150,6 +150,9 @@ fn away_page(lang: Lang, e: &ApiError, who: Option<&Principal>) -> Response {
             return Redirect::to(&format!("/{}/staff/password", lang.code())).into_response();
         }
         "forbidden" => "staff.forbidden",
+        "gone" => "document.gone",
+        "too_large" => "error.too_large",
+        "too_slow" => "error.too_slow",
         _ => "staff.error",
     };
     staff_page(

@@ -25,6 +25,7 @@ mod caseworker_day;
 mod corrections;
 mod dates;
 mod decision;
+mod documents;
 mod duplicates;
 mod hardening;
 mod history;
