@@ -53,6 +53,8 @@ pub enum Action {
     UserRoleFromOidc,
     /// An admin changed an account's role or office.
     UserRole,
+    /// An admin set an account's full name, title and address.
+    UserContact,
     UserDisable,
     UserEnable,
     UserResetTotp,
@@ -61,6 +63,9 @@ pub enum Action {
     TaskMake,
     TaskGive,
     TaskDone,
+    /// A notice of a new case mailed (to how many; the reason a code), a digest mailed.
+    MailNotice,
+    MailDigest,
     AuditRead,
     /// An auditor took the log (as filtered) away as a file.
     AuditExport,
@@ -81,7 +86,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 53] = [
+    pub const ALL: [Action; 56] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -114,6 +119,7 @@ impl Action {
         Action::UserAddFromOidc,
         Action::UserRoleFromOidc,
         Action::UserRole,
+        Action::UserContact,
         Action::UserDisable,
         Action::UserEnable,
         Action::UserResetTotp,
@@ -121,6 +127,8 @@ impl Action {
         Action::TaskMake,
         Action::TaskGive,
         Action::TaskDone,
+        Action::MailNotice,
+        Action::MailDigest,
         Action::AuditRead,
         Action::AuditExport,
         Action::AuditBreakTheGlass,
@@ -172,6 +180,7 @@ impl Action {
             Action::UserAddFromOidc => "user.add_from_oidc",
             Action::UserRoleFromOidc => "user.role_from_oidc",
             Action::UserRole => "user.role",
+            Action::UserContact => "user.contact",
             Action::UserDisable => "user.disable",
             Action::UserEnable => "user.enable",
             Action::UserResetTotp => "user.reset_totp",
@@ -179,6 +188,8 @@ impl Action {
             Action::TaskMake => "task.make",
             Action::TaskGive => "task.give",
             Action::TaskDone => "task.done",
+            Action::MailNotice => "mail.notice",
+            Action::MailDigest => "mail.digest",
             Action::AuditRead => "audit.read",
             Action::AuditExport => "audit.export",
             Action::AuditBreakTheGlass => "audit.break_the_glass",

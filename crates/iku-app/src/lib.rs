@@ -10,6 +10,7 @@ pub mod error;
 pub mod history;
 pub mod log;
 pub mod login;
+pub mod mail;
 pub mod register;
 pub mod reviews;
 pub mod writer;
@@ -51,6 +52,8 @@ pub struct AppConfig {
     pub session_lifetime: i64,
     /// How failed logins lock an account.
     pub lock_policy: LockPolicy,
+    /// Where notices of new work are mailed (none: no mail is sent).
+    pub mail: Option<mail::MailConfig>,
 }
 
 impl AppConfig {
@@ -65,6 +68,7 @@ impl AppConfig {
             idle_timeout: 30 * 60 * 1_000_000,
             session_lifetime: 12 * 3600 * 1_000_000,
             lock_policy: LockPolicy::default(),
+            mail: None,
         }
     }
 }
@@ -78,6 +82,7 @@ pub struct App {
     pub(crate) writer: writer::Writer,
     pub(crate) register: register::HeldRegister,
     pub(crate) logins: login::Logins,
+    pub(crate) outbox: mail::Outbox,
 }
 
 impl App {
@@ -93,6 +98,7 @@ impl App {
             writer,
             register: register::HeldRegister::default(),
             logins: login::Logins::default(),
+            outbox: mail::Outbox::new(),
         }
     }
 

@@ -272,3 +272,118 @@ mod tests {
         }
     }
 }
+
+/// A staff member's e-mail address, where notices of new work go: one `@`, no spaces or line
+/// breaks (it is written into a mail's envelope and headers), at most 254 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffEmail(String);
+
+impl StaffEmail {
+    pub fn parse(text: &str) -> Result<Self, ContactError> {
+        let text = text.trim();
+        let (local, domain) = text.split_once('@').ok_or(ContactError::Email)?;
+        let fits = |part: &str| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_graphic() && !"@<>()[]\\,;:\"".contains(c))
+        };
+        if text.len() > 254 || !fits(local) || !fits(domain) || !domain.contains('.') {
+            return Err(ContactError::Email);
+        }
+        Ok(StaffEmail(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Who a staff account is, as a decision names its official and where notices go: full name,
+/// title, e-mail address (each optional until an admin gives it).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StaffContact {
+    pub full_name: String,
+    pub title: String,
+    pub email: Option<StaffEmail>,
+}
+
+impl StaffContact {
+    /// A contact from what an admin typed: a name and a title of at most 200 characters
+    /// each without line breaks, and an address that parses (or none).
+    pub fn parse(full_name: &str, title: &str, email: &str) -> Result<Self, ContactError> {
+        let line = |text: &str, error| {
+            let text = text.trim();
+            if text.chars().count() > 200 || text.contains(['\r', '\n']) {
+                Err(error)
+            } else {
+                Ok(text.to_owned())
+            }
+        };
+        Ok(StaffContact {
+            full_name: line(full_name, ContactError::FullName)?,
+            title: line(title, ContactError::Title)?,
+            email: match email.trim() {
+                "" => None,
+                email => Some(StaffEmail::parse(email)?),
+            },
+        })
+    }
+}
+
+/// Which part of a contact is not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    #[error("a full name is one line of at most 200 characters")]
+    FullName,
+    #[error("a title is one line of at most 200 characters")]
+    Title,
+    #[error("an e-mail address is name@domain.example, without spaces")]
+    Email,
+}
+
+#[cfg(test)]
+mod contact_tests {
+    use super::*;
+
+    #[test]
+    fn addresses_that_could_break_a_mail_are_refused() {
+        assert!(StaffEmail::parse("maria.virtanen@iku.example").is_ok());
+        for bad in [
+            "",
+            "maria",
+            "maria@",
+            "@iku.example",
+            "maria@localhost",
+            "maria virtanen@iku.example",
+            "maria@iku.example\r\nBcc: x@evil.example",
+            "a@b@iku.example",
+            "<maria@iku.example>",
+        ] {
+            assert_eq!(StaffEmail::parse(bad), Err(ContactError::Email), "{bad:?}");
+        }
+        let long = format!("{}@iku.example", "a".repeat(250));
+        assert!(StaffEmail::parse(&long).is_err());
+    }
+
+    #[test]
+    fn a_contact_is_one_line_each() {
+        let c = StaffContact::parse(" Maria Virtanen ", "ylitarkastaja", "");
+        assert_eq!(
+            c,
+            Ok(StaffContact {
+                full_name: "Maria Virtanen".into(),
+                title: "ylitarkastaja".into(),
+                email: None,
+            })
+        );
+        assert_eq!(
+            StaffContact::parse("Maria\nVirtanen", "", ""),
+            Err(ContactError::FullName)
+        );
+        assert_eq!(
+            StaffContact::parse("", &"x".repeat(201), ""),
+            Err(ContactError::Title)
+        );
+    }
+}

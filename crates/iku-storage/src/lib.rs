@@ -149,6 +149,40 @@ pub(crate) fn account(
     })
 }
 
+/// A contact from its stored columns; a name or an address that no longer parses is
+/// corruption.
+pub(crate) fn contact(
+    username: String,
+    full_name: String,
+    title: String,
+    email: Option<String>,
+) -> Result<
+    (
+        iku_domain::access::Username,
+        iku_domain::access::StaffContact,
+    ),
+    StoreError,
+> {
+    let corrupt = |what: &str| StoreError::Corrupt {
+        seq: -1,
+        message: format!("the contact of {username}: {what}"),
+    };
+    let email = match email {
+        Some(e) => {
+            Some(iku_domain::access::StaffEmail::parse(&e).map_err(|_| corrupt("bad address"))?)
+        }
+        None => None,
+    };
+    Ok((
+        iku_domain::access::Username::parse(&username).map_err(|_| corrupt("bad name"))?,
+        iku_domain::access::StaffContact {
+            full_name,
+            title,
+            email,
+        },
+    ))
+}
+
 /// A frozen review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publication {
@@ -497,6 +531,24 @@ pub trait Store {
         id: &str,
         keys: &Keyring,
     ) -> Result<Option<iku_domain::documents::Document>, StoreError>;
+
+    /// Sets who an account is (full name, title, e-mail address).
+    fn set_contact(
+        &mut self,
+        username: &iku_domain::access::Username,
+        contact: &iku_domain::access::StaffContact,
+    ) -> Result<(), StoreError>;
+
+    /// Every account's contact that was set, by account name.
+    fn contacts(
+        &mut self,
+    ) -> Result<
+        Vec<(
+            iku_domain::access::Username,
+            iku_domain::access::StaffContact,
+        )>,
+        StoreError,
+    >;
 
     fn mark_distinct(
         &mut self,

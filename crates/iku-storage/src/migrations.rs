@@ -45,6 +45,7 @@ migrations! {
     16 "distinct_persons" "0016_distinct_persons.sql",
     17 "task_changes" "0017_task_changes.sql",
     18 "documents" "0018_documents.sql",
+    19 "account_contacts" "0019_account_contacts.sql",
 }
 
 pub fn latest(set: &[Migration]) -> i64 {

@@ -870,6 +870,38 @@ impl Store for PostgresStore {
         Ok(())
     }
 
+    fn set_contact(
+        &mut self,
+        username: &Username,
+        contact: &iku_domain::access::StaffContact,
+    ) -> Result<(), StoreError> {
+        self.client.execute(
+            "INSERT INTO account_contacts (username, full_name, title, email)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (username) DO UPDATE SET full_name = excluded.full_name,
+                 title = excluded.title, email = excluded.email",
+            &[
+                &username.as_str(),
+                &contact.full_name,
+                &contact.title,
+                &contact.email.as_ref().map(|e| e.as_str()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn contacts(
+        &mut self,
+    ) -> Result<Vec<(Username, iku_domain::access::StaffContact)>, StoreError> {
+        let rows = self.client.query(
+            "SELECT username, full_name, title, email FROM account_contacts ORDER BY username",
+            &[],
+        )?;
+        rows.into_iter()
+            .map(|r| crate::contact(r.get(0), r.get(1), r.get(2), r.get(3)))
+            .collect()
+    }
+
     fn add_document(
         &mut self,
         document: crate::documents::NewDocument<'_>,

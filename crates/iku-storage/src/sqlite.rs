@@ -993,6 +993,41 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn set_contact(
+        &mut self,
+        username: &Username,
+        contact: &iku_domain::access::StaffContact,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO account_contacts (username, full_name, title, email)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (username) DO UPDATE SET full_name = excluded.full_name,
+                 title = excluded.title, email = excluded.email",
+            params![
+                username.as_str(),
+                contact.full_name,
+                contact.title,
+                contact.email.as_ref().map(|e| e.as_str())
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn contacts(
+        &mut self,
+    ) -> Result<Vec<(Username, iku_domain::access::StaffContact)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT username, full_name, title, email FROM account_contacts ORDER BY username",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        let mut found = Vec::new();
+        for row in rows {
+            let (username, full_name, title, email) = row?;
+            found.push(crate::contact(username, full_name, title, email)?);
+        }
+        Ok(found)
+    }
+
     fn add_document(
         &mut self,
         document: crate::documents::NewDocument<'_>,

@@ -6,6 +6,7 @@
 //! on a blocking thread (`AppState::blocking`); nothing here touches storage.
 
 mod api;
+mod digest;
 pub mod error;
 mod limits;
 mod login;
@@ -327,6 +328,9 @@ pub async fn serve(
             starting.config.log.line(&format!("start: {e}"));
         }
     });
+    if state.app.config().mail.is_some() {
+        tokio::spawn(digest::daily(state.clone(), state.config.digest_at));
+    }
     let limits = server::Limits {
         header_read_within: state.config.header_read_within,
         max_connections: state.config.max_connections,

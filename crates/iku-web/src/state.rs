@@ -38,6 +38,9 @@ pub struct ServerConfig {
     /// connection is kept), and how many connections are served at once (`serve`).
     pub header_read_within: std::time::Duration,
     pub max_connections: usize,
+    /// Where notices of new work are mailed, and when the daily digest goes (Helsinki time).
+    pub mail: Option<iku_app::mail::MailConfig>,
+    pub digest_at: time::Time,
 }
 
 impl ServerConfig {
@@ -60,6 +63,8 @@ impl ServerConfig {
             body_limits: crate::limits::BodyLimits::default(),
             header_read_within: std::time::Duration::from_secs(20),
             max_connections: 1024,
+            mail: None,
+            digest_at: time::Time::from_hms(7, 0, 0).unwrap_or(time::Time::MIDNIGHT),
         }
     }
 }
@@ -71,6 +76,7 @@ pub(crate) struct HttpConfig {
     pub header_read_within: std::time::Duration,
     pub max_connections: usize,
     pub log: iku_app::Log,
+    pub digest_at: time::Time,
 }
 
 pub(crate) struct AppState {
@@ -97,6 +103,7 @@ impl AppState {
             header_read_within: config.header_read_within,
             max_connections: config.max_connections,
             log: config.log.clone(),
+            digest_at: config.digest_at,
         };
         let app = App::new(AppConfig {
             database: config.database,
@@ -106,6 +113,7 @@ impl AppState {
             idle_timeout: config.idle_timeout,
             session_lifetime: config.session_lifetime,
             lock_policy: config.lock_policy,
+            mail: config.mail,
         });
         AppState {
             app,

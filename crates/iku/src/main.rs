@@ -3,6 +3,7 @@
 mod config;
 mod demo;
 mod lifecycle;
+mod mail;
 mod progress;
 mod reports;
 mod users;
@@ -58,6 +59,8 @@ enum Command {
         limits: LimitArgs,
         #[command(flatten)]
         oidc: OidcArgs,
+        #[command(flatten)]
+        mail: Box<mail::MailArgs>,
     },
     /// Imports a register file (JSON Lines, interchange format v1; `-` reads standard input).
     /// Atomic: one bad line imports nothing.
@@ -330,14 +333,20 @@ fn run(cli: Cli) -> Result<(), CliError> {
             metrics_listen,
             limits,
             oidc,
-        } => serve(&config, listen, metrics_listen, limits, oidc.config()?),
+            mail,
+        } => {
+            let mut server = server_config(&config, limits)?;
+            server.oidc = oidc.config()?;
+            (server.mail, server.digest_at) = mail.config()?;
+            serve(server, listen, metrics_listen)
+        }
         Command::Demo {
             listen,
             metrics_listen,
             limits,
         } => {
             demo::prepare(&config)?;
-            serve(&config, listen, metrics_listen, limits, None)
+            serve(server_config(&config, limits)?, listen, metrics_listen)
         }
         Command::DemoCode => {
             println!("{}", demo::current_code());
@@ -447,19 +456,21 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 /// Runs the server until ctrl-c or SIGTERM.
-fn serve(
-    config: &Config,
-    listen: std::net::SocketAddr,
-    metrics_listen: std::net::SocketAddr,
-    limits: LimitArgs,
-    oidc: Option<iku_web::OidcConfig>,
-) -> Result<(), CliError> {
+/// The server's settings from the configuration and the limits given.
+fn server_config(config: &Config, limits: LimitArgs) -> Result<iku_web::ServerConfig, CliError> {
     // Opening once first migrates the database and reports a bad URL at start-up.
     iku_storage::open(&config.database)?;
     let mut server =
         iku_web::ServerConfig::new(config.database.clone(), config.keys()?, config.audit_key()?);
-    server.oidc = oidc;
     server.referrals_per_minute = limits.referrals_per_minute;
+    Ok(server)
+}
+
+fn serve(
+    server: iku_web::ServerConfig,
+    listen: std::net::SocketAddr,
+    metrics_listen: std::net::SocketAddr,
+) -> Result<(), CliError> {
     // Requests wait on the database in blocking threads: a few more than the cores keep
     // them busy; hundreds would spend the cores switching between threads.
     let runtime = tokio::runtime::Builder::new_multi_thread()

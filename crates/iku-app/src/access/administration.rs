@@ -1,7 +1,7 @@
 //! Oversight: accounts (admins; no case data) and the audit log (auditors; directors the
 //! break-the-glass openings with their reasons).
 
-use iku_domain::access::{Role, Username};
+use iku_domain::access::{Role, StaffContact, Username};
 use iku_domain::personal::Personal;
 use iku_storage::audit::{AuditEntry, AuditFilter};
 use iku_storage::{Account, StoreError};
@@ -31,6 +31,24 @@ impl<'a> Administration<'a> {
     pub fn accounts(&mut self) -> Result<Vec<Account>, AppError> {
         self.audit(Action::AccountsList, "")?;
         self.lease.with(|s| s.accounts())
+    }
+
+    /// Who the accounts are (full names, titles, addresses), read with the accounts.
+    pub fn contacts(&mut self) -> Result<Vec<(Username, StaffContact)>, AppError> {
+        self.lease.with(|s| s.contacts())
+    }
+
+    /// Sets who an account is: the full name and title its decisions name it by, and the
+    /// address notices of new work go to; on record (the values are staff's, not a client's,
+    /// but the entry names only the account).
+    pub fn set_contact(
+        &mut self,
+        account: &Username,
+        contact: &StaffContact,
+    ) -> Result<(), AppError> {
+        self.existing(account)?;
+        self.lease.with(|s| s.set_contact(account, contact))?;
+        self.audit(Action::UserContact, account.as_str())
     }
 
     fn existing(&mut self, account: &Username) -> Result<(), AppError> {

@@ -88,6 +88,11 @@ impl<'a> Intake<'a> {
             assigned_by: self.actor.username.as_str().to_owned(),
         };
         self.lease.with(|s| s.assign_case(&assignment))?;
+        // The office hears of it; a notice that fails loses nothing of the case.
+        let today = iku_domain::calendar::finnish_date(now());
+        if let Err(e) = app.notify_new_case(&person, today) {
+            app.log_failure(&e);
+        }
         Ok(NewCase {
             person,
             application: application_id,

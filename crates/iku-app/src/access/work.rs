@@ -32,6 +32,16 @@ impl CaseScope<'_> {
     /// an application from its 30th day of waiting (a child's matter at once) until it is
     /// decided; a date casework set for 30 days after it.
     pub fn reminders(&mut self, today: Date, limit: usize) -> Result<(Vec<Due>, bool), AppError> {
+        let mut found = self.due(today)?;
+        let more = found.len() > limit;
+        found.truncate(limit);
+        self.listed("reminders", found.len())?;
+        Ok((found, more))
+    }
+
+    /// Every reminder of the cases in scope that is overdue or due by the horizon, soonest
+    /// first, not on record (the caller records what it shows).
+    pub(crate) fn due(&mut self, today: Date) -> Result<Vec<Due>, AppError> {
         let actor = self.actor;
         let until = horizon(today);
         let mut found: Vec<Due> = self.index(|index| {
@@ -60,10 +70,7 @@ impl CaseScope<'_> {
             found
         })?;
         found.sort_by(|a, b| (a.due, a.reminder, &a.person).cmp(&(b.due, b.reminder, &b.person)));
-        let more = found.len() > limit;
-        found.truncate(limit);
-        self.listed("reminders", found.len())?;
-        Ok((found, more))
+        Ok(found)
     }
 }
 
@@ -80,13 +87,7 @@ impl CaseScope<'_> {
     /// The user's open tasks, soonest due first, each with its case's reference (the listing
     /// on record).
     pub fn tasks(&mut self) -> Result<Vec<(Task, Option<String>)>, AppError> {
-        let me = self.actor.username.clone();
-        let changes = self.lease.with(|s| s.task_changes(Some(&me)))?;
-        let mut mine: Vec<Task> = fold(&changes)
-            .into_iter()
-            .filter(|t| t.owner == me && t.done.is_none())
-            .collect();
-        mine.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+        let mine = self.open_tasks()?;
         let listed = self.index(|index| {
             mine.into_iter()
                 .map(|t| {
@@ -101,6 +102,18 @@ impl CaseScope<'_> {
         })?;
         self.listed("tasks", listed.len())?;
         Ok(listed)
+    }
+
+    /// The user's open tasks, soonest due first, not on record.
+    pub(crate) fn open_tasks(&mut self) -> Result<Vec<Task>, AppError> {
+        let me = self.actor.username.clone();
+        let changes = self.lease.with(|s| s.task_changes(Some(&me)))?;
+        let mut mine: Vec<Task> = fold(&changes)
+            .into_iter()
+            .filter(|t| t.owner == me && t.done.is_none())
+            .collect();
+        mine.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
+        Ok(mine)
     }
 
     /// The accounts a task may be given to: enabled caseworkers and directors, by name.

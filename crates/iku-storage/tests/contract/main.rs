@@ -286,6 +286,7 @@ contract!(
     audit_entries_are_found_by_their_record,
     flagged_referrals_are_kept_and_found,
     task_changes_are_appended_and_read_by_owner,
+    staff_contacts_are_set_and_replaced,
 );
 
 fn task_changes_are_appended_and_read_by_owner(db: &TestDb) {
@@ -1357,4 +1358,49 @@ fn the_newest_case_assignment_is_in_force_and_history_is_kept(db: &TestDb) {
         matches!(&result, Err(m) if m.contains("append-only")),
         "{result:?}"
     );
+}
+
+/// Who an account is: set, replaced by the newest, read by name; only for an account.
+fn staff_contacts_are_set_and_replaced(db: &TestDb) {
+    use iku_domain::access::{Role, StaffContact, Username};
+    use iku_storage::Account;
+    let mut store = db.open();
+    let name = |s: &str| Username::parse(s).unwrap_or_else(|e| panic!("{e}"));
+    let at = Timestamp::from_micros(0);
+    for (user, role) in [("maria", Role::Caseworker), ("dora", Role::Director)] {
+        let account = Account {
+            username: name(user),
+            role,
+            office: (role == Role::Caseworker).then(|| "helsinki".into()),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            must_change: true,
+            totp_enrolled: false,
+            disabled: false,
+            locked_until: None,
+        };
+        store
+            .add_account(&account, at)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let contact =
+        |n: &str, t: &str, e: &str| StaffContact::parse(n, t, e).unwrap_or_else(|e| panic!("{e}"));
+    let first = contact("Maria Virtanen", "sosiaalityöntekijä", "");
+    let newer = contact(
+        "Maria Virtanen",
+        "johtava sosiaalityöntekijä",
+        "maria@iku.example",
+    );
+    let dora = contact("Dora Director", "johtaja", "dora@iku.example");
+    store
+        .set_contact(&name("maria"), &first)
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_contact(&name("dora"), &dora)
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_contact(&name("maria"), &newer)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let read = db.open().contacts().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read, [(name("dora"), dora), (name("maria"), newer)]);
+    assert!(store.set_contact(&name("nobody"), &first).is_err());
 }

@@ -28,6 +28,13 @@ pub struct AccountAction {
     role: String,
     #[serde(default)]
     office: String,
+    /// The contact form's fields (`action=contact`).
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    email: String,
 }
 
 /// The actions that shut an account's owner out until an admin acts again: asked to be
@@ -103,6 +110,15 @@ pub async fn account_action(
             ..AccountForm::default()
         };
         return change_role(&state, lang, &principal, account, &typed).await;
+    }
+    if action == "contact" {
+        let draft = super::account_contact::ContactDraft {
+            full_name: form.full_name,
+            title: form.title,
+            email: form.email,
+            mistake: None,
+        };
+        return super::account_contact::save(&state, lang, &principal, account, draft).await;
     }
     // Only an admin is asked: anyone else is refused by the action itself.
     let asked = principal.role == Role::Admin;

@@ -26,7 +26,14 @@ pub struct Done {
 }
 
 /// The notices `?done=` may ask for.
-const DONE: [&str; 5] = ["disable", "enable", "reset_totp", "unlock", "role"];
+const DONE: [&str; 6] = [
+    "disable",
+    "enable",
+    "reset_totp",
+    "unlock",
+    "role",
+    "contact",
+];
 
 /// What the forms that add an account or change its role send, as typed.
 #[derive(Debug, Default, Deserialize)]
@@ -331,7 +338,7 @@ pub async fn account(
     let lang = language(&code)?;
     let principal = reader.principal();
     let username = Username::parse(&name).map_err(|_| Refusal::from(not_found()))?;
-    account_page(&state, lang, &principal, &username, None).await
+    account_page(&state, lang, &principal, &username, None, None).await
 }
 
 /// One account's page, with the role form as it was sent and its mistakes, if any.
@@ -341,12 +348,17 @@ pub(super) async fn account_page(
     principal: &Principal,
     username: &Username,
     draft: Option<(&AccountForm, &[Mistake])>,
+    contact: Option<&super::account_contact::ContactDraft>,
 ) -> Result<Response, Refusal> {
     let p = principal.clone();
     let listed = state
-        .blocking(move |app| p.administration(app)?.accounts())
+        .blocking(move |app| {
+            let mut admin = p.administration(app)?;
+            Ok((admin.accounts()?, admin.contacts()?))
+        })
         .await;
-    let accounts = listed.map_err(|e| Refusal::from(refused(lang, &e, principal)))?;
+    let (accounts, contacts) = listed.map_err(|e| Refusal::from(refused(lang, &e, principal)))?;
+    let stored = contacts.iter().find(|(n, _)| n == username).map(|(_, c)| c);
     let Some(account) = accounts.iter().find(|a| &a.username == username) else {
         return Err(not_found().into());
     };
@@ -383,6 +395,7 @@ pub(super) async fn account_page(
                 }
             }
         }
+        (super::account_contact::section(lang, principal, name, stored, contact))
         section aria-labelledby="actions-title" {
             h2 id="actions-title" { (t(lang, "admin.actions")) }
             (super::account_actions::buttons(lang, principal, account))
@@ -410,7 +423,15 @@ pub(super) async fn change_role(
     let (role, office) = match form.role() {
         Ok(chosen) => chosen,
         Err(mistakes) => {
-            return account_page(state, lang, principal, &username, Some((form, &mistakes))).await;
+            return account_page(
+                state,
+                lang,
+                principal,
+                &username,
+                Some((form, &mistakes)),
+                None,
+            )
+            .await;
         }
     };
     let p = principal.clone();
@@ -424,7 +445,15 @@ pub(super) async fn change_role(
         }
         Err(e) if e.code == "office_for_role" => {
             let mistakes = [("office", "admin.error.office")];
-            account_page(state, lang, principal, &username, Some((form, &mistakes))).await
+            account_page(
+                state,
+                lang,
+                principal,
+                &username,
+                Some((form, &mistakes)),
+                None,
+            )
+            .await
         }
         Err(e) if e.code == "not_found" => Err(not_found().into()),
         Err(e) => Err(refused(lang, &e, principal).into()),

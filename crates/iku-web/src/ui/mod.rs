@@ -3,6 +3,7 @@
 //! and English (`data/ui.tsv`), and a language switch that keeps the user on the same page.
 
 pub mod account_actions;
+mod account_contact;
 pub mod accounts;
 pub mod audit_export;
 pub mod audit_log;
@@ -401,6 +402,7 @@ mod tests {
             include_str!("audit_export.rs"),
             include_str!("audit_log.rs"),
             include_str!("account_actions.rs"),
+            include_str!("account_contact.rs"),
             include_str!("removal.rs"),
             include_str!("reflection_notice.rs"),
             include_str!("referral.rs"),

@@ -330,6 +330,20 @@ async fn store(
         state
             .blocking(move |app| app.flag_referral(&person))
             .await?;
+    } else {
+        // Those who handle it hear of it; the sender does not wait for the mail.
+        let today = iku_domain::calendar::finnish_date(crate::state::now());
+        let notifying = state.clone();
+        tokio::spawn(async move {
+            let _ = notifying
+                .blocking(move |app| {
+                    if let Err(e) = app.notify_new_case(&person, today) {
+                        app.log_failure(&e);
+                    }
+                    Ok(())
+                })
+                .await;
+        });
     }
     Ok(())
 }

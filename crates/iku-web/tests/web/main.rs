@@ -31,6 +31,7 @@ mod hardening;
 mod history;
 mod journal;
 mod lockout;
+mod mail;
 mod navigation;
 mod page_states;
 mod plan;
