@@ -11,11 +11,11 @@ use super::browser::{Browser, cell};
 const NAME: &str = "Ottilie Brennwald";
 const NOTE: &str = "Called her: the meeting at the office is on Monday";
 
-/// Refers `NAME` (born 1991, phone 040 765 4321) by the public form; the reference.
-async fn refer(browser: &Browser) -> String {
+/// Refers `name` (born 1991, phone 040 765 4321) by the public form; the reference.
+pub(super) async fn refer(browser: &Browser, name: &str) -> String {
     browser.go("/en/referral").await;
     browser.choose("#who", "victim_self").await;
-    browser.type_into("#name", NAME).await;
+    browser.type_into("#name", name).await;
     browser.type_into("#birth_year", "1991").await;
     browser.type_into("#phone", "040 765 4321").await;
     browser.click("#consent").await;
@@ -28,7 +28,7 @@ async fn refer(browser: &Browser) -> String {
 }
 
 /// Opens the one case in the directors' queue of cases not yet placed.
-async fn open_unplaced(browser: &mut Browser) {
+pub(super) async fn open_unplaced(browser: &mut Browser) {
     browser.go("/en/staff/cases?office=-").await;
     let link = browser.find("table tbody th a").await;
     browser.submit_with(link).await;
@@ -41,7 +41,7 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
     let mut browser = Browser::start(addr, "caseworker").await;
 
     // A referral: the director finds it in the queue, places it and admits the person.
-    let first = refer(&browser).await;
+    let first = refer(&browser, NAME).await;
     // Back from the confirmation (on a phone that may be shared): the answers checked before
     // sending are not shown again, neither from the browser's memory nor by asking again.
     browser
@@ -161,7 +161,7 @@ async fn a_caseworker_finds_their_client_keeps_a_journal_and_a_re_referral_is_li
     browser.log_out().await;
 
     // The same person referred again: proposed to the director as a duplicate, and linked.
-    let second = refer(&browser).await;
+    let second = refer(&browser, NAME).await;
     browser
         .log_in_at("director", &app.secret, unix_now() + 30)
         .await;

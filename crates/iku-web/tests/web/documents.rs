@@ -51,7 +51,7 @@ fn multipart(csrf: &str, kind: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
 }
 
 /// A request of the test's own: (status, headers, body).
-async fn send(
+pub(super) async fn send(
     app: &TestApp,
     method: Method,
     path: &str,

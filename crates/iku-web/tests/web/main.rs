@@ -22,6 +22,7 @@ mod audit_log;
 mod browser;
 mod cases_list;
 mod caseworker_day;
+mod client_lifecycle;
 mod corrections;
 mod dates;
 mod decision;
