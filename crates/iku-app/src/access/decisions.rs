@@ -10,7 +10,8 @@ use super::case::CaseAccess;
 use crate::AppError;
 use crate::audit::Action;
 use crate::audit::Audited;
-use crate::history::{self, Recorded};
+use crate::history::{self, Recorded, RecordedBy};
+use iku_domain::access::StaffContact;
 
 /// An application's decision as its document shows it (`CaseAccess::decision`).
 pub struct DecisionRecord {
@@ -21,6 +22,8 @@ pub struct DecisionRecord {
     pub decided_on: time::Date,
     /// The decision event in force, with who recorded it.
     pub decided: Recorded,
+    /// Who that account is (full name and title), if an admin has said.
+    pub official: Option<StaffContact>,
 }
 
 /// A removal from the assistance system as its decision document shows it
@@ -32,6 +35,8 @@ pub struct RemovalRecord {
     pub removed_on: time::Date,
     pub reason: iku_domain::codes::Code<iku_domain::codes::TerminationReason>,
     pub terminated: Recorded,
+    /// Who recorded it (full name and title), if an admin has said.
+    pub official: Option<StaffContact>,
 }
 
 impl CaseAccess<'_> {
@@ -78,6 +83,7 @@ impl CaseAccess<'_> {
             application: applied,
             decision,
             decided_on,
+            official: self.official(&decided.recorded_by)?,
             decided,
         };
         Ok(Audited::new(Some(record), Some(entry)))
@@ -120,8 +126,22 @@ impl CaseAccess<'_> {
             admitted,
             removed_on,
             reason,
+            official: self.official(&terminated.recorded_by)?,
             terminated,
         };
         Ok(Audited::new(Some(record), Some(entry)))
+    }
+
+    /// The full name and title of the account that recorded an event, if an admin gave them.
+    fn official(&mut self, by: &RecordedBy) -> Result<Option<StaffContact>, AppError> {
+        let RecordedBy::Account(name) = by else {
+            return Ok(None);
+        };
+        let contacts = self.with_store(|s| s.contacts())?;
+        Ok(contacts
+            .into_iter()
+            .find(|(account, _)| account.as_str() == name)
+            .map(|(_, contact)| contact)
+            .filter(|c| !c.full_name.is_empty()))
     }
 }

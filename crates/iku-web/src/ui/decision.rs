@@ -19,6 +19,7 @@ use super::staff::{Reader, away, date, staff_page};
 use super::{escape, lang, not_found, t};
 use iku_app::access::DecisionRecord;
 use iku_app::history::RecordedBy;
+use iku_domain::access::StaffContact;
 
 /// Where the document of `application` is, in the staff's `ui` language and the document's.
 pub(crate) fn document_path(
@@ -125,7 +126,13 @@ fn document(doc: Lang, r: &DecisionRecord) -> String {
         let _ = write!(b, "<li>{}</li>", escape(p.cite(doc)));
     }
     b.push_str("</ul>");
-    close(&mut b, doc, &r.decided.recorded_by, decided_on);
+    close(
+        &mut b,
+        doc,
+        &r.decided.recorded_by,
+        r.official.as_ref(),
+        decided_on,
+    );
     b
 }
 
@@ -146,10 +153,19 @@ pub(super) fn parties(b: &mut String, doc: Lang, person: &iku_domain::state::Per
 
 /// The end of a decision document: who recorded it, the appeal instructions of the act of its
 /// date, an English page's note that it is an unofficial translation.
-pub(super) fn close(b: &mut String, doc: Lang, recorded_by: &RecordedBy, on: time::Date) {
-    let official = match recorded_by {
-        RecordedBy::Account(name) => name.clone(),
-        RecordedBy::ReferralForm | RecordedBy::Import => {
+pub(super) fn close(
+    b: &mut String,
+    doc: Lang,
+    recorded_by: &RecordedBy,
+    contact: Option<&StaffContact>,
+    on: time::Date,
+) {
+    let official = match (recorded_by, contact) {
+        // The official by name and title, as an administrative decision is signed.
+        (RecordedBy::Account(_), Some(c)) if c.title.is_empty() => c.full_name.clone(),
+        (RecordedBy::Account(_), Some(c)) => format!("{}, {}", c.full_name, c.title),
+        (RecordedBy::Account(name), None) => name.clone(),
+        (RecordedBy::ReferralForm | RecordedBy::Import, _) => {
             t(doc, "decision.official.imported").into_owned()
         }
     };
@@ -307,6 +323,7 @@ mod tests {
                 amended_by: None,
                 recorded_by,
             },
+            official: None,
         }
     }
 
@@ -352,5 +369,18 @@ mod tests {
         let en = text(&document(Lang::En, &r));
         assert!(en.contains("Unofficial translation"), "{en}");
         assert!(en.contains("the identification as a victim"), "{en}");
+    }
+
+    #[test]
+    fn the_official_is_named_by_full_name_and_title_once_an_admin_gave_them() {
+        let mut r = record(
+            &[RECEIVED_2019, DETAILS, REJECTED_2019],
+            RecordedBy::Account("cw.helsinki".into()),
+        );
+        assert!(text(&document(Lang::Fi, &r)).contains("cw.helsinki"));
+        r.official = StaffContact::parse("Maria Virtanen", "ylitarkastaja", "").ok();
+        let signed = text(&document(Lang::Fi, &r));
+        assert!(signed.contains("Maria Virtanen, ylitarkastaja"), "{signed}");
+        assert!(!signed.contains("cw.helsinki"), "{signed}");
     }
 }

@@ -65,7 +65,13 @@ fn document(doc: Lang, r: &RemovalRecord) -> String {
         let _ = write!(b, "<li>{}</li>", escape(p.cite(doc)));
     }
     b.push_str("</ul>");
-    close(&mut b, doc, &r.terminated.recorded_by, r.removed_on);
+    close(
+        &mut b,
+        doc,
+        &r.terminated.recorded_by,
+        r.official.as_ref(),
+        r.removed_on,
+    );
     b
 }
 

@@ -304,6 +304,16 @@ impl Browser {
     }
 }
 
+/// Asserts that axe-core found no WCAG 2.1 AA violation on any page checked.
+pub(crate) fn accessible(findings: &[(String, Vec<Value>)]) {
+    let violations: Vec<_> = findings.iter().filter(|(_, v)| !v.is_empty()).collect();
+    assert!(
+        violations.is_empty(),
+        "axe-core found WCAG 2.1 AA violations:\n{}",
+        serde_json::to_string_pretty(&violations).unwrap_or_default()
+    );
+}
+
 /// The number in the row `row` of the table captioned `caption` on the page.
 pub(crate) async fn cell(browser: &Browser, caption: &str, row: &str) -> Option<String> {
     let script = r#"
@@ -560,10 +570,5 @@ async fn a_referral_becomes_a_client_in_the_review_in_a_real_browser_and_every_p
     let artifacts = browser.artifacts.clone();
     let findings = browser.stop().await;
     assert_eq!(image_count(&artifacts), findings.len() + 1);
-    let violations: Vec<_> = findings.iter().filter(|(_, v)| !v.is_empty()).collect();
-    assert!(
-        violations.is_empty(),
-        "axe-core found WCAG 2.1 AA violations:\n{}",
-        serde_json::to_string_pretty(&violations).unwrap_or_default()
-    );
+    accessible(&findings);
 }

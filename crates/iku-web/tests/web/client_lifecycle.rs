@@ -226,10 +226,5 @@ async fn a_client_goes_from_admission_through_a_plan_and_documents_to_removal() 
     browser.check("removal decision").await;
 
     let findings = browser.stop().await;
-    let violations: Vec<_> = findings.iter().filter(|(_, v)| !v.is_empty()).collect();
-    assert!(
-        violations.is_empty(),
-        "axe-core found WCAG 2.1 AA violations:\n{}",
-        serde_json::to_string_pretty(&violations).unwrap_or_default()
-    );
+    super::browser::accessible(&findings);
 }
