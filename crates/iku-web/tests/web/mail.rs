@@ -4,7 +4,7 @@
 //! daily digest counts each one's work; no message holds a person's name, identity code,
 //! id or reference, and each is on record.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -62,77 +62,104 @@ fn unbase64(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// An SMTP server on loopback that takes every message (RFC 5321's happy path, and AUTH
-/// PLAIN).
-fn sink() -> (u16, Arc<Mutex<Vec<Received>>>) {
+/// What the sink talks over: a socket, or TLS on one.
+trait Wire: Read + Write + Send {}
+impl<T: Read + Write + Send> Wire for T {}
+
+fn say(lines: &mut BufReader<Box<dyn Wire>>, text: &str) {
+    let _ = lines.get_mut().write_all(text.as_bytes());
+    let _ = lines.get_mut().flush();
+}
+
+/// One SMTP conversation (RFC 5321's happy path, AUTH PLAIN, and STARTTLS when `tls` is
+/// given: the conversation then goes on, over TLS, from the client's second EHLO).
+fn converse(
+    wire: Box<dyn Wire>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    keep: &Mutex<Vec<Received>>,
+) {
+    let mut lines = BufReader::new(wire);
+    let (mut auth, mut to) = (None, String::new());
+    let mut line = String::new();
+    while lines.read_line(&mut line).unwrap_or(0) > 0 {
+        let command = line.trim_end().to_owned();
+        line.clear();
+        let verb = command.split(' ').next().unwrap_or_default().to_uppercase();
+        match verb.as_str() {
+            "EHLO" if tls.is_some() => say(&mut lines, "250-sink\r\n250 STARTTLS\r\n"),
+            "EHLO" => say(&mut lines, "250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"),
+            "STARTTLS" => {
+                let Some(config) = tls else { return };
+                say(&mut lines, "220 go ahead\r\n");
+                let Ok(server) = rustls::ServerConnection::new(config) else {
+                    return;
+                };
+                let secured: Box<dyn Wire> =
+                    Box::new(rustls::StreamOwned::new(server, lines.into_inner()));
+                return converse(secured, None, keep);
+            }
+            "AUTH" => {
+                auth = command.strip_prefix("AUTH PLAIN ").map(unbase64);
+                say(&mut lines, "235 ok\r\n");
+            }
+            "MAIL" => say(&mut lines, "250 ok\r\n"),
+            "RCPT" => {
+                to = command
+                    .trim_start_matches("RCPT TO:<")
+                    .trim_end_matches('>')
+                    .to_owned();
+                say(&mut lines, "250 ok\r\n");
+            }
+            "DATA" => {
+                say(&mut lines, "354 go on\r\n");
+                let mut data = String::new();
+                while lines.read_line(&mut line).unwrap_or(0) > 0 {
+                    let done = line == ".\r\n";
+                    data.push_str(&line);
+                    line.clear();
+                    if done {
+                        break;
+                    }
+                }
+                keep.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(Received {
+                        auth: auth.clone(),
+                        to: to.clone(),
+                        data,
+                    });
+                say(&mut lines, "250 queued\r\n");
+            }
+            "QUIT" => {
+                say(&mut lines, "221 bye\r\n");
+                return;
+            }
+            _ => say(&mut lines, "502 not here\r\n"),
+        }
+    }
+}
+
+/// An SMTP server on loopback that takes every message; with `tls`, only after STARTTLS.
+fn sink_with(tls: Option<Arc<rustls::ServerConfig>>) -> (u16, Arc<Mutex<Vec<Received>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
     let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
     let got = Arc::new(Mutex::new(Vec::new()));
     let keep = got.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let keep = keep.clone();
+            let (keep, tls) = (keep.clone(), tls.clone());
             std::thread::spawn(move || {
-                let mut out = match stream.try_clone() {
-                    Ok(out) => out,
-                    Err(_) => return,
-                };
-                let mut lines = BufReader::new(stream);
-                let mut say = |text: &str| {
-                    let _ = out.write_all(text.as_bytes());
-                };
-                say("220 sink ready\r\n");
-                let (mut auth, mut to) = (None, String::new());
-                let mut line = String::new();
-                while lines.read_line(&mut line).unwrap_or(0) > 0 {
-                    let command = line.trim_end().to_owned();
-                    line.clear();
-                    let verb = command.split(' ').next().unwrap_or_default().to_uppercase();
-                    match verb.as_str() {
-                        "EHLO" => say("250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n"),
-                        "AUTH" => {
-                            auth = command.strip_prefix("AUTH PLAIN ").map(unbase64);
-                            say("235 ok\r\n");
-                        }
-                        "MAIL" => say("250 ok\r\n"),
-                        "RCPT" => {
-                            to = command
-                                .trim_start_matches("RCPT TO:<")
-                                .trim_end_matches('>')
-                                .to_owned();
-                            say("250 ok\r\n");
-                        }
-                        "DATA" => {
-                            say("354 go on\r\n");
-                            let mut data = String::new();
-                            while lines.read_line(&mut line).unwrap_or(0) > 0 {
-                                let done = line == ".\r\n";
-                                data.push_str(&line);
-                                line.clear();
-                                if done {
-                                    break;
-                                }
-                            }
-                            keep.lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .push(Received {
-                                    auth: auth.clone(),
-                                    to: to.clone(),
-                                    data,
-                                });
-                            say("250 queued\r\n");
-                        }
-                        "QUIT" => {
-                            say("221 bye\r\n");
-                            return;
-                        }
-                        _ => say("502 not here\r\n"),
-                    }
-                }
+                let mut wire: Box<dyn Wire> = Box::new(stream);
+                let _ = wire.write_all(b"220 sink ready\r\n");
+                converse(wire, tls, &keep);
             });
         }
     });
     (port, got)
+}
+
+fn sink() -> (u16, Arc<Mutex<Vec<Received>>>) {
+    sink_with(None)
 }
 
 fn mail_config(port: u16) -> MailConfig {
@@ -396,4 +423,119 @@ async fn new_cases_and_the_digest_are_mailed_without_anything_personal() {
             assert!(!text.contains(value.as_str()), "{value:?} was mailed");
         }
     }
+}
+
+/// A certificate authority and a certificate for `localhost` it signed, made by openssl for
+/// the test: (CA, certificate, key) as PEM.
+fn certificates() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let file = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    std::fs::write(
+        file("leaf.cnf"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let steps: [Vec<String>; 3] = [
+        ["req", "-x509", "-days", "1", "-subj", "/CN=iku test CA"]
+            .iter()
+            .chain(&ec)
+            .map(|a| (*a).to_owned())
+            .chain([
+                "-keyout".into(),
+                file("ca.key"),
+                "-out".into(),
+                file("ca.pem"),
+            ])
+            .collect(),
+        ["req", "-subj", "/CN=localhost"]
+            .iter()
+            .chain(&ec)
+            .map(|a| (*a).to_owned())
+            .chain([
+                "-keyout".into(),
+                file("key.pem"),
+                "-out".into(),
+                file("leaf.csr"),
+            ])
+            .collect(),
+        [
+            "x509",
+            "-req",
+            "-days",
+            "1",
+            "-in",
+            &file("leaf.csr"),
+            "-CA",
+            &file("ca.pem"),
+            "-CAkey",
+            &file("ca.key"),
+            "-CAcreateserial",
+            "-extfile",
+            &file("leaf.cnf"),
+            "-out",
+            &file("cert.pem"),
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect(),
+    ];
+    for args in steps {
+        let made = std::process::Command::new("openssl")
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("openssl: {e}"));
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+    }
+    let read = |name: &str| std::fs::read(file(name)).unwrap_or_else(|e| panic!("{e}"));
+    (read("ca.pem"), read("cert.pem"), read("key.pem"))
+}
+
+#[test]
+fn mail_goes_over_starttls_and_not_to_a_relay_whose_certificate_is_not_trusted() {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let (ca, cert, key) = certificates();
+    let chain = vec![CertificateDer::from_pem_slice(&cert).unwrap_or_else(|e| panic!("{e}"))];
+    let key = PrivateKeyDer::from_pem_slice(&key).unwrap_or_else(|e| panic!("{e}"));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let server = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_no_client_auth().with_single_cert(chain, key))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (port, got) = sink_with(Some(Arc::new(server)));
+    let mut relay = mail_config(port).relay;
+    relay.host = "localhost".into();
+    relay.security = Security::StartTls;
+    let message = iku_app::mail::smtp::Message {
+        to: StaffEmail::parse("maria@iku.example").unwrap_or_else(|e| panic!("{e}")),
+        subject: "iku: uusi asia".into(),
+        text: "A new case has come in.".into(),
+    };
+    // Without the relay's CA the certificate is not trusted: nothing is said in the clear.
+    let refused = iku_app::mail::smtp::send(&relay, std::slice::from_ref(&message));
+    assert!(
+        matches!(refused, Err(iku_app::mail::smtp::MailError::Tls(_))),
+        "{refused:?}"
+    );
+    assert!(got.lock().unwrap_or_else(|p| p.into_inner()).is_empty());
+    // With it (--smtp-ca-file), over TLS, the credentials too.
+    relay.extra_roots = vec![ca];
+    iku_app::mail::smtp::send(&relay, std::slice::from_ref(&message))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mail = wait_for(&got, 1);
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].auth.as_deref(), Some("\0iku-relay\0relay-password"));
+    assert!(mail[0].decoded().contains("A new case has come in."));
 }
