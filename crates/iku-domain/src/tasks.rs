@@ -8,8 +8,10 @@ use time::Date;
 use crate::access::Username;
 use crate::calendar::Timestamp;
 use crate::ids::PersonId;
+use crate::reminders::Reminder;
 
-/// What a task is for.
+/// What a task is for: one made by hand (`BY_HAND`), or one a caseworker took from a rule's
+/// reminder (`of`), which can then be given on and marked done like any other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaskKind {
     Call,
@@ -18,10 +20,30 @@ pub enum TaskKind {
     Decision,
     PlanReview,
     Other,
+    ReflectionEnding,
+    ApplicationWaiting,
+    ChildsMatter,
+    FollowUp,
+    MeasureDue,
 }
 
 impl TaskKind {
-    pub const ALL: [TaskKind; 6] = [
+    pub const ALL: [TaskKind; 11] = [
+        TaskKind::Call,
+        TaskKind::Meeting,
+        TaskKind::Document,
+        TaskKind::Decision,
+        TaskKind::PlanReview,
+        TaskKind::Other,
+        TaskKind::ReflectionEnding,
+        TaskKind::ApplicationWaiting,
+        TaskKind::ChildsMatter,
+        TaskKind::FollowUp,
+        TaskKind::MeasureDue,
+    ];
+
+    /// What the form that makes a task offers.
+    pub const BY_HAND: [TaskKind; 6] = [
         TaskKind::Call,
         TaskKind::Meeting,
         TaskKind::Document,
@@ -38,11 +60,28 @@ impl TaskKind {
             TaskKind::Decision => "decision",
             TaskKind::PlanReview => "plan_review",
             TaskKind::Other => "other",
+            TaskKind::ReflectionEnding => "reflection_ending",
+            TaskKind::ApplicationWaiting => "application_waiting",
+            TaskKind::ChildsMatter => "childs_matter",
+            TaskKind::FollowUp => "follow_up",
+            TaskKind::MeasureDue => "measure_due",
         }
     }
 
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The task a reminder becomes when someone takes it.
+    pub fn of(reminder: Reminder) -> Self {
+        match reminder {
+            Reminder::ReflectionEnding => TaskKind::ReflectionEnding,
+            Reminder::ApplicationWaiting => TaskKind::ApplicationWaiting,
+            Reminder::ChildsMatter => TaskKind::ChildsMatter,
+            Reminder::FollowUp => TaskKind::FollowUp,
+            Reminder::MeasureDue => TaskKind::MeasureDue,
+            Reminder::PlanReview => TaskKind::PlanReview,
+        }
     }
 }
 
@@ -95,6 +134,16 @@ pub struct Task {
     pub done: Option<(Username, Timestamp)>,
 }
 
+impl Task {
+    /// Whether this task was taken from the reminder `reminder` of `person` due on `due`
+    /// (the reminder is then the task's, and no longer listed apart).
+    pub fn answers(&self, reminder: Reminder, person: &PersonId, due: Date) -> bool {
+        self.kind == TaskKind::of(reminder)
+            && self.person.as_ref() == Some(person)
+            && self.due == due
+    }
+}
+
 /// The tasks `changes` (in the order they were made) leave; a change of a task not made is
 /// left out.
 pub fn fold(changes: &[TaskChange]) -> Vec<Task> {
@@ -129,6 +178,37 @@ pub fn fold(changes: &[TaskChange]) -> Vec<Task> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_reminder_taken_is_answered_by_its_task_only() {
+        use super::*;
+        let p = PersonId::parse("p1").unwrap_or_else(|e| panic!("{e}"));
+        let due = Date::from_calendar_date(2026, time::Month::December, 7).unwrap_or(Date::MIN);
+        let me = Username::parse("maria").unwrap_or_else(|e| panic!("{e}"));
+        let task = Task {
+            id: "t-1".into(),
+            kind: TaskKind::of(Reminder::FollowUp),
+            person: Some(p.clone()),
+            due,
+            owner: me.clone(),
+            made_by: me,
+            done: None,
+        };
+        assert!(task.answers(Reminder::FollowUp, &p, due));
+        assert!(!task.answers(Reminder::MeasureDue, &p, due));
+        assert!(!task.answers(Reminder::FollowUp, &p, due.next_day().unwrap_or(due)));
+        let other = PersonId::parse("p2").unwrap_or_else(|e| panic!("{e}"));
+        assert!(!task.answers(Reminder::FollowUp, &other, due));
+        for kind in TaskKind::ALL {
+            assert_eq!(TaskKind::parse(kind.name()), Some(kind));
+        }
+        for reminder in Reminder::ALL {
+            assert!(
+                !TaskKind::BY_HAND.contains(&TaskKind::of(reminder))
+                    || reminder == Reminder::PlanReview
+            );
+        }
+    }
+
     use super::*;
 
     fn user(name: &str) -> Username {

@@ -69,6 +69,18 @@ impl CaseScope<'_> {
             found.retain(|d| covers(actor, index.assignment(&d.person)));
             found
         })?;
+        // A reminder the user took as a task is the task's now (open or done).
+        let me = self.actor.username.clone();
+        let changes = self.lease.with(|s| s.task_changes(Some(&me)))?;
+        let taken: Vec<Task> = fold(&changes)
+            .into_iter()
+            .filter(|t| t.made_by == me)
+            .collect();
+        found.retain(|d| {
+            !taken
+                .iter()
+                .any(|t| t.answers(d.reminder, &d.person, d.due))
+        });
         found.sort_by(|a, b| (a.due, a.reminder, &a.person).cmp(&(b.due, b.reminder, &b.person)));
         Ok(found)
     }

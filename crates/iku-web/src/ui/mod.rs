@@ -493,6 +493,9 @@ mod tests {
         for kind in iku_domain::tasks::TaskKind::ALL {
             keys.push(format!("task.kind.{}", kind.name()));
         }
+        for kind in iku_domain::documents::DocumentKind::ALL {
+            keys.push(format!("document.kind.{}", kind.name()));
+        }
         for reminder in iku_domain::reminders::Reminder::ALL {
             keys.push(format!("work.reminder.{}", reminder.name()));
         }

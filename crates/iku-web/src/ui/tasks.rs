@@ -37,6 +37,9 @@ pub struct TaskForm {
     /// On a task's row: `done` or `give`.
     #[serde(default)]
     action: String,
+    /// `work`: back to "my work" (a reminder taken as a task there), not to the case.
+    #[serde(default)]
+    back: String,
 }
 
 /// The form that makes a task (`person`: the client page's case), with the accounts it may be
@@ -65,7 +68,7 @@ pub(super) fn new_form(
                 }
                 label for="task-kind" { (t(lang, "task.kind")) }
                 select id="task-kind" name="kind" {
-                    @for k in TaskKind::ALL {
+                    @for k in TaskKind::BY_HAND {
                         option value=(k.name()) selected[k.name() == kind] {
                             (t(lang, &format!("task.kind.{}", k.name())))
                         }
@@ -224,7 +227,12 @@ pub async fn make(
         .blocking(move |app| p.cases(app)?.make_task(task))
         .await
         .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
-    Ok(back(lang, person.as_ref(), "task"))
+    let to = if form.back == "work" {
+        None
+    } else {
+        person.as_ref()
+    };
+    Ok(back(lang, to, "task"))
 }
 
 /// `POST /{lang}/staff/tasks/{id}`: marks a task done, or gives it to another owner.

@@ -69,7 +69,7 @@ pub async fn work(
         @for when in When::ALL {
             @let lines: Vec<&Due> = due.iter().filter(|d| When::of(d.due, today) == Some(when)).collect();
             @if !lines.is_empty() {
-                (list(lang, when, &lines))
+                (list(lang, csrf, when, &lines))
             }
         }
         @if more {
@@ -86,7 +86,7 @@ pub async fn work(
     ))
 }
 
-fn list(lang: Lang, when: When, lines: &[&Due]) -> Markup {
+fn list(lang: Lang, csrf: &str, when: When, lines: &[&Due]) -> Markup {
     let id = format!("work-{}", when.name());
     html! {
         section aria-labelledby=(id) {
@@ -96,6 +96,7 @@ fn list(lang: Lang, when: When, lines: &[&Due]) -> Markup {
                     th scope="col" { (t(lang, "work.due")) }
                     th scope="col" { (t(lang, "case.title")) }
                     th scope="col" { (t(lang, "work.why")) }
+                    th scope="col" { (t(lang, "admin.actions")) }
                 } }
                 tbody {
                     @for d in lines {
@@ -105,9 +106,28 @@ fn list(lang: Lang, when: When, lines: &[&Due]) -> Markup {
                                 a href={ "/" (lang.code()) "/staff/cases/" (d.person.as_str()) } { (d.reference) }
                             }
                             td { (t(lang, &format!("work.reminder.{}", d.reminder.name()))) }
+                            td { (take(lang, csrf, d)) }
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The button that takes a reminder as one's own task (to give on, or mark done).
+fn take(lang: Lang, csrf: &str, d: &Due) -> Markup {
+    let kind = iku_domain::tasks::TaskKind::of(d.reminder);
+    html! {
+        form method="post" action={ "/" (lang.code()) "/staff/tasks" } class="inline" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="kind" value=(kind.name());
+            input type="hidden" name="person" value=(d.person.as_str());
+            input type="hidden" name="due" value=(date(lang, d.due));
+            input type="hidden" name="back" value="work";
+            button type="submit" class="secondary" {
+                (t(lang, "work.take"))
+                span class="visually-hidden" { " " (d.reference) }
             }
         }
     }

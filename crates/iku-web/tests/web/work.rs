@@ -303,3 +303,105 @@ async fn a_task_is_made_for_a_case_given_to_a_colleague_who_sees_it_and_done_on_
         ]
     );
 }
+
+/// A rule's reminder taken as a task: listed with the user's tasks (to give on or mark done)
+/// and no longer among the reminders; done, it stays gone; both on record.
+#[tokio::test]
+async fn a_reminder_taken_as_a_task_leaves_the_reminders_and_is_done_like_any_task() {
+    let app = TestApp::new();
+    let helsinki = app.login("cw.helsinki").await;
+    let today = iku_domain::calendar::finnish_date(iku_domain::Timestamp::from_offset_date_time(
+        time::OffsetDateTime::now_utc(),
+    ));
+    let follow_up = today + time::Duration::days(2);
+    let answer = app
+        .call(
+            Method::POST,
+            "/api/cases/p1/events",
+            Some(&helsinki),
+            Some(
+                json!({"event": "journal_entry", "date": iso(today), "kind": "meeting",
+                        "note": "Tapasimme", "follow_up": iso(follow_up)}),
+            ),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let work = || async {
+        let (_, _, _, html) = app
+            .page(Method::GET, "/fi/staff/work", Some(&helsinki.cookie), None)
+            .await;
+        html
+    };
+    let html = work().await;
+    let reminders = section(&html, "Tällä viikolla");
+    assert!(
+        reminders.contains("Palaa asiaan (asiakaskertomus)"),
+        "{html}"
+    );
+    assert!(reminders.contains("Ota tehtäväksi"), "{reminders}");
+    let field = |name: &str| {
+        reminders
+            .split(&format!(r#"name="{name}" value=""#))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (csrf, kind, person, due) = (field("csrf"), field("kind"), field("person"), field("due"));
+    assert_eq!((kind.as_str(), person.as_str()), ("follow_up", "p1"));
+    let (status, location, _, _) = app
+        .page(
+            Method::POST,
+            "/fi/staff/tasks",
+            Some(&helsinki.cookie),
+            Some(&[
+                ("csrf", csrf.as_str()),
+                ("kind", kind.as_str()),
+                ("person", person.as_str()),
+                ("due", due.as_str()),
+                ("back", "work"),
+            ]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/fi/staff/work?saved=task"));
+    let html = work().await;
+    let tasks = section(&html, "Omat tehtävät");
+    assert!(
+        tasks.contains("Palaa asiaan") && tasks.contains(">p1-a</a>"),
+        "{tasks}"
+    );
+    assert!(
+        !section(&html, "Tällä viikolla").contains("Palaa asiaan (asiakaskertomus)"),
+        "{html}"
+    );
+    // Done: gone from both lists.
+    let id = tasks
+        .split(r#"action="/fi/staff/tasks/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let (status, _, _, _) = app
+        .page(
+            Method::POST,
+            &format!("/fi/staff/tasks/{id}"),
+            Some(&helsinki.cookie),
+            Some(&[("csrf", csrf.as_str()), ("action", "done")]),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let html = work().await;
+    assert!(!html.contains("Palaa asiaan"), "{html}");
+    let actions = app.audit_actions();
+    for action in ["task.make", "task.done"] {
+        assert!(
+            actions
+                .iter()
+                .any(|(actor, a, record, _)| actor == "cw.helsinki"
+                    && a == action
+                    && record.starts_with(&id)),
+            "{action}: {actions:?}"
+        );
+    }
+}
