@@ -45,6 +45,20 @@ fn field_of(mistake: ContactError) -> (&'static str, &'static str) {
     }
 }
 
+/// What was wrong with the contact form, at the top of the account's page (where the eye
+/// and a screen reader start), linked to the field.
+pub(super) fn summary(lang: Lang, draft: Option<&ContactDraft>) -> Markup {
+    let wrong = draft.and_then(|d| d.mistake).map(field_of);
+    html! {
+        @if let Some((id, key)) = wrong {
+            div class="error-summary" role="alert" tabindex="-1" {
+                h2 { (t(lang, "error.summary")) }
+                ul { li { a href={ "#contact-" (id) } { (t(lang, key)) } } }
+            }
+        }
+    }
+}
+
 /// The contact section of an account's page.
 pub(super) fn section(
     lang: Lang,
@@ -82,12 +96,6 @@ pub(super) fn section(
     html! {
         section aria-labelledby="contact-title" {
             h2 id="contact-title" { (t(lang, "admin.contact")) }
-            @if let Some((id, key)) = wrong {
-                div class="error-summary" role="alert" tabindex="-1" {
-                    h2 { (t(lang, "error.summary")) }
-                    ul { li { a href={ "#contact-" (id) } { (t(lang, key)) } } }
-                }
-            }
             form method="post" action={ "/" (lang.code()) "/staff/admin/accounts/" (name) } novalidate {
                 input type="hidden" name="csrf" value=(principal.csrf_token());
                 input type="hidden" name="action" value="contact";

@@ -374,6 +374,7 @@ pub(super) async fn account_page(
     let body = html! {
         p { a href={ "/" (code) "/staff/admin" } { (t(lang, "admin.back")) } }
         h1 { (name) }
+        (super::account_contact::summary(lang, contact))
         dl class="facts" {
             dt { (t(lang, "admin.role")) } dd { (role_name(lang, account.role)) }
             dt { (t(lang, "staff.inbox.office")) } dd { (account.office.as_deref().unwrap_or("–")) }

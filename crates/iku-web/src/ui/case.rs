@@ -42,6 +42,8 @@ fn row(out: &mut String, label: &str, value: &str) {
 #[derive(Default)]
 pub(super) struct Said<'a> {
     pub problem: Option<&'a str>,
+    /// A mistake in a form far down the page: said at the top, linked to its field (the id).
+    pub mistake_at: Option<(&'static str, &'a str)>,
     pub draft: Option<&'a Draft>,
     pub saved: bool,
     /// What was just done to the case, in words (a key).
@@ -98,6 +100,15 @@ fn record_html(
             r#"<div class="error-summary" role="alert"><h2>{}</h2><p>{}</p></div>"#,
             escape(&t(lang, "case.refused")),
             escape(problem)
+        );
+    }
+    if let Some((field, mistake)) = said.mistake_at {
+        let _ = write!(
+            b,
+            r##"<div class="error-summary" role="alert" tabindex="-1"><h2>{}</h2><ul><li><a href="#{}">{}</a></li></ul></div>"##,
+            escape(&t(lang, "error.summary")),
+            escape(field),
+            escape(mistake)
         );
     }
     if let Some(notice) = said.notice {

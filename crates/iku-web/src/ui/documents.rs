@@ -207,8 +207,10 @@ pub async fn upload(
                 kind: kind.name().to_owned(),
                 mistake,
             };
+            let said_there = t(lang, mistake);
             let said = Said {
                 document_typed: Some(&typed),
+                mistake_at: Some(("document-file", &said_there)),
                 ..Said::default()
             };
             Ok(case::page(&state, lang, principal, person, status, &said).await)

@@ -190,6 +190,41 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
         .submit("main form[action$='/staff/password'] button")
         .await;
     browser.check("password change with a mistake").await;
+    // An account's address mistyped: said beside the field.
+    browser.go("/en/staff/admin/accounts/cw.tampere").await;
+    browser
+        .type_into("#contact-full_name", "Tuomas Tampere")
+        .await;
+    browser.type_into("#contact-email", "tuomas at iku").await;
+    browser
+        .submit("form:has(#contact-email) button[type=submit]")
+        .await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("Write the e-mail address as name@domain.fi")
+    );
+    browser.check("account contact with a mistake").await;
+    browser.log_out().await;
+
+    // A file refused: an empty one, said beside the file field, the kind kept.
+    browser.log_in("director", &app.secret).await;
+    browser.go("/en/staff/cases/p1").await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let empty = dir.path().join("scan.pdf");
+    std::fs::write(&empty, b"").unwrap_or_else(|e| panic!("{e}"));
+    browser.click("#documents details summary").await;
+    browser.choose("#document-kind", "medical_report").await;
+    browser
+        .find("#document-file")
+        .await
+        .send_keys(empty.to_string_lossy().as_ref())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    browser.submit("#documents form button[type=submit]").await;
+    assert!(browser.text().await.contains("The file is empty."));
+    browser.check("document refused").await;
 
     let findings = browser.stop().await;
     super::browser::accessible(&findings);
