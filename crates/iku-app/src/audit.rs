@@ -66,6 +66,11 @@ pub enum Action {
     /// A notice of a new case mailed (to how many; the reason a code), a digest mailed.
     MailNotice,
     MailDigest,
+    /// The data protection officer searched for a person who asks for their data (how many
+    /// found), recorded their request (the day it came), handed over what is held.
+    GdprSearch,
+    GdprRequest,
+    GdprExport,
     AuditRead,
     /// An auditor took the log (as filtered) away as a file.
     AuditExport,
@@ -86,7 +91,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 56] = [
+    pub const ALL: [Action; 59] = [
         Action::Login,
         Action::LoginOidc,
         Action::LoginFailed,
@@ -129,6 +134,9 @@ impl Action {
         Action::TaskDone,
         Action::MailNotice,
         Action::MailDigest,
+        Action::GdprSearch,
+        Action::GdprRequest,
+        Action::GdprExport,
         Action::AuditRead,
         Action::AuditExport,
         Action::AuditBreakTheGlass,
@@ -190,6 +198,9 @@ impl Action {
             Action::TaskDone => "task.done",
             Action::MailNotice => "mail.notice",
             Action::MailDigest => "mail.digest",
+            Action::GdprSearch => "gdpr.search",
+            Action::GdprRequest => "gdpr.request",
+            Action::GdprExport => "gdpr.export",
             Action::AuditRead => "audit.read",
             Action::AuditExport => "audit.export",
             Action::AuditBreakTheGlass => "audit.break_the_glass",

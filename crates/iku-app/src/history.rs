@@ -33,6 +33,17 @@ pub enum RecordedBy {
     Import,
 }
 
+impl RecordedBy {
+    /// As an export names it: the account, `referral_form` or `import`.
+    pub fn name(&self) -> &str {
+        match self {
+            RecordedBy::Account(name) => name,
+            RecordedBy::ReferralForm => "referral_form",
+            RecordedBy::Import => "import",
+        }
+    }
+}
+
 impl Recorded {
     pub fn in_force(&self) -> bool {
         self.amended_by.is_none() && !matches!(self.event.body, EventBody::Retraction { .. })

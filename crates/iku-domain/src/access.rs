@@ -19,15 +19,19 @@ pub enum Role {
     Admin,
     /// The audit log; no case data.
     Auditor,
+    /// The data protection officer: answers a person's requests under the GDPR (everything
+    /// held about one person, on record); no case work, no lists of cases.
+    DataProtection,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Caseworker,
         Role::Director,
         Role::Statistician,
         Role::Admin,
         Role::Auditor,
+        Role::DataProtection,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +41,7 @@ impl Role {
             Role::Statistician => "statistician",
             Role::Admin => "admin",
             Role::Auditor => "auditor",
+            Role::DataProtection => "data_protection",
         }
     }
 
@@ -66,6 +71,7 @@ impl Role {
             Role::Statistician => &[Area::Statistics],
             Role::Admin => &[Area::Accounts],
             Role::Auditor => &[Area::AuditLog],
+            Role::DataProtection => &[Area::PersonalData],
         }
     }
 
@@ -87,10 +93,12 @@ pub enum Area {
     Statistics,
     Accounts,
     AuditLog,
+    /// A person's requests under the GDPR: what is held about them, handed over.
+    PersonalData,
 }
 
 impl Area {
-    pub const ALL: [Area; 7] = [
+    pub const ALL: [Area; 8] = [
         Area::Work,
         Area::Inbox,
         Area::Cases,
@@ -98,6 +106,7 @@ impl Area {
         Area::Statistics,
         Area::Accounts,
         Area::AuditLog,
+        Area::PersonalData,
     ];
 }
 

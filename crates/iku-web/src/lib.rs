@@ -6,6 +6,8 @@
 //! on a blocking thread (`AppState::blocking`); nothing here touches storage.
 
 mod api;
+/// The answer to a person's request for their data as a file of its own (HTML).
+pub use ui::person_data::standalone as person_export_html;
 mod digest;
 pub mod error;
 mod limits;
@@ -194,6 +196,14 @@ fn routes(state: state::Shared) -> Router {
             get(ui::accounts::account).post(ui::account_actions::account_action),
         )
         .route("/{lang}/staff/audit", get(ui::audit_log::audit))
+        .route(
+            "/{lang}/staff/personal-data",
+            get(ui::person_data::home).post(ui::person_data::find),
+        )
+        .route(
+            "/{lang}/staff/personal-data/{person}",
+            get(ui::person_data::export).post(ui::person_data::request),
+        )
         .route("/{lang}/staff/audit.csv", get(ui::audit_export::export))
         .route(
             "/{lang}/staff/statistics/review",

@@ -4,6 +4,7 @@ mod config;
 mod demo;
 mod lifecycle;
 mod mail;
+mod person;
 mod progress;
 mod reports;
 mod users;
@@ -110,6 +111,11 @@ enum Command {
         /// Read the schedule as on this date (YYYY-MM-DD) instead of today.
         #[arg(long, global = true)]
         as_of: Option<String>,
+    },
+    /// One person's data (GDPR art. 15).
+    Person {
+        #[command(subcommand)]
+        command: PersonCommand,
     },
     /// Staff accounts.
     User {
@@ -272,6 +278,22 @@ impl OidcArgs {
 }
 
 #[derive(Subcommand)]
+enum PersonCommand {
+    /// Everything held about the person, who read or changed it and when, as a file (made
+    /// for the owner only; never overwritten); on record.
+    Export {
+        person: String,
+        #[arg(long, value_enum, default_value = "json")]
+        format: person::ExportFormat,
+        /// The language of the HTML document.
+        #[arg(long, default_value = "fi")]
+        lang: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Checks every entry against the chain of keyed hashes; names the first bad entry.
     Verify,
@@ -376,6 +398,15 @@ fn run(cli: Cli) -> Result<(), CliError> {
             RetentionCommand::Plan => lifecycle::retention_plan(&config, years, as_of.as_deref()),
             RetentionCommand::Purge => lifecycle::retention_purge(&config, years, as_of.as_deref()),
         },
+        Command::Person {
+            command:
+                PersonCommand::Export {
+                    person,
+                    format,
+                    lang,
+                    out,
+                },
+        } => person::export(&config, &person, format, &lang, &out),
         Command::User { command } => match command {
             UserCommand::Add {
                 username,

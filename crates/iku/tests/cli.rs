@@ -1167,3 +1167,60 @@ fn documents_survive_backup_and_rotation_and_leave_with_the_retention_purge() {
     }
     assert!(iku.ok(&["verify"]).starts_with("ok: "));
 }
+
+/// `iku person export`: everything held about one person as JSON, only theirs, in a file for
+/// its owner's eyes, on record; an unknown person is said so.
+#[test]
+fn a_persons_data_is_exported_for_their_request_and_the_export_is_on_record() {
+    let iku = Iku::new();
+    let file = iku.generate("reg.jsonl", 60, 81);
+    iku.ok(&["import", path_str(&file)]);
+    let exported = iku.export();
+    let person = exported
+        .split("\"person\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned();
+    let out = iku.path("answer.json");
+    iku.ok(&["person", "export", &person, "--out", path_str(&out)]);
+    assert_eq!(mode_of(&out) & 0o777, 0o600);
+    let answer: serde_json::Value =
+        serde_json::from_str(&read(&out)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answer["person"], person.as_str());
+    let events = answer["events"].as_array().cloned().unwrap_or_default();
+    assert!(!events.is_empty());
+    // Every event that names a person names this one; their details carry their name.
+    assert!(
+        events
+            .iter()
+            .all(|e| e["person"].is_null() || e["person"] == person.as_str())
+    );
+    let theirs_in_export = exported
+        .lines()
+        .filter(|l| l.contains(&format!("\"person\":\"{person}\"")))
+        .count();
+    let with_person = events.iter().filter(|e| !e["person"].is_null()).count();
+    assert_eq!(with_person, theirs_in_export);
+    // Never overwritten; an unknown person is said so.
+    assert!(
+        iku.fails(&["person", "export", &person, "--out", path_str(&out)])
+            .contains("answer.json")
+    );
+    let other = iku.path("nobody.json");
+    assert!(
+        iku.fails(&["person", "export", "nobody123", "--out", path_str(&other)])
+            .contains("no person nobody123")
+    );
+    let conn =
+        rusqlite::Connection::open(iku.path("data/iku.db")).unwrap_or_else(|e| panic!("{e}"));
+    let recorded: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'gdpr.export' AND record = ?1 AND actor LIKE 'cli:%'",
+            [&person],
+            |r| r.get(0),
+        )
+        .unwrap_or(0);
+    assert_eq!(recorded, 1);
+    assert!(iku.ok(&["audit", "verify"]).starts_with("ok"));
+}

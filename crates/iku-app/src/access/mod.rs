@@ -10,6 +10,7 @@ mod decisions;
 mod direction;
 mod documents;
 mod duplicates;
+mod person_data;
 mod plan;
 mod search;
 mod statistics;
@@ -32,6 +33,7 @@ pub use decisions::{DecisionRecord, RemovalRecord};
 pub use direction::{CaseDirection, HIDDEN_FIELD_FILLED, Intake, NewCase};
 pub use documents::Listed as ListedDocument;
 pub use duplicates::{Proposal, Proposals};
+pub use person_data::{AccessExport, Candidate, PersonData};
 pub use plan::MeasureChange;
 pub use search::{Found, SearchResult};
 pub use statistics::Statistics;
@@ -199,6 +201,14 @@ impl Actor {
         match self.role {
             Role::Auditor => Ok(AuditReading::new(self, app.lease()?, true)),
             Role::Director => Ok(AuditReading::new(self, app.lease()?, false)),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// A person's requests under the GDPR: the data protection officer.
+    pub fn person_data<'a>(&'a self, app: &'a App) -> Result<PersonData<'a>, AppError> {
+        match self.role {
+            Role::DataProtection => Ok(PersonData::new(self, app.lease()?)),
             _ => Err(AppError::Forbidden),
         }
     }

@@ -21,6 +21,7 @@ pub mod duplicates;
 pub mod history;
 pub mod inbox;
 pub mod journal;
+pub mod person_data;
 pub mod plan;
 mod plan_form;
 pub mod record_form;
@@ -397,6 +398,7 @@ mod tests {
             include_str!("disclosure_report.rs"),
             include_str!("history.rs"),
             include_str!("plan.rs"),
+            include_str!("person_data.rs"),
             include_str!("plan_form.rs"),
             include_str!("accounts.rs"),
             include_str!("audit_export.rs"),

@@ -39,11 +39,24 @@ pub struct SearchForm {
 
 /// The search form: what was typed kept, a mistake beside the field.
 pub(super) fn form(lang: Lang, csrf: &str, typed: &str, mistake: Option<&str>) -> Markup {
-    let code = lang.code();
+    let action = format!("/{}/staff/search", lang.code());
+    search_box(lang, csrf, &action, "search.label", typed, mistake)
+}
+
+/// A search for a person posted to `action` (what was typed is in the body, never in an
+/// address), its field labelled by the key `label`.
+pub(super) fn search_box(
+    lang: Lang,
+    csrf: &str,
+    action: &str,
+    label: &str,
+    typed: &str,
+    mistake: Option<&str>,
+) -> Markup {
     html! {
-        form method="post" action={ "/" (code) "/staff/search" } class="search" role="search" {
+        form method="post" action=(action) class="search" role="search" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="q" { (t(lang, "search.label")) }
+            label for="q" { (t(lang, label)) }
             p class="hint" id="q-hint" { (t(lang, "search.hint")) }
             @if let Some(key) = mistake {
                 p class="field-error" id="q-error" { (t(lang, key)) }

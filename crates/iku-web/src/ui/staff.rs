@@ -56,6 +56,7 @@ pub(crate) fn area_page(area: Area) -> (&'static str, &'static str) {
         Area::Statistics => ("statistics", "nav.statistics"),
         Area::Accounts => ("admin", "nav.admin"),
         Area::AuditLog => ("audit", "nav.audit"),
+        Area::PersonalData => ("personal-data", "nav.personal_data"),
     }
 }
 

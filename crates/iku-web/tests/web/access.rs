@@ -59,7 +59,7 @@ fn register() -> String {
 }
 
 /// The accounts: (name, role, office).
-const ACCOUNTS: [(&str, Role, Option<&str>); 7] = [
+const ACCOUNTS: [(&str, Role, Option<&str>); 8] = [
     ("cw.helsinki", Role::Caseworker, Some("helsinki")),
     ("cw.tampere", Role::Caseworker, Some("tampere")),
     ("director", Role::Director, None),
@@ -67,6 +67,7 @@ const ACCOUNTS: [(&str, Role, Option<&str>); 7] = [
     ("admin", Role::Admin, None),
     ("auditor", Role::Auditor, None),
     ("newcomer", Role::Caseworker, Some("oulu")),
+    ("dpo", Role::DataProtection, None),
 ];
 
 pub(crate) struct TestApp {

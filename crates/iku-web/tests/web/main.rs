@@ -35,6 +35,7 @@ mod lockout;
 mod mail;
 mod navigation;
 mod page_states;
+mod person_data;
 mod plan;
 mod ready;
 mod referral_form;

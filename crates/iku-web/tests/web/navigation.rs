@@ -9,7 +9,7 @@ use iku_domain::access::{Area, Role};
 use super::access::{PASSWORD, TestApp, unix_now};
 
 /// Each area's page.
-const PAGES: [(Area, &str); 7] = [
+const PAGES: [(Area, &str); 8] = [
     (Area::Work, "/en/staff/work"),
     (Area::Inbox, "/en/staff/"),
     (Area::Cases, "/en/staff/cases"),
@@ -17,6 +17,7 @@ const PAGES: [(Area, &str); 7] = [
     (Area::Statistics, "/en/staff/statistics"),
     (Area::Accounts, "/en/staff/admin"),
     (Area::AuditLog, "/en/staff/audit"),
+    (Area::PersonalData, "/en/staff/personal-data"),
 ];
 
 fn page_of(area: Area) -> &'static str {
@@ -51,6 +52,7 @@ async fn each_role_starts_at_its_home_and_sees_only_what_it_may_open() {
         ("statistician", Role::Statistician),
         ("admin", Role::Admin),
         ("auditor", Role::Auditor),
+        ("dpo", Role::DataProtection),
     ] {
         let code = code(&app.secret, unix_now());
         let (status, location, cookie, body) = app

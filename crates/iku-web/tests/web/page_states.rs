@@ -225,6 +225,23 @@ async fn the_pages_in_their_error_refusal_and_confirmation_states_pass_axe() {
     browser.submit("#documents form button[type=submit]").await;
     assert!(browser.text().await.contains("The file is empty."));
     browser.check("document refused").await;
+    browser.log_out().await;
+
+    // The data protection officer: a request found, recorded and answered.
+    browser.log_in("dpo", &app.secret).await;
+    assert!(browser.url().await.ends_with("/en/staff/personal-data"));
+    browser.check("data requests").await;
+    browser.type_into("#q", super::access::SECRETS[1]).await;
+    browser.submit("form.search button[type=submit]").await;
+    assert!(browser.text().await.contains("Persons found (1)"));
+    browser.check("data request: person found").await;
+    browser.submit("form.card button[type=submit]").await;
+    let answer = browser.text().await;
+    assert!(
+        answer.contains("Data held about the person") && answer.contains("Who read or changed"),
+        "{answer}"
+    );
+    browser.check("data request: the answer").await;
 
     let findings = browser.stop().await;
     super::browser::accessible(&findings);
