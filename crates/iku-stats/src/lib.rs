@@ -9,6 +9,7 @@ pub mod compare;
 mod compute;
 pub mod csv;
 pub mod disclosure;
+pub mod htcds;
 pub mod html;
 pub mod labels;
 pub mod period;

@@ -2,6 +2,7 @@
 
 mod config;
 mod demo;
+mod htcds;
 mod lifecycle;
 mod mail;
 mod person;
@@ -111,6 +112,17 @@ enum Command {
         /// Read the schedule as on this date (YYYY-MM-DD) instead of today.
         #[arg(long, global = true)]
         as_of: Option<String>,
+    },
+    /// The register as person-level records in the Human Trafficking Case Data Standard's
+    /// field names, released as the Counter Trafficking Data Collaborative does: every
+    /// combination of quasi-identifiers counts at least k persons (the rest withheld).
+    Htcds {
+        #[arg(long, default_value_t = iku_stats::htcds::K)]
+        k: usize,
+        #[arg(long, value_enum, default_value = "json")]
+        format: htcds::Format,
+        #[arg(long)]
+        out: PathBuf,
     },
     /// One person's data (GDPR art. 15).
     Person {
@@ -398,6 +410,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             RetentionCommand::Plan => lifecycle::retention_plan(&config, years, as_of.as_deref()),
             RetentionCommand::Purge => lifecycle::retention_purge(&config, years, as_of.as_deref()),
         },
+        Command::Htcds { k, format, out } => htcds::export(&config, k, format, &out),
         Command::Person {
             command:
                 PersonCommand::Export {
