@@ -53,6 +53,9 @@ pub struct CaseSummary {
     /// The dates casework set to come back to the case: follow-ups, measures due, plan
     /// reviews.
     pub casework: Vec<(Date, Reminder)>,
+    /// Processing of the person's data is restricted (GDPR art. 18): only directors (and the
+    /// data protection officer) open the case.
+    pub restricted: bool,
 }
 
 use iku_domain::reminders::Reminder;
@@ -128,6 +131,7 @@ impl CaseSummary {
             .into_iter()
             .flat_map(|(dates, kind)| dates.iter().map(move |d| (*d, kind)))
             .collect(),
+            restricted: p.restricted.is_some(),
         }
     }
 

@@ -72,6 +72,19 @@ pub enum EventBody {
     JournalEntry(JournalEntry),
     NeedAssessed(NeedAssessed),
     PlanMeasure(PlanMeasure),
+    /// The person withdrew the consent they gave at referral: processing stops (the case is
+    /// closed), what happened before stays counted.
+    ConsentWithdrawn {
+        person: PersonId,
+    },
+    /// Processing of the person's data restricted (GDPR art. 18): the record is read-only
+    /// and shown only to the data protection officer and directors, until lifted.
+    ProcessingRestricted {
+        person: PersonId,
+    },
+    RestrictionLifted {
+        person: PersonId,
+    },
 }
 
 /// The name of each event type in the interchange format.
@@ -95,11 +108,14 @@ pub enum EventKind {
     JournalEntry,
     NeedAssessed,
     PlanMeasure,
+    ConsentWithdrawn,
+    ProcessingRestricted,
+    RestrictionLifted,
 }
 
 impl EventKind {
     /// Every kind; a kind's position is its number in the stored facts, so new kinds go last.
-    pub const ALL: [EventKind; 18] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::ApplicationReceived,
         EventKind::PersonDetails,
         EventKind::ApplicationDecided,
@@ -118,6 +134,9 @@ impl EventKind {
         EventKind::JournalEntry,
         EventKind::NeedAssessed,
         EventKind::PlanMeasure,
+        EventKind::ConsentWithdrawn,
+        EventKind::ProcessingRestricted,
+        EventKind::RestrictionLifted,
     ];
 
     pub fn name(self) -> &'static str {
@@ -140,6 +159,9 @@ impl EventKind {
             EventKind::JournalEntry => "journal_entry",
             EventKind::NeedAssessed => "need_assessed",
             EventKind::PlanMeasure => "plan_measure",
+            EventKind::ConsentWithdrawn => "consent_withdrawn",
+            EventKind::ProcessingRestricted => "processing_restricted",
+            EventKind::RestrictionLifted => "restriction_lifted",
         }
     }
 
@@ -191,6 +213,9 @@ impl EventBody {
             EventBody::JournalEntry(_) => EventKind::JournalEntry,
             EventBody::NeedAssessed(_) => EventKind::NeedAssessed,
             EventBody::PlanMeasure(_) => EventKind::PlanMeasure,
+            EventBody::ConsentWithdrawn { .. } => EventKind::ConsentWithdrawn,
+            EventBody::ProcessingRestricted { .. } => EventKind::ProcessingRestricted,
+            EventBody::RestrictionLifted { .. } => EventKind::RestrictionLifted,
         }
     }
 
@@ -208,7 +233,10 @@ impl EventBody {
             | EventBody::IdentificationStarted { person }
             | EventBody::ExpertGroupHeard { person }
             | EventBody::IdentificationDecided { person, .. }
-            | EventBody::AssistanceTerminated { person, .. } => Subject::Person(person),
+            | EventBody::AssistanceTerminated { person, .. }
+            | EventBody::ConsentWithdrawn { person }
+            | EventBody::ProcessingRestricted { person }
+            | EventBody::RestrictionLifted { person } => Subject::Person(person),
             EventBody::AssistanceMeasure(m) => Subject::Person(&m.person),
             EventBody::Retraction { retracts } => Subject::Event(retracts),
             EventBody::JournalEntry(j) => Subject::Person(&j.person),

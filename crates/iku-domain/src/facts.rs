@@ -107,7 +107,10 @@ pub fn encode(e: &Event, out: &mut Vec<u8>) {
         }
         EventBody::ReflectionPeriodInterrupted { person }
         | EventBody::IdentificationStarted { person }
-        | EventBody::ExpertGroupHeard { person } => w.str(person.as_str()),
+        | EventBody::ExpertGroupHeard { person }
+        | EventBody::ConsentWithdrawn { person }
+        | EventBody::ProcessingRestricted { person }
+        | EventBody::RestrictionLifted { person } => w.str(person.as_str()),
         EventBody::IdentificationDecided { person, outcome } => {
             w.str(person.as_str());
             w.u8(match outcome {
@@ -270,6 +273,15 @@ pub fn decode(bytes: &[u8]) -> Result<Event, FactsError> {
             days: r.u16()?,
         },
         EventKind::ReflectionPeriodInterrupted => EventBody::ReflectionPeriodInterrupted {
+            person: PersonId::parse(r.str()?)?,
+        },
+        EventKind::ConsentWithdrawn => EventBody::ConsentWithdrawn {
+            person: PersonId::parse(r.str()?)?,
+        },
+        EventKind::ProcessingRestricted => EventBody::ProcessingRestricted {
+            person: PersonId::parse(r.str()?)?,
+        },
+        EventKind::RestrictionLifted => EventBody::RestrictionLifted {
             person: PersonId::parse(r.str()?)?,
         },
         EventKind::IdentificationStarted => EventBody::IdentificationStarted {

@@ -494,6 +494,15 @@ fn parse_fields(
         EventKind::ReflectionPeriodInterrupted => EventBody::ReflectionPeriodInterrupted {
             person: f.id("person", PersonId::parse)?,
         },
+        EventKind::ConsentWithdrawn => EventBody::ConsentWithdrawn {
+            person: f.id("person", PersonId::parse)?,
+        },
+        EventKind::ProcessingRestricted => EventBody::ProcessingRestricted {
+            person: f.id("person", PersonId::parse)?,
+        },
+        EventKind::RestrictionLifted => EventBody::RestrictionLifted {
+            person: f.id("person", PersonId::parse)?,
+        },
         EventKind::IdentificationStarted => EventBody::IdentificationStarted {
             person: f.id("person", PersonId::parse)?,
         },
@@ -951,7 +960,10 @@ fn write_body(w: &mut LineWriter, e: &Event, personals: Personals) {
         }
         EventBody::ReflectionPeriodInterrupted { person }
         | EventBody::IdentificationStarted { person }
-        | EventBody::ExpertGroupHeard { person } => w.str("person", person.as_str()),
+        | EventBody::ExpertGroupHeard { person }
+        | EventBody::ConsentWithdrawn { person }
+        | EventBody::ProcessingRestricted { person }
+        | EventBody::RestrictionLifted { person } => w.str("person", person.as_str()),
         EventBody::IdentificationDecided { person, outcome } => {
             w.str("person", person.as_str());
             w.str("outcome", outcome.name());

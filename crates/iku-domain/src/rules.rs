@@ -47,10 +47,17 @@ pub enum Rule {
     /// Corrections and retractions point at an existing earlier event that has no other
     /// correction or retraction, and a retraction is not itself corrected or retracted.
     AmendsEarlierEvent,
+    /// After a person withdrew their consent, their case is only closed (a decision that the
+    /// application was withdrawn, a termination, a restriction); a new application is a new
+    /// consent.
+    AfterConsentWithdrawn,
+    /// While processing is restricted, nothing is added to the record but the lifting; only
+    /// a restriction in force is lifted, and a restricted record is not restricted again.
+    ProcessingRestricted,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 21] = [
         Rule::ConsentRequired,
         Rule::OnePrimaryForm,
         Rule::ReflectionPeriodLength,
@@ -70,6 +77,8 @@ impl Rule {
         Rule::ParentIsClient,
         Rule::ChildOnce,
         Rule::AmendsEarlierEvent,
+        Rule::AfterConsentWithdrawn,
+        Rule::ProcessingRestricted,
     ];
 
     /// The rule's code: what a program (and the pages' words) know it by.
@@ -94,6 +103,8 @@ impl Rule {
             Rule::ParentIsClient => "parent_is_client",
             Rule::ChildOnce => "child_once",
             Rule::AmendsEarlierEvent => "amends_earlier_event",
+            Rule::AfterConsentWithdrawn => "after_consent_withdrawn",
+            Rule::ProcessingRestricted => "processing_restricted",
         }
     }
 
@@ -130,6 +141,12 @@ impl Rule {
             Rule::ChildOnce => "a child is admitted once and leaves once, after admission",
             Rule::AmendsEarlierEvent => {
                 "a correction or retraction amends one earlier event, which has no other"
+            }
+            Rule::AfterConsentWithdrawn => {
+                "after the consent was withdrawn the case is only closed, until a new application"
+            }
+            Rule::ProcessingRestricted => {
+                "a restricted record gets nothing but the lifting of the restriction"
             }
         }
     }

@@ -42,6 +42,10 @@ pub struct PersonState {
     pub children: Vec<ChildState>,
     /// The dates casework set to come back to the case (no review reads them).
     pub casework: Casework,
+    /// Since when the person's consent is withdrawn (until a new application), and since
+    /// when processing of their data is restricted.
+    pub consent_withdrawn: Option<Date>,
+    pub restricted: Option<Date>,
 }
 
 /// The dates the casework of a person set: the journal's follow-ups, and the due and review
@@ -131,6 +135,8 @@ impl PersonState {
             measures: Vec::new(),
             children: Vec::new(),
             casework: Casework::default(),
+            consent_withdrawn: None,
+            restricted: None,
         }
     }
 
@@ -197,10 +203,57 @@ impl RegisterState {
         }
     }
 
+    /// Whom an event is about, if the register knows them.
+    fn person_of(&self, body: &EventBody) -> Option<&PersonState> {
+        let id = match body.subject() {
+            crate::event::Subject::Person(p) => p,
+            crate::event::Subject::Application(a) => self.applications.get(a)?,
+            crate::event::Subject::Child(_, Some(parent)) => parent,
+            crate::event::Subject::Child(c, None) => self.children.get(c)?,
+            crate::event::Subject::Event(_) => return None,
+        };
+        self.persons.get(id)
+    }
+
+    /// What a withdrawn consent and a restriction leave to be recorded.
+    fn guard(&self, body: &EventBody) -> Result<(), Skipped> {
+        let Some(person) = self.person_of(body) else {
+            return Ok(());
+        };
+        let lifting = matches!(body, EventBody::RestrictionLifted { .. });
+        if person.restricted.is_some() && !lifting {
+            return skip(
+                Rule::ProcessingRestricted,
+                format!("processing of person {}'s data is restricted", person.id),
+            );
+        }
+        let closing = matches!(
+            body,
+            EventBody::ApplicationReceived(_)
+                | EventBody::AssistanceTerminated { .. }
+                | EventBody::ChildLeft { .. }
+                | EventBody::ProcessingRestricted { .. }
+                | EventBody::RestrictionLifted { .. }
+                | EventBody::Retraction { .. }
+                | EventBody::ApplicationDecided(crate::event::ApplicationDecided {
+                    decision: Decision::Withdrawn,
+                    ..
+                })
+        );
+        if person.consent_withdrawn.is_some() && !closing {
+            return skip(
+                Rule::AfterConsentWithdrawn,
+                format!("person {} withdrew their consent", person.id),
+            );
+        }
+        Ok(())
+    }
+
     /// Applies one event, dated on or after every event applied before. A retraction changes
     /// nothing here: the view has already left out what it voids.
     pub fn apply(&mut self, e: &Event) -> Result<(), Skipped> {
         let date = e.date;
+        self.guard(&e.body)?;
         match &e.body {
             EventBody::ApplicationReceived(a) => {
                 if self.applications.contains_key(&a.application) {
@@ -222,6 +275,8 @@ impl RegisterState {
                     basis: a.basis,
                     decided: None,
                 });
+                // A new referral is given with a new consent.
+                person.consent_withdrawn = None;
             }
             EventBody::PersonDetails(d) => {
                 self.person_mut(&d.person)?.details.update_from(&d.details);
@@ -420,6 +475,25 @@ impl RegisterState {
                 if m.status.is_open() {
                     person.casework.measures_due.extend(m.due);
                     person.casework.plan_reviews.extend(m.review);
+                }
+            }
+            EventBody::ConsentWithdrawn { person } => {
+                let person = self.person_mut(person)?;
+                person.consent_withdrawn.get_or_insert(date);
+            }
+            EventBody::ProcessingRestricted { person } => {
+                self.person_mut(person)?.restricted = Some(date);
+            }
+            EventBody::RestrictionLifted { person } => {
+                let person = self.person_mut(person)?;
+                if person.restricted.take().is_none() {
+                    return skip(
+                        Rule::ProcessingRestricted,
+                        format!(
+                            "processing of person {}'s data is not restricted",
+                            person.id
+                        ),
+                    );
                 }
             }
         }

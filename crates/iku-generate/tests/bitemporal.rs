@@ -353,6 +353,11 @@ fn reference(events: &[Event], t: Option<Timestamp>, as_of: Date) -> BTreeMap<St
             // Casework: no statistic counts it.
             EventBody::JournalEntry(_) | EventBody::NeedAssessed(_) | EventBody::PlanMeasure(_) => {
             }
+            // The generator makes no withdrawal or restriction: the reference need not fold
+            // them (the domain's own tests do).
+            EventBody::ConsentWithdrawn { .. }
+            | EventBody::ProcessingRestricted { .. }
+            | EventBody::RestrictionLifted { .. } => {}
         }
     }
     persons

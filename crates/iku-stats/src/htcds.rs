@@ -102,6 +102,11 @@ fn organisation_type(referrer: &str) -> &'static str {
 }
 
 fn person(p: &PersonState) -> Option<Person> {
+    // Nothing more is shared of a person who withdrew their consent, or whose data may only
+    // be stored (a restriction).
+    if p.consent_withdrawn.is_some() || p.restricted.is_some() {
+        return None;
+    }
     let first = p.applications.first()?;
     let details = &p.details;
     let age = match (details.birth_date, details.birth_year) {

@@ -117,3 +117,44 @@ proptest! {
         prop_assert_eq!(r.records.len() + r.withheld, persons_with_applications(&state));
     }
 }
+
+#[test]
+fn nothing_is_shared_of_a_person_who_withdrew_their_consent() {
+    use iku_domain::interchange::{ParseContext, parse_line};
+    let events = generate(&Options::new(300, 11));
+    let person = events
+        .iter()
+        .find_map(|e| match &e.body {
+            EventBody::ApplicationReceived(a) => Some(a.person.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no person"));
+    let day =
+        time::Date::from_calendar_date(2026, time::Month::December, 31).unwrap_or(time::Date::MIN);
+    let before = Register::new(events.clone())
+        .unwrap_or_else(|v| panic!("{v}"))
+        .view(None)
+        .state_as_of(day);
+    let ctx = ParseContext::new(
+        day,
+        iku_domain::Timestamp::from_micros(1_800_000_000_000_000),
+    );
+    let line = format!(
+        r#"{{"id":"withdrawn-1","event":"consent_withdrawn","date":"2026-12-30","recorded_at":"2026-12-30T10:00:00Z","person":"{}"}}"#,
+        person.as_str()
+    );
+    let withdrawal = parse_line(&line, &ctx)
+        .map(|p| p.event)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut with = events;
+    with.push(withdrawal);
+    let after = Register::new(with)
+        .unwrap_or_else(|v| panic!("{v}"))
+        .view(None)
+        .state_as_of(day);
+    let (b, a) = (release(&before, 2), release(&after, 2));
+    assert_eq!(
+        a.records.len() + a.withheld + 1,
+        b.records.len() + b.withheld
+    );
+}

@@ -204,6 +204,10 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/personal-data/{person}",
             get(ui::person_data::export).post(ui::person_data::request),
         )
+        .route(
+            "/{lang}/staff/personal-data/{person}/restriction",
+            post(ui::person_data::restriction),
+        )
         .route("/{lang}/staff/audit.csv", get(ui::audit_export::export))
         .route(
             "/{lang}/staff/statistics/review",
@@ -238,6 +242,10 @@ fn routes(state: state::Shared) -> Router {
             post(ui::journal::write),
         )
         .route("/{lang}/staff/cases/{person}/plan", post(ui::plan::write))
+        .route(
+            "/{lang}/staff/cases/{person}/consent",
+            post(ui::consent::withdraw),
+        )
         .route(
             "/{lang}/staff/cases/{person}/documents",
             // The body is read whole, within the document's limit, before (`limits`).

@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use std::sync::Arc;
 use time::Date;
 
-use super::{Actor, Grounds, Page, covers, covers_placed};
+use super::{Actor, Grounds, Page, covers_placed, sees};
 use crate::audit::{Action, Audited, entry};
 use crate::history::{self, Recorded};
 use crate::register::{CaseGroup, CaseSummary, Index};
@@ -100,7 +100,7 @@ impl<'a> CaseScope<'a> {
     /// Whether the user sees the case.
     pub fn covers(&mut self, person: &PersonId) -> Result<bool, AppError> {
         let actor = self.actor;
-        self.index(|index| covers(actor, index.assignment(person)))
+        self.index(|index| sees(actor, index, person))
     }
 
     /// The offices of the cases in the user's scope (for a list's filter).
@@ -147,7 +147,7 @@ impl<'a> CaseScope<'a> {
         let rows: Vec<WaitingCase> = self.index(|index| {
             index
                 .waiting_after(after.as_ref())
-                .filter(|(_, case)| covers(actor, index.assignment(&case.person)))
+                .filter(|(_, case)| sees(actor, index, &case.person))
                 .map(|(w, case)| WaitingCase {
                     person: case.person.clone(),
                     application: w.application.clone(),
@@ -230,7 +230,7 @@ impl<'a> CaseScope<'a> {
                         .as_ref()
                         .is_none_or(|a| (*d, &case.person) > (a.0, &a.1))
                 })
-                .filter(|(_, case)| covers(actor, index.assignment(&case.person)))
+                .filter(|(_, case)| sees(actor, index, &case.person))
                 .map(|(d, case)| EndingCase {
                     last_day: d,
                     person: case.person.clone(),
@@ -279,7 +279,7 @@ fn listed<'i>(
     keep: impl Fn(&ListedCase) -> bool,
 ) -> Vec<ListedCase> {
     cases
-        .filter(|case| covers(actor, index.assignment(&case.person)))
+        .filter(|case| sees(actor, index, &case.person))
         .map(|case| {
             let a = index.assignment(&case.person);
             ListedCase {
@@ -501,6 +501,13 @@ impl<'a> CaseAccess<'a> {
     /// Writes events to the case in one commit, each checked to be about it and each a
     /// `case.write` entry of the audit log committed with them.
     pub(super) fn write_events(&mut self, events: Vec<Event>) -> Result<(), AppError> {
+        // A restricted record takes nothing, whatever day an entry is dated (the register's
+        // rule refuses what is dated after the restriction; this, what is written during it).
+        let person = self.person.clone();
+        if self.index(|i| i.case(&person).is_some_and(|c| c.restricted))? {
+            let rule = iku_domain::Rule::ProcessingRestricted;
+            return Err(AppError::RuleBroken(rule, rule.describe().to_owned()));
+        }
         for event in &events {
             if !self.is_about(event)? {
                 return Err(AppError::OtherCase);

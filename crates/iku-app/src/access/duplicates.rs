@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::case::{CaseAccess, ListedCase, event_of, write_record};
 use super::search::found_by;
-use super::{Actor, covers};
+use super::{Actor, covers, sees};
 use crate::audit::{Action, entry};
 use crate::register::Index;
 use crate::{AppError, now};
@@ -118,12 +118,8 @@ impl CaseAccess<'_> {
             return Err(AppError::BadRequest);
         }
         let actor = self.actor;
-        let (exists, theirs) = self.index(|index| {
-            (
-                index.case(other).is_some(),
-                covers(actor, index.assignment(other)),
-            )
-        })?;
+        let (exists, theirs) =
+            self.index(|index| (index.case(other).is_some(), sees(actor, index, other)))?;
         if !exists {
             return Err(AppError::NotFound);
         }

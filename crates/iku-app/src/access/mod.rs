@@ -6,6 +6,7 @@
 
 mod administration;
 mod case;
+mod consent;
 mod decisions;
 mod direction;
 mod documents;
@@ -81,6 +82,14 @@ fn covers(actor: &Actor, assignment: Option<&CaseAssignment>) -> bool {
     })
 }
 
+/// Whether `actor` sees `person`'s case in lists and searches: in their scope, and not
+/// restricted unless they direct (a restricted record is the directors' and the data
+/// protection officer's alone).
+fn sees(actor: &Actor, index: &crate::register::Index, person: &PersonId) -> bool {
+    covers(actor, index.assignment(person))
+        && (actor.role == Role::Director || !index.case(person).is_some_and(|c| c.restricted))
+}
+
 /// A break-the-glass reason as given: at least ten characters of text, at most 500.
 fn glass_reason(reason: &str) -> Result<Personal, AppError> {
     let reason = reason.trim();
@@ -111,6 +120,15 @@ fn assignment(
     lease.with(|s| {
         app.register
             .read(s, |index| index.assignment(person).cloned())
+    })
+}
+
+/// Whether processing of the person's data is restricted (as the held register has it).
+fn restricted(lease: &mut Lease<'_>, person: &PersonId) -> Result<bool, AppError> {
+    let app = lease.app();
+    lease.with(|s| {
+        app.register
+            .read(s, |index| index.case(person).is_some_and(|c| c.restricted))
     })
 }
 
@@ -145,7 +163,8 @@ impl Actor {
     ) -> Result<CaseAccess<'a>, AppError> {
         let mut lease = app.lease()?;
         let allowed = matches!(self.role, Role::Caseworker | Role::Director)
-            && covers(self, assignment(&mut lease, person)?.as_ref());
+            && covers(self, assignment(&mut lease, person)?.as_ref())
+            && (self.role == Role::Director || !restricted(&mut lease, person)?);
         if !allowed {
             self.audit(app, Action::CaseRefused, person.as_str())?;
             return Err(AppError::Forbidden);
@@ -171,6 +190,10 @@ impl Actor {
         }
         let reason = glass_reason(reason)?;
         let mut lease = app.lease()?;
+        if self.role != Role::Director && restricted(&mut lease, person)? {
+            self.audit(app, Action::CaseRefused, person.as_str())?;
+            return Err(AppError::Forbidden);
+        }
         let assignment = assignment(&mut lease, person)?;
         let grounds = if covers(self, assignment.as_ref()) {
             Grounds::InScope

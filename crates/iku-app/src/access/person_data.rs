@@ -125,6 +125,20 @@ impl<'a> PersonData<'a> {
         PersonData { actor, lease }
     }
 
+    pub(super) fn actor_name(&self) -> &str {
+        self.actor.username.as_str()
+    }
+
+    pub(super) fn app(&self) -> &'a crate::App {
+        self.lease.app()
+    }
+
+    /// The held register caught up with what was just written.
+    pub(super) fn catch_up(&mut self) -> Result<(), AppError> {
+        let app = self.lease.app();
+        self.lease.with(|s| app.register.catch_up(s))
+    }
+
     fn audit(&self, action: Action, record: &str, reason: &str) -> Result<(), AppError> {
         self.lease
             .app()

@@ -86,6 +86,10 @@ impl CaseScope<'_> {
                 let Some(summary) = index.case(&person) else {
                     continue;
                 };
+                // A restricted record is found by directors alone, not even by a reason.
+                if summary.restricted && actor.role != iku_domain::access::Role::Director {
+                    continue;
+                }
                 let a = index.assignment(&person);
                 let theirs = covers(actor, a);
                 if !theirs && reason.is_none() {

@@ -11,7 +11,7 @@ use iku_domain::tasks::{Change, Task, TaskChange, TaskKind, fold};
 use time::Date;
 
 use super::case::{CaseScope, fresh};
-use super::{Actor, covers};
+use super::{Actor, sees};
 use crate::AppError;
 use crate::audit::{Action, entry};
 
@@ -66,7 +66,7 @@ impl CaseScope<'_> {
             for (day, reminder, case) in index.casework_between(today - KEPT_OVERDUE, until) {
                 found.push(due(reminder, day, case));
             }
-            found.retain(|d| covers(actor, index.assignment(&d.person)));
+            found.retain(|d| sees(actor, index, &d.person));
             found
         })?;
         // A reminder the user took as a task is the task's now (open or done).
@@ -154,7 +154,7 @@ impl CaseScope<'_> {
             return Err(AppError::UnknownAssignee);
         }
         if let Some(person) = person {
-            let sees = self.index(|index| covers(&actor, index.assignment(person)))?;
+            let sees = self.index(|index| sees(&actor, index, person))?;
             if !sees {
                 return Err(AppError::UnknownAssignee);
             }

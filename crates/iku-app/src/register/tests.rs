@@ -211,6 +211,7 @@ fn a_case_is_due_when_a_reflection_period_ends_soon_or_an_application_waited_lon
         latest: today,
         latest_application: None,
         casework: Vec::new(),
+        restricted: false,
     };
     assert!(!summary(vec![], vec![]).is_due(today));
     assert!(summary(vec![today], vec![]).is_due(today));

@@ -373,3 +373,37 @@ fn official_identification_once_per_client_period() {
         ]
     );
 }
+
+/// A withdrawn consent leaves only what closes the case, until a new application; a
+/// restriction leaves only its lifting, and only a restriction in force is lifted.
+#[test]
+fn a_withdrawn_consent_and_a_restriction_leave_only_what_they_allow() {
+    let withdrawn = r#"{"id":"cw","event":"consent_withdrawn","date":"2020-03-01","person":"p1"}"#;
+    let details =
+        r#"{"id":"d2","event":"person_details","date":"2020-03-02","person":"p1","gender":"male"}"#;
+    let terminate = r#"{"id":"t1","event":"assistance_terminated","date":"2020-03-02","person":"p1","reason":"own_request"}"#;
+    let again = r#"{"id":"app2","event":"application_received","date":"2020-04-01","application":"a2","person":"p1","referrer":"ngo","consent":true}"#;
+    let later =
+        r#"{"id":"d3","event":"person_details","date":"2020-04-02","person":"p1","gender":"male"}"#;
+    assert_eq!(rules_broken(&[APP, ADMIT, withdrawn, terminate]), vec![]);
+    assert_eq!(
+        rules_broken(&[APP, ADMIT, withdrawn, details]),
+        vec![Rule::AfterConsentWithdrawn]
+    );
+    assert_eq!(rules_broken(&[APP, ADMIT, withdrawn, again, later]), vec![]);
+
+    let restrict =
+        r#"{"id":"rs","event":"processing_restricted","date":"2020-03-01","person":"p1"}"#;
+    let lift = r#"{"id":"rl","event":"restriction_lifted","date":"2020-03-05","person":"p1"}"#;
+    let lift_again =
+        r#"{"id":"rl2","event":"restriction_lifted","date":"2020-03-06","person":"p1"}"#;
+    assert_eq!(
+        rules_broken(&[APP, ADMIT, restrict, details]),
+        vec![Rule::ProcessingRestricted]
+    );
+    assert_eq!(rules_broken(&[APP, ADMIT, restrict, lift, later]), vec![]);
+    assert_eq!(
+        rules_broken(&[APP, ADMIT, restrict, lift, lift_again]),
+        vec![Rule::ProcessingRestricted]
+    );
+}

@@ -58,6 +58,8 @@ pub(super) struct Said<'a> {
     pub document_typed: Option<&'a super::documents::DocumentTyped>,
     /// Whether a document was just attached.
     pub document_saved: bool,
+    /// What was wrong with the consent form (a key).
+    pub consent_mistake: Option<&'static str>,
 }
 
 /// What the decision form sent, to fill it in again.
@@ -572,6 +574,13 @@ pub(super) async fn page(
                 said.document_typed,
             );
             body.push_str(&documents.into_string());
+            let consent = super::consent::section(lang, &found.record, csrf, said.consent_mistake);
+            body.push_str(&consent.into_string());
+            // A restriction in force is said before anything else.
+            body.insert_str(
+                0,
+                &super::consent::banner(lang, &found.record).into_string(),
+            );
             let rest = format!("/staff/cases/{}", found.record.id.as_str());
             staff_page(
                 lang,
@@ -614,6 +623,7 @@ pub async fn case(
             "decision" => Some("decision.saved"),
             "recorded" => Some("case.saved"),
             "task" => Some("task.saved"),
+            "consent" => Some("consent.saved"),
             _ => None,
         },
         ..Said::default()

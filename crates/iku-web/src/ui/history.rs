@@ -100,7 +100,10 @@ pub(crate) fn describe(lang: Lang, body: &EventBody) -> String {
         }
         EventBody::ReflectionPeriodInterrupted { .. }
         | EventBody::IdentificationStarted { .. }
-        | EventBody::ExpertGroupHeard { .. } => String::new(),
+        | EventBody::ExpertGroupHeard { .. }
+        | EventBody::ConsentWithdrawn { .. }
+        | EventBody::ProcessingRestricted { .. }
+        | EventBody::RestrictionLifted { .. } => String::new(),
     };
     if what.is_empty() {
         kind.into_owned()

@@ -11,6 +11,7 @@ pub mod case;
 pub mod case_forms;
 pub mod cases;
 mod confirm;
+pub mod consent;
 pub mod deadlines;
 pub mod decide;
 pub mod decision;
@@ -386,6 +387,7 @@ mod tests {
             include_str!("mod.rs"),
             include_str!("case.rs"),
             include_str!("case_forms.rs"),
+            include_str!("consent.rs"),
             include_str!("cases.rs"),
             include_str!("confirm.rs"),
             include_str!("journal.rs"),

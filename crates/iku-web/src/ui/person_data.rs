@@ -200,12 +200,68 @@ pub async fn export(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return Ok(response);
     }
-    Ok(page(
-        lang,
-        StatusCode::OK,
-        &principal,
-        document(lang, &export),
-    ))
+    let body = html! {
+        (document(lang, &export))
+        (restriction_form(lang, principal.csrf_token(), &export))
+    };
+    Ok(page(lang, StatusCode::OK, &principal, body))
+}
+
+/// The form that restricts processing of the person's data, or lifts the restriction.
+fn restriction_form(lang: Lang, csrf: &str, e: &AccessExport) -> Markup {
+    let (action, key) = if e.record.restricted.is_some() {
+        ("lift", "gdpr.lift")
+    } else {
+        ("restrict", "gdpr.restrict")
+    };
+    html! {
+        section aria-labelledby="restriction-title" {
+            h2 id="restriction-title" { (t(lang, key)) }
+            @if let Some(since) = e.record.restricted {
+                p { (t(lang, "consent.restricted")) " " (date(lang, since)) }
+            }
+            p { (t(lang, "gdpr.restrict.text")) }
+            form method="post" action={ "/" (lang.code()) (REST) "/" (e.person.as_str()) "/restriction" } {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="action" value=(action);
+                button type="submit" { (t(lang, key)) }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RestrictionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /{lang}/staff/personal-data/{person}/restriction`: restricts processing from today,
+/// or lifts the restriction; back to the answer.
+pub async fn restriction(
+    State(state): State<Shared>,
+    Path((code, person)): Path<(String, String)>,
+    poster: Poster,
+    Form(sent): Form<RestrictionForm>,
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = poster.check(lang, &sent.csrf)?;
+    let person = PersonId::parse(&person).map_err(|_| Refusal::from(not_found()))?;
+    let restrict = match sent.action.as_str() {
+        "restrict" => true,
+        "lift" => false,
+        _ => return Err(not_found().into()),
+    };
+    let (who, whom) = (principal.clone(), person.clone());
+    let today = finnish_date(now());
+    state
+        .blocking(move |app| who.person_data(app)?.restrict(&whom, today, restrict))
+        .await
+        .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
+    let to = format!("/{}{REST}/{}", lang.code(), person.as_str());
+    Ok(Redirect::to(&to).into_response())
 }
 
 /// The personal values an event carries, by field, the free text marked for review.

@@ -23,6 +23,7 @@ mod browser;
 mod cases_list;
 mod caseworker_day;
 mod client_lifecycle;
+mod consent;
 mod corrections;
 mod dates;
 mod decision;
