@@ -208,6 +208,10 @@ fn routes(state: state::Shared) -> Router {
             "/{lang}/staff/personal-data/{person}/restriction",
             post(ui::person_data::restriction),
         )
+        .route(
+            "/{lang}/staff/personal-data/{person}/documents/{id}",
+            get(ui::person_data::document_file),
+        )
         .route("/{lang}/staff/audit.csv", get(ui::audit_export::export))
         .route(
             "/{lang}/staff/statistics/review",

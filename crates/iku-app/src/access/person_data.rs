@@ -219,6 +219,34 @@ impl<'a> PersonData<'a> {
     }
 }
 
+impl PersonData<'_> {
+    /// A document of `person`'s with its file, to hand over; given once its read
+    /// (`document.read`) is on record. None if the person has no such document; an erased
+    /// one is gone.
+    pub fn document(
+        &mut self,
+        person: &PersonId,
+        id: &str,
+    ) -> Result<Audited<Option<iku_domain::documents::Document>>, AppError> {
+        let keys = &self.lease.app().config().keys;
+        let found = self.lease.with(|s| s.document(id, keys))?;
+        let Some(document) = found.filter(|d| &d.info.person == person) else {
+            return Ok(Audited::new(None, None));
+        };
+        if document.info.erased {
+            return Err(AppError::Gone);
+        }
+        let read = entry(
+            self.actor.username.as_str(),
+            Action::DocumentRead,
+            &format!("{} document.read {id}", person.as_str()),
+            "",
+        );
+        let pending = self.lease.app().writer.audit(read);
+        Ok(Audited::new(Some(document), Some(pending)))
+    }
+}
+
 impl crate::App {
     /// `export` for the command line (`iku person export`), recorded under `actor`
     /// (`cli:USER`), who runs it with the database's keys in hand.

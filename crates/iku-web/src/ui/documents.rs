@@ -232,28 +232,31 @@ pub async fn download(
         .audited(move |app| principal.open_case(app, &person)?.document(&id))
         .await;
     match read {
-        Ok(Some(document)) => {
-            let disposition = format!("attachment; filename=\"{}\"", download_name(&document.info));
-            let mut response = (StatusCode::OK, document.content).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(document.info.media.mime()),
-            );
-            if let Ok(value) = HeaderValue::from_str(&disposition) {
-                headers.insert(header::CONTENT_DISPOSITION, value);
-            }
-            // A client's file is kept by no cache, and never read as anything but its type.
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
-        }
+        Ok(Some(document)) => file(document),
         Ok(None) => not_found(),
         Err(e) => away(lang, &e),
     }
+}
+
+/// A document's file as sent back: its type, a name of its kind and id, never cached.
+pub(super) fn file(document: iku_domain::documents::Document) -> Response {
+    let disposition = format!("attachment; filename=\"{}\"", download_name(&document.info));
+    let mut response = (StatusCode::OK, document.content).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(document.info.media.mime()),
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    // A client's file is kept by no cache, and never read as anything but its type.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 #[cfg(test)]

@@ -201,10 +201,30 @@ pub async fn export(
         return Ok(response);
     }
     let body = html! {
-        (document(lang, &export))
+        (document(lang, &export, true))
         (restriction_form(lang, principal.csrf_token(), &export))
     };
     Ok(page(lang, StatusCode::OK, &principal, body))
+}
+
+/// `GET /{lang}/staff/personal-data/{person}/documents/{id}`: a document's file, to hand over.
+pub async fn document_file(
+    State(state): State<Shared>,
+    Path((code, person, id)): Path<(String, String, String)>,
+    reader: Reader,
+) -> Result<Response, Refusal> {
+    let lang = language(&code)?;
+    let principal = reader.principal();
+    let person = PersonId::parse(&person).map_err(|_| Refusal::from(not_found()))?;
+    let who = principal.clone();
+    let read = state
+        .audited(move |app| who.person_data(app)?.document(&person, &id))
+        .await
+        .map_err(|e| Refusal::from(refused(lang, &e, &principal)))?;
+    match read {
+        Some(document) => Ok(super::documents::file(document)),
+        None => Err(not_found().into()),
+    }
 }
 
 /// The form that restricts processing of the person's data, or lifts the restriction.
@@ -281,8 +301,9 @@ fn personal(lang: Lang, r: &Recorded) -> Markup {
     }
 }
 
-/// The answer to the request, as the officer reads it and hands it over.
-fn document(lang: Lang, e: &AccessExport) -> Markup {
+/// The answer to the request, as the officer reads it and hands it over (`links`: the
+/// documents' files linked, on the officer's page).
+fn document(lang: Lang, e: &AccessExport, links: bool) -> Markup {
     let code = lang.code();
     let person = e.person.as_str();
     let review: Vec<&Recorded> = e.to_review().collect();
@@ -329,6 +350,7 @@ fn document(lang: Lang, e: &AccessExport) -> Markup {
                     li {
                         (t(lang, &format!("document.kind.{}", d.kind.name()))) ": "
                         @match name {
+                            Some(name) if links => a href={ "/" (code) (REST) "/" (person) "/documents/" (d.id) } download { (name.expose()) },
                             Some(name) => (name.expose()),
                             None => em { (t(lang, "document.erased")) },
                         }
@@ -374,7 +396,7 @@ pub fn standalone(lang: Lang, export: &AccessExport) -> String {
                 title { (t(lang, "gdpr.export.title")) " – " (export.person.as_str()) }
                 style { (maud::PreEscaped(super::STYLE)) }
             }
-            body { main { (document(lang, export)) } }
+            body { main { (document(lang, export, false)) } }
         }
     };
     page.into_string()

@@ -28,7 +28,7 @@ fn pdf(size: usize) -> Vec<u8> {
 }
 
 /// The form as a browser sends it: the token, the kind and the file (None: none chosen).
-fn multipart(csrf: &str, kind: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
+pub(super) fn multipart(csrf: &str, kind: &str, file: Option<(&str, &[u8])>) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in [("csrf", csrf), ("kind", kind)] {
         body.extend(

@@ -38,6 +38,31 @@ async fn the_officer_hands_over_everything_held_about_one_person_and_nothing_els
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     }
 
+    // A document of hers.
+    let (_, _, _, page) = app
+        .page(
+            Method::GET,
+            "/fi/staff/cases/p1",
+            Some(&helsinki.cookie),
+            None,
+        )
+        .await;
+    let token = hidden(&page, "csrf");
+    let statement = b"%PDF-1.4\n(statement)\n".to_vec();
+    let (status, _, _) = super::documents::send(
+        &app,
+        Method::POST,
+        "/fi/staff/cases/p1/documents",
+        &helsinki.cookie,
+        Some(super::documents::multipart(
+            &token,
+            "police_statement",
+            Some(("lausunto.pdf", &statement)),
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
     // Others may not open the officer's pages.
     let (status, _, _, _) = app
         .page(
@@ -109,6 +134,17 @@ async fn the_officer_hands_over_everything_held_about_one_person_and_nothing_els
         assert!(html.contains(theirs), "{theirs}: {html}");
     }
     assert!(html.contains("Review before handing over"), "{html}");
+    // Her document, handed over as it was attached.
+    let link = html
+        .split(r#"href="/en/staff/personal-data/p1/documents/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|id| format!("/en/staff/personal-data/p1/documents/{id}"))
+        .unwrap_or_else(|| panic!("no document link: {html}"));
+    let (status, _, file) =
+        super::documents::send(&app, Method::GET, &link, &dpo.cookie, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(file == statement);
     for others in [
         SECRETS[2],
         SECRETS[3],
@@ -200,6 +236,7 @@ async fn the_officer_hands_over_everything_held_about_one_person_and_nothing_els
         [("p1".to_owned(), "2026-12-02".to_owned())]
     );
     assert_eq!(done("gdpr.export").len(), 2);
+    assert_eq!(done("document.read").len(), 1);
     assert!(
         !actions
             .iter()
