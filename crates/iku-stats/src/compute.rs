@@ -782,6 +782,7 @@ fn cell(dims: &[&'static str], key: &[String], value: u64) -> Cell {
         key: dims.iter().copied().zip(key.iter().cloned()).collect(),
         value: Some(value),
         suppressed: None,
+        share: None,
     }
 }
 
@@ -1178,7 +1179,7 @@ fn tables(
         ),
         series_applications,
     ];
-    Review {
+    let mut review = Review {
         report: period.kind.name(),
         period: PeriodDates {
             start: format_date(period.start()),
@@ -1192,5 +1193,7 @@ fn tables(
             audit_passed: None,
         },
         tables,
-    }
+    };
+    review.fill_shares();
+    review
 }

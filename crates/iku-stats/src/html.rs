@@ -52,6 +52,12 @@ struct Words {
     suppressed: &'static str,
     /// A period whose tables count nobody.
     nobody: &'static str,
+    /// The share column's head.
+    share: &'static str,
+    /// A figure's number: "Kuvio 3." and so on.
+    figure: &'static str,
+    /// A table of which every figure is withheld.
+    all_withheld: &'static str,
 }
 
 fn words(lang: Lang) -> Words {
@@ -71,6 +77,9 @@ fn words(lang: Lang) -> Words {
                 (tilastollinen tietosuoja).",
             nobody: "Rekisterissä ei ole tältä ajanjaksolta yhtään hakemusta eikä asiakasta: \
                 kaikki luvut ovat nollia.",
+            share: "Osuus, %",
+            figure: "Kuvio",
+            all_withheld: "Taulukon kaikki luvut on jätetty pois tietosuojan vuoksi.",
         },
         Lang::Sv => Words {
             review: "Statistik från hjälpsystemet för offer för människohandel",
@@ -87,6 +96,9 @@ fn words(lang: Lang) -> Words {
                 identifieras (röjandekontroll).",
             nobody: "Registret har inga ansökningar och inga klienter från den här perioden: \
                 alla tal är nollor.",
+            share: "Andel, %",
+            figure: "Figur",
+            all_withheld: "Alla uppgifter i tabellen visas inte, av hänsyn till röjandekontrollen.",
         },
         Lang::En => Words {
             review: "Statistics of the Assistance System for Victims of Human Trafficking",
@@ -103,7 +115,19 @@ fn words(lang: Lang) -> Words {
                 (disclosure control).",
             nobody: "The register holds no applications and no clients for this period: every \
                 figure is zero.",
+            share: "Share, %",
+            figure: "Figure",
+            all_withheld: "Every figure of this table is withheld by disclosure control.",
         },
+    }
+}
+
+/// A share as the language writes per cents: 42,1 in Finnish and Swedish, 42.1 in English.
+fn percent(share: f64, lang: Lang) -> String {
+    let text = format!("{share:.1}");
+    match lang {
+        Lang::En => text,
+        Lang::Fi | Lang::Sv => text.replace('.', ","),
     }
 }
 
@@ -138,10 +162,25 @@ fn rows(t: &Table, lang: Lang) -> Vec<(String, Option<u64>)> {
     out
 }
 
+/// Whether a row of the chart is one of the rest ("other", "unknown"): shown last.
+fn is_rest(t: &Table, label_of_row: &str, lang: Lang) -> bool {
+    let Some(first) = t.dims.first() else {
+        return false;
+    };
+    ["other", "unknown", "XXX"]
+        .iter()
+        .any(|code| label(first, code, lang) == label_of_row)
+}
+
 fn chart(t: &Table, lang: Lang, out: &mut String) {
-    let rows = rows(t, lang);
+    let mut rows = rows(t, lang);
     if rows.is_empty() {
         return;
+    }
+    // Largest first, as the eye compares bars; the rest and the withheld last. A series
+    // keeps its years in order.
+    if t.dims.first() != Some(&"year") {
+        rows.sort_by_key(|(l, v)| (is_rest(t, l, lang), v.is_none(), std::cmp::Reverse(*v)));
     }
     let max = rows
         .iter()
@@ -149,7 +188,10 @@ fn chart(t: &Table, lang: Lang, out: &mut String) {
         .max()
         .unwrap_or(0)
         .max(1);
-    let (label_w, bar_w, row_h) = (300.0, 300.0, 22.0);
+    // A long label is broken onto two lines, never cut: every row is as tall as the tallest.
+    let lines: Vec<Vec<String>> = rows.iter().map(|(l, _)| label_lines(l, 40)).collect();
+    let two = lines.iter().any(|l| l.len() > 1);
+    let (label_w, bar_w, row_h) = (300.0, 300.0, if two { 34.0 } else { 22.0 });
     let height = row_h * rows.len() as f64 + 8.0;
     let id = t.id;
     let _ = write!(
@@ -159,27 +201,50 @@ fn chart(t: &Table, lang: Lang, out: &mut String) {
         title = escape(title(id, lang)),
         desc = escape(&summary(t, lang)),
     );
-    for (i, (l, v)) in rows.iter().enumerate() {
+    for (i, ((_, v), label_lines)) in rows.iter().zip(&lines).enumerate() {
         let y = 4.0 + row_h * i as f64;
         let len = v.map_or(0.0, |v| bar_w * v as f64 / max as f64);
         let shown = v.map_or("–".to_owned(), |v| v.to_string());
-        // The table beside the chart has the full label.
-        let l = if l.chars().count() > 40 {
-            format!("{}…", l.chars().take(39).collect::<String>())
-        } else {
-            l.clone()
-        };
+        let middle = y + (row_h - 6.0) / 2.0 + 5.0;
+        let first = middle - 7.0 * (label_lines.len() as f64 - 1.0);
         let _ = write!(
             out,
-            r#"<text x="{lx}" y="{ty}" text-anchor="end">{l}</text><rect x="{label_w}" y="{y}" width="{len:.1}" height="{bh}"/><text x="{vx:.1}" y="{ty}">{shown}</text>"#,
-            lx = label_w - 6.0,
-            ty = y + 15.0,
-            l = escape(&l),
+            r#"<text x="{lx}" y="{first}" text-anchor="end">"#,
+            lx = label_w - 6.0
+        );
+        for (n, line) in label_lines.iter().enumerate() {
+            let _ = write!(
+                out,
+                r#"<tspan x="{lx}" dy="{dy}">{line}</tspan>"#,
+                lx = label_w - 6.0,
+                dy = if n == 0 { 0.0 } else { 14.0 },
+                line = escape(line),
+            );
+        }
+        let _ = write!(
+            out,
+            r#"</text><rect x="{label_w}" y="{y}" width="{len:.1}" height="{bh}"/><text x="{vx:.1}" y="{middle}">{shown}</text>"#,
             bh = row_h - 6.0,
             vx = label_w + len + 4.0,
         );
     }
     out.push_str("</svg>");
+}
+
+/// A label in lines of at most `width` characters, broken between words (a word longer than
+/// a line gets a line of its own).
+fn label_lines(label: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in label.split(' ') {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
 }
 
 /// The text alternative: the total and the largest rows, in words.
@@ -193,6 +258,9 @@ fn summary(t: &Table, lang: Lang) -> String {
         .unwrap_or_default();
     if t.dims.is_empty() {
         return total.trim_end().to_owned();
+    }
+    if !t.cells.is_empty() && t.cells.iter().all(|c| c.value.is_none()) {
+        return format!("{total}{}", w.all_withheld);
     }
     if rows.is_empty() {
         return format!("{total}{}", w.no_cases);
@@ -217,17 +285,28 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
     match t.dims[..] {
         [] => {}
         [dim] => {
+            let shares = t.cells.iter().any(|c| c.share.is_some());
             let _ = write!(
                 out,
-                r#"<thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
+                r#"<thead><tr><th scope="col">{}</th><th scope="col">{}</th>{}</tr></thead><tbody>"#,
                 escape(&label("dim", dim, lang)),
-                w.value
+                w.value,
+                if shares {
+                    format!(r#"<th scope="col">{}</th>"#, w.share)
+                } else {
+                    String::new()
+                }
             );
             for c in &t.cells {
                 let code = c.key.get(dim).map_or("", String::as_str);
+                let share = match (shares, c.share) {
+                    (false, _) => String::new(),
+                    (true, Some(s)) => format!("<td>{}</td>", percent(s, lang)),
+                    (true, None) => "<td>–</td>".to_owned(),
+                };
                 let _ = write!(
                     out,
-                    r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+                    r#"<tr><th scope="row">{}</th><td>{}</td>{share}</tr>"#,
                     escape(&label(dim, code, lang)),
                     value(c.value)
                 );
@@ -376,7 +455,7 @@ pub fn to_html_linked(review: &Review, lang: Lang, back: Option<(&str, &str)>) -
         );
     }
     out.push_str("</ol></nav><main>");
-    for t in &review.tables {
+    for (n, t) in review.tables.iter().enumerate() {
         let _ = write!(
             out,
             r#"<section aria-labelledby="{id}"><h2 id="{id}">{title}</h2><p>{summary}</p><div class="review-section"><figure>"#,
@@ -385,10 +464,32 @@ pub fn to_html_linked(review: &Review, lang: Lang, back: Option<(&str, &str)>) -
             summary = escape(&summary(t, lang)),
         );
         chart(t, lang, &mut out);
+        // Numbered and captioned as the authority's publications do, with what it counts.
+        let _ = write!(
+            out,
+            "<figcaption>{} {}. {}{}</figcaption>",
+            w.figure,
+            n + 1,
+            escape(title(t.id, lang)),
+            t.total
+                .map_or_else(String::new, |total| format!(" (n = {total})")),
+        );
         out.push_str("</figure><div>");
         data_table(t, lang, &mut out);
         out.push_str("</div></div></section>");
     }
     out.push_str("</main></body></html>\n");
     out
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn a_long_label_is_broken_between_words_and_nothing_is_cut() {
+        let label = "Kunnan tai hyvinvointialueen sosiaalitoimi";
+        let lines = super::label_lines(label, 40);
+        assert_eq!(lines, ["Kunnan tai hyvinvointialueen", "sosiaalitoimi"]);
+        assert_eq!(lines.join(" "), label);
+        assert_eq!(super::label_lines("Poliisi", 40), ["Poliisi"]);
+    }
 }

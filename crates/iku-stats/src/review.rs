@@ -86,6 +86,10 @@ pub struct Cell {
     pub value: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub suppressed: Option<&'static str>,
+    /// The cell's share of the table's total in per cent, one decimal (`Review::fill_shares`);
+    /// none where the cell or the total is withheld or the table runs over years.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<f64>,
 }
 
 impl Table {
@@ -113,6 +117,23 @@ impl Cell {
 }
 
 impl Review {
+    /// Gives every cell its share of its table's total, as the publications write "60 % women
+    /// and girls": per cent with one decimal, where both the cell and the total are published
+    /// and the total is not zero. A series (by year) has none: a year is no part of a whole.
+    pub fn fill_shares(&mut self) {
+        for t in &mut self.tables {
+            let series = t.dims.first() == Some(&"year");
+            for c in &mut t.cells {
+                c.share = match (c.value, t.total) {
+                    (Some(v), Some(total)) if total > 0 && !series => {
+                        Some((v as f64 * 1000.0 / total as f64).round() / 10.0)
+                    }
+                    _ => None,
+                };
+            }
+        }
+    }
+
     /// Whether the period's own tables count nobody: every cell and total zero, nothing
     /// withheld (the long series, which carry earlier years, are not the period's).
     pub fn counts_nobody(&self) -> bool {

@@ -158,6 +158,7 @@ impl SeriesAggregates {
                         key,
                         value: Some(value),
                         suppressed: None,
+                        share: None,
                     });
                 }
             }

@@ -8,10 +8,32 @@ use crate::html::title;
 use crate::labels::label;
 use crate::review::Review;
 
-/// A sheet name for table number `n`: Excel allows 31 characters and no `[]:*?/\`.
-fn sheet_name(n: usize, id: &str) -> String {
-    let name = format!("{n:02} {id}");
-    name.chars().take(31).collect()
+/// A sheet name for table number `n`, its title in the language: Excel allows 31 characters
+/// and none of `[]:*?/\`; the number keeps names apart when titles begin alike.
+fn sheet_name(n: usize, id: &str, lang: Lang) -> String {
+    let name = format!("{n:02} {}", title(id, lang));
+    name.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+fn about_sheet(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fi => "Tilasto",
+        Lang::Sv => "Statistik",
+        Lang::En => "Review",
+    }
+}
+
+fn share_head(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Fi => "Osuus, %",
+        Lang::Sv => "Andel, %",
+        Lang::En => "Share, %",
+    }
 }
 
 /// The workbook's bytes.
@@ -19,7 +41,8 @@ pub fn to_xlsx(review: &Review, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let about = book.add_worksheet();
-    about.set_name("review")?;
+    about.set_name(about_sheet(lang))?;
+    let tenth = Format::new().set_num_format("0.0");
     let rows: [(&str, String); 5] = [
         ("report", review.report.to_owned()),
         ("start", review.period.start.clone()),
@@ -38,7 +61,7 @@ pub fn to_xlsx(review: &Review, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     about.set_column_width(1, 28)?;
     for (n, t) in review.tables.iter().enumerate() {
         let sheet = book.add_worksheet();
-        sheet.set_name(sheet_name(n + 1, t.id))?;
+        sheet.set_name(sheet_name(n + 1, t.id, lang))?;
         sheet.write_string_with_format(0, 0, title(t.id, lang), &bold)?;
         let mut col = 0u16;
         for d in &t.dims {
@@ -47,6 +70,10 @@ pub fn to_xlsx(review: &Review, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             col += 1;
         }
         sheet.write_string_with_format(2, col, label("extra", "value", lang), &bold)?;
+        let shares = t.cells.iter().any(|c| c.share.is_some());
+        if shares {
+            sheet.write_string_with_format(2, col + 1, share_head(lang), &bold)?;
+        }
         let mut row = 3u32;
         for c in &t.cells {
             for (i, d) in t.dims.iter().enumerate() {
@@ -57,6 +84,9 @@ pub fn to_xlsx(review: &Review, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                 Some(v) => sheet.write_number(row, col, v as f64)?,
                 None => sheet.write_string(row, col, "–")?,
             };
+            if let Some(share) = c.share {
+                sheet.write_number_with_format(row, col + 1, share, &tenth)?;
+            }
             row += 1;
         }
         if let Some(total) = t.total {

@@ -74,7 +74,10 @@ fn the_xlsx_workbook_has_a_sheet_per_table_with_labels_and_numbers() {
     let names = book.sheet_names();
     assert_eq!(names.len(), 31);
     assert!(names.iter().all(|n| n.chars().count() <= 31));
-    assert_eq!(names[1], "01 applications_by_referrer");
+    // Sheets named in the language, each with its number.
+    assert_eq!(names[0], "Statistik");
+    assert_eq!(names[1], "01 Ansökningar enligt sökande");
+    assert!(names.iter().skip(1).all(|n| !n.contains('_')), "{names:?}");
     let sheet = book
         .worksheet_range(&names[1])
         .unwrap_or_else(|e| panic!("{e}"));
@@ -91,6 +94,10 @@ fn the_xlsx_workbook_has_a_sheet_per_table_with_labels_and_numbers() {
         .unwrap_or_else(|| panic!("table"));
     let first = table.value(&["reception_centre"]).unwrap_or(0) as f64;
     assert_eq!(sheet.get_value((3, 1)), Some(&Data::Float(first)));
+    // Its share of the total beside it, in per cent.
+    let total = table.total.unwrap_or(1) as f64;
+    let share = (first * 1000.0 / total).round() / 10.0;
+    assert_eq!(sheet.get_value((3, 2)), Some(&Data::Float(share)));
     let total_row = 3 + table.cells.len() as u32;
     assert_eq!(
         sheet.get_value((total_row, 0)),

@@ -18,7 +18,10 @@ pub enum ReportKind {
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
     Json,
+    /// Commas, a dot in decimals.
     Csv,
+    /// For a Finnish or Swedish Excel: semicolons, a decimal comma, a byte-order mark.
+    CsvExcel,
     Html,
     Xlsx,
 }
@@ -111,6 +114,7 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
     let bytes = match format {
         Format::Json => review.to_json().into_bytes(),
         Format::Csv => iku_stats::csv::to_csv(&review, lang).into_bytes(),
+        Format::CsvExcel => iku_stats::csv::to_csv_excel(&review, lang).into_bytes(),
         Format::Html => iku_stats::html::to_html(&review, lang).into_bytes(),
         Format::Xlsx => iku_stats::xlsx::to_xlsx(&review, lang)
             .map_err(|e| CliError::Config(format!("cannot make the workbook: {e}")))?,

@@ -330,11 +330,26 @@ fn report_writes_the_review_as_json_and_csv_without_a_key() {
         "--lang",
         "sv",
     ]);
-    assert!(csv.starts_with("table,key,label,value\n"));
+    assert!(csv.starts_with("table,key,label,value,share\n"));
     assert!(
         csv.contains("applications_by_referrer,police,Polisen,"),
         "{csv}"
     );
+    // The form a Finnish Excel opens as it is.
+    let excel = iku.ok(&[
+        "report",
+        "semiannual",
+        "2021",
+        "--format",
+        "csv-excel",
+        "--lang",
+        "fi",
+    ]);
+    assert!(
+        excel.starts_with("\u{feff}table;key;label;value;share\n"),
+        "{excel}"
+    );
+    assert!(excel.contains(";100,0\n"), "{excel}");
     let stderr = iku.fails(&["report", "annual", "2020", "--as-recorded-at", "yesterday"]);
     assert!(stderr.contains("--as-recorded-at"), "{stderr}");
 }

@@ -642,6 +642,7 @@ fn apply(target: &Review, entries: &[Entry], threshold: u64) -> Review {
                 key: [("nationality", "other".to_owned())].into_iter().collect(),
                 value: Some(e.value),
                 suppressed: None,
+                share: None,
             });
         }
         for c in &mut t.cells {
@@ -675,6 +676,8 @@ fn apply(target: &Review, entries: &[Entry], threshold: u64) -> Review {
         }
         t.extra_suppressed = withheld;
     }
+    // Shares of what is published only: a withheld total leaves no share.
+    review.fill_shares();
     review
 }
 

@@ -24,6 +24,7 @@ pub fn two_per_line(internal: &Review, threshold: u64) -> Review {
                     key: [("nationality", "other".to_owned())].into_iter().collect(),
                     value: Some(other),
                     suppressed: None,
+                    share: None,
                 });
             }
         }

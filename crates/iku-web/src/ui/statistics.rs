@@ -106,7 +106,7 @@ pub async fn page(
     }
     let _ = write!(
         b,
-        r#"</select><label for="format">{}</label><select id="format" name="format"><option value="html">HTML</option><option value="csv">CSV</option><option value="xlsx">XLSX</option><option value="json">JSON</option></select><button type="submit">{}</button></form>"#,
+        r#"</select><label for="format">{}</label><select id="format" name="format"><option value="html">HTML</option><option value="csv-excel">CSV (Excel, ;)</option><option value="csv">CSV (,)</option><option value="xlsx">XLSX</option><option value="json">JSON</option></select><button type="submit">{}</button></form>"#,
         escape(&t(lang, "stats.format")),
         escape(&t(lang, "stats.show")),
     );
@@ -250,6 +250,11 @@ pub async fn review(
             iku_stats::csv::to_csv(&review, lang).into_bytes(),
             "text/csv; charset=utf-8",
             Some(format!("{name}.csv")),
+        ),
+        "csv-excel" => file(
+            iku_stats::csv::to_csv_excel(&review, lang).into_bytes(),
+            "text/csv; charset=utf-8",
+            Some(format!("{name}-excel.csv")),
         ),
         "json" => file(
             review.to_json().into_bytes(),
