@@ -28,6 +28,7 @@ fn accounts() -> Vec<(&'static str, Role, Option<&'static str>)> {
         ("demo.statistician", Role::Statistician, None),
         ("demo.admin", Role::Admin, None),
         ("demo.auditor", Role::Auditor, None),
+        ("demo.dpo", Role::DataProtection, None),
     ]
 }
 

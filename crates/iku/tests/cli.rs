@@ -1006,7 +1006,7 @@ fn iku_password_matches(password: &str, stored: &str) -> bool {
 fn the_demo_starts_the_server_with_the_demo_register_and_an_account_of_every_role() {
     let iku = Iku::new();
     let (mut child, said, addrs) = start_server(&iku, "demo");
-    for role in ["caseworker", "director", "statistician", "admin", "auditor"] {
+    for role in ["caseworker", "director", "statistician", "admin", "auditor", "dpo"] {
         assert!(said.contains(&format!("demo.{role}")), "{said}");
     }
     let addr = addrs[0].clone();
