@@ -272,6 +272,18 @@ impl<L: CodeList> fmt::Debug for Code<L> {
     }
 }
 
+/// The referrer code of social work on `on`: the municipalities' social services until
+/// 2022, the wellbeing services counties' from 2023 (the reform moved social work to them).
+pub fn social_work_referrer(code: &str, on: time::Date) -> &str {
+    match code {
+        "social_services" | "wellbeing_services_county" if on.year() >= 2023 => {
+            "wellbeing_services_county"
+        }
+        "social_services" | "wellbeing_services_county" => "social_services",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,7 +324,8 @@ mod tests {
 
     #[test]
     fn every_list_of_codes_md_is_loaded() {
-        assert_eq!(count::<Referrer>(), 17);
+        // codes.md's 17, and the wellbeing services counties' of the 2023 reform.
+        assert_eq!(count::<Referrer>(), 18);
         assert_eq!(count::<RejectionReason>(), 3);
         assert_eq!(count::<ExploitationForm>(), 9);
         assert_eq!(count::<Place>(), 2);
@@ -322,6 +335,37 @@ mod tests {
         assert_eq!(count::<ServiceProvider>(), 3);
         assert_eq!(count::<TerminationReason>(), 9);
         assert_eq!(count::<ReflectionGrantedBy>(), 3);
+    }
+
+    #[test]
+    fn social_work_refers_through_the_municipalities_until_2022_then_the_counties() {
+        let day = |y, m, d| {
+            time::Date::from_calendar_date(
+                y,
+                time::Month::try_from(m).unwrap_or(time::Month::January),
+                d,
+            )
+            .unwrap_or(time::Date::MIN)
+        };
+        let (last, first) = (day(2022, 12, 31), day(2023, 1, 1));
+        assert_eq!(
+            social_work_referrer("social_services", last),
+            "social_services"
+        );
+        assert_eq!(
+            social_work_referrer("social_services", first),
+            "wellbeing_services_county"
+        );
+        assert_eq!(
+            social_work_referrer("wellbeing_services_county", last),
+            "social_services"
+        );
+        assert_eq!(social_work_referrer("police", first), "police");
+        let code = |c: &str| Code::<Referrer>::parse(c).unwrap_or_else(|| panic!("{c}"));
+        assert!(code("social_services").entry().valid_on(last));
+        assert!(!code("social_services").entry().valid_on(first));
+        assert!(code("wellbeing_services_county").entry().valid_on(first));
+        assert!(!code("wellbeing_services_county").entry().valid_on(last));
     }
 
     #[test]

@@ -134,7 +134,7 @@ impl Builder {
             EventBody::ApplicationReceived(ApplicationReceived {
                 application: application.clone(),
                 person: person.clone(),
-                referrer: code(referrer),
+                referrer: code(iku_domain::codes::social_work_referrer(referrer, on)),
                 basis,
             }),
         );

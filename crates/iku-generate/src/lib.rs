@@ -333,7 +333,7 @@ impl Generator {
             self.options.id_prefix, self.next_application
         ))
         .unwrap_or_else(|_| unreachable!());
-        let referrer = weighted(
+        let referrer: Code<iku_domain::codes::Referrer> = weighted(
             &mut self.rng,
             &[
                 ("reception_centre", 88),
@@ -355,6 +355,8 @@ impl Generator {
                 ("other", 3),
             ],
         );
+        // Social work referred through the municipalities until 2022, then the counties.
+        let referrer = code(iku_domain::codes::social_work_referrer(referrer.code(), on));
         let basis = if self.rng.chance(3) {
             Basis::Witness
         } else {

@@ -93,7 +93,9 @@ fn organisation_type(referrer: &str) -> &'static str {
         "immigration_service" | "reception_centre" | "detention_unit" => "ImmigrationService",
         "lawyer" => "LegalService",
         "health_care" => "HealthServiceOrganisation",
-        "social_services" | "child_welfare" => "LocalGovernmentOrganisation",
+        "social_services" | "wellbeing_services_county" | "child_welfare" => {
+            "LocalGovernmentOrganisation"
+        }
         "labour_inspection" | "prison" => "CentralGovernmentOrganisation",
         "ngo" | "victim_support" | "shelter" | "parish" => "NGO",
         "victim_self" => "Self",
