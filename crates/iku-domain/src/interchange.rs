@@ -128,6 +128,9 @@ fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
 struct Fields<'j, 'p> {
     map: BTreeMap<&'j str, &'j RawValue>,
     prefix: &'p str,
+    /// Whether a code must be in force on the event's date: so for what enters the
+    /// register; not for what it holds already (a list may have been dated since).
+    dated: bool,
 }
 
 impl<'j> Fields<'j, '_> {
@@ -189,7 +192,7 @@ impl<'j> Fields<'j, '_> {
                 format!("expected {}, found an unknown code", Code::<L>::expected()),
             )
         })?;
-        if !code.entry().valid_on(on) {
+        if self.dated && !code.entry().valid_on(on) {
             return Err(rule_err(
                 &path,
                 Rule::CodeInForce,
@@ -248,7 +251,11 @@ fn object<'j, 'p>(
     prefix: &'p str,
 ) -> Result<Fields<'j, 'p>, ParseError> {
     match serde_json::from_str::<BTreeMap<&'j str, &'j RawValue>>(text) {
-        Ok(map) => Ok(Fields { map, prefix }),
+        Ok(map) => Ok(Fields {
+            map,
+            prefix,
+            dated: true,
+        }),
         Err(e) => Err(match serde_json::from_str::<&RawValue>(text) {
             // Valid JSON, but not an object (or a field name with escapes).
             Ok(v) if kind_of(v) != "an object" => {
@@ -356,7 +363,8 @@ pub fn parse_stored(
             });
         }
     }
-    let fields = object(&text, "(stored)", "")?;
+    let mut fields = object(&text, "(stored)", "")?;
+    fields.dated = false;
     let mut event = parse_fields(fields, envelope.recorded_at, Mode::Stored)?;
     if let Some(slot) = event.body.personal_mut() {
         *slot = personal;
@@ -467,7 +475,8 @@ fn parse_fields(
         }
         EventKind::ExploitationAssessed => {
             let person = f.id("person", PersonId::parse)?;
-            let assessment = parse_forms(f.required("forms")?, date)?;
+            let dated = f.dated;
+            let assessment = parse_forms(f.required("forms")?, date, dated)?;
             EventBody::ExploitationAssessed(ExploitationAssessed { person, assessment })
         }
         EventKind::ChildAdmitted => EventBody::ChildAdmitted {
@@ -745,7 +754,7 @@ fn parse_plan_measure(f: &mut Fields<'_, '_>, date: Date) -> Result<PlanMeasure,
     })
 }
 
-fn parse_forms(value: &RawValue, date: Date) -> Result<Assessment, ParseError> {
+fn parse_forms(value: &RawValue, date: Date, dated: bool) -> Result<Assessment, ParseError> {
     let Ok(items) = serde_json::from_str::<Vec<&RawValue>>(value.get()) else {
         return Err(err(
             "forms",
@@ -759,6 +768,7 @@ fn parse_forms(value: &RawValue, date: Date) -> Result<Assessment, ParseError> {
     for (i, item) in items.into_iter().enumerate() {
         let prefix = format!("forms[{i}].");
         let mut g = object(item.get(), &format!("forms[{i}]"), &prefix)?;
+        g.dated = dated;
         let form = g.required_code("form", date)?;
         let primary = g
             .bool("primary")?

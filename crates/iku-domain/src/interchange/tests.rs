@@ -330,3 +330,30 @@ fn personal_fields_are_bounded_and_hold_only_text() {
     assert!(parse(&details("phone", "040\n123")).is_err());
     assert!(parse(&details("note", &"n".repeat(10_001))).is_err());
 }
+
+/// A code dated out of use is refused for what enters the register, but what the register
+/// holds already stays readable: a list may have been dated after the event was stored.
+#[test]
+fn a_code_out_of_use_is_refused_on_entry_and_read_back_when_stored() {
+    let old = r#"{"id":"e1","event":"application_received","date":"2024-01-10","application":"a1","person":"p1","referrer":"social_services","consent":true}"#;
+    let refused = parse(old).err().and_then(|e| e.rule);
+    assert_eq!(refused, Some(Rule::CodeInForce));
+    let new = old.replace("social_services", "wellbeing_services_county");
+    let Ok(parsed) = parse(&new) else {
+        panic!("the county's code refused")
+    };
+    // As if it had been stored before the list was dated.
+    let stored =
+        write_stored(&parsed.event).replace("wellbeing_services_county", "social_services");
+    let envelope = StoredEnvelope {
+        id: "e1",
+        kind: "application_received",
+        date: parsed.event.date,
+        recorded_at: parsed.event.recorded_at,
+    };
+    let back = parse_stored(&stored, envelope, PersonalFields::default());
+    assert!(
+        matches!(&back, Ok(e) if matches!(&e.body, EventBody::ApplicationReceived(a) if a.referrer.code() == "social_services")),
+        "{back:?}"
+    );
+}
