@@ -146,6 +146,27 @@ fn residence(details: &Details) -> &'static str {
     details.residence_status.map_or("unknown", |r| r.code())
 }
 
+/// Lawful or unlawful stay, as the publications group residence: unlawful is `illegal_stay`,
+/// not known is its own.
+fn stay(details: &Details) -> &'static str {
+    match residence(details) {
+        "illegal_stay" => "unlawful",
+        "unknown" => "unknown",
+        _ => "lawful",
+    }
+}
+
+/// The kind of referrer, as the publications group them.
+fn referrer_type(code: &str) -> &'static str {
+    match code {
+        "victim_self" => "self",
+        "lawyer" => "lawyer",
+        "ngo" | "victim_support" | "shelter" | "parish" => "ngo_or_parish",
+        "other" => "other",
+        _ => "authority",
+    }
+}
+
 /// The row of a person in exploitation tables: `witness` for a witness, else the primary form
 /// of the assessment, else `unknown`.
 fn exploitation_row(basis: Basis, assessment: Option<&Assessment>) -> &'static str {
@@ -260,7 +281,7 @@ tally! {
         finland_nationality, finland_referrer, clients_composition, clients_gender_age,
         clients_exploitation, clients_nationality, clients_provider, reflection,
         reflection_months, identifications, terminations, series_new, series_clients,
-        series_applications;
+        series_applications, new_stay, applications_referrer_type;
     totals: applications_persons, pending_at_end, decided_from_earlier_periods,
         finland_persons, finland_minor_at_time, finland_minor_at_admission,
         clients_admitted_as_minor, identifications_in_process, identifications_awaiting,
@@ -594,6 +615,10 @@ fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
         if period.contains(a.received) {
             applied_in_period = true;
             add(&mut tally.applications_by_referrer, &[a.referrer.code()]);
+            add(
+                &mut tally.applications_referrer_type,
+                &[referrer_type(a.referrer.code())],
+            );
         }
         add_in_year(&mut tally.series_applications, a.received.year(), None, 1);
         match a.decided {
@@ -661,6 +686,7 @@ fn count_new_client(a: &Admission, tally: &mut Tally) {
     add(&mut tally.new_gender_age, &[gender_age(&a.details, a.date)]);
     add(&mut tally.new_age_group, &[age_group(age)]);
     add(&mut tally.new_residence, &[residence(&a.details)]);
+    add(&mut tally.new_stay, &[stay(&a.details)]);
     let row = exploitation_row(a.basis, a.assessment.as_ref());
     add(&mut tally.new_exploitation, &[row]);
     match (a.basis, &a.assessment) {
@@ -1193,6 +1219,27 @@ fn tables(
             &t.series_clients,
         ),
         series_applications,
+        // The groupings the publications use besides the code lists.
+        closed(
+            "new_clients_by_stay",
+            "persons",
+            &["stay"],
+            &[vec!["lawful", "unlawful", "unknown"]],
+            &t.new_stay,
+        ),
+        closed(
+            "applications_by_referrer_type",
+            "applications",
+            &["referrer_type"],
+            &[vec![
+                "authority",
+                "ngo_or_parish",
+                "self",
+                "lawyer",
+                "other",
+            ]],
+            &t.applications_referrer_type,
+        ),
     ];
     let mut review = Review {
         report: period.kind.name(),

@@ -455,7 +455,8 @@ pub fn to_html_linked(review: &Review, lang: Lang, back: Option<(&str, &str)>) -
         );
     }
     out.push_str("</ol></nav><main>");
-    for (n, t) in review.tables.iter().enumerate() {
+    let mut figures = 0;
+    for t in &review.tables {
         let _ = write!(
             out,
             r#"<section aria-labelledby="{id}"><h2 id="{id}">{title}</h2><p>{summary}</p><div class="review-section"><figure>"#,
@@ -463,17 +464,21 @@ pub fn to_html_linked(review: &Review, lang: Lang, back: Option<(&str, &str)>) -
             title = escape(title(t.id, lang)),
             summary = escape(&summary(t, lang)),
         );
+        let before = out.len();
         chart(t, lang, &mut out);
-        // Numbered and captioned as the authority's publications do, with what it counts.
-        let _ = write!(
-            out,
-            "<figcaption>{} {}. {}{}</figcaption>",
-            w.figure,
-            n + 1,
-            escape(title(t.id, lang)),
-            t.total
-                .map_or_else(String::new, |total| format!(" (n = {total})")),
-        );
+        // A chart is numbered and captioned as the authority's publications do, with what
+        // it counts.
+        if out.len() > before {
+            figures += 1;
+            let _ = write!(
+                out,
+                "<figcaption>{} {figures}. {}{}</figcaption>",
+                w.figure,
+                escape(title(t.id, lang)),
+                t.total
+                    .map_or_else(String::new, |total| format!(" (n = {total})")),
+            );
+        }
         out.push_str("</figure><div>");
         data_table(t, lang, &mut out);
         out.push_str("</div></div></section>");

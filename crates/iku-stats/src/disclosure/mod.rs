@@ -33,7 +33,15 @@ pub const NOTE: &str = "Cells counting fewer persons than the threshold are supp
     every suppressed cell.";
 
 /// The dimensions that, with a small count, could point at a person (review.md).
-const QUASI_IDENTIFIERS: [&str; 4] = ["nationality", "age_group", "residence_status", "referrer"];
+const QUASI_IDENTIFIERS: [&str; 6] = [
+    "nationality",
+    "age_group",
+    "residence_status",
+    "referrer",
+    // Groupings of residence status and referrer.
+    "stay",
+    "referrer_type",
+];
 
 /// Why a number is withheld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
