@@ -281,7 +281,8 @@ tally! {
         finland_nationality, finland_referrer, clients_composition, clients_gender_age,
         clients_exploitation, clients_nationality, clients_provider, reflection,
         reflection_months, identifications, terminations, series_new, series_clients,
-        series_applications, new_stay, applications_referrer_type;
+        series_applications, new_stay, applications_referrer_type, series_new_age,
+        series_applications_type;
     totals: applications_persons, pending_at_end, decided_from_earlier_periods,
         finland_persons, finland_minor_at_time, finland_minor_at_admission,
         clients_admitted_as_minor, identifications_in_process, identifications_awaiting,
@@ -598,6 +599,8 @@ fn fold_person(person: &PersonId, events: &[&Event], period: Period, tally: &mut
         if *year <= last_series_year {
             let row = exploitation_row(a.basis, a.assessment.as_ref());
             add_in_year(&mut tally.series_new, *year, Some(form_group(row)), 1);
+            let age = age_group(age(&a.details, a.date));
+            add_in_year(&mut tally.series_new_age, *year, Some(age), 1);
         }
         if period.contains(a.date) {
             count_new_client(a, tally);
@@ -621,6 +624,12 @@ fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
             );
         }
         add_in_year(&mut tally.series_applications, a.received.year(), None, 1);
+        add_in_year(
+            &mut tally.series_applications_type,
+            a.received.year(),
+            Some(referrer_type(a.referrer.code())),
+            1,
+        );
         match a.decided {
             None => tally.pending_at_end += 1,
             Some((d, decision)) if period.contains(d) => {
@@ -827,6 +836,13 @@ fn cell(dims: &[&'static str], key: &[String], value: u64) -> Cell {
     }
 }
 
+/// A table of stocks over years: the sum of the years' figures counts the same persons again
+/// and again, so it is no total (each year's is, summed over the groups).
+fn without_total(mut table: Table) -> Table {
+    table.total = None;
+    table
+}
+
 /// A table over closed code lists: every combination of `rows` is listed, zeros included, in
 /// the lists' order; any other key that occurs follows.
 fn closed(
@@ -952,6 +968,9 @@ fn tables(
     );
     finland_by_gender.total = Some(t.finland_persons);
 
+    let referrer_types = vec!["authority", "ngo_or_parish", "self", "lawyer", "other"];
+    let mut series_age_groups: Vec<&'static str> = AGE_GROUPS.iter().map(|(_, g)| *g).collect();
+    series_age_groups.push("unknown");
     let series_applications = closed(
         "series_applications",
         "applications",
@@ -1211,14 +1230,28 @@ fn tables(
             &[years.clone(), form_groups],
             &t.series_new,
         ),
-        closed(
+        without_total(closed(
             "series_clients_at_year_end",
             "persons",
             &["year", "group"],
             &[years.clone(), group],
             &t.series_clients,
-        ),
+        )),
         series_applications,
+        closed(
+            "series_new_clients_by_age_group",
+            "persons",
+            &["year", "age_group"],
+            &[years.clone(), series_age_groups],
+            &t.series_new_age,
+        ),
+        closed(
+            "series_applications_by_referrer_type",
+            "applications",
+            &["year", "referrer_type"],
+            &[years.clone(), referrer_types.clone()],
+            &t.series_applications_type,
+        ),
         // The groupings the publications use besides the code lists.
         closed(
             "new_clients_by_stay",
@@ -1231,13 +1264,7 @@ fn tables(
             "applications_by_referrer_type",
             "applications",
             &["referrer_type"],
-            &[vec![
-                "authority",
-                "ngo_or_parish",
-                "self",
-                "lawyer",
-                "other",
-            ]],
+            &[referrer_types],
             &t.applications_referrer_type,
         ),
     ];

@@ -327,6 +327,9 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
                     }
                 }
             }
+            // A series gives each year's total (a sum over the years may mean nothing: the
+            // clients at each year's end are mostly the same persons).
+            let yearly = rows_dim == "year";
             out.push_str(r#"<thead><tr><td></td>"#);
             for k in &cols {
                 let _ = write!(
@@ -334,6 +337,9 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
                     r#"<th scope="col">{}</th>"#,
                     escape(&label(cols_dim, k, lang))
                 );
+            }
+            if yearly {
+                let _ = write!(out, r#"<th scope="col">{}</th>"#, w.total);
             }
             out.push_str("</tr></thead><tbody>");
             for r in &rows {
@@ -352,6 +358,15 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
                         })
                         .and_then(|c| c.value);
                     let _ = write!(out, "<td>{}</td>", value(v));
+                }
+                if yearly {
+                    let year: Option<u64> = t
+                        .cells
+                        .iter()
+                        .filter(|c| c.key.get(rows_dim).map(String::as_str) == Some(*r))
+                        .map(|c| c.value)
+                        .sum();
+                    let _ = write!(out, "<td>{}</td>", value(year));
                 }
                 out.push_str("</tr>");
             }
