@@ -172,7 +172,105 @@ fn is_rest(t: &Table, label_of_row: &str, lang: Lang) -> bool {
         .any(|code| label(first, code, lang) == label_of_row)
 }
 
+/// The fills of a stacked chart's groups (dark enough to tell apart from white and each
+/// other; the legend and the data table name them).
+const FILLS: [&str; 5] = ["#1f5f99", "#c25e00", "#2e7d32", "#6a3d9a", "#555555"];
+
+/// A series by year and group as bars stacked by group, a legend beside: how the groups
+/// grew or shrank over the years at one look.
+fn stacked(t: &Table, lang: Lang, out: &mut String) {
+    let (Some(year_dim), Some(group_dim)) = (t.dims.first(), t.dims.get(1)) else {
+        return;
+    };
+    let mut years: Vec<&str> = Vec::new();
+    let mut groups: Vec<&str> = Vec::new();
+    for c in &t.cells {
+        if let (Some(y), Some(g)) = (c.key.get(year_dim), c.key.get(group_dim)) {
+            if !years.contains(&y.as_str()) {
+                years.push(y);
+            }
+            if !groups.contains(&g.as_str()) {
+                groups.push(g);
+            }
+        }
+    }
+    if years.is_empty() {
+        return;
+    }
+    let value = |y: &str, g: &str| {
+        t.cells
+            .iter()
+            .find(|c| {
+                c.key.get(year_dim).map(String::as_str) == Some(y)
+                    && c.key.get(group_dim).map(String::as_str) == Some(g)
+            })
+            .and_then(|c| c.value)
+            .unwrap_or(0)
+    };
+    let sums: Vec<u64> = years
+        .iter()
+        .map(|y| groups.iter().map(|g| value(y, g)).sum())
+        .collect();
+    let max = sums.iter().copied().max().unwrap_or(0).max(1);
+    let (label_w, bar_w, row_h, legend_h) = (60.0, 420.0, 22.0, 22.0 * groups.len() as f64);
+    let height = row_h * years.len() as f64 + legend_h + 16.0;
+    let id = t.id;
+    let _ = write!(
+        out,
+        r#"<svg class="chart" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" viewBox="0 0 {w} {height}" width="{w}" height="{height}"><title id="{id}-chart-title">{title}</title><desc id="{id}-chart-desc">{desc}</desc>"#,
+        w = label_w + bar_w + 60.0,
+        title = escape(title(id, lang)),
+        desc = escape(&summary(t, lang)),
+    );
+    for (i, y) in years.iter().enumerate() {
+        let top = 4.0 + row_h * i as f64;
+        let _ = write!(
+            out,
+            r#"<text x="{lx}" y="{ty}" text-anchor="end">{y}</text>"#,
+            lx = label_w - 6.0,
+            ty = top + 15.0,
+            y = escape(y),
+        );
+        let mut x = label_w;
+        for (n, g) in groups.iter().enumerate() {
+            let len = bar_w * value(y, g) as f64 / max as f64;
+            if len > 0.0 {
+                let _ = write!(
+                    out,
+                    r#"<rect x="{x:.1}" y="{top}" width="{len:.1}" height="{bh}" style="fill:{fill}"/>"#,
+                    bh = row_h - 6.0,
+                    fill = FILLS[n % FILLS.len()],
+                );
+            }
+            x += len;
+        }
+        let _ = write!(
+            out,
+            r#"<text x="{vx:.1}" y="{ty}">{sum}</text>"#,
+            vx = x + 4.0,
+            ty = top + 15.0,
+            sum = sums[i],
+        );
+    }
+    let legend_top = 8.0 + row_h * years.len() as f64;
+    for (n, g) in groups.iter().enumerate() {
+        let y = legend_top + 22.0 * n as f64;
+        let _ = write!(
+            out,
+            r#"<rect x="{label_w}" y="{y}" width="14" height="14" style="fill:{fill}"/><text x="{tx}" y="{ty}">{name}</text>"#,
+            fill = FILLS[n % FILLS.len()],
+            tx = label_w + 20.0,
+            ty = y + 12.0,
+            name = escape(&label(group_dim, g, lang)),
+        );
+    }
+    out.push_str("</svg>");
+}
+
 fn chart(t: &Table, lang: Lang, out: &mut String) {
+    if t.dims.len() == 2 && t.dims.first() == Some(&"year") {
+        return stacked(t, lang, out);
+    }
     let mut rows = rows(t, lang);
     if rows.is_empty() {
         return;

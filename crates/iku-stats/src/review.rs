@@ -117,6 +117,25 @@ impl Cell {
 }
 
 impl Review {
+    /// Keeps the series' years `from..=to` (a chart over a chosen range of years); a
+    /// series' total becomes the sum of the years kept, or none if one of them is withheld.
+    pub fn keep_years(&mut self, from: i32, to: i32) {
+        for t in &mut self.tables {
+            if t.dims.first() != Some(&"year") {
+                continue;
+            }
+            t.cells.retain(|c| {
+                c.key
+                    .get("year")
+                    .and_then(|y| y.parse::<i32>().ok())
+                    .is_some_and(|y| (from..=to).contains(&y))
+            });
+            if t.total.is_some() {
+                t.total = t.cells.iter().map(|c| c.value).sum();
+            }
+        }
+    }
+
     /// Gives every cell its share of its table's total, as the publications write "60 % women
     /// and girls": per cent with one decimal, where both the cell and the total are published
     /// and the total is not zero. A series (by year) has none: a year is no part of a whole.
@@ -137,10 +156,14 @@ impl Review {
     /// Whether the period's own tables count nobody: every cell and total zero, nothing
     /// withheld (the long series, which carry earlier years, are not the period's).
     pub fn counts_nobody(&self) -> bool {
-        self.tables
+        let mut period = self
+            .tables
             .iter()
             .filter(|t| !t.id.starts_with("series_"))
-            .all(|t| {
+            .peekable();
+        // A review of series alone (a chart over years) says nothing of its period.
+        period.peek().is_some()
+            && period.all(|t| {
                 t.total.is_some_and(|total| total == 0)
                     && t.cells.iter().all(|c| c.value == Some(0))
                     && t.extra.values().all(|v| *v == 0)

@@ -132,3 +132,76 @@ fn tempfile_dir() -> PathBuf {
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
+
+/// The series of new clients over a chosen range of years, as bars stacked by form group with
+/// a legend: kept as a screenshot (`test-artifacts/series-new-clients.png`).
+#[test]
+fn the_series_is_a_stacked_chart_over_the_years_chosen() {
+    let mut options = Options::new(800, 2020);
+    options.personal_fields = false;
+    let register = Register::new(generate(&options)).unwrap_or_else(|v| panic!("{v}"));
+    let release = Release {
+        period: Period::annual(2022),
+        as_recorded_at: None,
+    };
+    let mut review = protect_facts(&StoredFacts::of(&register), &[], release, THRESHOLD)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .review;
+    review.keep_years(2019, 2022);
+    review.tables.retain(|t| t.id == "series_new_clients");
+    let table = &review.tables[0];
+    let years: std::collections::BTreeSet<&str> = table
+        .cells
+        .iter()
+        .filter_map(|c| c.key.get("year").map(String::as_str))
+        .collect();
+    assert_eq!(
+        years.into_iter().collect::<Vec<_>>(),
+        ["2019", "2020", "2021", "2022"]
+    );
+    let html = to_html(&review, Lang::Fi);
+    // One bar a year, stacked by the three form groups, each named in the legend.
+    for legend in ["Seksuaalinen hyväksikäyttö", "Pakkotyö"] {
+        assert!(
+            html.contains(&format!(">{legend}</text>")),
+            "{legend}: {html}"
+        );
+    }
+    assert!(html.contains("fill:#1f5f99") && html.contains("fill:#c25e00"));
+    assert!(html.contains(r#"text-anchor="end">2019</text>"#));
+    let dir = artifacts();
+    let page = dir.join("series-new-clients.html");
+    let shot = dir.join("series-new-clients.png");
+    std::fs::write(&page, &html).unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_file(&shot);
+    let profile = tempfile_dir();
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--window-size=1100,900",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!(
+            "file://{}",
+            page.canonicalize().unwrap_or(page.clone()).display()
+        ))
+        .output()
+        .unwrap_or_else(|e| panic!("Debian's chromium is needed: {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let png = std::fs::read(&shot).unwrap_or_default();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    let _ = std::fs::remove_dir_all(&profile);
+}

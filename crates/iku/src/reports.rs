@@ -61,6 +61,9 @@ pub struct ReportRequest {
     /// published review.
     #[arg(long)]
     as_recorded_at: Option<String>,
+    /// The series' years to show, FROM-TO (e.g. 2020-2025).
+    #[arg(long)]
+    years: Option<String>,
     /// Instead of the review, list the cells that changed since its latest publication
     /// (CSV: table, key, published, current).
     #[arg(long)]
@@ -79,8 +82,22 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
         threshold,
         as_recorded_at,
         compare_published,
+        years,
         out,
     } = request;
+    let years = years
+        .map(|range| {
+            range
+                .split_once('-')
+                .and_then(|(a, b)| {
+                    Some((a.trim().parse::<i32>().ok()?, b.trim().parse::<i32>().ok()?))
+                })
+                .filter(|(a, b)| a <= b)
+                .ok_or_else(|| {
+                    CliError::Config(format!("--years {range}: expected FROM-TO, e.g. 2020-2025"))
+                })
+        })
+        .transpose()?;
     let as_recorded_at = as_recorded_at
         .map(|t| {
             Timestamp::parse(&t).map_err(|e| CliError::Config(format!("--as-recorded-at: {e}")))
@@ -90,7 +107,7 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
     if compare_published {
         return compare_published_review(store.as_mut(), kind, year, out.as_deref());
     }
-    let (review, _) = review_of(
+    let (mut review, _) = review_of(
         store.as_mut(),
         kind,
         year,
@@ -105,6 +122,9 @@ pub fn report(config: &Config, request: ReportRequest) -> Result<(), CliError> {
             "report.internal",
             format!("{} {year}", review.report),
         )?;
+    }
+    if let Some((from, to)) = years {
+        review.keep_years(from, to);
     }
     let lang = match lang {
         Language::Fi => iku_domain::codes::Lang::Fi,

@@ -16,6 +16,29 @@ fn report_writes_the_review_as_json_and_csv_without_a_key() {
     assert_eq!(review["period"]["end"], "2020-12-31");
     assert_eq!(review["disclosure"]["mode"], "internal");
     assert_eq!(review["tables"].as_array().map(Vec::len), Some(34));
+    // The series over the years asked for.
+    let ranged = iku.ok(&[
+        "report",
+        "annual",
+        "2020",
+        "--disclosure",
+        "internal",
+        "--years",
+        "2019-2020",
+    ]);
+    let ranged: serde_json::Value = serde_json::from_str(&ranged).unwrap_or_default();
+    let series = ranged["tables"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["id"] == "series_applications"))
+        .cloned()
+        .unwrap_or_default();
+    let years: Vec<&str> = series["cells"]
+        .as_array()
+        .map(|c| c.iter().filter_map(|c| c["key"]["year"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(years, ["2019", "2020"]);
+    let refused = iku.fails(&["report", "annual", "2020", "--years", "2020-2019"]);
+    assert!(refused.contains("--years"), "{refused}");
     // Published: no nationality cell below 5 but the folded "other".
     let published = iku.ok(&["report", "annual", "2020"]);
     let review: serde_json::Value =
