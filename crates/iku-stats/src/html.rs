@@ -473,10 +473,24 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
     }
     out.push_str("<tfoot>");
     if t.total.is_some() || t.total_suppressed.is_some() {
+        // A series' grand total goes under its column of yearly totals.
+        let groups = match t.dims[..] {
+            ["year", group] => {
+                let mut seen: Vec<&str> = Vec::new();
+                for c in &t.cells {
+                    if let Some(g) = c.key.get(group).filter(|g| !seen.contains(&g.as_str())) {
+                        seen.push(g);
+                    }
+                }
+                seen.len()
+            }
+            _ => 0,
+        };
         let _ = write!(
             out,
-            r#"<tr><th scope="row">{}</th><td>{}</td></tr>"#,
+            r#"<tr><th scope="row">{}</th>{}<td>{}</td></tr>"#,
             w.total,
+            "<td></td>".repeat(groups),
             value(t.total)
         );
     }
