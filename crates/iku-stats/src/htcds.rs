@@ -41,12 +41,18 @@ pub const WITHHELD: &str = "";
 const ALPHA2_TSV: &str = include_str!("../data/alpha2.tsv");
 
 fn alpha2(alpha3: &str) -> Option<&'static str> {
-    ALPHA2_TSV
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_once('\t'))
-        .find(|(a3, _)| *a3 == alpha3)
-        .map(|(_, a2)| a2)
+    static TABLE: std::sync::OnceLock<HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    TABLE
+        .get_or_init(|| {
+            ALPHA2_TSV
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split_once('\t'))
+                .collect()
+        })
+        .get(alpha3)
+        .copied()
 }
 
 /// How far each quasi-identifier has been recoded (0: as the standard writes it).
@@ -64,7 +70,7 @@ const STEPS: [&[&str]; 6] = [
 ];
 
 /// A person as the release describes them, before recoding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Person {
     year: i32,
     gender: &'static str,
@@ -265,7 +271,7 @@ fn in_small(classes: &[[String; 6]], k: usize) -> usize {
 pub fn release(state: &RegisterState, k: usize) -> Release {
     let mut persons: Vec<Person> = state.persons.values().filter_map(person).collect();
     // An order of the values, never of the register (ids, seq) or of a hash.
-    persons.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    persons.sort();
     let mut by_nationality: HashMap<&str, usize> = HashMap::new();
     for p in &persons {
         if let Some(n) = &p.nationality {

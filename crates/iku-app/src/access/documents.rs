@@ -22,7 +22,7 @@ impl CaseAccess<'_> {
         name: &str,
         content: &[u8],
     ) -> Result<String, AppError> {
-        let media = documents::check(content).map_err(AppError::FileRefused)?;
+        let media = documents::check(content)?;
         let group = self.group()?;
         if group.state_of(self.person()).is_none() {
             return Err(AppError::NotFound);
@@ -85,15 +85,25 @@ impl CaseAccess<'_> {
     /// one is gone.
     pub fn document(&mut self, id: &str) -> Result<Audited<Option<Document>>, AppError> {
         let keys = &self.lease_app().config().keys;
+        let person = self.person().clone();
         let found = self.with_store(|s| s.document(id, keys))?;
-        let Some(document) = found.filter(|d| &d.info.person == self.person()) else {
+        let Some(document) = theirs(found, &person)? else {
             return Ok(Audited::new(None, None));
         };
-        if document.info.erased {
-            return Err(AppError::Gone);
-        }
         let entry = self.audit_read(Action::DocumentRead, Some(id));
         Ok(Audited::new(Some(document), Some(entry)))
+    }
+}
+
+/// A document read by its id, if it is `person`'s (another's is not found); an erased one
+/// is gone.
+pub(super) fn theirs(
+    found: Option<Document>,
+    person: &iku_domain::ids::PersonId,
+) -> Result<Option<Document>, AppError> {
+    match found.filter(|d| &d.info.person == person) {
+        Some(d) if d.info.erased => Err(AppError::Gone),
+        found => Ok(found),
     }
 }
 

@@ -230,12 +230,9 @@ impl PersonData<'_> {
     ) -> Result<Audited<Option<iku_domain::documents::Document>>, AppError> {
         let keys = &self.lease.app().config().keys;
         let found = self.lease.with(|s| s.document(id, keys))?;
-        let Some(document) = found.filter(|d| &d.info.person == person) else {
+        let Some(document) = super::documents::theirs(found, person)? else {
             return Ok(Audited::new(None, None));
         };
-        if document.info.erased {
-            return Err(AppError::Gone);
-        }
         let read = entry(
             self.actor.username.as_str(),
             Action::DocumentRead,

@@ -32,16 +32,24 @@ impl CaseScope<'_> {
     /// an application from its 30th day of waiting (a child's matter at once) until it is
     /// decided; a date casework set for 30 days after it.
     pub fn reminders(&mut self, today: Date, limit: usize) -> Result<(Vec<Due>, bool), AppError> {
-        let mut found = self.due(today)?;
+        let log = self.task_log()?;
+        let mut found = self.due(today, &log)?;
         let more = found.len() > limit;
         found.truncate(limit);
         self.listed("reminders", found.len())?;
         Ok((found, more))
     }
 
+    /// Every task the user holds or held, from their part of the task log.
+    pub(crate) fn task_log(&mut self) -> Result<Vec<Task>, AppError> {
+        let me = self.actor.username.clone();
+        Ok(fold(&self.lease.with(|s| s.task_changes(Some(&me)))?))
+    }
+
     /// Every reminder of the cases in scope that is overdue or due by the horizon, soonest
-    /// first, not on record (the caller records what it shows).
-    pub(crate) fn due(&mut self, today: Date) -> Result<Vec<Due>, AppError> {
+    /// first, not on record (the caller records what it shows); `log` is the user's tasks
+    /// (`task_log`), which answer the reminders they were taken from.
+    pub(crate) fn due(&mut self, today: Date, log: &[Task]) -> Result<Vec<Due>, AppError> {
         let actor = self.actor;
         let until = horizon(today);
         let mut found: Vec<Due> = self.index(|index| {
@@ -70,16 +78,10 @@ impl CaseScope<'_> {
             found
         })?;
         // A reminder the user took as a task is the task's now (open or done).
-        let me = self.actor.username.clone();
-        let changes = self.lease.with(|s| s.task_changes(Some(&me)))?;
-        let taken: Vec<Task> = fold(&changes)
-            .into_iter()
-            .filter(|t| t.made_by == me)
-            .collect();
+        let me = &self.actor.username;
         found.retain(|d| {
-            !taken
-                .iter()
-                .any(|t| t.answers(d.reminder, &d.person, d.due))
+            !log.iter()
+                .any(|t| &t.made_by == me && t.answers(d.reminder, &d.person, d.due))
         });
         found.sort_by(|a, b| (a.due, a.reminder, &a.person).cmp(&(b.due, b.reminder, &b.person)));
         Ok(found)
@@ -118,14 +120,19 @@ impl CaseScope<'_> {
 
     /// The user's open tasks, soonest due first, not on record.
     pub(crate) fn open_tasks(&mut self) -> Result<Vec<Task>, AppError> {
-        let me = self.actor.username.clone();
-        let changes = self.lease.with(|s| s.task_changes(Some(&me)))?;
-        let mut mine: Vec<Task> = fold(&changes)
+        let log = self.task_log()?;
+        Ok(self.open_in(log))
+    }
+
+    /// The open tasks of `log` the user owns, soonest due first.
+    pub(crate) fn open_in(&self, log: Vec<Task>) -> Vec<Task> {
+        let me = &self.actor.username;
+        let mut mine: Vec<Task> = log
             .into_iter()
-            .filter(|t| t.owner == me && t.done.is_none())
+            .filter(|t| &t.owner == me && t.done.is_none())
             .collect();
         mine.sort_by(|a, b| (a.due, &a.id).cmp(&(b.due, &b.id)));
-        Ok(mine)
+        mine
     }
 
     /// The accounts a task may be given to: enabled caseworkers and directors, by name.

@@ -220,11 +220,12 @@ impl App {
     /// their open tasks, overdue and due this week (as "my work" counts them).
     pub fn workload(&self, actor: &Actor, today: Date) -> Result<Workload, AppError> {
         let mut scope = actor.cases(self)?;
+        let log = scope.task_log()?;
         let dates: Vec<Date> = scope
-            .due(today)?
+            .due(today, &log)?
             .into_iter()
             .map(|d| d.due)
-            .chain(scope.open_tasks()?.into_iter().map(|t| t.due))
+            .chain(scope.open_in(log).into_iter().map(|t| t.due))
             .collect();
         let mut work = Workload::default();
         for day in dates {

@@ -1957,6 +1957,15 @@ fn cookie_of(set_cookie: Option<&str>) -> String {
         .to_owned()
 }
 
+impl TestApp {
+    /// A page as the user of `cookie` sees it, and the form token it carries.
+    pub(crate) async fn page_and_token(&self, path: &str, cookie: &str) -> (String, String) {
+        let (_, _, _, html) = self.page(Method::GET, path, Some(cookie), None).await;
+        let token = hidden(&html, "csrf");
+        (html, token)
+    }
+}
+
 pub(crate) fn hidden(html: &str, name: &str) -> String {
     html.split(&format!(r#"name="{name}" value=""#))
         .nth(1)

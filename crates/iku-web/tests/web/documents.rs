@@ -372,10 +372,7 @@ async fn documents_are_seen_only_by_those_who_see_the_case() {
     let (status, _, _) = send(&app, Method::GET, &other, &helsinki.cookie, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     // Nor can a file be attached to a case out of scope.
-    let (_, _, _, html) = app
-        .page(Method::GET, "/fi/staff/", Some(&tampere.cookie), None)
-        .await;
-    let token = hidden(&html, "csrf");
+    let (_, token) = app.page_and_token("/fi/staff/", &tampere.cookie).await;
     let (status, _, _) = upload(
         &app,
         &tampere,

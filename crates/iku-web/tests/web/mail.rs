@@ -18,7 +18,7 @@ use iku_domain::tasks::{Change, TaskChange, TaskKind};
 use iku_domain::{EventBody, Timestamp};
 use serde_json::json;
 
-use super::access::{SECRETS, TestApp, hidden};
+use super::access::{SECRETS, TestApp};
 
 /// A message the sink took: its envelope and what followed DATA.
 #[derive(Debug, Clone)]
@@ -244,15 +244,9 @@ async fn new_cases_and_the_digest_are_mailed_without_anything_personal() {
         c
     });
     let admin = app.login("admin").await;
-    let (_, _, _, html) = app
-        .page(
-            Method::GET,
-            "/fi/staff/admin/accounts/cw.helsinki",
-            Some(&admin.cookie),
-            None,
-        )
+    let (_, csrf) = app
+        .page_and_token("/fi/staff/admin/accounts/cw.helsinki", &admin.cookie)
         .await;
-    let csrf = hidden(&html, "csrf");
     // A bad address is refused beside its field, what was typed kept.
     let (status, _, _, html) = app
         .page(

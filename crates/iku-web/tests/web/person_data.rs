@@ -39,15 +39,9 @@ async fn the_officer_hands_over_everything_held_about_one_person_and_nothing_els
     }
 
     // A document of hers.
-    let (_, _, _, page) = app
-        .page(
-            Method::GET,
-            "/fi/staff/cases/p1",
-            Some(&helsinki.cookie),
-            None,
-        )
+    let (_, token) = app
+        .page_and_token("/fi/staff/cases/p1", &helsinki.cookie)
         .await;
-    let token = hidden(&page, "csrf");
     let statement = b"%PDF-1.4\n(statement)\n".to_vec();
     let (status, _, _) = super::documents::send(
         &app,
