@@ -3,8 +3,9 @@
 //! the simple "two suppressions per line" heuristic on the same releases; and what the
 //! attacker of the tests (`tests/support/attacker.rs`) recovers from each.
 //!
-//! `cargo bench -p iku-stats --bench disclosure -- [PERSONS ...]` (default 1000), one register
-//! per size: that many persons over 2018-2025, the reviews of 2020.
+//! `cargo bench -p iku-stats --bench disclosure -- [demo] [PERSONS ...]` (default: demo 1000):
+//! the demo register (calibrated to the published 2020 figures), its reviews of 2021; and one
+//! generated register per size, that many persons over 2018-2025, its reviews of 2020.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -32,13 +33,37 @@ fn persons(n: usize) -> Vec<Vec<Event>> {
         .collect()
 }
 
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
+/// The median of some times, and their spread (the fastest and the slowest).
+#[derive(Clone, Copy)]
+struct Timing {
+    median: Duration,
+    min: Duration,
+    max: Duration,
 }
 
-/// Protects the last of `releases` `RUNS` times: the median time and the result.
-fn timed(facts: &StoredFacts, releases: &[Release], earlier: &[&str]) -> (Duration, Protected) {
+impl Timing {
+    fn of(mut times: Vec<Duration>) -> Self {
+        times.sort();
+        Timing {
+            median: times[times.len() / 2],
+            min: times[0],
+            max: times[times.len() - 1],
+        }
+    }
+
+    fn show(&self) -> String {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        format!(
+            "{:.0} ms ({:.0}-{:.0})",
+            ms(self.median),
+            ms(self.min),
+            ms(self.max)
+        )
+    }
+}
+
+/// Protects the last of `releases` `RUNS` times: the timing and the result.
+fn timed(facts: &StoredFacts, releases: &[Release], earlier: &[&str]) -> (Timing, Protected) {
     let mut times = Vec::new();
     let mut last = None;
     for _ in 0..RUNS {
@@ -50,58 +75,97 @@ fn timed(facts: &StoredFacts, releases: &[Release], earlier: &[&str]) -> (Durati
         times.push(start.elapsed());
         last = Some(protected);
     }
-    (median(times), last.unwrap_or_else(|| unreachable!()))
+    (Timing::of(times), last.unwrap_or_else(|| unreachable!()))
 }
 
-fn suppressed(review: &Review) -> usize {
-    review
-        .tables
-        .iter()
-        .map(|t| {
-            t.cells.iter().filter(|c| c.value.is_none()).count()
-                + usize::from(t.total.is_none())
-                + t.extra_suppressed.len()
-        })
-        .sum()
+/// Numbers a reader sees withheld ("–": cells, totals, extra figures), and of them the cells
+/// withheld by the primary rule.
+fn withheld(review: &Review) -> (usize, usize) {
+    let mut all = 0;
+    let mut primary = 0;
+    for t in &review.tables {
+        for c in &t.cells {
+            all += usize::from(c.value.is_none());
+            primary += usize::from(c.suppressed == Some("primary"));
+        }
+        all += usize::from(t.total.is_none() && t.total_suppressed.is_some());
+        all += t.extra_suppressed.len();
+    }
+    (all, primary)
 }
 
-/// How many withheld numbers the attacker narrows to less than the threshold's width, and how
-/// many of those exactly.
+/// How many sensitive numbers the attacker narrows more than the rules allow, and how many
+/// withheld numbers it recovers exactly.
 fn recovered(found: &[support::attacker::Found]) -> (usize, usize) {
-    let narrow = found
-        .iter()
-        .filter(|f| f.upper - f.lower < THRESHOLD as f64 - 1e-6)
-        .count();
+    let narrow = found.iter().filter(|f| f.too_narrow()).count();
     let exact = found.iter().filter(|f| f.upper - f.lower < 1e-6).count();
     (narrow, exact)
 }
 
-fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
-    let sizes = if sizes.is_empty() { vec![1000] } else { sizes };
-    let at = |s: &str| Timestamp::parse(s).ok();
-    let h1 = Release {
-        period: Period::semiannual(2020),
-        as_recorded_at: at("2020-07-20T00:00:00Z"),
-    };
-    let annual = Release {
-        period: Period::annual(2020),
-        as_recorded_at: at("2021-01-20T00:00:00Z"),
-    };
-    println!(
-        "| persons | release | method | time (median of {RUNS}) | suppressed | narrowed below {THRESHOLD} | exactly |"
-    );
-    println!("|---|---|---|---|---|---|---|");
-    for n in sizes {
-        let persons = persons(n);
-        let mut events: Vec<Event> = persons.iter().flatten().cloned().collect();
-        events.sort_by_key(|e| e.recorded_at);
-        let register = Register::new(events).unwrap_or_else(|v| panic!("{v}"));
-        let facts = StoredFacts::of(&register);
+/// One register and the two releases measured on it.
+struct Case {
+    name: String,
+    persons: Vec<Vec<Event>>,
+    register: Register,
+    h1: Release,
+    annual: Release,
+}
 
+fn generated(n: usize) -> Case {
+    let persons = persons(n);
+    let mut events: Vec<Event> = persons.iter().flatten().cloned().collect();
+    events.sort_by_key(|e| e.recorded_at);
+    let at = |s: &str| Timestamp::parse(s).ok();
+    Case {
+        name: format!("generated, {n} persons, 2020"),
+        persons,
+        register: Register::new(events).unwrap_or_else(|v| panic!("{v}")),
+        h1: Release {
+            period: Period::semiannual(2020),
+            as_recorded_at: at("2020-07-20T00:00:00Z"),
+        },
+        annual: Release {
+            period: Period::annual(2020),
+            as_recorded_at: at("2021-01-20T00:00:00Z"),
+        },
+    }
+}
+
+fn demo() -> Case {
+    let register =
+        Register::new(iku_generate::demo::calibrated_register()).unwrap_or_else(|v| panic!("{v}"));
+    let persons = support::groups::of(&register);
+    Case {
+        name: format!("demo, {} persons, 2021", persons.len()),
+        persons,
+        register,
+        h1: Release {
+            period: Period::semiannual(2021),
+            as_recorded_at: None,
+        },
+        annual: Release {
+            period: Period::annual(2021),
+            as_recorded_at: None,
+        },
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut cases: Vec<Case> = Vec::new();
+    if args.is_empty() || args.iter().any(|a| a == "demo") {
+        cases.push(demo());
+    }
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let sizes = if args.is_empty() { vec![1000] } else { sizes };
+    cases.extend(sizes.into_iter().map(generated));
+    println!(
+        "| register | release | method | time, median of {RUNS} (spread) | withheld | by the primary rule | ratio | narrowed | exactly |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for case in &cases {
+        let facts = StoredFacts::of(&case.register);
+        let (h1, annual) = (case.h1, case.annual);
         let (h1_time, h1_ours) = timed(&facts, &[h1], &[]);
         let frozen = h1_ours.review.to_json();
         let (annual_time, annual_ours) = timed(&facts, &[h1, annual], &[&frozen]);
@@ -112,30 +176,38 @@ fn main() {
         let start = Instant::now();
         let h1_naive = two_per_line(&internal[0], THRESHOLD);
         let annual_naive = two_per_line(&internal[1], THRESHOLD);
-        let naive_time = start.elapsed() / 2;
+        let once = start.elapsed() / 2;
+        let naive_time = Timing {
+            median: once,
+            min: once,
+            max: once,
+        };
 
-        let seen = |release, review: &Review| Seen::new(&persons, release, review.clone());
+        let seen = |release, review: &Review| Seen::new(&case.persons, release, review.clone());
         let (h1_seen, annual_seen) = (seen(h1, &h1_ours.review), seen(annual, &annual_ours.review));
-        let ours_h1 = recovered(&attack(&[&h1_seen]));
-        let ours_annual = recovered(&attack(&[&h1_seen, &annual_seen]));
+        let ours_h1 = recovered(&attack(&[&h1_seen], THRESHOLD));
+        let ours_annual = recovered(&attack(&[&h1_seen, &annual_seen], THRESHOLD));
         let (h1_seen, annual_seen) = (seen(h1, &h1_naive), seen(annual, &annual_naive));
-        let naive_h1 = recovered(&attack(&[&h1_seen]));
-        let found = attack(&[&h1_seen, &annual_seen]);
+        let naive_h1 = recovered(&attack(&[&h1_seen], THRESHOLD));
+        let found = attack(&[&h1_seen, &annual_seen], THRESHOLD);
         let naive_annual = recovered(&found);
         for f in found.iter().filter(|f| f.upper - f.lower < 1e-6).take(5) {
             eprintln!(
-                "{n} persons, two per line, recovered exactly: {} = {}",
+                "{}, two per line, recovered exactly: {} = {}",
+                case.name,
                 describe(f),
                 f.truth
             );
         }
 
         let row =
-            |release: &str, method: &str, time: Duration, review: &Review, r: (usize, usize)| {
+            |release: &str, method: &str, time: Timing, review: &Review, r: (usize, usize)| {
+                let (all, primary) = withheld(review);
                 println!(
-                    "| {n} | {release} | {method} | {:.0} ms | {} | {} | {} |",
-                    time.as_secs_f64() * 1000.0,
-                    suppressed(review),
+                    "| {} | {release} | {method} | {} | {all} | {primary} | {:.2} | {} | {} |",
+                    case.name,
+                    time.show(),
+                    all as f64 / primary.max(1) as f64,
                     r.0,
                     r.1
                 );
@@ -164,8 +236,8 @@ fn main() {
         );
         let r = &annual_ours.report;
         eprintln!(
-            "{n} persons, annual: {} profiles, {} published numbers, {:?}, audit passed: {}",
-            r.profiles, r.published_numbers, r.counts, r.audit_passed
+            "{}, annual: {} profiles, {} published numbers, {:?}, audit passed: {}",
+            case.name, r.profiles, r.published_numbers, r.counts, r.audit_passed
         );
     }
 }

@@ -146,25 +146,9 @@ fn residence(details: &Details) -> &'static str {
     details.residence_status.map_or("unknown", |r| r.code())
 }
 
-/// Lawful or unlawful stay, as the publications group residence: unlawful is `illegal_stay`,
-/// not known is its own.
+/// Lawful or unlawful stay (`definitions::stay`).
 fn stay(details: &Details) -> &'static str {
-    match residence(details) {
-        "illegal_stay" => "unlawful",
-        "unknown" => "unknown",
-        _ => "lawful",
-    }
-}
-
-/// The kind of referrer, as the publications group them.
-fn referrer_type(code: &str) -> &'static str {
-    match code {
-        "victim_self" => "self",
-        "lawyer" => "lawyer",
-        "ngo" | "victim_support" | "shelter" | "parish" => "ngo_or_parish",
-        "other" => "other",
-        _ => "authority",
-    }
+    crate::definitions::stay(residence(details))
 }
 
 /// The row of a person in exploitation tables: `witness` for a witness, else the primary form
@@ -174,15 +158,6 @@ fn exploitation_row(basis: Basis, assessment: Option<&Assessment>) -> &'static s
         (Basis::Witness, _) => "witness",
         (Basis::Victim, Some(a)) => a.primary().form.code(),
         (Basis::Victim, None) => "unknown",
-    }
-}
-
-/// The coarse groups of the long series: sexual exploitation, forced labour, other.
-fn form_group(row: &str) -> &'static str {
-    match row {
-        "sexual_exploitation" => "sexual_exploitation",
-        "forced_labour" => "forced_labour",
-        _ => "other",
     }
 }
 
@@ -598,7 +573,12 @@ fn fold_person(person: &PersonId, events: &[&Event], period: Period, tally: &mut
     for (year, a) in &fold.admissions {
         if *year <= last_series_year {
             let row = exploitation_row(a.basis, a.assessment.as_ref());
-            add_in_year(&mut tally.series_new, *year, Some(form_group(row)), 1);
+            add_in_year(
+                &mut tally.series_new,
+                *year,
+                Some(crate::definitions::form_group(row)),
+                1,
+            );
             let age = age_group(age(&a.details, a.date));
             add_in_year(&mut tally.series_new_age, *year, Some(age), 1);
         }
@@ -620,14 +600,14 @@ fn count_period_events(p: &PersonState, period: Period, tally: &mut Tally) {
             add(&mut tally.applications_by_referrer, &[a.referrer.code()]);
             add(
                 &mut tally.applications_referrer_type,
-                &[referrer_type(a.referrer.code())],
+                &[crate::definitions::referrer_type(a.referrer.code())],
             );
         }
         add_in_year(&mut tally.series_applications, a.received.year(), None, 1);
         add_in_year(
             &mut tally.series_applications_type,
             a.received.year(),
-            Some(referrer_type(a.referrer.code())),
+            Some(crate::definitions::referrer_type(a.referrer.code())),
             1,
         );
         match a.decided {

@@ -8,6 +8,7 @@
 pub mod compare;
 mod compute;
 pub mod csv;
+pub mod definitions;
 pub mod disclosure;
 pub mod htcds;
 pub mod html;

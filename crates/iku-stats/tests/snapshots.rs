@@ -26,6 +26,40 @@ fn annual_review_json() {
     insta::assert_snapshot!(review.to_json());
 }
 
+/// A published review as a reader gets it: a few tables of the annual review in published
+/// mode (withheld cells, "other" nationalities, shares of what is shown), as the HTML
+/// document in Finnish (numbered figures with "n =" and captions, share columns) and as CSV.
+#[test]
+fn published_review_html_and_csv_with_shares() {
+    let release = Release {
+        period: Period::annual(2020),
+        as_recorded_at: None,
+    };
+    let mut review = protect_facts(&StoredFacts::of(&fixed()), &[], release, THRESHOLD)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .review;
+    let kept = [
+        "new_clients_by_gender_age",
+        "new_clients_by_nationality",
+        "new_clients_by_exploitation_and_gender",
+    ];
+    review.tables.retain(|t| kept.contains(&t.id));
+    assert_eq!(review.tables.len(), kept.len());
+    assert!(
+        review
+            .tables
+            .iter()
+            .flat_map(|t| &t.cells)
+            .any(|c| c.share.is_some()),
+        "no shares to show"
+    );
+    insta::assert_snapshot!(
+        "published_html_fi",
+        iku_stats::html::to_html(&review, Lang::Fi)
+    );
+    insta::assert_snapshot!("published_csv_en", to_csv(&review, Lang::En));
+}
+
 #[test]
 fn semiannual_review_csv_in_finnish_swedish_and_english() {
     let review = compute(&fixed(), Period::semiannual(2021), None);

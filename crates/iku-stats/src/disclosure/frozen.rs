@@ -14,6 +14,8 @@ pub(crate) struct Shown {
     pub published: Vec<(Number, u64)>,
     /// Withheld: suppressed, or folded into "other" (not listed).
     pub withheld: Vec<Number>,
+    /// Of those, the ones it protected for their own sake: suppressed as primary, or folded.
+    pub sensitive: Vec<Number>,
     /// Folded nationality cells: (table, the codes not listed, the "other" value if shown).
     pub folded: Vec<(&'static str, Vec<Number>, Option<u64>)>,
 }
@@ -68,7 +70,14 @@ pub(crate) fn read(document: &str, recomputed: &Review) -> Result<Shown, FrozenE
             listed.insert(codes.clone());
             match value {
                 Some(v) => shown.published.push((number(NumberPart::Cell(codes)), v)),
-                None => shown.withheld.push(number(NumberPart::Cell(codes))),
+                None => {
+                    if c["suppressed"].as_str() == Some("primary") {
+                        shown
+                            .sensitive
+                            .push(number(NumberPart::Cell(codes.clone())));
+                    }
+                    shown.withheld.push(number(NumberPart::Cell(codes)));
+                }
             }
         }
         if table.dims == ["nationality"] {
@@ -78,6 +87,7 @@ pub(crate) fn read(document: &str, recomputed: &Review) -> Result<Shown, FrozenE
                 .map(|k| number(NumberPart::Cell(k.clone())))
                 .collect();
             shown.withheld.extend(unlisted.iter().cloned());
+            shown.sensitive.extend(unlisted.iter().cloned());
             if let Some(value) = other {
                 shown.folded.push((table.id, unlisted, value));
             }

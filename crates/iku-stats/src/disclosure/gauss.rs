@@ -9,10 +9,62 @@
 //! multiple of `r`.
 
 use super::model::Column;
+use super::relations::Relations;
+use super::{Entry, Reason};
 
 /// Below this, a coefficient is taken as zero: the columns hold small whole numbers, so
 /// anything this small is rounding.
 const EPS: f64 = 1e-9;
+
+/// The unit vector of entry `i`.
+fn unit(i: usize) -> Column {
+    vec![(i as u32, 1.0)]
+}
+
+/// Secondary suppression: the relations and what is published for certain first, then this
+/// release's numbers in cost order (extra figures, then cells, largest first), each published
+/// unless it would make a sensitive number derivable.
+pub(super) fn suppress(relations: &Relations, entries: &mut [Entry]) {
+    // A sensitive number the rules' public numbers give anyway has nothing to protect.
+    let protected: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].sensitive && entries[i].required > 0.0)
+        .collect();
+    let units: Vec<Column> = protected.iter().map(|&i| unit(i)).collect();
+    let columns: Vec<&Column> = units.iter().collect();
+    let mut elimination = Elimination::new(entries.len(), &columns);
+    for relation in &relations.equal {
+        elimination.publish(relation);
+    }
+    for (i, e) in entries.iter().enumerate() {
+        if e.fixed && e.withheld.is_none() {
+            elimination.publish(&unit(i));
+        }
+    }
+    let mut order: Vec<usize> = (0..entries.len())
+        .filter(|&i| !entries[i].fixed && entries[i].withheld.is_none())
+        .collect();
+    order.sort_by(|&a, &b| {
+        entries[a]
+            .cost
+            .cmp(&entries[b].cost)
+            .then_with(|| entries[a].number.cmp(&entries[b].number))
+    });
+    for i in order {
+        let revealed = elimination.would_reveal(&unit(i));
+        if revealed.is_empty() {
+            elimination.publish(&unit(i));
+        } else {
+            let ours = revealed
+                .iter()
+                .any(|&p| entries[protected[p]].release == entries[i].release);
+            entries[i].withheld = Some(if ours {
+                Reason::Secondary
+            } else {
+                Reason::CrossRelease
+            });
+        }
+    }
+}
 
 pub(crate) struct Elimination {
     width: usize,

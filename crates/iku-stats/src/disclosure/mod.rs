@@ -1,16 +1,28 @@
-//! Disclosure control for the published mode (`review.md`, "Disclosure control"): a release
-//! is a linear model (`model`), cells below the threshold are withheld (primary), further
-//! numbers are withheld so that none of those is a linear combination of what is published
-//! (`gauss`), and an audit (`audit`) checks that an attacker holding everything published,
-//! this release and the frozen ones before it (`frozen`), cannot narrow any withheld number to
-//! less than the threshold's width.
+//! Disclosure control for the published mode (`review.md`, "Disclosure control").
+//!
+//! A release is a linear model (`model`) with the relations its definitions make between
+//! numbers (`relations`), each number decided first by the rules (`numbers`). What is shown
+//! for certain: every total, every zero (but in a table of fewer than k persons, which gives
+//! its total alone), whatever a frozen earlier release published, and the past years of a
+//! series that counts no one by a quasi-identifier. What
+//! is sensitive: a count of 1..k-1 in a table that could point at a person (primary), a
+//! nationality folded into "other". Only the sensitive numbers need protection: the
+//! attacker's interval for each, from everything published in this release and the frozen
+//! ones before it, must be k wide, or as wide as the numbers the rules show anyway
+//! (`Entry::public`) leave it, which no suppression can better. Further numbers are withheld
+//! to get there, as few as will do: first so that no sensitive number is a linear
+//! combination of published ones (`gauss`, in an order that spares large cells and the
+//! tables others break down), then, where the audit (`audit`) finds an interval too narrow,
+//! the tied number that widens it most cheaply, one at a time (`widen`).
 
 mod audit;
 mod frozen;
 mod gauss;
 mod model;
+mod numbers;
 mod relations;
 mod report;
+mod widen;
 
 use std::cmp::Reverse;
 
@@ -24,24 +36,14 @@ pub use frozen::FrozenError;
 pub use report::{DisclosureReport, Withheld};
 
 use model::{Column, Model};
-use relations::Relations;
+use numbers::{Decided, add_release, check_earlier};
+use widen::{audit, required_width, wide_enough};
 
 /// What the published mode says it did.
 pub const NOTE: &str = "Cells counting fewer persons than the threshold are suppressed (–), with \
     further cells where they could be derived from the rest of this release and the releases \
-    before it; nationalities below the threshold are folded into \"other\". An audit checked \
-    every suppressed cell.";
-
-/// The dimensions that, with a small count, could point at a person (review.md).
-const QUASI_IDENTIFIERS: [&str; 6] = [
-    "nationality",
-    "age_group",
-    "residence_status",
-    "referrer",
-    // Groupings of residence status and referrer.
-    "stay",
-    "referrer_type",
-];
+    before it; nationalities below the threshold are folded into \"other\"; totals are always \
+    given. An audit checked every cell suppressed for its own sake.";
 
 /// Why a number is withheld.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -150,8 +152,17 @@ pub(crate) struct Entry {
     value: u64,
     /// None while published.
     withheld: Option<Reason>,
-    /// Published for certain: before (frozen), or a zero (zeros are published).
+    /// Published for certain: before (frozen), a total (totals are always given), a zero
+    /// (zeros are published), a past year of a series.
     fixed: bool,
+    /// Protected for its own sake (primary, folded; in a release before: suppressed as
+    /// primary, or folded): the attacker's interval must be at least `required` wide.
+    sensitive: bool,
+    /// The width the attacker's interval must have (`required_width`).
+    required: f64,
+    /// Shown by the rules: published for certain, or a number of a table whose small counts
+    /// cannot point at a person (the primary rule never withholds them).
+    public: bool,
     /// The cost order: lower is published first (kept), higher withheld first.
     cost: (u8, Reverse<u64>, usize),
     added_by_audit: bool,
@@ -213,403 +224,23 @@ pub fn protect(
     let target = &contributions.reviews[last];
     add_release(&model, last, target, &mut entries, &Decided::Now(threshold));
 
-    let relations = relations::find(&entries);
-    suppress(&relations, &mut entries);
-    audit(&relations, &mut entries, threshold);
+    let years: Vec<String> = contributions
+        .reviews
+        .iter()
+        .map(|r| r.period.start.chars().take(4).collect())
+        .collect();
+    let relations = relations::find(&entries, &years);
+    for i in 0..entries.len() {
+        if entries[i].sensitive {
+            entries[i].required = required_width(&relations, &entries, i, threshold);
+        }
+    }
+    gauss::suppress(&relations, &mut entries);
+    audit(&relations, &mut entries);
 
     let review = apply(target, &entries, threshold);
     let report = DisclosureReport::new(&review, contributions, last, &entries, threshold);
     Ok(Protected { review, report })
-}
-
-/// Who decides what is withheld among a release's numbers: a frozen release (what it showed),
-/// or primary suppression now.
-enum Decided<'a> {
-    Earlier(&'a frozen::Shown),
-    Now(u64),
-}
-
-fn is_quasi_identifying(dims: &[&str]) -> bool {
-    dims.len() >= 2 || dims.iter().any(|d| QUASI_IDENTIFIERS.contains(d))
-}
-
-/// Adds the numbers of a release, withheld as `decided` says.
-fn add_release(
-    model: &Model,
-    r: usize,
-    review: &Review,
-    entries: &mut Vec<Entry>,
-    decided: &Decided<'_>,
-) {
-    let small = |v: u64| v > 0 && matches!(decided, Decided::Now(k) if v < *k);
-    let shown_as = |number: &Number| -> Option<Option<u64>> {
-        match decided {
-            Decided::Earlier(shown) => Some(
-                shown
-                    .published
-                    .iter()
-                    .find(|(n, _)| n == number)
-                    .map(|(_, v)| *v),
-            ),
-            Decided::Now(_) => None,
-        }
-    };
-    for (t_index, t) in review.tables.iter().enumerate() {
-        let qi = is_quasi_identifying(&t.dims);
-        let nationality = t.dims == ["nationality"];
-        let make = |kind: Kind, codes: Vec<String>, value: u64, class: u8| {
-            let part = match &kind {
-                Kind::Cell | Kind::Other { .. } => NumberPart::Cell(codes.clone()),
-                Kind::Total => NumberPart::Total,
-                Kind::Extra(name) => NumberPart::Extra(name),
-            };
-            let number = Number { table: t.id, part };
-            let withheld = match shown_as(&number) {
-                // A frozen release: what it did not publish is withheld.
-                Some(None) => Some(Reason::EarlierRelease),
-                Some(Some(_)) => None,
-                None => match kind {
-                    Kind::Cell if nationality && small(value) => Some(Reason::Folded),
-                    Kind::Cell | Kind::Other { .. } if qi && small(value) => Some(Reason::Primary),
-                    Kind::Extra(_) if nationality && small(value) => Some(Reason::Primary),
-                    _ => None,
-                },
-            };
-            Entry {
-                release: r,
-                column: model.column(r, &number),
-                fixed: value == 0 || shown_as(&number).is_some_and(|s| s.is_some()),
-                number,
-                kind,
-                dims: t.dims.clone(),
-                codes,
-                value,
-                withheld,
-                cost: (class, Reverse(value), t_index),
-                added_by_audit: false,
-                interval: None,
-            }
-        };
-        let mut folded = Vec::new();
-        for c in &t.cells {
-            let value = c.value.unwrap_or(0);
-            let e = make(Kind::Cell, c.codes(&t.dims), value, 2);
-            let is_folded = match decided {
-                Decided::Earlier(shown) => shown
-                    .folded
-                    .iter()
-                    .any(|(id, unlisted, _)| *id == t.id && unlisted.contains(&e.number)),
-                Decided::Now(_) => e.withheld == Some(Reason::Folded),
-            };
-            if is_folded {
-                folded.push(entries.len());
-            }
-            entries.push(e);
-        }
-        let other_shown = match decided {
-            Decided::Earlier(shown) => shown.folded.iter().any(|(id, _, _)| *id == t.id),
-            Decided::Now(_) => !folded.is_empty(),
-        };
-        if nationality && other_shown {
-            let columns: Vec<Column> = folded.iter().map(|&f| entries[f].column.clone()).collect();
-            let column = model::sum(&columns);
-            let value = model.value(&column).round() as u64;
-            let mut e = make(
-                Kind::Other {
-                    folded: folded.clone(),
-                },
-                vec!["other".to_owned()],
-                value,
-                2,
-            );
-            if let Decided::Earlier(shown) = decided {
-                let published = shown
-                    .folded
-                    .iter()
-                    .find(|(id, _, _)| *id == t.id)
-                    .and_then(|(_, _, v)| *v);
-                e.withheld = published.is_none().then_some(Reason::EarlierRelease);
-                e.fixed = published.is_some();
-            }
-            e.column = column;
-            entries.push(e);
-        }
-        if let Some(total) = t.total {
-            entries.push(make(Kind::Total, Vec::new(), total, 0));
-        }
-        for (name, value) in &t.extra {
-            if !crate::review::NOT_SUMS.contains(name) {
-                entries.push(make(Kind::Extra(name), Vec::new(), *value, 1));
-            }
-        }
-    }
-}
-
-/// A frozen release must show what the register, as recorded when it was computed, gives.
-fn check_earlier(
-    entries: &[Entry],
-    shown: &frozen::Shown,
-    r: usize,
-) -> Result<(), DisclosureError> {
-    for e in entries.iter().filter(|e| e.release == r) {
-        let frozen = match &e.kind {
-            Kind::Other { .. } => shown
-                .folded
-                .iter()
-                .find(|(id, _, _)| *id == e.number.table)
-                .and_then(|(_, _, v)| *v),
-            _ => shown
-                .published
-                .iter()
-                .find(|(n, _)| *n == e.number)
-                .map(|(_, v)| *v),
-        };
-        if let Some(frozen) = frozen
-            && frozen != e.value
-        {
-            return Err(DisclosureError::EarlierDiffers {
-                number: e.number.to_string(),
-                frozen,
-                register: e.value,
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The unit vector of entry `i`.
-fn unit(i: usize) -> Column {
-    vec![(i as u32, 1.0)]
-}
-
-/// Secondary suppression: the relations and what is published for certain first, then this
-/// release's numbers in cost order (totals, then extra figures, then cells, largest first),
-/// each published unless it would make a withheld number derivable.
-fn suppress(relations: &Relations, entries: &mut [Entry]) {
-    let protected: Vec<usize> = (0..entries.len())
-        .filter(|&i| entries[i].withheld.is_some())
-        .collect();
-    let units: Vec<Column> = protected.iter().map(|&i| unit(i)).collect();
-    let columns: Vec<&Column> = units.iter().collect();
-    let mut elimination = gauss::Elimination::new(entries.len(), &columns);
-    for relation in &relations.equal {
-        elimination.publish(relation);
-    }
-    for (i, e) in entries.iter().enumerate() {
-        if e.fixed && e.withheld.is_none() {
-            elimination.publish(&unit(i));
-        }
-    }
-    let mut order: Vec<usize> = (0..entries.len())
-        .filter(|&i| !entries[i].fixed && entries[i].withheld.is_none())
-        .collect();
-    order.sort_by(|&a, &b| {
-        entries[a]
-            .cost
-            .cmp(&entries[b].cost)
-            .then_with(|| entries[a].number.cmp(&entries[b].number))
-    });
-    let target = entries.iter().map(|e| e.release).max().unwrap_or(0);
-    for i in order {
-        let revealed = elimination.would_reveal(&unit(i));
-        if revealed.is_empty() {
-            elimination.publish(&unit(i));
-        } else {
-            let ours = revealed
-                .iter()
-                .any(|&p| entries[protected[p]].release == target);
-            entries[i].withheld = Some(if ours {
-                Reason::Secondary
-            } else {
-                Reason::CrossRelease
-            });
-        }
-    }
-}
-
-/// Whether an interval is wide enough: at least the threshold (rounding aside).
-fn wide_enough(interval: &Result<Interval, AuditError>, threshold: u64) -> bool {
-    interval
-        .as_ref()
-        .is_ok_and(|i| i.width() >= threshold as f64 - 1e-6)
-}
-
-/// What an attacker holds, over the withheld entries: `unknown[i]` is entry i's unknown.
-fn attacker(relations: &Relations, entries: &[Entry]) -> (audit::Attacker, Vec<Option<usize>>) {
-    let mut unknown = vec![None; entries.len()];
-    let mut count = 0;
-    for (i, e) in entries.iter().enumerate() {
-        if e.withheld.is_some() {
-            unknown[i] = Some(count);
-            count += 1;
-        }
-    }
-    let split = |terms: &mut dyn Iterator<Item = (usize, f64)>| {
-        let mut known = 0.0;
-        let mut unknowns = Vec::new();
-        for (i, a) in terms {
-            match unknown[i] {
-                Some(u) => unknowns.push((u, a)),
-                None => known += a * entries[i].value as f64,
-            }
-        }
-        (unknowns, known)
-    };
-    let mut constraints = Vec::new();
-    for relation in &relations.equal {
-        let (terms, known) = split(&mut relation.iter().map(|(i, a)| (*i as usize, *a)));
-        if !terms.is_empty() {
-            constraints.push(audit::Constraint {
-                terms,
-                at_least: false,
-                rhs: -known,
-            });
-        }
-    }
-    for &(a, b) in &relations.at_least {
-        let (terms, known) = split(&mut [(a, 1.0), (b, -1.0)].into_iter());
-        if !terms.is_empty() {
-            constraints.push(audit::Constraint {
-                terms,
-                at_least: true,
-                rhs: -known,
-            });
-        }
-    }
-    (audit::Attacker::new(count, constraints), unknown)
-}
-
-/// The audit: every withheld number's interval; where one is too narrow, the cheapest
-/// published number of this release tied to it is withheld too, until every interval is wide
-/// enough or nothing is left to withhold.
-fn audit(relations: &Relations, entries: &mut [Entry], threshold: u64) {
-    let mut pending: Vec<usize> = (0..entries.len())
-        .filter(|&i| entries[i].withheld.is_some())
-        .collect();
-    let truth = audit::Witnesses::new(entries.iter().map(|e| e.value as f64).collect());
-    loop {
-        let (attacker, unknown) = attacker(relations, entries);
-        let intervals = intervals(&attacker, &unknown, &pending, threshold, &truth);
-        let mut next = Vec::new();
-        for (&i, interval) in pending.iter().zip(intervals) {
-            let ok = wide_enough(&interval, threshold);
-            entries[i].interval = Some(interval);
-            if ok {
-                continue;
-            }
-            if let Some(extra) = cheapest_tied(relations, entries, i) {
-                entries[extra].withheld = Some(if entries[i].release == entries[extra].release {
-                    Reason::Secondary
-                } else {
-                    Reason::CrossRelease
-                });
-                entries[extra].added_by_audit = true;
-                next.push(i);
-                next.push(extra);
-            }
-        }
-        if next.is_empty() {
-            return;
-        }
-        next.sort_unstable();
-        next.dedup();
-        pending = next;
-    }
-}
-
-/// The intervals of entries `which`, on every core. The solutions each core finds along the
-/// way settle many numbers without a program of their own (`audit::Witnesses`, starting from
-/// the truth).
-fn intervals(
-    attacker: &audit::Attacker,
-    unknown: &[Option<usize>],
-    which: &[usize],
-    threshold: u64,
-    truth: &audit::Witnesses,
-) -> Vec<Result<Interval, AuditError>> {
-    let mut entry_of = vec![0; unknown.iter().flatten().count()];
-    for (i, u) in unknown.iter().enumerate() {
-        if let Some(u) = u {
-            entry_of[*u] = i;
-        }
-    }
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
-    let chunk = which.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = which
-            .chunks(chunk)
-            .map(|part| {
-                let mut mine = truth.clone();
-                let entry_of = &entry_of;
-                scope.spawn(move || {
-                    let results: Vec<Result<Interval, AuditError>> = part
-                        .iter()
-                        .map(|&i| {
-                            let u = unknown[i].ok_or_else(AuditError::not_withheld)?;
-                            let spread = mine.spread(i);
-                            if wide_enough(&Ok(spread), threshold) {
-                                return Ok(spread);
-                            }
-                            let (interval, ends) = attacker.interval(u)?;
-                            for end in &ends {
-                                mine.add(end.iter().map(|(u, v)| (entry_of[*u], *v)));
-                            }
-                            Ok(interval)
-                        })
-                        .collect();
-                    results
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
-}
-
-/// The published number of this release that shares a relation (an equation, or the annual
-/// bounding the semiannual) with entry `i` (directly, or else through other withheld numbers) and costs least to withhold: small cells before large
-/// ones, cells before extras and totals.
-fn cheapest_tied(relations: &Relations, entries: &[Entry], i: usize) -> Option<usize> {
-    let target = entries.iter().map(|e| e.release).max().unwrap_or(0);
-    let candidate = |k: usize| {
-        let e = &entries[k];
-        e.release == target && !e.fixed && e.withheld.is_none()
-    };
-    let cheapest = |ks: &mut dyn Iterator<Item = usize>| {
-        ks.filter(|&k| candidate(k)).max_by(|&a, &b| {
-            entries[a]
-                .cost
-                .cmp(&entries[b].cost)
-                .then_with(|| entries[b].number.cmp(&entries[a].number))
-        })
-    };
-    let tied_to = |set: &rustc_hash::FxHashSet<usize>| -> Vec<usize> {
-        let equal = relations
-            .equal
-            .iter()
-            .filter(|r| r.iter().any(|(x, _)| set.contains(&(*x as usize))))
-            .flat_map(|r| r.iter().map(|(x, _)| *x as usize));
-        let at_least = relations
-            .at_least
-            .iter()
-            .filter(|(a, b)| set.contains(a) || set.contains(b))
-            .flat_map(|(a, b)| [*a, *b]);
-        equal.chain(at_least).collect()
-    };
-    let mut set: rustc_hash::FxHashSet<usize> = [i].into_iter().collect();
-    loop {
-        let tied = tied_to(&set);
-        if let Some(k) = cheapest(&mut tied.iter().copied()) {
-            return Some(k);
-        }
-        let before = set.len();
-        set.extend(tied.into_iter().filter(|&k| entries[k].withheld.is_some()));
-        if set.len() == before {
-            return None;
-        }
-    }
 }
 
 /// The review as published: withheld cells, totals and extras marked, small nationalities
@@ -627,10 +258,10 @@ fn apply(target: &Review, entries: &[Entry], threshold: u64) -> Review {
         threshold,
         note: Some(NOTE),
         audit_passed: Some(entries.iter().all(|e| {
-            e.withheld.is_none()
+            !e.sensitive
                 || e.interval
                     .as_ref()
-                    .is_some_and(|i| wide_enough(i, threshold))
+                    .is_some_and(|i| wide_enough(i, e.required))
         })),
     };
     for t in &mut review.tables {

@@ -1,13 +1,23 @@
-//! The relations an attacker knows between the numbers of releases, found in the register
-//! itself: a number that is the sum of cells of another table (a margin, a total, a slice: the
-//! tables are linked through these), a table's total as the sum of its cells, and across
-//! releases, an annual number that counts everyone its semiannual counterpart counts (so the
-//! second half, annual minus first half, is never negative).
+//! The relations an attacker knows between the numbers of releases, as the published
+//! definitions make them (`crate::definitions`), each checked person by person in the
+//! register:
 //!
-//! A relation is taken where it holds person by person (every person adds the same to both
-//! sides), and, for a cell, only between tables that share a dimension, matching on it: that
-//! is what the tables' definitions make true. Two cells of unrelated classifications that
-//! happen to count the same persons are not related (an attacker cannot know that they do).
+//! - between two tables of one population (counting the same persons, broken down
+//!   differently), the sum of one's cells in a group equals the sum of the other's cells in
+//!   the same group, or, where one is a slice of the other's persons (exploited in Finland), is
+//!   at most it. A group is a choice of the attributes both tables have: a shared dimension,
+//!   a grouping of one's dimension into the other's (gender and age into sex, referrer into
+//!   referrer type, age group into minor and adult), the slice a table counts and the
+//!   review's year (a row of a series). Margins, slices and recoded tables are all of this
+//!   kind;
+//! - a table's total, and an extra figure, as the sum of the cells of a table of its
+//!   population that count exactly its persons, or of the cells it is defined as; "other"
+//!   nationalities as the sum of those folded into it;
+//! - across releases, an annual number that counts everyone its semiannual counterpart
+//!   counts (so the second half, annual minus first half, is never negative).
+//!
+//! Tables of different populations are not related, even where, in one register, two of their
+//! groups happen to count the same persons: an attacker cannot know that they do.
 
 use std::collections::BTreeMap;
 
@@ -15,118 +25,305 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::model::{Column, sum};
 use super::{Entry, Kind};
+use crate::definitions::{EXTRA_CELLS, GROUPINGS, population, slice};
 
 /// Linear relations over entries (by index).
 #[derive(Debug, Default)]
 pub(crate) struct Relations {
-    /// Each sums to zero: +1 for the number, -1 for each cell it is the sum of.
+    /// Each sums to zero: the coefficients of entries.
     pub equal: Vec<Column>,
-    /// (a, b): entry a is at least entry b.
-    pub at_least: Vec<(usize, usize)>,
+    /// Each sums to at least zero.
+    pub at_least: Vec<Column>,
 }
 
-/// The entries of one table of one release.
-#[derive(Default)]
-struct TableEntries {
-    dims: Vec<&'static str>,
-    /// Cells, folded ones included ("other" is not a cell of its own: it is their sum).
-    cells: Vec<usize>,
-    /// For each profile, the cells it adds to.
-    by_profile: HashMap<u32, Vec<usize>>,
+impl Relations {
+    /// Every relation, with whether it is an equation.
+    pub fn all(&self) -> impl Iterator<Item = (&Column, bool)> {
+        self.equal
+            .iter()
+            .map(|r| (r, true))
+            .chain(self.at_least.iter().map(|r| (r, false)))
+    }
 }
 
-pub(crate) fn find(entries: &[Entry]) -> Relations {
-    let mut tables: BTreeMap<(usize, &'static str), TableEntries> = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        let t = tables.entry((e.release, e.number.table)).or_default();
-        t.dims.clone_from(&e.dims);
-        if let Kind::Cell = e.kind {
-            t.cells.push(i);
-            for (j, _) in &e.column {
-                t.by_profile.entry(*j).or_default().push(i);
+/// The cells of one table of one release, with the attributes they can be grouped by.
+struct TableCells {
+    id: &'static str,
+    /// Attribute names, the same for every cell.
+    attributes: Vec<&'static str>,
+    /// (entry, its value of each attribute: none where a grouping leaves it out).
+    cells: Vec<(usize, Vec<Option<String>>)>,
+    /// Every person's contribution to the table: the sum of its cells.
+    everyone: Column,
+    /// Whether it has a total (published: totals always are).
+    total: bool,
+}
+
+impl TableCells {
+    fn of(id: &'static str, dims: &[&'static str]) -> Self {
+        let mut attributes: Vec<&'static str> = dims.to_vec();
+        for g in &GROUPINGS {
+            if dims.contains(&g.from) && !attributes.contains(&g.to) {
+                attributes.push(g.to);
             }
+        }
+        if let Some(s) = slice(id).filter(|s| !attributes.contains(&s.dim)) {
+            attributes.push(s.dim);
+        }
+        if !attributes.contains(&"year") {
+            attributes.push("year");
+        }
+        TableCells {
+            id,
+            attributes,
+            cells: Vec::new(),
+            everyone: Vec::new(),
+            total: false,
         }
     }
-    let mut seen: HashSet<Vec<(u32, i64)>> = HashSet::default();
-    let mut relations = Relations::default();
-    let mut add = |relation: Column, relations: &mut Relations| {
-        let key: Vec<(u32, i64)> = relation.iter().map(|(i, a)| (*i, *a as i64)).collect();
-        if seen.insert(key) {
-            relations.equal.push(relation);
-        }
-    };
-    for (n, e) in entries.iter().enumerate() {
-        if e.column.is_empty() {
-            continue;
-        }
-        if let Kind::Other { folded } = &e.kind {
-            let mut relation = vec![(n as u32, 1.0)];
-            relation.extend(folded.iter().map(|f| (*f as u32, -1.0)));
-            relation.sort_by_key(|(i, _)| *i);
-            add(relation, &mut relations);
-            continue;
-        }
-        for ((release, table), t) in &tables {
-            if *release != e.release {
-                continue;
-            }
-            let same_table = *table == e.number.table;
-            let shared: Vec<usize> = match e.kind {
-                Kind::Cell if same_table => continue,
-                Kind::Cell => e
-                    .dims
+
+    /// A cell's value of each attribute.
+    fn values(
+        &self,
+        id: &str,
+        dims: &[&'static str],
+        codes: &[String],
+        year: &str,
+    ) -> Vec<Option<String>> {
+        let code = |d: &str| dims.iter().position(|x| *x == d).map(|p| codes[p].clone());
+        self.attributes
+            .iter()
+            .map(|a| {
+                if let Some(c) = code(a) {
+                    return Some(c);
+                }
+                if let Some(g) = GROUPINGS
                     .iter()
-                    .enumerate()
-                    .filter(|(_, d)| t.dims.contains(d))
-                    .map(|(k, _)| k)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            if matches!(e.kind, Kind::Cell) && shared.is_empty() {
-                continue;
-            }
-            let mut cells: Vec<usize> = e
-                .column
-                .iter()
-                .filter_map(|(j, _)| t.by_profile.get(j))
-                .flatten()
-                .copied()
-                .collect();
-            cells.sort_unstable();
-            cells.dedup();
-            if cells.is_empty() || (cells == [n]) {
-                continue;
-            }
-            let matches = cells.iter().all(|&c| {
-                shared.iter().all(|&k| {
-                    let d = e.dims[k];
-                    let pos = t.dims.iter().position(|x| *x == d);
-                    pos.is_some_and(|p| entries[c].codes.get(p) == e.codes.get(k))
-                })
-            });
-            if !matches {
-                continue;
-            }
-            let columns: Vec<Column> = cells.iter().map(|&c| entries[c].column.clone()).collect();
-            if sum(&columns) != e.column {
-                continue;
-            }
-            let mut relation = vec![(n as u32, 1.0)];
-            relation.extend(cells.iter().map(|&c| (c as u32, -1.0)));
-            relation.sort_by_key(|(i, _)| *i);
-            add(relation, &mut relations);
+                    .find(|g| g.to == *a && dims.contains(&g.from))
+                {
+                    return code(g.from).and_then(|c| (g.map)(&c)).map(str::to_owned);
+                }
+                match slice(id) {
+                    Some(s) if s.dim == *a => Some(s.code.to_owned()),
+                    _ => (*a == "year").then(|| year.to_owned()),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The relations among `entries`; `years[r]` is release r's year.
+pub(crate) fn find(entries: &[Entry], years: &[String]) -> Relations {
+    let mut tables: BTreeMap<(usize, &'static str), TableCells> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if !matches!(e.kind, Kind::Cell) {
+            continue;
+        }
+        let year = years.get(e.release).map_or("", String::as_str);
+        let t = tables
+            .entry((e.release, e.number.table))
+            .or_insert_with(|| TableCells::of(e.number.table, &e.dims));
+        let values = t.values(e.number.table, &e.dims, &e.codes, year);
+        t.cells.push((i, values));
+    }
+    for e in entries.iter().filter(|e| matches!(e.kind, Kind::Total)) {
+        if let Some(t) = tables.get_mut(&(e.release, e.number.table)) {
+            t.total = true;
         }
     }
-    relations.at_least = across_releases(entries);
-    relations
+    for t in tables.values_mut() {
+        let columns: Vec<Column> = t
+            .cells
+            .iter()
+            .map(|(i, _)| entries[*i].column.clone())
+            .collect();
+        t.everyone = sum(&columns);
+    }
+    let mut found = Found::default();
+    for (n, e) in entries.iter().enumerate() {
+        match &e.kind {
+            Kind::Other { folded } => {
+                let mut relation = vec![(n as u32, 1.0)];
+                relation.extend(folded.iter().map(|f| (*f as u32, -1.0)));
+                found.equal(relation);
+            }
+            // A total or an extra figure: the cells of a table of its population that count
+            // exactly its persons, or, for some extra figures, the cells they are made of.
+            Kind::Total | Kind::Extra(_) if !e.column.is_empty() => {
+                for ((release, id), t) in &tables {
+                    if *release != e.release {
+                        continue;
+                    }
+                    let cells: Vec<usize> =
+                        if population(id) == population(e.number.table) && t.everyone == e.column {
+                            t.cells.iter().map(|(c, _)| *c).collect()
+                        } else {
+                            extra_cells(entries, e, t)
+                        };
+                    if !cells.is_empty() {
+                        let mut relation = vec![(n as u32, 1.0)];
+                        relation.extend(cells.iter().map(|c| (*c as u32, -1.0)));
+                        found.equal(relation);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let keys: Vec<&(usize, &'static str)> = tables.keys().collect();
+    for (x, a) in keys.iter().enumerate() {
+        for b in &keys[x + 1..] {
+            if a.0 == b.0 {
+                between(entries, &tables[*a], &tables[*b], &mut found);
+            }
+        }
+    }
+    found.relations.at_least.extend(across_releases(entries));
+    found.relations
+}
+
+/// The cells of its own table an extra figure is the sum of by definition
+/// (`definitions::EXTRA_CELLS`), where the register agrees.
+fn extra_cells(entries: &[Entry], e: &Entry, t: &TableCells) -> Vec<usize> {
+    let Kind::Extra(name) = e.kind else {
+        return Vec::new();
+    };
+    let Some((_, dim, codes)) = EXTRA_CELLS.iter().find(|(n, _, _)| *n == name) else {
+        return Vec::new();
+    };
+    if t.id != e.number.table {
+        return Vec::new();
+    }
+    let Some(p) = e.dims.iter().position(|d| d == dim) else {
+        return Vec::new();
+    };
+    let cells: Vec<usize> = t
+        .cells
+        .iter()
+        .map(|(c, _)| *c)
+        .filter(|c| codes.contains(&entries[*c].codes[p].as_str()))
+        .collect();
+    let columns: Vec<Column> = cells.iter().map(|c| entries[*c].column.clone()).collect();
+    if sum(&columns) == e.column {
+        cells
+    } else {
+        Vec::new()
+    }
+}
+
+/// Relations collected once each.
+#[derive(Default)]
+struct Found {
+    relations: Relations,
+    seen: HashSet<(bool, Vec<(u32, i64)>)>,
+}
+
+impl Found {
+    fn add(&mut self, mut relation: Column, equal: bool) {
+        relation.sort_by_key(|(i, _)| *i);
+        let key = relation.iter().map(|(i, a)| (*i, *a as i64)).collect();
+        if self.seen.insert((equal, key)) {
+            if equal {
+                self.relations.equal.push(relation);
+            } else {
+                self.relations.at_least.push(relation);
+            }
+        }
+    }
+
+    fn equal(&mut self, relation: Column) {
+        self.add(relation, true);
+    }
+}
+
+/// Whether every profile adds no more to `a` than to `b`.
+fn at_most(a: &Column, b: &Column) -> bool {
+    let bigger: HashMap<u32, f64> = b.iter().copied().collect();
+    a.iter()
+        .all(|(j, x)| bigger.get(j).is_some_and(|y| *y >= *x))
+}
+
+/// The group relations between two tables of one release.
+fn between(entries: &[Entry], a: &TableCells, b: &TableCells, found: &mut Found) {
+    let common: Vec<(usize, usize)> = a
+        .attributes
+        .iter()
+        .enumerate()
+        .filter_map(|(x, name)| b.attributes.iter().position(|y| y == name).map(|y| (x, y)))
+        .collect();
+    // Only tables the definitions relate: of one population, one within another as a slice
+    // of its persons; never because, in this register, they happen to count alike.
+    if population(a.id) != population(b.id) {
+        return;
+    }
+    let within = |x: &TableCells, y: &TableCells| {
+        slice(x.id).is_some() && slice(y.id).is_none() && at_most(&x.everyone, &y.everyone)
+    };
+    let a_within_b = within(a, b);
+    let b_within_a = within(b, a);
+    // Every choice of the common attributes (tables have few: at most two dimensions and
+    // what they group into).
+    for choice in 1u32..(1 << common.len().min(8)) {
+        let chosen: Vec<(usize, usize)> = common
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| choice & (1 << k) != 0)
+            .map(|(_, p)| *p)
+            .collect();
+        let group = |t: &TableCells, side: fn(&(usize, usize)) -> usize| {
+            let mut groups: BTreeMap<Vec<String>, Vec<usize>> = BTreeMap::new();
+            for (entry, values) in &t.cells {
+                let key: Option<Vec<String>> =
+                    chosen.iter().map(|p| values[side(p)].clone()).collect();
+                if let Some(key) = key {
+                    groups.entry(key).or_default().push(*entry);
+                }
+            }
+            groups
+        };
+        let of_a = group(a, |p| p.0);
+        let of_b = group(b, |p| p.1);
+        // Whole tables: what their totals already say.
+        if of_a.len() == 1 && of_b.len() == 1 && a.total && b.total {
+            continue;
+        }
+        for (key, cells_a) in &of_a {
+            let Some(cells_b) = of_b.get(key) else {
+                continue;
+            };
+            let column = |cells: &[usize]| {
+                sum(&cells
+                    .iter()
+                    .map(|c| entries[*c].column.clone())
+                    .collect::<Vec<_>>())
+            };
+            let (sum_a, sum_b) = (column(cells_a), column(cells_b));
+            if sum_a.is_empty() && sum_b.is_empty() {
+                continue;
+            }
+            let signed = |plus: &[usize], minus: &[usize]| -> Column {
+                plus.iter()
+                    .map(|c| (*c as u32, 1.0))
+                    .chain(minus.iter().map(|c| (*c as u32, -1.0)))
+                    .collect()
+            };
+            if sum_a == sum_b {
+                found.equal(signed(cells_a, cells_b));
+            } else if a_within_b && at_most(&sum_a, &sum_b) {
+                found.add(signed(cells_b, cells_a), false);
+            } else if b_within_a && at_most(&sum_b, &sum_a) {
+                found.add(signed(cells_a, cells_b), false);
+            }
+        }
+    }
 }
 
 /// A number by what it is in any release: table, kind, codes.
 type SameNumber<'a> = (&'static str, (u8, &'static str), &'a Vec<String>);
 
-/// (a, b) where a is a number of the last release and b the same number of an earlier one,
-/// and every person adds at least as much to a as to b.
-fn across_releases(entries: &[Entry]) -> Vec<(usize, usize)> {
+/// a - b >= 0 where a is a number of the last release and b the same number of an earlier
+/// one, and every person adds at least as much to a as to b.
+fn across_releases(entries: &[Entry]) -> Vec<Column> {
     let last = entries.iter().map(|e| e.release).max().unwrap_or(0);
     let ours: HashMap<SameNumber<'_>, usize> = entries
         .iter()
@@ -142,12 +339,9 @@ fn across_releases(entries: &[Entry]) -> Vec<(usize, usize)> {
         let Some(&a) = ours.get(&(e.number.table, e.kind.tag(), &e.codes)) else {
             continue;
         };
-        let bigger: HashMap<u32, f64> = entries[a].column.iter().copied().collect();
-        if e.column
-            .iter()
-            .all(|(j, x)| bigger.get(j).is_some_and(|y| y >= x))
-        {
-            out.push((a, b));
+        if at_most(&e.column, &entries[a].column) {
+            // Earlier releases' entries come first: b < a.
+            out.push(vec![(b as u32, -1.0), (a as u32, 1.0)]);
         }
     }
     out

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Entry, Reason, wide_enough};
+use super::widen::wide_enough;
+use super::{Entry, Reason};
 use crate::compute::Contributions;
 use crate::review::{PeriodDates, Review};
 
@@ -19,7 +20,7 @@ pub struct DisclosureReport {
     pub profiles: usize,
     pub published_numbers: usize,
     pub counts: Counts,
-    /// Whether every withheld number's interval is at least the threshold wide.
+    /// Whether every sensitive number's interval is as wide as it must be.
     pub audit_passed: bool,
     pub withheld: Vec<Withheld>,
 }
@@ -58,6 +59,10 @@ pub struct Withheld {
     /// True: `lower` and `upper` are the attacker's bounds. False: they are two values the
     /// attacker cannot tell apart from the truth, so the bounds are at least this far apart.
     pub exact: bool,
+    /// For a number protected for its own sake (primary, folded): how wide its interval must
+    /// be (the threshold, or its table's total where that is smaller). None: withheld to
+    /// protect others, with no width of its own to keep.
+    pub required_width: Option<f64>,
     pub passed: bool,
 }
 
@@ -102,7 +107,8 @@ impl DisclosureReport {
                 lower,
                 upper,
                 exact,
-                passed: interval.is_some_and(|i| wide_enough(i, threshold)),
+                required_width: e.sensitive.then_some(e.required),
+                passed: !e.sensitive || interval.is_some_and(|i| wide_enough(i, e.required)),
             });
         }
         DisclosureReport {

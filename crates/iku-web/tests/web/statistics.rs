@@ -41,7 +41,7 @@ async fn publishing_shows_the_disclosure_report_in_words_before_it_asks() {
     );
     assert!(asked.contains("Katsaus julkaisee "), "{asked}");
     assert!(
-        asked.contains("Tarkastus hyväksyi kaikki pois jätetyt luvut"),
+        asked.contains("Tarkastus hyväksyi kaikki pienten lukujensa vuoksi pois jätetyt luvut"),
         "{asked}"
     );
     assert!(
