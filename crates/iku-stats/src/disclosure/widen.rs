@@ -22,7 +22,7 @@ pub(super) fn required_width(
             continue;
         };
         let (mut other, mut same, mut same_hidden) = (0.0, 0.0, false);
-        let mut usable = true;
+        let mut usable = relation.iter().any(|(_, a)| a * sign < 0.0);
         for &(x, a) in relation.iter().filter(|(x, _)| *x as usize != i) {
             let e = &entries[x as usize];
             if a * sign < 0.0 {
