@@ -27,10 +27,10 @@ pub const GROUPINGS: [Grouping; 6] = [
         to: "referrer_type",
         map: |c| Some(referrer_type(c)),
     },
-    // The series' form groups (their dimension is called `group`).
+    // The long series' form groups.
     Grouping {
         from: "form",
-        to: "group",
+        to: "form_group",
         map: |c| Some(form_group(c)),
     },
     Grouping {
@@ -133,5 +133,140 @@ pub fn form_group(row: &str) -> &'static str {
         "sexual_exploitation" => "sexual_exploitation",
         "forced_labour" => "forced_labour",
         _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use iku_domain::Register;
+    use iku_generate::{Options, generate};
+
+    use super::*;
+    use crate::{Period, Review, compute};
+
+    fn review() -> Review {
+        let mut options = Options::new(800, 11);
+        options.personal_fields = false;
+        let register = Register::new(generate(&options)).unwrap_or_else(|v| panic!("{v}"));
+        compute(&register, Period::annual(2021), None)
+    }
+
+    /// Each dimension's codes, over every table of the review.
+    fn codes(review: &Review) -> BTreeMap<&'static str, BTreeSet<String>> {
+        let mut out: BTreeMap<&'static str, BTreeSet<String>> = BTreeMap::new();
+        for t in &review.tables {
+            for c in &t.cells {
+                for (d, code) in &c.key {
+                    out.entry(*d).or_default().insert(code.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// A grouping maps every code of its dimension into the codes of the one it groups into
+    /// (a code list that grows without its grouping would relate nothing).
+    #[test]
+    fn every_grouping_maps_the_codes_it_groups_into_codes_of_its_target() {
+        let review = review();
+        let codes = codes(&review);
+        for g in &GROUPINGS {
+            let from = &codes[g.from];
+            let to = &codes[g.to];
+            for code in from {
+                if let Some(target) = (g.map)(code) {
+                    assert!(to.contains(target), "{} {code} -> {target}", g.from);
+                }
+            }
+        }
+    }
+
+    /// What the groupings promise holds in a review: the table by stay is the table by
+    /// residence status grouped, as is referrer type of referrer; women and girls of one table
+    /// are the female of another's margins.
+    #[test]
+    fn grouped_tables_are_their_sources_grouped() {
+        let review = review();
+        let grouped = |table: &str, dim: &str, g: &Grouping| -> BTreeMap<String, u64> {
+            let t = review.table(table).unwrap_or_else(|| panic!("{table}"));
+            let p = t.dims.iter().position(|d| *d == dim).unwrap_or(0);
+            let mut out = BTreeMap::new();
+            for c in &t.cells {
+                if let Some(target) = (g.map)(&c.codes(&t.dims)[p]) {
+                    *out.entry(target.to_owned()).or_insert(0) += c.value.unwrap_or(0);
+                }
+            }
+            out
+        };
+        let plain = |table: &str, dim: &str| -> BTreeMap<String, u64> {
+            let t = review.table(table).unwrap_or_else(|| panic!("{table}"));
+            let p = t.dims.iter().position(|d| *d == dim).unwrap_or(0);
+            let mut out = BTreeMap::new();
+            for c in &t.cells {
+                *out.entry(c.codes(&t.dims)[p].clone()).or_insert(0) += c.value.unwrap_or(0);
+            }
+            out
+        };
+        let by = |from: &str, to: &str| {
+            GROUPINGS
+                .iter()
+                .find(|g| g.from == from && g.to == to)
+                .unwrap_or_else(|| panic!("{from} -> {to}"))
+        };
+        let nonzero = |m: BTreeMap<String, u64>| -> BTreeMap<String, u64> {
+            m.into_iter().filter(|(_, v)| *v > 0).collect()
+        };
+        assert_eq!(
+            nonzero(grouped(
+                "new_clients_by_residence_status",
+                "residence_status",
+                by("residence_status", "stay")
+            )),
+            nonzero(plain("new_clients_by_stay", "stay"))
+        );
+        assert_eq!(
+            nonzero(grouped(
+                "applications_by_referrer",
+                "referrer",
+                by("referrer", "referrer_type")
+            )),
+            nonzero(plain("applications_by_referrer_type", "referrer_type"))
+        );
+        assert_eq!(
+            nonzero(grouped(
+                "new_clients_by_gender_age",
+                "gender_age",
+                by("gender_age", "sex")
+            )),
+            nonzero(plain("new_clients_by_exploitation_and_gender", "sex"))
+        );
+        assert_eq!(
+            nonzero(grouped(
+                "new_clients_by_age_group",
+                "age_group",
+                by("age_group", "group")
+            ))
+            .get("minor"),
+            nonzero(plain("new_clients_composition", "group")).get("minor")
+        );
+    }
+
+    #[test]
+    fn the_tables_of_finland_are_a_slice_of_the_new_clients() {
+        assert_eq!(
+            population("finland_by_gender"),
+            population("new_clients_by_gender_age")
+        );
+        assert_eq!(population("series_new_clients"), "new_clients");
+        assert_ne!(
+            population("clients_by_nationality"),
+            population("new_clients_by_nationality")
+        );
+        assert!(
+            slice("finland_by_referrer").is_some_and(|s| s.dim == "place" && s.code == "finland")
+        );
+        assert!(slice("new_clients_by_nationality").is_none());
     }
 }
