@@ -94,12 +94,12 @@ fn withheld(review: &Review) -> (usize, usize) {
     (all, primary)
 }
 
-/// How many sensitive numbers the attacker narrows more than the rules allow, and how many
-/// withheld numbers it recovers exactly.
+/// How many sensitive numbers the attacker narrows more than the rules allow, and how many of
+/// those it recovers exactly.
 fn recovered(found: &[support::attacker::Found]) -> (usize, usize) {
-    let narrow = found.iter().filter(|f| f.too_narrow()).count();
-    let exact = found.iter().filter(|f| f.upper - f.lower < 1e-6).count();
-    (narrow, exact)
+    let narrow: Vec<_> = found.iter().filter(|f| f.too_narrow()).collect();
+    let exact = narrow.iter().filter(|f| f.upper - f.lower < 1e-6).count();
+    (narrow.len(), exact)
 }
 
 /// One register and the two releases measured on it.
@@ -191,7 +191,11 @@ fn main() {
         let naive_h1 = recovered(&attack(&[&h1_seen], THRESHOLD));
         let found = attack(&[&h1_seen, &annual_seen], THRESHOLD);
         let naive_annual = recovered(&found);
-        for f in found.iter().filter(|f| f.upper - f.lower < 1e-6).take(5) {
+        for f in found
+            .iter()
+            .filter(|f| f.too_narrow() && f.upper - f.lower < 1e-6)
+            .take(5)
+        {
             eprintln!(
                 "{}, two per line, recovered exactly: {} = {}",
                 case.name,
