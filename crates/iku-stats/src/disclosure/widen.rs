@@ -255,8 +255,8 @@ fn partner(relations: &Relations, entries: &mut [Entry], i: usize) -> Option<usi
             break;
         }
     }
-    // Then cells before extra figures, one that could give the missing width alone before one
-    // that could not, the smallest first.
+    // Then cells (of the tables others break down first) before extra figures, one that
+    // could give the missing width alone before one that could not, the smallest first.
     let short = |k: usize| (entries[k].value as f64) < deficit;
     let mut candidates: Vec<usize> = closeness.keys().copied().collect();
     candidates.sort_by(|&a, &b| {

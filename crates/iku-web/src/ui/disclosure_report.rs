@@ -50,6 +50,10 @@ fn bounds(lang: Lang, w: &Value) -> String {
         })
     };
     match (show(&w["lower"]), show(&w["upper"])) {
+        // Only a number withheld for its own sake has an interval to keep.
+        (None, _) if w["required_width"].is_null() && w["reason"] != "primary" => {
+            t(lang, "stats.report.for_others").into_owned()
+        }
         (Some(lower), Some(upper)) => t(lang, "stats.report.between")
             .replace("{lower}", &lower)
             .replace("{upper}", &upper),
@@ -217,5 +221,20 @@ mod tests {
         assert_eq!(bounds(Lang::En, &w), "0–4.5");
         let open = serde_json::json!({"lower": 2.0, "upper": null});
         assert_eq!(bounds(Lang::En, &open), "2 or more (no upper bound)");
+    }
+
+    /// A figure withheld only to protect others has no interval of its own to keep: the
+    /// report says so rather than that something was not solved.
+    #[test]
+    fn a_figure_withheld_for_others_is_said_not_to_need_an_audit() {
+        let others = serde_json::json!({"reason": "secondary", "lower": null, "upper": null,
+            "required_width": null});
+        assert_eq!(
+            bounds(Lang::En, &others),
+            "not audited: withheld to protect others"
+        );
+        let unsolved = serde_json::json!({"reason": "primary", "lower": null, "upper": null,
+            "required_width": 5.0});
+        assert_eq!(bounds(Lang::En, &unsolved), "not solved");
     }
 }
