@@ -376,7 +376,8 @@ fn data_table(t: &Table, lang: Lang, out: &mut String) {
     let w = words(lang);
     let _ = write!(
         out,
-        "<table><caption>{}</caption>",
+        r#"<table><caption id="{}-caption">{}</caption>"#,
+        t.id,
         escape(title(t.id, lang))
     );
     let value = |v: Option<u64>| v.map_or("–".to_owned(), |v| v.to_string());
@@ -522,10 +523,10 @@ h1{font-size:1.8rem}h2{font-size:1.25rem;margin-top:2.5rem;border-top:1px solid 
 .review-section{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:1.5rem;align-items:start}\
 .chart{max-width:100%;height:auto}.chart rect{fill:#1f5f99}.chart text{font-size:13px;fill:#1a1a1a}\
 table{border-collapse:collapse;width:100%}caption{text-align:left;font-weight:600;padding-bottom:.25rem}\
-th,td{border-bottom:1px solid #ccc;padding:.2rem .5rem;text-align:left}td{text-align:right;font-variant-numeric:tabular-nums}\
+th,td{border-bottom:1px solid #ccc;padding:.2rem .5rem;text-align:left}.table{overflow-x:auto}td{text-align:right;font-variant-numeric:tabular-nums}\
 tfoot th,tfoot td{font-weight:600;border-top:2px solid #1a1a1a}.footnote{font-size:.9rem;margin:.25rem 0 0}.note{background:#f3f3f3;padding:.5rem 1rem;border-left:4px solid #1f5f99}\
 a{color:#0b4a82}a:focus{outline:3px solid #ffbf47;outline-offset:2px}\
-@media (max-width:50rem){.review-section{grid-template-columns:1fr}}\
+@media (max-width:50rem){.review-section{grid-template-columns:minmax(0,1fr)}th,td{padding:.2rem .3rem}}\
 @media print{nav{display:none}body{margin:0;max-width:none}section{break-inside:avoid}h2{break-after:avoid}.chart rect{fill:#555}}";
 
 /// The whole review as an HTML document in `lang`.
@@ -606,7 +607,13 @@ pub fn to_html_linked(review: &Review, lang: Lang, back: Option<(&str, &str)>) -
                     .map_or_else(String::new, |total| format!(" (n = {total})")),
             );
         }
-        out.push_str("</figure><div>");
+        // On a phone a wide table scrolls in its own box, which the keyboard can reach and a
+        // screen reader names by the table's caption; its words are never broken.
+        let _ = write!(
+            out,
+            r#"</figure><div class="table" role="region" tabindex="0" aria-labelledby="{}-caption">"#,
+            t.id
+        );
         data_table(t, lang, &mut out);
         out.push_str("</div></div></section>");
     }
