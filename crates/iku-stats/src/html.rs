@@ -214,14 +214,7 @@ fn stacked(t: &Table, lang: Lang, out: &mut String) {
     let max = sums.iter().copied().max().unwrap_or(0).max(1);
     let (label_w, bar_w, row_h, legend_h) = (60.0, 420.0, 22.0, 22.0 * groups.len() as f64);
     let height = row_h * years.len() as f64 + legend_h + 16.0;
-    let id = t.id;
-    let _ = write!(
-        out,
-        r#"<svg class="chart" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" viewBox="0 0 {w} {height}" width="{w}" height="{height}"><title id="{id}-chart-title">{title}</title><desc id="{id}-chart-desc">{desc}</desc>"#,
-        w = label_w + bar_w + 60.0,
-        title = escape(title(id, lang)),
-        desc = escape(&summary(t, lang)),
-    );
+    svg_open(t, lang, label_w + bar_w + 60.0, height, out);
     for (i, y) in years.iter().enumerate() {
         let top = 4.0 + row_h * i as f64;
         let _ = write!(
@@ -291,14 +284,7 @@ fn chart(t: &Table, lang: Lang, out: &mut String) {
     let two = lines.iter().any(|l| l.len() > 1);
     let (label_w, bar_w, row_h) = (300.0, 300.0, if two { 34.0 } else { 22.0 });
     let height = row_h * rows.len() as f64 + 8.0;
-    let id = t.id;
-    let _ = write!(
-        out,
-        r#"<svg class="chart" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" viewBox="0 0 {w} {height}" width="{w}" height="{height}"><title id="{id}-chart-title">{title}</title><desc id="{id}-chart-desc">{desc}</desc>"#,
-        w = label_w + bar_w + 60.0,
-        title = escape(title(id, lang)),
-        desc = escape(&summary(t, lang)),
-    );
+    svg_open(t, lang, label_w + bar_w + 60.0, height, out);
     for (i, ((_, v), label_lines)) in rows.iter().zip(&lines).enumerate() {
         let y = 4.0 + row_h * i as f64;
         let len = v.map_or(0.0, |v| bar_w * v as f64 / max as f64);
@@ -370,6 +356,17 @@ fn summary(t: &Table, lang: Lang) -> String {
         .map(|(l, v)| format!("{l} {}", v.unwrap_or(0)))
         .collect();
     format!("{total}{}: {}.", w.largest, largest.join(", "))
+}
+
+/// A chart's opening: an image named by the table's title, described by its summary.
+fn svg_open(t: &Table, lang: Lang, w: f64, height: f64, out: &mut String) {
+    let id = t.id;
+    let _ = write!(
+        out,
+        r#"<svg class="chart" role="img" aria-labelledby="{id}-chart-title {id}-chart-desc" viewBox="0 0 {w} {height}" width="{w}" height="{height}"><title id="{id}-chart-title">{title}</title><desc id="{id}-chart-desc">{desc}</desc>"#,
+        title = escape(title(id, lang)),
+        desc = escape(&summary(t, lang)),
+    );
 }
 
 fn data_table(t: &Table, lang: Lang, out: &mut String) {

@@ -245,17 +245,17 @@ fn at_most(a: &Column, b: &Column) -> bool {
 
 /// The group relations between two tables of one release.
 fn between(entries: &[Entry], a: &TableCells, b: &TableCells, found: &mut Found) {
+    // Only tables the definitions relate: of one population, one within another as a slice
+    // of its persons; never because, in this register, they happen to count alike.
+    if population(a.id) != population(b.id) {
+        return;
+    }
     let common: Vec<(usize, usize)> = a
         .attributes
         .iter()
         .enumerate()
         .filter_map(|(x, name)| b.attributes.iter().position(|y| y == name).map(|y| (x, y)))
         .collect();
-    // Only tables the definitions relate: of one population, one within another as a slice
-    // of its persons; never because, in this register, they happen to count alike.
-    if population(a.id) != population(b.id) {
-        return;
-    }
     let within = |x: &TableCells, y: &TableCells| {
         slice(x.id).is_some() && slice(y.id).is_none() && at_most(&x.everyone, &y.everyone)
     };
